@@ -1,0 +1,87 @@
+//! Shared pieces of every kind: the API group, conditions, name patterns and label keys.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The API group of every ChaosCenter kind.
+pub const API_GROUP: &str = "chaoscenter.io";
+/// The served and stored API version.
+pub const API_VERSION: &str = "v1alpha1";
+/// The category that makes `kubectl get chaos` list every ChaosCenter object.
+pub const CATEGORY: &str = "chaos";
+
+/// Label a namespace must carry (with value [`CHAOS_OPT_IN_VALUE`]) before any fault may touch it.
+pub const CHAOS_OPT_IN_LABEL: &str = "chaoscenter.io/chaos";
+/// The value of [`CHAOS_OPT_IN_LABEL`] that opts a namespace in.
+pub const CHAOS_OPT_IN_VALUE: &str = "enabled";
+/// Label on a project's own namespace naming the project.
+pub const PROJECT_LABEL: &str = "chaoscenter.io/project";
+
+/// A DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric.
+pub const DNS_LABEL_PATTERN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+/// A Go-style duration made of whole numbers with units ms, s, m or h, e.g. `90s`, `1m30s`, `2h`.
+pub const DURATION_PATTERN: &str = r"^([0-9]+(ms|s|m|h))+$";
+
+/// Whether a condition holds.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+pub enum ConditionStatus {
+    True,
+    False,
+    Unknown,
+}
+
+/// One aspect of an object's state, in the shape every Kubernetes API uses.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    /// The aspect this condition describes, in PascalCase, e.g. `Ready`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Whether the condition holds: True, False or Unknown.
+    pub status: ConditionStatus,
+    /// A PascalCase word saying why the condition is in this status, e.g. `Reconciled`.
+    #[serde(default)]
+    pub reason: String,
+    /// A human-readable explanation, naming the offending field or object when something is wrong.
+    #[serde(default)]
+    pub message: String,
+    /// When the status last changed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<String>,
+    /// The object's `metadata.generation` this condition was computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+}
+
+/// A reference to an object by name in the same namespace (or cluster scope).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalObjectReference {
+    /// Name of the referenced object.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+}
+
+/// Schema extension marking a list as a set of unique scalars (server-side apply merges by value).
+pub(crate) fn list_set(schema: &mut schemars::Schema) {
+    schema.insert("x-kubernetes-list-type".into(), "set".into());
+}
+
+/// Schema extension marking a list of objects as a map keyed by `name`: names must be unique.
+pub(crate) fn list_map_by_name(schema: &mut schemars::Schema) {
+    list_map_by(schema, "name");
+}
+
+/// Schema extension marking a list of objects as a map keyed by `key`.
+pub(crate) fn list_map_by(schema: &mut schemars::Schema, key: &str) {
+    schema.insert("x-kubernetes-list-type".into(), "map".into());
+    schema.insert(
+        "x-kubernetes-list-map-keys".into(),
+        serde_json::json!([key]),
+    );
+}
+
+/// Schema extension for a list of conditions: a map keyed by `type`.
+pub(crate) fn list_map_by_type(schema: &mut schemars::Schema) {
+    list_map_by(schema, "type");
+}

@@ -1,0 +1,229 @@
+//! The `ChaosWorkflowRun` kind: one execution of a workflow; its status is the execution engine's state.
+
+use crate::common::{list_map_by_name, list_map_by_type, Condition, LocalObjectReference};
+use crate::workflow::ChaosWorkflowSpec;
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One execution of a chaos workflow. Create one to run a workflow now; set `spec.abort` to stop it and
+/// revert every fault. Its status holds the progress, per step and per target, the probe verdicts and the
+/// resiliency score.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[kube(
+    group = "chaoscenter.io",
+    version = "v1alpha1",
+    kind = "ChaosWorkflowRun",
+    namespaced,
+    status = "ChaosWorkflowRunStatus",
+    shortname = "cwr",
+    category = "chaos",
+    derive = "Default",
+    derive = "PartialEq",
+    doc = "One execution of a chaos workflow; its status holds per-step and per-target progress and the score.",
+    printcolumn(
+        name = "Workflow",
+        type_ = "string",
+        json_path = ".spec.workflowRef.name"
+    ),
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(
+        name = "Score",
+        type_ = "number",
+        json_path = ".status.resiliencyScore"
+    ),
+    printcolumn(name = "Started", type_ = "date", json_path = ".status.startedAt"),
+    printcolumn(name = "Duration", type_ = "string", json_path = ".status.duration"),
+    printcolumn(
+        name = "Trigger",
+        type_ = "string",
+        json_path = ".spec.trigger",
+        priority = 1
+    )
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ChaosWorkflowRunSpec {
+    /// The workflow this run executes, in the same namespace.
+    pub workflow_ref: LocalObjectReference,
+    /// What started the run: Manual (a person), Schedule (the workflow's cron), GitOps or Api.
+    #[serde(default)]
+    pub trigger: Trigger,
+    /// Resolve targets and check every policy, record the plan in the status, and inject nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Set to true to stop the run: every injected fault is reverted and the run ends Aborted.
+    #[serde(default)]
+    pub abort: bool,
+    /// A frozen copy of the workflow's spec, taken when the run starts, so later edits of the workflow do
+    /// not change a run in flight. Filled by the operator when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<ChaosWorkflowSpec>,
+}
+
+/// What started a run.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum Trigger {
+    #[default]
+    Manual,
+    Schedule,
+    GitOps,
+    Api,
+}
+
+/// The phase of a run.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum RunPhase {
+    /// Accepted, not started yet.
+    #[default]
+    Pending,
+    /// Steps are executing.
+    Running,
+    /// Every step finished.
+    Succeeded,
+    /// A step failed or a policy refused the run; see the conditions.
+    Failed,
+    /// Stopped by `spec.abort`, the deadline or the halt switch; every fault was reverted.
+    Aborted,
+    /// The run could not be executed (e.g. an invalid definition); see the conditions.
+    Error,
+}
+
+impl RunPhase {
+    /// True once the run can change no more.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            Self::Succeeded | Self::Failed | Self::Aborted | Self::Error
+        )
+    }
+}
+
+/// The state of a run: the durable state of the execution engine.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChaosWorkflowRunStatus {
+    /// Pending, Running, Succeeded, Failed, Aborted or Error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<RunPhase>,
+    /// When the run started (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// When the run finished (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// How long the run took, e.g. `1m32s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// The resiliency score, 0 to 100: the weighted mean of the steps' success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub resiliency_score: Option<f64>,
+    /// Progress of each step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(transform = list_map_by_name)]
+    pub steps: Vec<StepStatus>,
+    /// The `metadata.generation` the status was computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// The latest observations of the run's state, one per type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(transform = list_map_by_type)]
+    pub conditions: Vec<Condition>,
+}
+
+/// The progress of one step.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StepStatus {
+    /// The step's name.
+    pub name: String,
+    /// The step's phase.
+    #[serde(default)]
+    pub phase: RunPhase,
+    /// The fault verdict: Pass, Fail, Stopped or Awaited.
+    #[serde(default)]
+    pub verdict: Verdict,
+    /// The share of this step's probe checks that passed, 0 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub probe_success_percentage: Option<f64>,
+    /// When the step started (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// When the step finished (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// Every object the fault touched (or, in a dry run, would touch).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetStatus>,
+    /// The verdict of each probe.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<ProbeStatus>,
+    /// Why the step is in its phase, when it is not obvious.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A fault step's verdict.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Stopped,
+    #[default]
+    Awaited,
+}
+
+/// One object a fault touched.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetStatus {
+    /// The object's kind.
+    pub kind: String,
+    /// The object's namespace (absent for nodes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The object's name.
+    pub name: String,
+    /// When the fault was injected into it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injected_at: Option<String>,
+    /// When the fault was reverted (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverted_at: Option<String>,
+    /// True once the revert was checked in the cluster (replicas back, taint gone, policy gone, ...).
+    #[serde(default)]
+    pub revert_verified: bool,
+    /// What was saved to revert the fault (e.g. the original replica count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
+}
+
+/// One probe's verdict.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeStatus {
+    /// The probe's name.
+    pub name: String,
+    /// Passed, Failed or Awaited.
+    #[serde(default)]
+    pub verdict: ProbeVerdict,
+    /// Checks that passed.
+    #[serde(default)]
+    pub passed: u32,
+    /// Checks that failed.
+    #[serde(default)]
+    pub failed: u32,
+    /// The last result in words, e.g. the failing status code.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+/// A probe's verdict.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum ProbeVerdict {
+    Passed,
+    Failed,
+    #[default]
+    Awaited,
+}

@@ -1,0 +1,615 @@
+//! The `ChaosWorkflow` kind: a DAG of fault steps with targets and probes, run on demand or on a schedule.
+
+use crate::common::{list_map_by_name, list_map_by_type, list_set, Condition};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The default weight of a step in the resiliency score.
+pub const DEFAULT_WEIGHT: u32 = 10;
+/// The default number of runs kept in the cluster per workflow.
+pub const DEFAULT_RUN_HISTORY_LIMIT: u32 = 10;
+/// The default hard deadline of a run.
+pub const DEFAULT_MAX_DURATION: &str = "30m";
+
+/// A chaos workflow: which faults to inject, against which targets, in which order, checked by which
+/// probes. Create a `ChaosWorkflowRun` (or set the annotation `chaoscenter.io/run-now`) to run it, or give
+/// it a `schedule`.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[kube(
+    group = "chaoscenter.io",
+    version = "v1alpha1",
+    kind = "ChaosWorkflow",
+    namespaced,
+    status = "ChaosWorkflowStatus",
+    shortname = "cwf",
+    category = "chaos",
+    derive = "Default",
+    derive = "PartialEq",
+    doc = "A chaos workflow: a DAG of fault steps with targets and probes, run on demand or on a schedule.",
+    printcolumn(name = "Schedule", type_ = "string", json_path = ".spec.schedule"),
+    printcolumn(name = "Suspend", type_ = "boolean", json_path = ".spec.suspend"),
+    printcolumn(
+        name = "Last Phase",
+        type_ = "string",
+        json_path = ".status.lastRun.phase"
+    ),
+    printcolumn(
+        name = "Last Score",
+        type_ = "number",
+        json_path = ".status.lastRun.resiliencyScore"
+    ),
+    printcolumn(
+        name = "Next Run",
+        type_ = "date",
+        json_path = ".status.nextRunAt",
+        priority = 1
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ChaosWorkflowSpec {
+    /// What this workflow checks, in a sentence.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(length(max = 1024))]
+    pub description: String,
+    /// A cron schedule (five fields: minute hour day-of-month month day-of-week, or a macro such as
+    /// `@hourly`). Absent means the workflow runs only on demand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(
+        pattern = r"^(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)$"
+    ))]
+    pub schedule: Option<String>,
+    /// The IANA time zone the schedule is read in, e.g. `Europe/Berlin`. Defaults to UTC.
+    #[serde(default = "default_time_zone")]
+    #[schemars(
+        regex(pattern = r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$"),
+        length(max = 64)
+    )]
+    pub time_zone: String,
+    /// What to do when a scheduled run is due while an earlier run of this workflow is still going:
+    /// Allow (run both), Forbid (skip the new one) or Replace (abort the old one, then start the new one).
+    #[serde(default)]
+    pub concurrency_policy: ConcurrencyPolicy,
+    /// Stops the schedule from starting new runs; runs already going are not affected.
+    #[serde(default)]
+    pub suspend: bool,
+    /// A scheduled run that could not start within this many seconds of its time is skipped and counted
+    /// as missed. Absent means no deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub starting_deadline_seconds: Option<i64>,
+    /// How many finished runs of this workflow stay in the cluster; older ones are deleted (their history
+    /// stays in ChaosCenter's database).
+    #[serde(default = "default_run_history_limit")]
+    #[schemars(range(min = 0, max = 1000))]
+    pub run_history_limit: u32,
+    /// The hard deadline of a run, e.g. `15m`: when it passes, the run is stopped and every fault reverted.
+    /// Capped by the operator's own maximum.
+    #[serde(default = "default_max_duration")]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    pub max_duration: String,
+    /// The steps of the workflow. Steps with no `dependsOn` start at once; a step starts when every step it
+    /// depends on has finished. Step names are unique.
+    #[schemars(transform = list_map_by_name, length(min = 1, max = 100))]
+    pub steps: Vec<Step>,
+}
+
+fn default_time_zone() -> String {
+    "UTC".into()
+}
+fn default_run_history_limit() -> u32 {
+    DEFAULT_RUN_HISTORY_LIMIT
+}
+fn default_max_duration() -> String {
+    DEFAULT_MAX_DURATION.into()
+}
+fn default_weight() -> u32 {
+    DEFAULT_WEIGHT
+}
+
+/// What to do with a scheduled run while an earlier run is still going.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum ConcurrencyPolicy {
+    /// Start the new run alongside the old one.
+    Allow,
+    /// Skip the new run.
+    #[default]
+    Forbid,
+    /// Abort the old run, then start the new one.
+    Replace,
+}
+
+/// One step of a workflow: a fault against targets, checked by probes.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// The step's name, unique in the workflow (a DNS label, e.g. `kill-checkout`).
+    #[schemars(regex(pattern = crate::common::DNS_LABEL_PATTERN), length(min = 1, max = 63))]
+    pub name: String,
+    /// Names of the steps that must finish before this one starts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(transform = list_set, inner(regex(pattern = crate::common::DNS_LABEL_PATTERN)))]
+    pub depends_on: Vec<String>,
+    /// How much this step counts in the resiliency score (0 to 1000; default 10).
+    #[serde(default = "default_weight")]
+    #[schemars(range(min = 0, max = 1000))]
+    pub weight: u32,
+    /// The fault this step injects.
+    pub fault: Fault,
+    /// Probes that check the system while the fault runs; their results decide the step's verdict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(transform = list_map_by_name, length(max = 20))]
+    pub probes: Vec<Probe>,
+}
+
+/// A fault: what to do to the targets, for how long.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    /// The kind of fault: pod-delete, pod-autoscaler, node-cordon, node-taint, node-drain or
+    /// network-partition.
+    #[serde(rename = "type")]
+    pub type_: FaultType,
+    /// What the fault hits.
+    pub target: Target,
+    /// How long the chaos lasts, e.g. `60s`. Faults that hold a state (scale, cordon, taint, drain,
+    /// partition) are reverted when it ends.
+    #[serde(default = "default_fault_duration")]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    pub duration: String,
+    /// For repeating faults (pod-delete): inject again every interval within the duration, e.g. `10s`.
+    /// Absent means inject once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    pub interval: Option<String>,
+    /// Fault-specific parameters; each applies only to the fault types named in its description.
+    #[serde(default, skip_serializing_if = "FaultParams::is_empty")]
+    pub params: FaultParams,
+}
+
+fn default_fault_duration() -> String {
+    "30s".into()
+}
+
+/// The kinds of fault ChaosCenter injects through the Kubernetes API.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultType {
+    /// Delete the target pods (gracefully, or forcefully with `params.force`).
+    PodDelete,
+    /// Scale the target Deployment or StatefulSet to `params.replicas`, restored afterwards.
+    PodAutoscaler,
+    /// Mark the target nodes unschedulable, undone afterwards.
+    NodeCordon,
+    /// Put `params.taint` on the target nodes, removed afterwards.
+    NodeTaint,
+    /// Cordon the target nodes and evict their pods honouring PodDisruptionBudgets; uncordoned afterwards.
+    NodeDrain,
+    /// Isolate the target pods with a NetworkPolicy, removed afterwards.
+    NetworkPartition,
+}
+
+/// How many of the matching objects are hit.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetMode {
+    /// Every matching object.
+    #[default]
+    All,
+    /// One matching object, chosen at random.
+    One,
+    /// `value` matching objects, chosen at random.
+    Fixed,
+    /// `value` percent of the matching objects (rounded up), chosen at random.
+    FixedPercent,
+    /// A random share between 1 and `value` percent of the matching objects (rounded up).
+    RandomMaxPercent,
+}
+
+/// What a fault hits: objects of a kind in a namespace, chosen by label selector and/or name.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    /// The namespace of the targets. Must be one of the project's `targetNamespaces` and carry the label
+    /// `chaoscenter.io/chaos=enabled`. Not used for node faults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = crate::common::DNS_LABEL_PATTERN), length(min = 1, max = 63))]
+    pub namespace: Option<String>,
+    /// The kind of the targets: Pod (default for pod faults), Deployment or StatefulSet (pod-autoscaler;
+    /// for pod faults, the pods they own), or Node (node faults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<TargetKind>,
+    /// The name of a single target object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub name: Option<String>,
+    /// A label selector choosing the targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<LabelSelector>,
+    /// How many of the matching objects are hit: all, one, fixed, fixed-percent or random-max-percent.
+    #[serde(default)]
+    pub mode: TargetMode,
+    /// The count (mode fixed) or the percentage, 1 to 100 (modes fixed-percent and random-max-percent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub value: Option<u32>,
+}
+
+/// The kinds of object a fault can target.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+pub enum TargetKind {
+    Pod,
+    Deployment,
+    StatefulSet,
+    Node,
+}
+
+/// Fault-specific parameters.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultParams {
+    /// pod-delete, node-drain: seconds the pods get to shut down; default the pod's own setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 3600))]
+    pub grace_period_seconds: Option<i64>,
+    /// pod-delete: delete at once with grace period 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
+    /// pod-autoscaler: the replica count to scale the target to for the duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 10000))]
+    pub replicas: Option<i32>,
+    /// node-taint: the taint to put on the target nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taint: Option<TaintParams>,
+    /// network-partition: which traffic is cut: Ingress, Egress or Both (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<PartitionDirection>,
+}
+
+impl FaultParams {
+    /// True when no parameter is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// A node taint.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaintParams {
+    /// The taint key, e.g. `chaoscenter.io/chaos`.
+    #[schemars(
+        regex(
+            pattern = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+        ),
+        length(min = 1, max = 316)
+    )]
+    pub key: String,
+    /// The taint value.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(length(max = 63))]
+    pub value: String,
+    /// The taint effect: NoSchedule (default), PreferNoSchedule or NoExecute.
+    #[serde(default)]
+    pub effect: TaintEffect,
+}
+
+/// What a taint does to pods that do not tolerate it.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum TaintEffect {
+    #[default]
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+/// Which traffic a network partition cuts.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum PartitionDirection {
+    Ingress,
+    Egress,
+    #[default]
+    Both,
+}
+
+/// A probe: a check of the system's health whose results decide a step's verdict.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Probe {
+    /// The probe's name, unique in its step.
+    #[schemars(regex(pattern = crate::common::DNS_LABEL_PATTERN), length(min = 1, max = 63))]
+    pub name: String,
+    /// The kind of check: http, k8s, prom or cmd. The field of the same name holds its settings.
+    #[serde(rename = "type")]
+    pub type_: ProbeType,
+    /// When the probe runs: SOT (before the chaos), EOT (after it), Edge (both), Continuous (throughout,
+    /// from start to end) or OnChaos (only while the fault is active).
+    #[serde(default)]
+    pub mode: ProbeMode,
+    /// Settings of an http probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpProbe>,
+    /// Settings of a k8s probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k8s: Option<K8sProbe>,
+    /// Settings of a prom probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prom: Option<PromProbe>,
+    /// Settings of a cmd probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<CmdProbe>,
+    /// How often, how long and how many times the probe is tried.
+    #[serde(default)]
+    pub run_properties: RunProperties,
+}
+
+/// The kinds of probe.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeType {
+    Http,
+    K8s,
+    Prom,
+    Cmd,
+}
+
+/// When a probe runs relative to the chaos.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum ProbeMode {
+    /// Start of test: once, before the fault is injected.
+    SOT,
+    /// End of test: once, after the fault is reverted.
+    EOT,
+    /// Before and after the chaos.
+    Edge,
+    /// Repeatedly, from the step's start to its end.
+    #[default]
+    Continuous,
+    /// Repeatedly, only while the fault is active.
+    OnChaos,
+}
+
+/// An HTTP request whose response must match.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpProbe {
+    /// The URL to request, e.g. `http://checkout.shop.svc:8080/healthz`.
+    #[schemars(regex(pattern = r"^https?://[^\s]+$"), length(max = 2048))]
+    pub url: String,
+    /// The HTTP method: GET (default), POST, PUT, DELETE, HEAD or PATCH.
+    #[serde(default)]
+    pub method: HttpMethod,
+    /// The request body, for POST, PUT and PATCH.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The status code the response must have. Default: any 2xx.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 100, max = 599))]
+    pub expect_status: Option<u16>,
+    /// A string the response body must contain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_body_contains: Option<String>,
+}
+
+/// HTTP methods a probe may use.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum HttpMethod {
+    #[default]
+    GET,
+    POST,
+    PUT,
+    DELETE,
+    HEAD,
+    PATCH,
+}
+
+/// A check of Kubernetes objects.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct K8sProbe {
+    /// The API version of the objects, e.g. `v1` or `apps/v1`.
+    #[schemars(length(min = 1))]
+    pub api_version: String,
+    /// The kind of the objects, e.g. `Pod`.
+    #[schemars(length(min = 1))]
+    pub kind: String,
+    /// The namespace to look in; absent for cluster-scoped kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = crate::common::DNS_LABEL_PATTERN))]
+    pub namespace: Option<String>,
+    /// A label selector in kubectl syntax, e.g. `app=checkout,tier!=cache`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_selector: Option<String>,
+    /// A field selector in kubectl syntax, e.g. `status.phase=Running`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_selector: Option<String>,
+    /// What must hold: present (at least one object matches), absent (none does) or count (exactly
+    /// `count` match).
+    pub operation: K8sOperation,
+    /// The number of matching objects required by operation count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub count: Option<u32>,
+}
+
+/// What a k8s probe requires of the matching objects.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum K8sOperation {
+    Present,
+    Absent,
+    Count,
+}
+
+/// A PromQL query whose result is compared with a value.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PromProbe {
+    /// The Prometheus base URL, e.g. `http://prometheus.monitoring:9090`.
+    #[schemars(regex(pattern = r"^https?://[^\s]+$"))]
+    pub endpoint: String,
+    /// The PromQL query; it must return one scalar or a one-element vector.
+    #[schemars(length(min = 1))]
+    pub query: String,
+    /// How the result is compared.
+    pub comparator: Comparator,
+}
+
+/// A command run as a Kubernetes Job in the project namespace; its output is compared.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CmdProbe {
+    /// The command and its arguments, e.g. `["sh", "-c", "wget -qO- http://checkout/healthz"]`.
+    #[schemars(length(min = 1))]
+    pub command: Vec<String>,
+    /// The container image the command runs in.
+    #[schemars(length(min = 1))]
+    pub image: String,
+    /// How the command's trimmed standard output is compared.
+    pub comparator: Comparator,
+}
+
+/// A comparison of an observed value with an expected one.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Comparator {
+    /// How values are compared: as int, float or string.
+    #[serde(rename = "type", default)]
+    pub type_: ComparatorType,
+    /// The comparison: `==`, `!=`, `>`, `<`, `>=`, `<=` for numbers; `equal`, `notEqual`, `contains`,
+    /// `matches` (a regular expression) for strings.
+    pub criteria: Criteria,
+    /// The expected value.
+    pub value: String,
+}
+
+/// How compared values are read.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ComparatorType {
+    Int,
+    #[default]
+    Float,
+    String,
+}
+
+/// A comparison operator.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+pub enum Criteria {
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = "equal")]
+    Equal,
+    #[serde(rename = "notEqual")]
+    NotEqual,
+    #[serde(rename = "contains")]
+    Contains,
+    #[serde(rename = "matches")]
+    Matches,
+}
+
+/// How often, how long and how many times a probe is tried.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunProperties {
+    /// Time between two checks (Continuous and OnChaos modes), e.g. `2s`.
+    #[serde(default = "default_probe_interval")]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    pub interval: String,
+    /// How long one check may take, e.g. `1s`.
+    #[serde(default = "default_probe_timeout")]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    pub timeout: String,
+    /// How many times one check is tried before it counts as failed.
+    #[serde(default = "default_probe_attempts")]
+    #[schemars(range(min = 1, max = 100))]
+    pub attempts: u32,
+    /// Wait this long before the first check, e.g. `5s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    pub initial_delay: Option<String>,
+    /// Stop the step (and revert its fault) as soon as this probe fails.
+    #[serde(default)]
+    pub stop_on_failure: bool,
+}
+
+impl Default for RunProperties {
+    fn default() -> Self {
+        Self {
+            interval: default_probe_interval(),
+            timeout: default_probe_timeout(),
+            attempts: default_probe_attempts(),
+            initial_delay: None,
+            stop_on_failure: false,
+        }
+    }
+}
+
+fn default_probe_interval() -> String {
+    "2s".into()
+}
+fn default_probe_timeout() -> String {
+    "1s".into()
+}
+fn default_probe_attempts() -> u32 {
+    1
+}
+
+/// What the operator observed for a workflow.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChaosWorkflowStatus {
+    /// The `metadata.generation` the status was computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// The most recent run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run: Option<LastRun>,
+    /// When the schedule starts the next run (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_run_at: Option<String>,
+    /// When the schedule last started a run (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_schedule_at: Option<String>,
+    /// Runs of this workflow going now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub active_runs: Vec<String>,
+    /// The latest observations of the workflow's state, one per type (e.g. `Ready`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(transform = list_map_by_type)]
+    pub conditions: Vec<Condition>,
+}
+
+/// A summary of a workflow's most recent run.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LastRun {
+    /// The run's name.
+    pub name: String,
+    /// The run's phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<crate::run::RunPhase>,
+    /// The run's resiliency score, 0 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resiliency_score: Option<f64>,
+    /// When the run finished (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+}
