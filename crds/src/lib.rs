@@ -1,5 +1,7 @@
 //! ChaosCenter custom resource types, group `chaoscenter.io`, version `v1alpha1`: types only, no IO.
 #![forbid(unsafe_code)]
+// kube's `printcolumn(name = .., type_ = ..)` repeats keys across columns, which this lint misreads.
+#![allow(clippy::duplicated_attributes)]
 
 pub mod common;
 pub mod hub;
@@ -24,19 +26,31 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         Project::crd(),
         ChaosUser::crd(),
         ChaosHub::crd(),
-        with_percent_cap(ChaosWorkflow::crd()),
-        with_percent_cap(ChaosWorkflowRun::crd()),
+        ChaosWorkflow::crd(),
+        ChaosWorkflowRun::crd(),
     ]
+    .into_iter()
+    .map(finalize)
+    .collect()
 }
 
-/// In a fault target's percentage modes `value` is a percentage, so the API server must reject more than
-/// 100. Kubernetes 1.20 has no CEL, so this adds an `anyOf` of value validations to every target schema
-/// (an object with both `mode` and `value`); it is added after generation because kube's structural
-/// rewriter would hoist it.
-fn with_percent_cap(mut crd: CustomResourceDefinition) -> CustomResourceDefinition {
+/// Adjusts a generated schema to what every supported API server (down to Kubernetes 1.20) accepts and
+/// to rules the derive cannot express:
+/// - `null` is dropped from `enum` lists (1.20 rejects the CRD; `nullable: true` already allows null);
+/// - empty-string defaults are dropped (1.20 reads them as null and rejects the CRD; serde still defaults);
+/// - in a fault target's percentage modes `value` is a percentage, so more than 100 must be rejected:
+///   1.20 has no CEL, so every target schema (an object with `mode` and `value`) gets an `anyOf` of value
+///   validations. It is added here because kube's structural rewriter would hoist it.
+fn finalize(mut crd: CustomResourceDefinition) -> CustomResourceDefinition {
     fn visit(value: &mut serde_json::Value) {
         match value {
             serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::Array(values)) = map.get_mut("enum") {
+                    values.retain(|v| !v.is_null());
+                }
+                if map.get("default") == Some(&serde_json::json!("")) {
+                    map.remove("default");
+                }
                 let is_target = map
                     .get("properties")
                     .and_then(|p| p.get("mode").zip(p.get("value")))

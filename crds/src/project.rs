@@ -23,7 +23,11 @@ use serde::{Deserialize, Serialize};
         type_ = "string",
         json_path = ".spec.displayName"
     ),
-    printcolumn(name = "Namespace", type_ = "string", json_path = ".status.namespace"),
+    printcolumn(
+        name = "Project Namespace",
+        type_ = "string",
+        json_path = ".status.namespace"
+    ),
     printcolumn(
         name = "Targets",
         type_ = "string",

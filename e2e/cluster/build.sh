@@ -9,8 +9,7 @@ BINS="kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl kube
 have_all() { for b in $BINS; do [ -x "$OUT/$b" ] || return 1; done; }
 if have_all; then echo "$OUT"; exit 0; fi
 W="$CACHE/k8s/build"; T0=$(date +%s); ts() { echo "$(( $(date +%s) - T0 ))s $*" >&2; }
-export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq golang-1.19-go golang-github-modern-go-reflect2-dev dpkg-dev rsync >/dev/null
+"$(dirname "$0")/../deps.sh"
 rm -rf "$W"; mkdir -p "$W/apt/lists/partial" "$W/dl"
 # A private apt state whose deb-src line reuses the mirror this machine is configured with.
 MIRROR=""

@@ -1,0 +1,22 @@
+# ChaosCenter: `make up` starts the whole local stack, `make test` runs every test. See README.md.
+export CACHE ?= $(HOME)/.cache/chaoscenter
+# Build output lives outside the clone so fresh clones (and CI) build warm.
+export CARGO_TARGET_DIR ?= $(CACHE)/target
+
+.PHONY: up down test crds lint build clean-cache
+up:
+	@e2e/stack.sh up
+down:
+	@e2e/stack.sh down
+test:
+	@e2e/test.sh
+crds:
+	cargo run --quiet -p chaoscenter-crds --bin crdgen
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+build:
+	cargo build --workspace --bins
+# Removes the cached Kubernetes binaries, cargo target dir and images (the next run rebuilds them).
+clean-cache:
+	rm -rf $(CACHE)/k8s $(CACHE)/target $(CACHE)/images

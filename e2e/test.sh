@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make test`: every test. Lint (rustfmt, clippy -D warnings), unit tests, then the end-to-end tests against
+# a real cluster and a real MongoDB-protocol server. Without KUBECONFIG a local cluster is started for the
+# run and torn down afterwards, and the host is checked to be exactly as clean as before.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"; cd "$ROOT"; export CACHE="${CACHE:-$HOME/.cache/chaoscenter}"
+T0=$(date +%s); step() { echo "==> [$(( $(date +%s) - T0 ))s] $*" >&2; }
+"$ROOT/e2e/deps.sh"
+
+step "lint"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "build"
+cargo build --workspace --bins --tests --quiet
+step "unit tests"
+cargo test --workspace --exclude chaoscenter-e2e --quiet
+
+own_cluster=0; clean_check=0; snapshot="$CACHE/host-before-test.txt"; mongo_name="test-$$"
+finish() {
+  rc=$?
+  "$ROOT/e2e/mongo.sh" down "$mongo_name" || true
+  if [ "$own_cluster" = 1 ]; then
+    step "tearing down the test cluster"
+    "$ROOT/e2e/cluster/down.sh" > "$CACHE/test-down.log" 2>&1 || { cat "$CACHE/test-down.log" >&2; rc=1; }
+    if [ "$clean_check" = 1 ]; then
+      step "checking that make down left nothing behind"
+      "$ROOT/e2e/cluster/check-clean.sh" compare "$snapshot" || rc=1
+    fi
+  fi
+  step "done (exit $rc)"
+  exit $rc
+}
+trap finish EXIT
+
+if [ -n "${KUBECONFIG:-}" ]; then
+  step "e2e against the cluster in KUBECONFIG=$KUBECONFIG"
+  KUBECTL=$(command -v kubectl || echo "$("$ROOT/e2e/cluster/build.sh" | tail -1)/kubectl")
+else
+  . "$ROOT/e2e/cluster/lib.sh"
+  if [ -f "$R/env" ] && [ -f "$R/kube-apiserver.pid" ] && kill -0 "$(cat "$R/kube-apiserver.pid")" 2>/dev/null; then
+    step "e2e against the local cluster make up started (left running; host clean check skipped)"
+  else
+    "$ROOT/e2e/cluster/build.sh" > /dev/null
+    "$ROOT/e2e/cluster/check-clean.sh" snapshot "$snapshot"; clean_check=1; own_cluster=1
+    step "starting a local cluster"
+  fi
+  eval "$("$ROOT/e2e/cluster/up.sh" | tail -1)"
+  KUBECTL="$(command -v kubectl)"
+fi
+uri=$("$ROOT/e2e/mongo.sh" up "$mongo_name")
+step "e2e tests"
+KUBECONFIG="$KUBECONFIG" CHAOSCENTER_KUBECTL="$KUBECTL" CHAOSCENTER_MONGODB_URI="$uri" \
+  cargo test -p chaoscenter-e2e --quiet -- --test-threads 4
