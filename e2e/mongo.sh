@@ -7,7 +7,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"; CACHE="${CACHE:-$HOME/.cache/chaoscenter}"
 NAME="${2:-dev}"; M="$CACHE/mongo/$NAME"; VENV="$ROOT/.venv"
-alive() { [ -f "$M/pid" ] && kill -0 "$(cat "$M/pid")" 2>/dev/null; }
+. "$ROOT/e2e/cluster/lib.sh"
+alive() { [ -f "$M/pid" ] && pid_alive "$(cat "$M/pid")"; }
 case "${1:-}" in
   up)
     if alive; then cat "$M/uri"; exit 0; fi
@@ -17,19 +18,20 @@ case "${1:-}" in
     fi
     rm -rf "$M"; mkdir -p "$M/data"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    setsid "$VENV/bin/nx-27017" --data-dir "$M/data" --host 127.0.0.1 -p "$port" > "$M/log" 2>&1 < /dev/null &
+    setsid "$VENV/bin/nx-27017" --data-dir "$M/data" --host 127.0.0.1 -p "$port" \
+      --pid-file "$M/nx.pid" --log-file "$M/log" > "$M/out" 2>&1 < /dev/null &
     echo $! > "$M/pid"
     for _ in $(seq 1 100); do
       python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
-      alive || { echo "mongo.sh: nx-27017 exited:" >&2; cat "$M/log" >&2; exit 1; }
+      alive || { echo "mongo.sh: nx-27017 exited:" >&2; cat "$M/out" "$M/log" >&2 2>/dev/null; exit 1; }
       sleep 0.1
     done
     echo "mongodb://127.0.0.1:$port/?directConnection=true" | tee "$M/uri" ;;
   down)
     if alive; then
       pid=$(cat "$M/pid"); kill -TERM "$pid"
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+      for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.1; done
+      pid_alive "$pid" && kill -KILL "$pid"
       echo "stopped nx-27017 ($NAME)" >&2
     fi
     if [ "${KEEP_DATA:-0}" = 1 ]; then rm -f "$M/pid"; else rm -rf "$M"; fi ;;

@@ -15,7 +15,7 @@ cargo build --workspace --bins --tests --quiet
 step "unit tests"
 cargo test --workspace --exclude chaoscenter-e2e --quiet
 
-own_cluster=0; clean_check=0; snapshot="$CACHE/host-before-test.txt"; mongo_name="test-$$"
+own_cluster=0; clean_check=0; local_cluster=0; snapshot="$CACHE/host-before-test.txt"; mongo_name="test-$$"
 finish() {
   rc=$?
   "$ROOT/e2e/mongo.sh" down "$mongo_name" || true
@@ -32,22 +32,31 @@ finish() {
 }
 trap finish EXIT
 
-if [ -n "${KUBECONFIG:-}" ]; then
+. "$ROOT/e2e/cluster/lib.sh"
+if [ -n "${KUBECONFIG:-}" ] && [ "$KUBECONFIG" != "$R/admin.kubeconfig" ]; then
   step "e2e against the cluster in KUBECONFIG=$KUBECONFIG"
   KUBECTL=$(command -v kubectl || echo "$("$ROOT/e2e/cluster/build.sh" | tail -1)/kubectl")
 else
-  . "$ROOT/e2e/cluster/lib.sh"
-  if [ -f "$R/env" ] && [ -f "$R/kube-apiserver.pid" ] && kill -0 "$(cat "$R/kube-apiserver.pid")" 2>/dev/null; then
+  if [ -f "$R/env" ] && [ -f "$R/kube-apiserver.pid" ] && pid_alive "$(cat "$R/kube-apiserver.pid")"; then
     step "e2e against the local cluster make up started (left running; host clean check skipped)"
   else
     "$ROOT/e2e/cluster/build.sh" > /dev/null
     "$ROOT/e2e/cluster/check-clean.sh" snapshot "$snapshot"; clean_check=1; own_cluster=1
     step "starting a local cluster"
   fi
-  eval "$("$ROOT/e2e/cluster/up.sh" | tail -1)"
+  eval "$("$ROOT/e2e/cluster/up.sh" | tail -1)"; local_cluster=1
   KUBECTL="$(command -v kubectl)"
 fi
+if [ -z "${CHAOSCENTER_OPERATOR_IMAGE:-}" ] && [ "$local_cluster" = 1 ]; then
+  step "packaging the operator binary as a local image"
+  export CHAOSCENTER_OPERATOR_IMAGE=localhost/chaoscenter-operator:dev
+  "$ROOT/e2e/cluster/image.sh" binary "$CHAOSCENTER_OPERATOR_IMAGE" "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/chaoscenter-operator" >&2
+fi
 uri=$("$ROOT/e2e/mongo.sh" up "$mongo_name")
+skip=()
+if [ "$local_cluster" = 0 ]; then
+  skip=(--skip local_harness_); step "not run: local_harness_* tests (they test the local cluster harness itself)"
+fi
 step "e2e tests"
 KUBECONFIG="$KUBECONFIG" CHAOSCENTER_KUBECTL="$KUBECTL" CHAOSCENTER_MONGODB_URI="$uri" \
-  cargo test -p chaoscenter-e2e --quiet -- --test-threads 4
+  cargo test -p chaoscenter-e2e --quiet -- --test-threads 4 "${skip[@]}"

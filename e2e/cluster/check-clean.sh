@@ -5,7 +5,7 @@
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"; . "$HERE/lib.sh"
 state() {
-  echo "## processes"; for p in $CLUSTER_PROCS; do pgrep -x "${p:0:15}" >/dev/null && echo "$p running"; done
+  echo "## processes"; for p in $CLUSTER_PROCS; do ps -eo stat=,comm= | awk -v c="${p:0:15}" '$1 !~ /^Z/ && $2 == c {f=1} END {exit !f}' && echo "$p running"; done
   echo "## mounts"; grep -E " ($S|/run/containerd|/run/netns/cni-|/var/lib/kubelet)[^ ]*" /proc/mounts | awk '{print $2}' | sort
   echo "## links"; ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort
   echo "## iptables"; for t in iptables ip6tables; do command -v $t-save >/dev/null && $t-save 2>/dev/null | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'; done

@@ -5,12 +5,12 @@ set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"; . "$HERE/lib.sh"; T0=$(date +%s.%N)
 ts() { awk -v a="$T0" -v b="$(date +%s.%N)" -v m="$*" 'BEGIN{printf "%6.1fs %s\n", b-a, m}'; }
 K() { timeout 20 "$BIN/kubectl" --kubeconfig "$R/admin.kubeconfig" --request-timeout 10s "$@"; }
-alive() { [ -f "$R/$1.pid" ] && kill -0 "$(cat "$R/$1.pid")" 2>/dev/null; }
+alive() { [ -f "$R/$1.pid" ] && pid_alive "$(cat "$R/$1.pid")"; }
 stop() { # name [timeout-seconds]
   local n=$1 t=${2:-20} pid; [ -f "$R/$n.pid" ] || return 0; pid=$(cat "$R/$n.pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    local s; s=$(date +%s.%N); kill -TERM "$pid"; for _ in $(seq 1 $((t*10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && { echo "  $n ($pid) did not stop, SIGKILL"; kill -KILL "$pid"; sleep 0.3; }
+  if pid_alive "$pid"; then
+    local s; s=$(date +%s.%N); kill -TERM "$pid"; for _ in $(seq 1 $((t*10))); do pid_alive "$pid" || break; sleep 0.1; done
+    pid_alive "$pid" && { echo "  $n ($pid) did not stop, SIGKILL"; kill -KILL "$pid"; sleep 0.3; }
     echo "stopped $n ($pid) in $(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')s"
   fi
   rm -f "$R/$n.pid"
@@ -39,7 +39,15 @@ if alive containerd; then
   for id in $(ctr -n k8s.io containers ls -q 2>/dev/null); do ctr -n k8s.io containers rm "$id" >/dev/null 2>&1; done
 fi
 for f in /run/containerd/io.containerd.runtime.v2.task/*/*/shim.pid; do
-  [ -f "$f" ] || continue; p=$(cat "$f"); kill -0 "$p" 2>/dev/null && { kill -TERM "$p"; echo "killed shim $p"; }
+  [ -f "$f" ] || continue; p=$(cat "$f"); pid_alive "$p" && { kill -TERM "$p"; echo "killed shim $p"; }
+done
+# after a crash (containerd or kubelet killed) shims and pod processes outlive them: kill the shims of our
+# containerd socket, then everything still in the kubepods cgroups
+for p in $(pgrep -f 'containerd-shim-runc-v2 .*-address /run/containerd/containerd.sock' || true); do kill -KILL "$p" && echo "killed leftover shim $p"; done
+for _ in 1 2 3; do
+  procs=$(find /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods* -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+  [ -z "$procs" ] && break
+  echo "killing leftover pod processes: $(echo $procs)"; kill -KILL $procs 2>/dev/null; sleep 0.3
 done
 stop containerd 20
 stop kube-apiserver; stop etcd; ts "containerd, apiserver, etcd stopped"
@@ -49,6 +57,7 @@ for p in $(pgrep -f -- "$S|$R" || true); do [ "$p" != $$ ] && kill -KILL "$p" 2>
 # 3) host cleanup: mounts, netns, bridge, cgroups, iptables, sysctls, dirs
 grep -E " ($S|/run/containerd|/run/netns/cni-)[^ ]*" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
 for n in /run/netns/cni-*; do [ -e "$n" ] && rm -f "$n"; done
+for v in $(ip -o link show master cni0 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do ip link del "$v" 2>/dev/null && echo "deleted $v"; done
 ip link show cni0 >/dev/null 2>&1 && ip link del cni0 && echo "deleted cni0"
 for c in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/kubepods.slice; do
   [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null

@@ -8,3 +8,5 @@ kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
 # Processes of the local cluster, by executable name.
 CLUSTER_PROCS="etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy containerd containerd-shim-runc-v2"
 snapshot_sysctls() { for k in $HOST_SYSCTLS; do v=$(sysctl -n "$k" 2>/dev/null) && echo "$k=$v"; done; }
+# True when the process is running (a zombie, which kill -0 still reports, is not).
+pid_alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }

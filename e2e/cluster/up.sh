@@ -19,7 +19,7 @@ mkdir -p "$R"
 T0=$(date +%s.%N); ts() { awk -v a="$T0" -v b="$(date +%s.%N)" -v m="$*" 'BEGIN{printf "%6.1fs %s\n", b-a, m}' | tee -a "$R/timings.txt" >&2; }
 waitfor() { local n=$1; shift; for _ in $(seq 1 "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "timeout waiting for: $*" >&2; return 1; }
 start() { local name=$1; shift; setsid "$@" >"$R/$name.log" 2>&1 < /dev/null & echo $! > "$R/$name.pid"; }
-alive() { [ -f "$R/$1.pid" ] && kill -0 "$(cat "$R/$1.pid")" 2>/dev/null; }
+alive() { [ -f "$R/$1.pid" ] && pid_alive "$(cat "$R/$1.pid")"; }
 port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 print_env() { echo "export KUBECONFIG=$R/admin.kubeconfig PATH=$BIN:\$PATH"; }

@@ -49,6 +49,15 @@ pub fn mongodb_uri() -> String {
         .expect("CHAOSCENTER_MONGODB_URI is not set: run the e2e tests with `make test`, which starts nx-27017")
 }
 
+/// The busybox image for test pods and its pull policy: `CHAOSCENTER_BUSYBOX_IMAGE` (pulled if not
+/// present) on a cluster of your own, else the local harness's imported `localhost/busybox:1.35`.
+pub fn busybox_image() -> (String, &'static str) {
+    match std::env::var("CHAOSCENTER_BUSYBOX_IMAGE") {
+        Ok(image) => (image, "IfNotPresent"),
+        Err(_) => ("localhost/busybox:1.35".into(), "Never"),
+    }
+}
+
 /// A binary of this workspace, built next to the test executable (`cargo build --bins` builds them).
 pub fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test executable has a path");

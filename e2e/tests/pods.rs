@@ -9,6 +9,7 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn a_deleted_pod_is_replaced_and_becomes_ready() {
+    let (image, pull_policy) = chaoscenter_e2e::busybox_image();
     with_namespace("pods", &[], |client, ns| async move {
         let deployment: Deployment = serde_json::from_value(serde_json::json!({
             "metadata": {"name": "web", "labels": {"app": "web"}},
@@ -21,8 +22,8 @@ async fn a_deleted_pod_is_replaced_and_becomes_ready() {
                         "terminationGracePeriodSeconds": 1,
                         "containers": [{
                             "name": "httpd",
-                            "image": "localhost/busybox:1.35",
-                            "imagePullPolicy": "Never",
+                            "image": image,
+                            "imagePullPolicy": pull_policy,
                             "command": ["httpd", "-f", "-p", "8080", "-h", "/var/www"],
                             "readinessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 1}
                         }]
