@@ -17,6 +17,20 @@ pub const CHAOS_OPT_IN_VALUE: &str = "enabled";
 /// Label on a project's own namespace naming the project.
 pub const PROJECT_LABEL: &str = "chaoscenter.io/project";
 
+/// Finalizer on a run that has (or may have) injected faults: removed only once every revert is verified.
+pub const RUN_FINALIZER: &str = "chaoscenter.io/revert";
+/// Annotation on a workflow: set it (to any new value, e.g. a timestamp) to start a run now.
+pub const RUN_NOW_ANNOTATION: &str = "chaoscenter.io/run-now";
+/// Annotation on a workflow recording the last `run-now` value acted upon.
+pub const RUN_NOW_HANDLED_ANNOTATION: &str = "chaoscenter.io/run-now-handled";
+/// Label on a run naming its workflow.
+pub const WORKFLOW_LABEL: &str = "chaoscenter.io/workflow";
+/// Label on objects the operator creates for a run (NetworkPolicies, probe Jobs) naming the run.
+pub const RUN_LABEL: &str = "chaoscenter.io/run";
+/// Name of the ConfigMap, in the operator's namespace, whose existence halts all chaos: every running run
+/// is aborted (its faults reverted) and no new run starts until it is deleted.
+pub const HALT_CONFIGMAP: &str = "chaoscenter-halt";
+
 /// A DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric.
 pub const DNS_LABEL_PATTERN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 /// A Go-style duration made of whole numbers with units ms, s, m or h, e.g. `90s`, `1m30s`, `2h`.
@@ -53,6 +67,44 @@ pub struct Condition {
     pub observed_generation: Option<i64>,
 }
 
+/// Sets the condition of `type_` in `conditions` (adding it if missing). `lastTransitionTime` changes
+/// only when the status does; returns true when anything changed.
+pub fn set_condition(
+    conditions: &mut Vec<Condition>,
+    type_: &str,
+    status: ConditionStatus,
+    reason: &str,
+    message: &str,
+    generation: Option<i64>,
+    now: &str,
+) -> bool {
+    let new = |last: Option<String>| Condition {
+        type_: type_.to_string(),
+        status,
+        reason: reason.to_string(),
+        message: message.to_string(),
+        last_transition_time: last,
+        observed_generation: generation,
+    };
+    match conditions.iter_mut().find(|c| c.type_ == type_) {
+        Some(c) => {
+            let last = if c.status == status {
+                c.last_transition_time.clone()
+            } else {
+                Some(now.to_string())
+            };
+            let updated = new(last);
+            let changed = *c != updated;
+            *c = updated;
+            changed
+        }
+        None => {
+            conditions.push(new(Some(now.to_string())));
+            true
+        }
+    }
+}
+
 /// A reference to an object by name in the same namespace (or cluster scope).
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -84,4 +136,114 @@ pub(crate) fn list_map_by(schema: &mut schemars::Schema, key: &str) {
 /// Schema extension for a list of conditions: a map keyed by `type`.
 pub(crate) fn list_map_by_type(schema: &mut schemars::Schema) {
     list_map_by(schema, "type");
+}
+
+/// Parses a duration matching [`DURATION_PATTERN`], e.g. `1m30s` or `250ms`.
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let mut total = std::time::Duration::ZERO;
+    let mut rest = text;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let value: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let (unit_ms, len) = if rest.starts_with("ms") {
+            (1, 2)
+        } else if rest.starts_with('s') {
+            (1_000, 1)
+        } else if rest.starts_with('m') {
+            (60_000, 1)
+        } else if rest.starts_with('h') {
+            (3_600_000, 1)
+        } else {
+            return None;
+        };
+        total = total.checked_add(std::time::Duration::from_millis(
+            value.checked_mul(unit_ms)?,
+        ))?;
+        rest = &rest[len..];
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_condition_keeps_transition_time_while_status_holds() {
+        let mut c = Vec::new();
+        assert!(set_condition(
+            &mut c,
+            "Ready",
+            ConditionStatus::True,
+            "Ok",
+            "",
+            Some(1),
+            "t1"
+        ));
+        assert!(!set_condition(
+            &mut c,
+            "Ready",
+            ConditionStatus::True,
+            "Ok",
+            "",
+            Some(1),
+            "t2"
+        ));
+        assert_eq!(c[0].last_transition_time.as_deref(), Some("t1"));
+        assert!(set_condition(
+            &mut c,
+            "Ready",
+            ConditionStatus::True,
+            "Ok",
+            "now with a message",
+            Some(2),
+            "t3"
+        ));
+        assert_eq!(c[0].last_transition_time.as_deref(), Some("t1"));
+        assert!(set_condition(
+            &mut c,
+            "Ready",
+            ConditionStatus::False,
+            "Bad",
+            "x",
+            Some(2),
+            "t4"
+        ));
+        assert_eq!(c[0].last_transition_time.as_deref(), Some("t4"));
+        assert_eq!(c.len(), 1);
+    }
+    use std::time::Duration;
+
+    #[test]
+    fn durations_parse_like_the_schema_pattern_allows() {
+        assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(
+            parse_duration("1h1m1s1ms"),
+            Some(Duration::from_millis(3_661_001))
+        );
+        for bad in [
+            "",
+            "s",
+            "10",
+            "1.5s",
+            "-1s",
+            "1d",
+            "1 s",
+            "99999999999999999999h",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -114,6 +114,12 @@ pub struct ChaosWorkflowRunStatus {
     /// How long the run took, e.g. `1m32s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
+    /// The hard deadline (RFC 3339): when it passes the run is stopped and every fault reverted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// The project the run belongs to (from its namespace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     /// The resiliency score, 0 to 100: the weighted mean of the steps' success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0.0, max = 100.0))]
@@ -153,6 +159,18 @@ pub struct StepStatus {
     /// When the step finished (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
+    /// When the fault was first injected (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chaos_started_at: Option<String>,
+    /// When the chaos ends and the fault is reverted (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chaos_ends_at: Option<String>,
+    /// How many injection rounds ran (repeating faults inject once per interval).
+    #[serde(default)]
+    pub injections: u32,
+    /// When the next injection round is due (RFC 3339), for repeating faults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_injection_at: Option<String>,
     /// Every object the fault touched (or, in a dry run, would touch).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<TargetStatus>,
@@ -185,6 +203,9 @@ pub struct TargetStatus {
     pub namespace: Option<String>,
     /// The object's name.
     pub name: String,
+    /// The injection round that hit it (0 for the first).
+    #[serde(default)]
+    pub round: u32,
     /// When the fault was injected into it (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injected_at: Option<String>,
@@ -197,6 +218,9 @@ pub struct TargetStatus {
     /// What was saved to revert the fault (e.g. the original replica count).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<String>,
+    /// Why the last revert attempt failed; it is retried until it succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revert_error: Option<String>,
 }
 
 /// One probe's verdict.
@@ -214,6 +238,15 @@ pub struct ProbeStatus {
     /// Checks that failed.
     #[serde(default)]
     pub failed: u32,
+    /// When the probe was last checked (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_checked_at: Option<String>,
+    /// True once the probe's start-of-test check ran (modes SOT and Edge).
+    #[serde(default)]
+    pub sot_done: bool,
+    /// True once the probe's end-of-test check ran (modes EOT and Edge).
+    #[serde(default)]
+    pub eot_done: bool,
     /// The last result in words, e.g. the failing status code.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,

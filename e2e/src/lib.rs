@@ -254,3 +254,291 @@ pub fn pod_ready(pod: &Pod) -> bool {
         .and_then(|s| s.conditions.as_ref())
         .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
+
+/// An operator process under test, scoped to one namespace (its runs and workflows), holding its lease and
+/// halt switch there too, so tests in parallel each get their own. Killed when dropped.
+pub struct Operator {
+    child: Option<std::process::Child>,
+    namespace: String,
+    pub log: PathBuf,
+}
+
+impl Operator {
+    /// Starts `chaoscenter-operator` watching `namespace`, logging to `e2e/artifacts/operator-<ns>-N.log`.
+    pub fn start(namespace: &str) -> Self {
+        let dir = repo_root().join("e2e/artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut n = 0;
+        let log = loop {
+            let candidate = dir.join(format!("operator-{namespace}-{n}.log"));
+            if !candidate.exists() {
+                break candidate;
+            }
+            n += 1;
+        };
+        let file = std::fs::File::create(&log).unwrap();
+        let child = std::process::Command::new(workspace_binary("chaoscenter-operator"))
+            .env("RUST_LOG", "info,kube=warn")
+            .env("CHAOSCENTER_NAMESPACE", namespace)
+            .env("WATCH_NAMESPACE", namespace)
+            .env("METRICS_ADDR", "127.0.0.1:0")
+            .env("POD_NAME", format!("e2e-{namespace}-{n}"))
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .expect("failed to start chaoscenter-operator (built by `cargo build --bins`)");
+        Self {
+            child: Some(child),
+            namespace: namespace.to_string(),
+            log,
+        }
+    }
+
+    /// The operator's log so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The address its /metrics listens on (from its start line).
+    pub async fn metrics_addr(&self) -> String {
+        wait_for(
+            Duration::from_secs(30),
+            "the operator's start line",
+            || async {
+                let logs = strip_ansi(&self.logs());
+                let line = logs
+                    .lines()
+                    .find(|l| l.contains("chaoscenter-operator started"))?;
+                let start = line.find("metrics=")? + "metrics=".len();
+                Some(
+                    line[start..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace())
+                        .collect(),
+                )
+            },
+        )
+        .await
+    }
+
+    /// Kills it with SIGKILL (no chance to clean up), and waits for it to be gone.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops it with SIGTERM; returns whether it exited successfully.
+    pub fn stop(&mut self) -> bool {
+        let Some(mut child) = self.child.take() else {
+            return false;
+        };
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.success();
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The process id (for memory readings).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Makes `ns` a project namespace that may also be targeted: labels it as project `p-<ns>`'s home and
+/// opted in to chaos, and creates that Project listing `ns` (plus `extra_targets`). Returns the project.
+pub async fn setup_project(client: &Client, ns: &str, extra_targets: &[&str]) -> String {
+    use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, PROJECT_LABEL};
+    let project = format!("p-{ns}");
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let patch = serde_json::json!({"metadata": {"labels": {PROJECT_LABEL: project, CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
+    namespaces
+        .patch(ns, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    let mut targets = vec![ns.to_string()];
+    targets.extend(extra_targets.iter().map(|s| s.to_string()));
+    let object: DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "chaoscenter.io/v1alpha1", "kind": "Project",
+        "metadata": {"name": project, "labels": {E2E_LABEL: "true"}},
+        "spec": {"displayName": "e2e", "targetNamespaces": targets},
+    }))
+    .unwrap();
+    chaos_api(client, "Project", ns)
+        .create(&PostParams::default(), &object)
+        .await
+        .unwrap();
+    project
+}
+
+/// Deletes the project `setup_project` made.
+pub async fn delete_project(client: &Client, ns: &str) {
+    let _ = chaos_api(client, "Project", ns)
+        .delete(&format!("p-{ns}"), &DeleteParams::default())
+        .await;
+}
+
+/// Creates a busybox httpd Deployment `name` with `replicas` and a Service in front; waits until every
+/// replica is Ready; returns the Service's ClusterIP URL.
+pub async fn web_app(client: &Client, ns: &str, name: &str, replicas: i32) -> String {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::Service;
+    let (image, pull) = busybox_image();
+    let deployment: Deployment = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "terminationGracePeriodSeconds": 1,
+                    "containers": [{
+                        "name": "httpd", "image": image, "imagePullPolicy": pull,
+                        "command": ["httpd", "-f", "-p", "8080", "-h", "/var/www"],
+                        "readinessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 1}
+                    }]
+                }
+            }
+        }
+    }))
+    .unwrap();
+    Api::<Deployment>::namespaced(client.clone(), ns)
+        .create(&PostParams::default(), &deployment)
+        .await
+        .unwrap();
+    let service: Service = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": name},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]}
+    }))
+    .unwrap();
+    let svc = Api::<Service>::namespaced(client.clone(), ns)
+        .create(&PostParams::default(), &service)
+        .await
+        .unwrap();
+    wait_ready_replicas(client, ns, name, replicas).await;
+    format!("http://{}/", svc.spec.unwrap().cluster_ip.unwrap())
+}
+
+/// Waits until `replicas` pods of app `name` are Ready.
+pub async fn wait_ready_replicas(client: &Client, ns: &str, name: &str, replicas: i32) -> Vec<Pod> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    wait_for(
+        Duration::from_secs(120),
+        &format!("{replicas} Ready pods of {name}"),
+        || async {
+            let list = pods
+                .list(&ListParams::default().labels(&format!("app={name}")))
+                .await
+                .ok()?;
+            let ready: Vec<Pod> = list
+                .items
+                .into_iter()
+                .filter(|p| pod_ready(p) && p.metadata.deletion_timestamp.is_none())
+                .collect();
+            (ready.len() == replicas as usize).then_some(ready)
+        },
+    )
+    .await
+}
+
+/// Creates a ChaosWorkflow `name` in `ns` with the given spec (JSON).
+pub async fn create_workflow(client: &Client, ns: &str, name: &str, spec: serde_json::Value) {
+    let object: DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflow",
+        "metadata": {"name": name}, "spec": spec,
+    }))
+    .unwrap();
+    chaos_api(client, "ChaosWorkflow", ns)
+        .create(&PostParams::default(), &object)
+        .await
+        .unwrap();
+}
+
+/// Creates a ChaosWorkflowRun of workflow `workflow` (as kubectl would: no frozen copy); returns its name.
+pub async fn create_run(client: &Client, ns: &str, workflow: &str, dry_run: bool) -> String {
+    let object: DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
+        "metadata": {"generateName": format!("{workflow}-")},
+        "spec": {"workflowRef": {"name": workflow}, "dryRun": dry_run},
+    }))
+    .unwrap();
+    let created = chaos_api(client, "ChaosWorkflowRun", ns)
+        .create(&PostParams::default(), &object)
+        .await
+        .unwrap();
+    created.metadata.name.unwrap()
+}
+
+/// Fetches a run as its typed form.
+pub async fn get_run(client: &Client, ns: &str, name: &str) -> chaoscenter_crds::ChaosWorkflowRun {
+    let api: Api<chaoscenter_crds::ChaosWorkflowRun> = Api::namespaced(client.clone(), ns);
+    api.get(name).await.unwrap()
+}
+
+/// Waits until a run reaches a finished phase; returns it.
+pub async fn wait_run_finished(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    timeout: Duration,
+) -> chaoscenter_crds::ChaosWorkflowRun {
+    let api: Api<chaoscenter_crds::ChaosWorkflowRun> = Api::namespaced(client.clone(), ns);
+    wait_for(timeout, &format!("run {name} to finish"), || async {
+        let run = api.get(name).await.ok()?;
+        run.status.as_ref()?.phase?.is_finished().then_some(run)
+    })
+    .await
+}
+
+/// The Events recorded about an object (reason, note).
+pub async fn events_for(client: &Client, ns: &str, name: &str) -> Vec<(String, String)> {
+    let api: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(client.clone(), ns);
+    api.list(&ListParams::default())
+        .await
+        .map(|l| l.items)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name))
+        .map(|e| (e.reason.unwrap_or_default(), e.note.unwrap_or_default()))
+        .collect()
+}

@@ -6,8 +6,20 @@ use std::time::{Duration, Instant};
 
 fn run_until_sigterm(name: &str) {
     let bin = chaoscenter_e2e::workspace_binary(name);
+    // A cluster that never answers: the binaries must still start, wait, and stop cleanly.
+    let kubeconfig = std::env::temp_dir().join(format!(
+        "unreachable-{}-{name}.kubeconfig",
+        std::process::id()
+    ));
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n",
+    )
+    .unwrap();
     let mut child = Command::new(&bin)
         .env("RUST_LOG", "info")
+        .env("KUBECONFIG", &kubeconfig)
+        .env("METRICS_ADDR", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -1,25 +1,181 @@
-//! The operator binary: for now it starts, logs, and stops cleanly on SIGTERM or Ctrl-C; the controllers
-//! come with the operator issue.
+//! The operator binary: wires configuration, the metrics server, leader election and the controllers,
+//! and shuts down cleanly on SIGTERM or Ctrl-C.
 
+use chaoscenter_crds::common::HALT_CONFIGMAP;
+use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
+use chaoscenter_operator::config::Config;
+use chaoscenter_operator::controllers::{self, Context};
+use chaoscenter_operator::leader::LeaderElector;
+use chaoscenter_operator::metrics::Metrics;
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, ObjectMeta, PostParams};
+use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::{conditions, wait::await_condition, watcher, Controller, WatchStreamExt};
+use kube::Client;
+use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,kube=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    if std::env::var("LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+    let config = Config::from_env()?;
+    let (stop_tx, stop_rx) = watch::channel(false);
     let mut term = signal(SignalKind::terminate())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM received, shutting down"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received, shutting down"),
+        }
+        let _ = stop_tx.send(true);
+    });
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    };
+
+    let metrics = Metrics::default();
+    let listener = tokio::net::TcpListener::bind(config.metrics_addr).await?;
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
+        metrics = %listener.local_addr()?,
+        namespace = %config.namespace,
+        identity = %config.identity,
         "chaoscenter-operator started"
     );
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM received, shutting down"),
-        _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received, shutting down"),
+    let server = axum::serve(listener, chaoscenter_operator::server::app(metrics.clone()))
+        .with_graceful_shutdown(stopped());
+    let server = tokio::spawn(async move { server.await });
+
+    // `run` returns once the shutdown signal has stopped everything it started.
+    if let Err(err) = run(config, metrics, stopped.clone()).await {
+        tracing::error!(error = %err, "operator failed");
+        return Err(err);
     }
+    let _ = server.await;
     tracing::info!("chaoscenter-operator stopped");
     Ok(())
+}
+
+async fn run<F, Fut>(config: Config, metrics: Metrics, stopped: F) -> anyhow::Result<()>
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + Sync + 'static,
+{
+    let client = Client::try_default().await?;
+    ensure_namespace(&client, &config.namespace).await;
+
+    let elector = LeaderElector::new(client.clone(), &config.namespace, &config.identity);
+    tokio::select! {
+        _ = elector.acquire() => tracing::info!(identity = %config.identity, "leading"),
+        _ = stopped() => return Ok(()),
+    }
+
+    // Controllers start only once their CRDs are established.
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for name in [
+        "chaosworkflows.chaoscenter.io",
+        "chaosworkflowruns.chaoscenter.io",
+    ] {
+        tracing::info!(crd = name, "waiting for the CRD to be established");
+        tokio::select! {
+            established = await_condition(crds.clone(), name, conditions::is_crd_established()) => { established?; }
+            _ = stopped() => {
+                elector.release().await;
+                return Ok(());
+            }
+        }
+    }
+
+    let (runs, workflows): (Api<ChaosWorkflowRun>, Api<ChaosWorkflow>) =
+        match &config.watch_namespace {
+            Some(ns) => (
+                Api::namespaced(client.clone(), ns),
+                Api::namespaced(client.clone(), ns),
+            ),
+            None => (Api::all(client.clone()), Api::all(client.clone())),
+        };
+    let run_controller = Controller::new(runs.clone(), watcher::Config::default().any_semantic());
+    let reporter = Reporter {
+        controller: "chaoscenter-operator".into(),
+        instance: Some(config.identity.clone()),
+    };
+    let ctx = Arc::new(Context {
+        client: client.clone(),
+        recorder: Recorder::new(client.clone(), reporter),
+        metrics,
+        http: reqwest::Client::builder().build()?,
+        runs: run_controller.store(),
+        claims: Default::default(),
+        config: config.clone(),
+    });
+
+    // The halt switch: any change to its ConfigMap re-examines every run at once.
+    let halt_api: Api<ConfigMap> = Api::namespaced(client.clone(), &config.namespace);
+    let halt_changes = watcher(
+        halt_api,
+        watcher::Config::default().fields(&format!("metadata.name={HALT_CONFIGMAP}")),
+    )
+    .touched_objects()
+    .map(|_| ());
+    let run_loop = run_controller
+        .reconcile_all_on(halt_changes)
+        .graceful_shutdown_on(stopped())
+        .run(
+            controllers::run::reconcile,
+            controllers::run::error_policy,
+            ctx.clone(),
+        )
+        .for_each(|_| futures::future::ready(()));
+    let workflow_loop = Controller::new(workflows, watcher::Config::default().any_semantic())
+        .owns(runs, watcher::Config::default().any_semantic())
+        .graceful_shutdown_on(stopped())
+        .run(
+            controllers::workflow::reconcile,
+            controllers::workflow::error_policy,
+            ctx,
+        )
+        .for_each(|_| futures::future::ready(()));
+    tracing::info!(
+        namespace = config.watch_namespace.as_deref().unwrap_or("(all)"),
+        "controllers running"
+    );
+    tokio::select! {
+        _ = futures::future::join(run_loop, workflow_loop) => {
+            elector.release().await;
+            Ok(())
+        }
+        _ = elector.keep() => anyhow::bail!("lost the leader lease; exiting so a replica that holds it takes over"),
+    }
+}
+
+/// Creates the control-plane namespace if it is missing (for `cargo run` against a fresh cluster).
+async fn ensure_namespace(client: &Client, name: &str) {
+    let api: Api<Namespace> = Api::all(client.clone());
+    if let Ok(None) = api.get_opt(name).await {
+        let ns = Namespace {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        if let Err(err) = api.create(&PostParams::default(), &ns).await {
+            tracing::warn!(%err, namespace = name, "could not create the control-plane namespace");
+        }
+    }
 }

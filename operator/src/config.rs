@@ -1,0 +1,43 @@
+//! The operator's settings, from the environment.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Operator settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The control-plane namespace: the leader Lease and the halt ConfigMap live here
+    /// (`CHAOSCENTER_NAMESPACE`, default `chaoscenter-system`).
+    pub namespace: String,
+    /// This replica's identity in the Lease (`POD_NAME`, default `<hostname>-<pid>`).
+    pub identity: String,
+    /// Where `/metrics` and `/healthz` listen (`METRICS_ADDR`, default `0.0.0.0:8080`).
+    pub metrics_addr: SocketAddr,
+    /// Only workflows and runs in this namespace are reconciled (`WATCH_NAMESPACE`; default: all).
+    pub watch_namespace: Option<String>,
+    /// The cap on every run's deadline, whatever its workflow's `maxDuration` (`MAX_RUN_DURATION`,
+    /// default `2h`).
+    pub max_run_duration: Duration,
+}
+
+impl Config {
+    /// Reads the settings; a malformed value is an error naming the variable.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let metrics_addr = var("METRICS_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into());
+        let max = var("MAX_RUN_DURATION").unwrap_or_else(|| "2h".into());
+        Ok(Self {
+            namespace: var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into()),
+            identity: var("POD_NAME")
+                .unwrap_or_else(|| format!("{}-{}", host.trim(), std::process::id())),
+            metrics_addr: metrics_addr.parse().map_err(|e| {
+                anyhow::anyhow!("METRICS_ADDR={metrics_addr:?} is not an address: {e}")
+            })?,
+            watch_namespace: var("WATCH_NAMESPACE"),
+            max_run_duration: chaoscenter_crds::common::parse_duration(&max).ok_or_else(|| {
+                anyhow::anyhow!("MAX_RUN_DURATION={max:?} is not a duration like 2h or 90m")
+            })?,
+        })
+    }
+}

@@ -1,0 +1,322 @@
+//! The ChaosWorkflow controller: validates the definition, starts runs on demand (annotation) and on the
+//! cron schedule (time zone, concurrency policy, starting deadline, suspend), prunes old runs beyond the
+//! history limit, and reports the last run, score and next run time in the status.
+
+use super::{now, policy, Context, Error};
+use crate::probes::{self, ProbeContext};
+use crate::schedule::Schedule;
+use chaoscenter_crds::common::{
+    set_condition, ConditionStatus, LocalObjectReference, RUN_NOW_ANNOTATION,
+    RUN_NOW_HANDLED_ANNOTATION, WORKFLOW_LABEL,
+};
+use chaoscenter_crds::run::{ChaosWorkflowRunSpec, RunPhase, Trigger};
+use chaoscenter_crds::workflow::{ConcurrencyPolicy, LastRun};
+use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
+use jiff::Timestamp;
+use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::runtime::controller::Action as Requeue;
+use kube::runtime::events::EventType;
+use kube::{Resource, ResourceExt};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Reconciles one workflow.
+pub async fn reconcile(wf: Arc<ChaosWorkflow>, ctx: Arc<Context>) -> Result<Requeue, Error> {
+    let started = std::time::Instant::now();
+    let result = reconcile_inner(&wf, &ctx).await;
+    ctx.metrics
+        .observe("workflow", started.elapsed().as_secs_f64());
+    result
+}
+
+/// Logs, counts and retries a failed reconcile.
+pub fn error_policy(wf: Arc<ChaosWorkflow>, error: &Error, ctx: Arc<Context>) -> Requeue {
+    tracing::warn!(workflow = %wf.name_any(), %error, "workflow reconcile failed");
+    ctx.metrics.reconcile_failed("workflow", error.category());
+    Requeue::requeue(Duration::from_secs(5))
+}
+
+/// A new run of `wf` (the definition frozen into it), owned by the workflow.
+pub fn new_run(wf: &ChaosWorkflow, name: Option<String>, trigger: Trigger) -> ChaosWorkflowRun {
+    let wf_name = wf.name_any();
+    let generate_name = name
+        .is_none()
+        .then(|| format!("{}-", truncate(&wf_name, 50)));
+    ChaosWorkflowRun {
+        metadata: ObjectMeta {
+            name,
+            generate_name,
+            namespace: wf.namespace(),
+            labels: Some([(WORKFLOW_LABEL.to_string(), wf_name.clone())].into()),
+            owner_references: wf.controller_owner_ref(&()).map(|o| vec![o]),
+            ..Default::default()
+        },
+        spec: ChaosWorkflowRunSpec {
+            workflow_ref: LocalObjectReference { name: wf_name },
+            trigger,
+            dry_run: false,
+            abort: false,
+            workflow: Some(wf.spec.clone()),
+        },
+        status: None,
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    s.get(..max.min(s.len())).unwrap_or(s).trim_end_matches('-')
+}
+
+async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, Error> {
+    let ns = wf.namespace().unwrap_or_default();
+    let name = wf.name_any();
+    let wf_api: Api<ChaosWorkflow> = Api::namespaced(ctx.client.clone(), &ns);
+    let runs_api: Api<ChaosWorkflowRun> = Api::namespaced(ctx.client.clone(), &ns);
+    let at = now();
+    let mut status = wf.status.clone().unwrap_or_default();
+    let generation = wf.metadata.generation;
+
+    // validate: the definition (pure) and what needs the world (probe endpoints)
+    let mut problems = Vec::new();
+    if let Err(message) = policy::validate_definition(&wf.spec) {
+        problems.push(message);
+    }
+    let schedule = match wf.spec.schedule.as_deref() {
+        Some(expr) => match Schedule::parse(expr, &wf.spec.time_zone) {
+            Ok(s) => Some(s),
+            Err(message) => {
+                problems.push(message);
+                None
+            }
+        },
+        None => None,
+    };
+    let pctx = ProbeContext {
+        client: ctx.client.clone(),
+        http: ctx.http.clone(),
+        namespace: ns.clone(),
+        run: name.clone(),
+    };
+    for step in &wf.spec.steps {
+        for probe in &step.probes {
+            if let Err(message) = probes::preflight(&pctx, probe).await {
+                problems.push(format!("spec.steps[{}].{message}", step.name));
+            }
+        }
+    }
+    let valid = problems.is_empty();
+    let message = if valid {
+        "the workflow is valid".to_string()
+    } else {
+        problems.join("; ")
+    };
+    let was = status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Ready")
+        .map(|c| (c.status, c.message.clone()));
+    let (cond, reason) = if valid {
+        (ConditionStatus::True, "Valid")
+    } else {
+        (ConditionStatus::False, "InvalidWorkflow")
+    };
+    set_condition(
+        &mut status.conditions,
+        "Ready",
+        cond,
+        reason,
+        &message,
+        generation,
+        &at.to_string(),
+    );
+    if !valid && was != Some((ConditionStatus::False, message.clone())) {
+        ctx.event(
+            wf,
+            EventType::Warning,
+            "InvalidWorkflow",
+            "Validate",
+            message.clone(),
+        )
+        .await;
+    }
+
+    // runs of this workflow
+    let runs = runs_api
+        .list(&ListParams::default().labels(&format!("{WORKFLOW_LABEL}={name}")))
+        .await
+        .map_err(Error::kube("list the workflow's runs"))?
+        .items;
+    let active: Vec<&ChaosWorkflowRun> = runs
+        .iter()
+        .filter(|r| {
+            !r.status
+                .as_ref()
+                .and_then(|s| s.phase)
+                .unwrap_or_default()
+                .is_finished()
+        })
+        .collect();
+
+    // on demand: the run-now annotation
+    let annotations = wf.annotations();
+    if let Some(value) = annotations.get(RUN_NOW_ANNOTATION) {
+        if annotations.get(RUN_NOW_HANDLED_ANNOTATION) != Some(value) {
+            let run = runs_api
+                .create(&PostParams::default(), &new_run(wf, None, Trigger::Manual))
+                .await
+                .map_err(Error::kube("create a run"))?;
+            let patch = serde_json::json!({"metadata": {"annotations": {RUN_NOW_HANDLED_ANNOTATION: value}}});
+            wf_api
+                .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map_err(Error::kube("mark run-now handled"))?;
+            ctx.event(
+                wf,
+                EventType::Normal,
+                "RunCreated",
+                "RunNow",
+                format!(
+                    "run {} started on demand ({RUN_NOW_ANNOTATION})",
+                    run.name_any()
+                ),
+            )
+            .await;
+        }
+    }
+
+    // the schedule
+    let mut requeue = Duration::from_secs(60);
+    status.next_run_at = None;
+    if let (Some(schedule), true, false) = (&schedule, valid, wf.spec.suspend) {
+        let since: Timestamp = status
+            .last_schedule_at
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .or_else(|| wf.meta().creation_timestamp.as_ref().map(|t| t.0))
+            .unwrap_or(at);
+        if let Some(due) = schedule.latest_due(since, at) {
+            status.last_schedule_at = Some(due.to_string());
+            let late = Duration::try_from(at.duration_since(due)).unwrap_or_default();
+            let missed = wf
+                .spec
+                .starting_deadline_seconds
+                .is_some_and(|d| late > Duration::from_secs(d.max(0) as u64));
+            if missed {
+                ctx.event(
+                    wf,
+                    EventType::Warning,
+                    "MissedSchedule",
+                    "Schedule",
+                    format!(
+                        "the run due at {due} was missed: more than startingDeadlineSeconds late"
+                    ),
+                )
+                .await;
+            } else if !active.is_empty() && wf.spec.concurrency_policy == ConcurrencyPolicy::Forbid
+            {
+                let names: Vec<String> = active.iter().map(|r| r.name_any()).collect();
+                ctx.event(wf, EventType::Normal, "SkippedConcurrent", "Schedule", format!("the run due at {due} was skipped: concurrencyPolicy Forbid and {} still running", names.join(", "))).await;
+            } else {
+                if wf.spec.concurrency_policy == ConcurrencyPolicy::Replace {
+                    for old in &active {
+                        let patch = serde_json::json!({"spec": {"abort": true}});
+                        runs_api
+                            .patch(
+                                &old.name_any(),
+                                &PatchParams::default(),
+                                &Patch::Merge(&patch),
+                            )
+                            .await
+                            .map_err(Error::kube("abort a replaced run"))?;
+                        ctx.event(
+                            wf,
+                            EventType::Normal,
+                            "Replaced",
+                            "Schedule",
+                            format!("run {} aborted: concurrencyPolicy Replace", old.name_any()),
+                        )
+                        .await;
+                    }
+                }
+                // A name derived from the scheduled time: a restarted operator cannot start it twice.
+                let run_name = format!("{}-{}", truncate(&name, 50), due.as_second() / 60);
+                match runs_api
+                    .create(
+                        &PostParams::default(),
+                        &new_run(wf, Some(run_name.clone()), Trigger::Schedule),
+                    )
+                    .await
+                {
+                    Ok(_) => {
+                        ctx.event(
+                            wf,
+                            EventType::Normal,
+                            "RunCreated",
+                            "Schedule",
+                            format!("run {run_name} started by the schedule (due {due})"),
+                        )
+                        .await
+                    }
+                    Err(kube::Error::Api(s)) if s.code == 409 => {}
+                    Err(e) => return Err(Error::kube("create a scheduled run")(e)),
+                }
+            }
+        }
+        if let Some(next) = schedule.next_after(at) {
+            status.next_run_at = Some(next.to_string());
+            requeue = requeue.min(
+                Duration::try_from(next.duration_since(at)).unwrap_or_default()
+                    + Duration::from_millis(200),
+            );
+        }
+    }
+
+    // history: keep the newest runHistoryLimit finished runs in the cluster
+    let mut finished: Vec<&ChaosWorkflowRun> = runs
+        .iter()
+        .filter(|r| {
+            r.status
+                .as_ref()
+                .and_then(|s| s.phase)
+                .unwrap_or_default()
+                .is_finished()
+        })
+        .collect();
+    finished.sort_by_key(|r| std::cmp::Reverse(r.meta().creation_timestamp.as_ref().map(|t| t.0)));
+    for old in finished.iter().skip(wf.spec.run_history_limit as usize) {
+        if old.meta().deletion_timestamp.is_none() {
+            match runs_api
+                .delete(&old.name_any(), &DeleteParams::background())
+                .await
+            {
+                Ok(_) => tracing::info!(run = %old.name_any(), "pruned beyond runHistoryLimit"),
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => return Err(Error::kube("prune an old run")(e)),
+            }
+        }
+    }
+
+    // status
+    let newest = runs
+        .iter()
+        .max_by_key(|r| r.meta().creation_timestamp.as_ref().map(|t| t.0));
+    status.last_run = newest.map(|r| {
+        let s = r.status.clone().unwrap_or_default();
+        LastRun {
+            name: r.name_any(),
+            phase: Some(s.phase.unwrap_or(RunPhase::Pending)),
+            resiliency_score: s.resiliency_score,
+            finished_at: s.finished_at,
+        }
+    });
+    status.active_runs = active.iter().map(|r| r.name_any()).collect();
+    status.active_runs.sort();
+    status.observed_generation = generation;
+    if Some(&status) != wf.status.as_ref() {
+        let patch = super::status_patch(wf.status.as_ref(), &status)?;
+        wf_api
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(Error::kube("write the workflow status"))?;
+    }
+    Ok(Requeue::requeue(requeue))
+}
