@@ -15,7 +15,7 @@ cargo build --workspace --bins --tests --quiet
 step "unit tests"
 cargo test --workspace --exclude chaoscenter-e2e --quiet
 
-own_cluster=0; clean_check=0; local_cluster=0; snapshot="$CACHE/host-before-test.txt"; mongo_name="test-$$"
+restart_operator=0; own_cluster=0; clean_check=0; local_cluster=0; snapshot="$CACHE/host-before-test.txt"; mongo_name="test-$$"
 finish() {
   rc=$?
   "$ROOT/e2e/mongo.sh" down "$mongo_name" || true
@@ -27,6 +27,7 @@ finish() {
       "$ROOT/e2e/cluster/check-clean.sh" compare "$snapshot" || rc=1
     fi
   fi
+  [ "$restart_operator" = 1 ] && echo "make up's operator was stopped for the tests: run make up to start it again" >&2
   step "done (exit $rc)"
   exit $rc
 }
@@ -39,6 +40,11 @@ if [ -n "${KUBECONFIG:-}" ] && [ "$KUBECONFIG" != "$R/admin.kubeconfig" ]; then
 else
   if [ -f "$R/env" ] && [ -f "$R/kube-apiserver.pid" ] && pid_alive "$(cat "$R/kube-apiserver.pid")"; then
     step "e2e against the local cluster make up started (left running; host clean check skipped)"
+    # each operator test runs its own operator; make up's cluster-wide one would act on their runs too
+    if [ -f "$CACHE/apps/operator.pid" ] && pid_alive "$(cat "$CACHE/apps/operator.pid")"; then
+      kill -TERM "$(cat "$CACHE/apps/operator.pid")"; restart_operator=1
+      step "paused make up's operator for the tests (make up starts it again)"
+    fi
   else
     "$ROOT/e2e/cluster/build.sh" > /dev/null
     "$ROOT/e2e/cluster/check-clean.sh" snapshot "$snapshot"; clean_check=1; own_cluster=1

@@ -12,10 +12,7 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let mut term = signal(SignalKind::terminate())?;
-    tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
-        "chaoscenter-apiserver started"
-    );
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "chaoscenter-apiserver started");
     tokio::select! {
         _ = term.recv() => tracing::info!("SIGTERM received, shutting down"),
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received, shutting down"),

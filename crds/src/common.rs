@@ -88,11 +88,8 @@ pub fn set_condition(
     };
     match conditions.iter_mut().find(|c| c.type_ == type_) {
         Some(c) => {
-            let last = if c.status == status {
-                c.last_transition_time.clone()
-            } else {
-                Some(now.to_string())
-            };
+            let last =
+                if c.status == status { c.last_transition_time.clone() } else { Some(now.to_string()) };
             let updated = new(last);
             let changed = *c != updated;
             *c = updated;
@@ -127,10 +124,7 @@ pub(crate) fn list_map_by_name(schema: &mut schemars::Schema) {
 /// Schema extension marking a list of objects as a map keyed by `key`.
 pub(crate) fn list_map_by(schema: &mut schemars::Schema, key: &str) {
     schema.insert("x-kubernetes-list-type".into(), "map".into());
-    schema.insert(
-        "x-kubernetes-list-map-keys".into(),
-        serde_json::json!([key]),
-    );
+    schema.insert("x-kubernetes-list-map-keys".into(), serde_json::json!([key]));
 }
 
 /// Schema extension for a list of conditions: a map keyed by `type`.
@@ -146,9 +140,7 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
         return None;
     }
     while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
@@ -165,9 +157,7 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
         } else {
             return None;
         };
-        total = total.checked_add(std::time::Duration::from_millis(
-            value.checked_mul(unit_ms)?,
-        ))?;
+        total = total.checked_add(std::time::Duration::from_millis(value.checked_mul(unit_ms)?))?;
         rest = &rest[len..];
     }
     Some(total)
@@ -180,24 +170,8 @@ mod tests {
     #[test]
     fn set_condition_keeps_transition_time_while_status_holds() {
         let mut c = Vec::new();
-        assert!(set_condition(
-            &mut c,
-            "Ready",
-            ConditionStatus::True,
-            "Ok",
-            "",
-            Some(1),
-            "t1"
-        ));
-        assert!(!set_condition(
-            &mut c,
-            "Ready",
-            ConditionStatus::True,
-            "Ok",
-            "",
-            Some(1),
-            "t2"
-        ));
+        assert!(set_condition(&mut c, "Ready", ConditionStatus::True, "Ok", "", Some(1), "t1"));
+        assert!(!set_condition(&mut c, "Ready", ConditionStatus::True, "Ok", "", Some(1), "t2"));
         assert_eq!(c[0].last_transition_time.as_deref(), Some("t1"));
         assert!(set_condition(
             &mut c,
@@ -209,15 +183,7 @@ mod tests {
             "t3"
         ));
         assert_eq!(c[0].last_transition_time.as_deref(), Some("t1"));
-        assert!(set_condition(
-            &mut c,
-            "Ready",
-            ConditionStatus::False,
-            "Bad",
-            "x",
-            Some(2),
-            "t4"
-        ));
+        assert!(set_condition(&mut c, "Ready", ConditionStatus::False, "Bad", "x", Some(2), "t4"));
         assert_eq!(c[0].last_transition_time.as_deref(), Some("t4"));
         assert_eq!(c.len(), 1);
     }
@@ -229,20 +195,8 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(
-            parse_duration("1h1m1s1ms"),
-            Some(Duration::from_millis(3_661_001))
-        );
-        for bad in [
-            "",
-            "s",
-            "10",
-            "1.5s",
-            "-1s",
-            "1d",
-            "1 s",
-            "99999999999999999999h",
-        ] {
+        assert_eq!(parse_duration("1h1m1s1ms"), Some(Duration::from_millis(3_661_001)));
+        for bad in ["", "s", "10", "1.5s", "-1s", "1d", "1 s", "99999999999999999999h"] {
             assert_eq!(parse_duration(bad), None, "{bad:?}");
         }
     }

@@ -23,11 +23,7 @@ use serde::{Deserialize, Serialize};
     printcolumn(name = "URL", type_ = "string", json_path = ".spec.git.url"),
     printcolumn(name = "Templates", type_ = "integer", json_path = ".status.templates"),
     printcolumn(name = "Synced", type_ = "date", json_path = ".status.lastSyncedAt"),
-    printcolumn(
-        name = "Age",
-        type_ = "date",
-        json_path = ".metadata.creationTimestamp"
-    )
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct ChaosHubSpec {
@@ -59,10 +55,7 @@ pub enum HubSource {
 #[serde(rename_all = "camelCase")]
 pub struct GitSource {
     /// The repository URL (https or ssh), e.g. `https://github.com/acme/chaos-templates.git`.
-    #[schemars(
-        regex(pattern = r"^(https?://|ssh://|git@)[^\s]+$"),
-        length(max = 2048)
-    )]
+    #[schemars(regex(pattern = r"^(https?://|ssh://|git@)[^\s]+$"), length(max = 2048))]
     pub url: String,
     /// The branch or tag to sync. Defaults to `main`.
     #[serde(default = "default_branch")]

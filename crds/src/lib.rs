@@ -22,16 +22,10 @@ use kube::core::CustomResourceExt;
 
 /// Every CustomResourceDefinition ChaosCenter installs, in a stable order.
 pub fn all_crds() -> Vec<CustomResourceDefinition> {
-    vec![
-        Project::crd(),
-        ChaosUser::crd(),
-        ChaosHub::crd(),
-        ChaosWorkflow::crd(),
-        ChaosWorkflowRun::crd(),
-    ]
-    .into_iter()
-    .map(finalize)
-    .collect()
+    vec![Project::crd(), ChaosUser::crd(), ChaosHub::crd(), ChaosWorkflow::crd(), ChaosWorkflowRun::crd()]
+        .into_iter()
+        .map(finalize)
+        .collect()
 }
 
 /// Adjusts a generated schema to what every supported API server (down to Kubernetes 1.20) accepts and
@@ -71,15 +65,10 @@ fn finalize(mut crd: CustomResourceDefinition) -> CustomResourceDefinition {
         }
     }
     for version in &mut crd.spec.versions {
-        if let Some(schema) = version
-            .schema
-            .as_mut()
-            .and_then(|s| s.open_api_v3_schema.as_mut())
-        {
+        if let Some(schema) = version.schema.as_mut().and_then(|s| s.open_api_v3_schema.as_mut()) {
             let mut json = serde_json::to_value(&*schema).expect("a CRD schema serializes to JSON");
             visit(&mut json);
-            *schema =
-                serde_json::from_value(json).expect("the patched schema is still a JSON schema");
+            *schema = serde_json::from_value(json).expect("the patched schema is still a JSON schema");
         }
     }
     crd

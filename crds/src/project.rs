@@ -18,31 +18,15 @@ use serde::{Deserialize, Serialize};
     derive = "Default",
     derive = "PartialEq",
     doc = "A ChaosCenter project: members with roles and the namespaces its chaos workflows may target.",
-    printcolumn(
-        name = "Display Name",
-        type_ = "string",
-        json_path = ".spec.displayName"
-    ),
-    printcolumn(
-        name = "Project Namespace",
-        type_ = "string",
-        json_path = ".status.namespace"
-    ),
-    printcolumn(
-        name = "Targets",
-        type_ = "string",
-        json_path = ".spec.targetNamespaces"
-    ),
+    printcolumn(name = "Display Name", type_ = "string", json_path = ".spec.displayName"),
+    printcolumn(name = "Project Namespace", type_ = "string", json_path = ".status.namespace"),
+    printcolumn(name = "Targets", type_ = "string", json_path = ".spec.targetNamespaces"),
     printcolumn(
         name = "Ready",
         type_ = "string",
         json_path = ".status.conditions[?(@.type==\"Ready\")].status"
     ),
-    printcolumn(
-        name = "Age",
-        type_ = "date",
-        json_path = ".metadata.creationTimestamp"
-    )
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectSpec {
@@ -74,10 +58,7 @@ fn members_list(schema: &mut schemars::Schema) {
 #[serde(rename_all = "camelCase")]
 pub struct Member {
     /// The member's username: the name of a `ChaosUser`.
-    #[schemars(
-        regex(pattern = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"),
-        length(min = 1, max = 63)
-    )]
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"), length(min = 1, max = 63))]
     pub user: String,
     /// The member's role: Owner (everything, including membership), Editor (create, change, run and
     /// abort workflows and hubs) or Viewer (read only).
@@ -85,9 +66,7 @@ pub struct Member {
 }
 
 /// A member's role in a project.
-#[derive(
-    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema,
-)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
 pub enum Role {
     Owner,
     Editor,

@@ -21,25 +21,12 @@ use serde::{Deserialize, Serialize};
     derive = "Default",
     derive = "PartialEq",
     doc = "One execution of a chaos workflow; its status holds per-step and per-target progress and the score.",
-    printcolumn(
-        name = "Workflow",
-        type_ = "string",
-        json_path = ".spec.workflowRef.name"
-    ),
+    printcolumn(name = "Workflow", type_ = "string", json_path = ".spec.workflowRef.name"),
     printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
-    printcolumn(
-        name = "Score",
-        type_ = "number",
-        json_path = ".status.resiliencyScore"
-    ),
+    printcolumn(name = "Score", type_ = "number", json_path = ".status.resiliencyScore"),
     printcolumn(name = "Started", type_ = "date", json_path = ".status.startedAt"),
     printcolumn(name = "Duration", type_ = "string", json_path = ".status.duration"),
-    printcolumn(
-        name = "Trigger",
-        type_ = "string",
-        json_path = ".spec.trigger",
-        priority = 1
-    )
+    printcolumn(name = "Trigger", type_ = "string", json_path = ".spec.trigger", priority = 1)
 )]
 #[serde(rename_all = "camelCase")]
 pub struct ChaosWorkflowRunSpec {
@@ -91,10 +78,7 @@ pub enum RunPhase {
 impl RunPhase {
     /// True once the run can change no more.
     pub fn is_finished(self) -> bool {
-        matches!(
-            self,
-            Self::Succeeded | Self::Failed | Self::Aborted | Self::Error
-        )
+        matches!(self, Self::Succeeded | Self::Failed | Self::Aborted | Self::Error)
     }
 }
 

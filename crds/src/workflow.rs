@@ -30,27 +30,10 @@ pub const DEFAULT_MAX_DURATION: &str = "30m";
     doc = "A chaos workflow: a DAG of fault steps with targets and probes, run on demand or on a schedule.",
     printcolumn(name = "Schedule", type_ = "string", json_path = ".spec.schedule"),
     printcolumn(name = "Suspend", type_ = "boolean", json_path = ".spec.suspend"),
-    printcolumn(
-        name = "Last Phase",
-        type_ = "string",
-        json_path = ".status.lastRun.phase"
-    ),
-    printcolumn(
-        name = "Last Score",
-        type_ = "number",
-        json_path = ".status.lastRun.resiliencyScore"
-    ),
-    printcolumn(
-        name = "Next Run",
-        type_ = "date",
-        json_path = ".status.nextRunAt",
-        priority = 1
-    ),
-    printcolumn(
-        name = "Age",
-        type_ = "date",
-        json_path = ".metadata.creationTimestamp"
-    )
+    printcolumn(name = "Last Phase", type_ = "string", json_path = ".status.lastRun.phase"),
+    printcolumn(name = "Last Score", type_ = "number", json_path = ".status.lastRun.resiliencyScore"),
+    printcolumn(name = "Next Run", type_ = "date", json_path = ".status.nextRunAt", priority = 1),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct ChaosWorkflowSpec {
@@ -61,16 +44,11 @@ pub struct ChaosWorkflowSpec {
     /// A cron schedule (five fields: minute hour day-of-month month day-of-week, or a macro such as
     /// `@hourly`). Absent means the workflow runs only on demand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(
-        pattern = r"^(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)$"
-    ))]
+    #[schemars(regex(pattern = r"^(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)$"))]
     pub schedule: Option<String>,
     /// The IANA time zone the schedule is read in, e.g. `Europe/Berlin`. Defaults to UTC.
     #[serde(default = "default_time_zone")]
-    #[schemars(
-        regex(pattern = r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$"),
-        length(max = 64)
-    )]
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$"), length(max = 64))]
     pub time_zone: String,
     /// What to do when a scheduled run is due while an earlier run of this workflow is still going:
     /// Allow (run both), Forbid (skip the new one) or Replace (abort the old one, then start the new one).
@@ -286,9 +264,7 @@ impl FaultParams {
 pub struct TaintParams {
     /// The taint key, e.g. `chaoscenter.io/chaos`.
     #[schemars(
-        regex(
-            pattern = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
-        ),
+        regex(pattern = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"),
         length(min = 1, max = 316)
     )]
     pub key: String,

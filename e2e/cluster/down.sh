@@ -17,8 +17,8 @@ stop() { # name [timeout-seconds]
 }
 
 [ -d "$R" ] || { echo "no local cluster state under $D: nothing to do"; exit 0; }
-# 0) project processes started against this cluster by make up (operator, apiserver, ...): pid files in $R/apps
-for f in "$R"/apps/*.pid; do [ -f "$f" ] && { kill "$(cat "$f")" 2>/dev/null && echo "stopped $(basename "$f" .pid)"; rm -f "$f"; }; done
+# 0) project processes started against this cluster by make up (operator, apiserver, ...): pid files in $CACHE/apps
+for f in "$CACHE"/apps/*.pid; do [ -f "$f" ] && { kill "$(cat "$f")" 2>/dev/null && echo "stopped $(basename "$f" .pid)"; rm -f "$f"; }; done
 # 1) controllers off first so nothing gets recreated, then let kubelet tear pods down cleanly (CNI DEL etc.)
 stop kube-controller-manager; stop kube-scheduler
 if alive kubelet && alive kube-apiserver; then

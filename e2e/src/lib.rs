@@ -26,27 +26,22 @@ pub async fn client() -> Client {
         std::env::var_os("KUBECONFIG").is_some(),
         "KUBECONFIG is not set: the e2e tests need a cluster; run them with `make test`, which starts one"
     );
-    Client::try_default()
-        .await
-        .expect("failed to build a client from KUBECONFIG")
+    Client::try_default().await.expect("failed to build a client from KUBECONFIG")
 }
 
 /// The kubectl to run (`CHAOSCENTER_KUBECTL`, else `kubectl` on PATH).
 pub fn kubectl() -> std::process::Command {
-    let mut cmd = std::process::Command::new(
-        std::env::var("CHAOSCENTER_KUBECTL").unwrap_or_else(|_| "kubectl".into()),
-    );
-    cmd.env(
-        "KUBECONFIG",
-        std::env::var_os("KUBECONFIG").unwrap_or_default(),
-    );
+    let mut cmd =
+        std::process::Command::new(std::env::var("CHAOSCENTER_KUBECTL").unwrap_or_else(|_| "kubectl".into()));
+    cmd.env("KUBECONFIG", std::env::var_os("KUBECONFIG").unwrap_or_default());
     cmd
 }
 
 /// The MongoDB URI of the test database (`CHAOSCENTER_MONGODB_URI`, set by `make test`).
 pub fn mongodb_uri() -> String {
-    std::env::var("CHAOSCENTER_MONGODB_URI")
-        .expect("CHAOSCENTER_MONGODB_URI is not set: run the e2e tests with `make test`, which starts nx-27017")
+    std::env::var("CHAOSCENTER_MONGODB_URI").expect(
+        "CHAOSCENTER_MONGODB_URI is not set: run the e2e tests with `make test`, which starts nx-27017",
+    )
 }
 
 /// The busybox image for test pods and its pull policy: `CHAOSCENTER_BUSYBOX_IMAGE` (pulled if not
@@ -62,18 +57,12 @@ pub fn busybox_image() -> (String, &'static str) {
 pub fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test executable has a path");
     // target/<profile>/deps/<test> -> target/<profile>/<name>
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test runs from target/<profile>/deps")
-        .join(name)
+    exe.parent().and_then(|deps| deps.parent()).expect("the test runs from target/<profile>/deps").join(name)
 }
 
 /// The repository root (for samples and CRD files).
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("e2e/ has a parent")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("e2e/ has a parent").to_path_buf()
 }
 
 static CRDS_INSTALLED: OnceCell<()> = OnceCell::const_new();
@@ -86,28 +75,20 @@ pub async fn ensure_crds(client: &Client) {
             let api: Api<CustomResourceDefinition> = Api::all(client.clone());
             for crd in all_crds() {
                 let name = crd.metadata.name.clone().expect("a CRD has a name");
-                api.patch(
-                    &name,
-                    &PatchParams::apply(FIELD_MANAGER).force(),
-                    &Patch::Apply(&crd),
-                )
-                .await
-                .unwrap_or_else(|e| panic!("failed to install CRD {name}: {e}"));
+                api.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&crd))
+                    .await
+                    .unwrap_or_else(|e| panic!("failed to install CRD {name}: {e}"));
             }
             for crd in all_crds() {
                 let name = crd.metadata.name.clone().expect("a CRD has a name");
-                wait_for(
-                    Duration::from_secs(30),
-                    &format!("CRD {name} to be Established"),
-                    || async {
-                        let crd = api.get(&name).await.ok()?;
-                        crd.status?
-                            .conditions?
-                            .iter()
-                            .any(|c| c.type_ == "Established" && c.status == "True")
-                            .then_some(())
-                    },
-                )
+                wait_for(Duration::from_secs(30), &format!("CRD {name} to be Established"), || async {
+                    let crd = api.get(&name).await.ok()?;
+                    crd.status?
+                        .conditions?
+                        .iter()
+                        .any(|c| c.type_ == "Established" && c.status == "True")
+                        .then_some(())
+                })
                 .await;
             }
         })
@@ -140,10 +121,7 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -156,10 +134,8 @@ where
     Fut: Future<Output = ()>,
 {
     let client = client().await;
-    let mut all_labels: BTreeMap<String, String> = labels
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let mut all_labels: BTreeMap<String, String> =
+        labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     all_labels.insert(E2E_LABEL.into(), "true".into());
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let ns = Namespace {
@@ -177,19 +153,12 @@ where
         .metadata
         .name
         .unwrap();
-    wait_for(
-        Duration::from_secs(30),
-        "the namespace's default ServiceAccount",
-        || {
-            let sa: Api<k8s_openapi::api::core::v1::ServiceAccount> =
-                Api::namespaced(client.clone(), &name);
-            async move { sa.get_opt("default").await.ok().flatten() }
-        },
-    )
+    wait_for(Duration::from_secs(30), "the namespace's default ServiceAccount", || {
+        let sa: Api<k8s_openapi::api::core::v1::ServiceAccount> = Api::namespaced(client.clone(), &name);
+        async move { sa.get_opt("default").await.ok().flatten() }
+    })
     .await;
-    let result = AssertUnwindSafe(body(client.clone(), name.clone()))
-        .catch_unwind()
-        .await;
+    let result = AssertUnwindSafe(body(client.clone(), name.clone())).catch_unwind().await;
     if result.is_err() {
         dump_namespace(&client, &name).await;
     }
@@ -203,12 +172,7 @@ where
 pub async fn dump_namespace(client: &Client, ns: &str) {
     eprintln!("---- namespace {ns}: pods");
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-    for pod in pods
-        .list(&ListParams::default())
-        .await
-        .map(|l| l.items)
-        .unwrap_or_default()
-    {
+    for pod in pods.list(&ListParams::default()).await.map(|l| l.items).unwrap_or_default() {
         let status = pod.status.unwrap_or_default();
         eprintln!(
             "{} phase={:?} conditions={:?} containers={:?}",
@@ -230,12 +194,7 @@ pub async fn dump_namespace(client: &Client, ns: &str) {
     }
     eprintln!("---- namespace {ns}: events");
     let events: Api<Event> = Api::namespaced(client.clone(), ns);
-    for e in events
-        .list(&ListParams::default())
-        .await
-        .map(|l| l.items)
-        .unwrap_or_default()
-    {
+    for e in events.list(&ListParams::default()).await.map(|l| l.items).unwrap_or_default() {
         eprintln!(
             "{} {} {}/{}: {}",
             e.type_.unwrap_or_default(),
@@ -287,11 +246,7 @@ impl Operator {
             .stderr(file)
             .spawn()
             .expect("failed to start chaoscenter-operator (built by `cargo build --bins`)");
-        Self {
-            child: Some(child),
-            namespace: namespace.to_string(),
-            log,
-        }
+        Self { child: Some(child), namespace: namespace.to_string(), log }
     }
 
     /// The operator's log so far.
@@ -301,23 +256,12 @@ impl Operator {
 
     /// The address its /metrics listens on (from its start line).
     pub async fn metrics_addr(&self) -> String {
-        wait_for(
-            Duration::from_secs(30),
-            "the operator's start line",
-            || async {
-                let logs = strip_ansi(&self.logs());
-                let line = logs
-                    .lines()
-                    .find(|l| l.contains("chaoscenter-operator started"))?;
-                let start = line.find("metrics=")? + "metrics=".len();
-                Some(
-                    line[start..]
-                        .chars()
-                        .take_while(|c| !c.is_whitespace())
-                        .collect(),
-                )
-            },
-        )
+        wait_for(Duration::from_secs(30), "the operator's start line", || async {
+            let logs = strip_ansi(&self.logs());
+            let line = logs.lines().find(|l| l.contains("chaoscenter-operator started"))?;
+            let start = line.find("metrics=")? + "metrics=".len();
+            Some(line[start..].chars().take_while(|c| !c.is_whitespace()).collect())
+        })
         .await
     }
 
@@ -334,9 +278,7 @@ impl Operator {
         let Some(mut child) = self.child.take() else {
             return false;
         };
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
+        let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(Some(status)) = child.try_wait() {
@@ -391,10 +333,7 @@ pub async fn setup_project(client: &Client, ns: &str, extra_targets: &[&str]) ->
     let project = format!("p-{ns}");
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let patch = serde_json::json!({"metadata": {"labels": {PROJECT_LABEL: project, CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
-    namespaces
-        .patch(ns, &PatchParams::default(), &Patch::Merge(&patch))
-        .await
-        .unwrap();
+    namespaces.patch(ns, &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
     let mut targets = vec![ns.to_string()];
     targets.extend(extra_targets.iter().map(|s| s.to_string()));
     let object: DynamicObject = serde_json::from_value(serde_json::json!({
@@ -403,18 +342,13 @@ pub async fn setup_project(client: &Client, ns: &str, extra_targets: &[&str]) ->
         "spec": {"displayName": "e2e", "targetNamespaces": targets},
     }))
     .unwrap();
-    chaos_api(client, "Project", ns)
-        .create(&PostParams::default(), &object)
-        .await
-        .unwrap();
+    chaos_api(client, "Project", ns).create(&PostParams::default(), &object).await.unwrap();
     project
 }
 
 /// Deletes the project `setup_project` made.
 pub async fn delete_project(client: &Client, ns: &str) {
-    let _ = chaos_api(client, "Project", ns)
-        .delete(&format!("p-{ns}"), &DeleteParams::default())
-        .await;
+    let _ = chaos_api(client, "Project", ns).delete(&format!("p-{ns}"), &DeleteParams::default()).await;
 }
 
 /// Creates a busybox httpd Deployment `name` with `replicas` and a Service in front; waits until every
@@ -462,22 +396,15 @@ pub async fn web_app(client: &Client, ns: &str, name: &str, replicas: i32) -> St
 /// Waits until `replicas` pods of app `name` are Ready.
 pub async fn wait_ready_replicas(client: &Client, ns: &str, name: &str, replicas: i32) -> Vec<Pod> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-    wait_for(
-        Duration::from_secs(120),
-        &format!("{replicas} Ready pods of {name}"),
-        || async {
-            let list = pods
-                .list(&ListParams::default().labels(&format!("app={name}")))
-                .await
-                .ok()?;
-            let ready: Vec<Pod> = list
-                .items
-                .into_iter()
-                .filter(|p| pod_ready(p) && p.metadata.deletion_timestamp.is_none())
-                .collect();
-            (ready.len() == replicas as usize).then_some(ready)
-        },
-    )
+    wait_for(Duration::from_secs(120), &format!("{replicas} Ready pods of {name}"), || async {
+        let list = pods.list(&ListParams::default().labels(&format!("app={name}"))).await.ok()?;
+        let ready: Vec<Pod> = list
+            .items
+            .into_iter()
+            .filter(|p| pod_ready(p) && p.metadata.deletion_timestamp.is_none())
+            .collect();
+        (ready.len() == replicas as usize).then_some(ready)
+    })
     .await
 }
 
@@ -488,10 +415,7 @@ pub async fn create_workflow(client: &Client, ns: &str, name: &str, spec: serde_
         "metadata": {"name": name}, "spec": spec,
     }))
     .unwrap();
-    chaos_api(client, "ChaosWorkflow", ns)
-        .create(&PostParams::default(), &object)
-        .await
-        .unwrap();
+    chaos_api(client, "ChaosWorkflow", ns).create(&PostParams::default(), &object).await.unwrap();
 }
 
 /// Creates a ChaosWorkflowRun of workflow `workflow` (as kubectl would: no frozen copy); returns its name.
@@ -502,10 +426,8 @@ pub async fn create_run(client: &Client, ns: &str, workflow: &str, dry_run: bool
         "spec": {"workflowRef": {"name": workflow}, "dryRun": dry_run},
     }))
     .unwrap();
-    let created = chaos_api(client, "ChaosWorkflowRun", ns)
-        .create(&PostParams::default(), &object)
-        .await
-        .unwrap();
+    let created =
+        chaos_api(client, "ChaosWorkflowRun", ns).create(&PostParams::default(), &object).await.unwrap();
     created.metadata.name.unwrap()
 }
 
@@ -541,4 +463,33 @@ pub async fn events_for(client: &Client, ns: &str, name: &str) -> Vec<(String, S
         .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name))
         .map(|e| (e.reason.unwrap_or_default(), e.note.unwrap_or_default()))
         .collect()
+}
+
+impl Operator {
+    /// Like [`Operator::start`], but runs the operator binary at `binary`: for programs that are not test
+    /// executables (the `bench` binary lives in target/<profile>/ itself, not in deps/).
+    pub fn start_binary(namespace: &str, binary: &std::path::Path) -> Self {
+        let dir = repo_root().join("e2e/artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut n = 0;
+        let log = loop {
+            let candidate = dir.join(format!("operator-{namespace}-{n}.log"));
+            if !candidate.exists() {
+                break candidate;
+            }
+            n += 1;
+        };
+        let file = std::fs::File::create(&log).unwrap();
+        let child = std::process::Command::new(binary)
+            .env("RUST_LOG", "info,kube=warn")
+            .env("CHAOSCENTER_NAMESPACE", namespace)
+            .env("WATCH_NAMESPACE", namespace)
+            .env("METRICS_ADDR", "127.0.0.1:0")
+            .env("POD_NAME", format!("e2e-{namespace}-{n}"))
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .unwrap_or_else(|e| panic!("failed to start {}: {e}", binary.display()));
+        Self { child: Some(child), namespace: namespace.to_string(), log }
+    }
 }

@@ -7,10 +7,8 @@ use std::time::{Duration, Instant};
 fn run_until_sigterm(name: &str) {
     let bin = chaoscenter_e2e::workspace_binary(name);
     // A cluster that never answers: the binaries must still start, wait, and stop cleanly.
-    let kubeconfig = std::env::temp_dir().join(format!(
-        "unreachable-{}-{name}.kubeconfig",
-        std::process::id()
-    ));
+    let kubeconfig =
+        std::env::temp_dir().join(format!("unreachable-{}-{name}.kubeconfig", std::process::id()));
     std::fs::write(
         &kubeconfig,
         "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n",
@@ -24,10 +22,7 @@ fn run_until_sigterm(name: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| {
-            panic!(
-                "failed to start {}: {e} (build it with `cargo build --bins`)",
-                bin.display()
-            )
+            panic!("failed to start {}: {e} (build it with `cargo build --bins`)", bin.display())
         });
     let mut stderr = child.stderr.take().unwrap();
     // Wait for the start line, so SIGTERM does not race the signal handler's installation.
@@ -35,27 +30,17 @@ fn run_until_sigterm(name: &str) {
     let mut buf = [0u8; 4096];
     while !String::from_utf8_lossy(&log).contains("started") {
         let n = stderr.read(&mut buf).unwrap();
-        assert!(
-            n > 0,
-            "{name} exited before logging its start: {}",
-            String::from_utf8_lossy(&log)
-        );
+        assert!(n > 0, "{name} exited before logging its start: {}", String::from_utf8_lossy(&log));
         log.extend_from_slice(&buf[..n]);
     }
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(kill.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(
-            Instant::now() < deadline,
-            "{name} did not exit within 20 s of SIGTERM"
-        );
+        assert!(Instant::now() < deadline, "{name} did not exit within 20 s of SIGTERM");
         std::thread::sleep(Duration::from_millis(20));
     };
     stderr.read_to_end(&mut log).unwrap();

@@ -14,19 +14,13 @@ fn sample(file: &str) -> Value {
 }
 
 /// Creates `object` as given (no client-side defaulting or typing), in `ns` when namespaced.
-async fn create(
-    client: &Client,
-    ns: &str,
-    mut object: Value,
-) -> Result<DynamicObject, kube::Error> {
+async fn create(client: &Client, ns: &str, mut object: Value) -> Result<DynamicObject, kube::Error> {
     let kind = object["kind"].as_str().unwrap().to_string();
     if object["metadata"].get("namespace").is_some() {
         object["metadata"]["namespace"] = json!(ns);
     }
     let object: DynamicObject = serde_json::from_value(object).unwrap();
-    chaos_api(client, &kind, ns)
-        .create(&PostParams::default(), &object)
-        .await
+    chaos_api(client, &kind, ns).create(&PostParams::default(), &object).await
 }
 
 #[tokio::test]
@@ -34,13 +28,9 @@ async fn every_sample_applies() {
     with_namespace("samples", &[], |client, ns| async move {
         ensure_crds(&client).await;
         let mut cluster_scoped = Vec::new();
-        for file in [
-            "project.yaml",
-            "chaosuser.yaml",
-            "chaoshub.yaml",
-            "chaosworkflow.yaml",
-            "chaosworkflowrun.yaml",
-        ] {
+        for file in
+            ["project.yaml", "chaosuser.yaml", "chaoshub.yaml", "chaosworkflow.yaml", "chaosworkflowrun.yaml"]
+        {
             let mut object = sample(file);
             let kind = object["kind"].as_str().unwrap().to_string();
             if object["metadata"].get("namespace").is_none() {
@@ -53,49 +43,24 @@ async fn every_sample_applies() {
                 .await
                 .unwrap_or_else(|e| panic!("{file} was rejected: {e}"));
             // The server kept every field the sample sets (nothing was pruned as unknown).
-            assert_subset(
-                &object["spec"],
-                &created.data["spec"],
-                &format!("{file}: spec"),
-            );
+            assert_subset(&object["spec"], &created.data["spec"], &format!("{file}: spec"));
         }
         // The server applied the schema defaults the sample left out.
-        let workflow = chaos_api(&client, "ChaosWorkflow", &ns)
-            .get("checkout-resilience")
-            .await
-            .unwrap();
+        let workflow = chaos_api(&client, "ChaosWorkflow", &ns).get("checkout-resilience").await.unwrap();
         assert_eq!(workflow.data["spec"]["suspend"], json!(false));
-        assert_eq!(
-            workflow.data["spec"]["steps"][1]["fault"]["target"]["mode"],
-            json!("all")
-        );
-        assert_eq!(
-            workflow.data["spec"]["steps"][0]["probes"][1]["runProperties"]["attempts"],
-            json!(1)
-        );
+        assert_eq!(workflow.data["spec"]["steps"][1]["fault"]["target"]["mode"], json!("all"));
+        assert_eq!(workflow.data["spec"]["steps"][0]["probes"][1]["runProperties"]["attempts"], json!(1));
         // `kubectl get chaos` lists every kind (the category), cluster-scoped ones included.
-        let out = kubectl()
-            .args(["get", "chaos", "-n", &ns, "-o", "name"])
-            .output()
-            .unwrap();
+        let out = kubectl().args(["get", "chaos", "-n", &ns, "-o", "name"]).output().unwrap();
         let listed = String::from_utf8_lossy(&out.stdout);
-        for kind in [
-            "project",
-            "chaosuser",
-            "chaoshub",
-            "chaosworkflow",
-            "chaosworkflowrun",
-        ] {
+        for kind in ["project", "chaosuser", "chaoshub", "chaosworkflow", "chaosworkflowrun"] {
             assert!(
                 listed.contains(&format!("{kind}.chaoscenter.io/")),
                 "kubectl get chaos misses {kind}:\n{listed}"
             );
         }
         for (kind, name) in cluster_scoped {
-            chaos_api(&client, &kind, &ns)
-                .delete(&name, &DeleteParams::default())
-                .await
-                .unwrap();
+            chaos_api(&client, &kind, &ns).delete(&name, &DeleteParams::default()).await.unwrap();
         }
     })
     .await;
@@ -107,18 +72,14 @@ fn assert_subset(expected: &Value, actual: &Value, path: &str) {
             for (k, v) in a {
                 assert_subset(
                     v,
-                    b.get(k)
-                        .unwrap_or_else(|| panic!("{path}.{k} was dropped by the server")),
+                    b.get(k).unwrap_or_else(|| panic!("{path}.{k} was dropped by the server")),
                     &format!("{path}.{k}"),
                 );
             }
         }
         (Value::Array(a), Value::Array(b)) => {
             assert_eq!(a.len(), b.len(), "{path}");
-            a.iter()
-                .zip(b)
-                .enumerate()
-                .for_each(|(i, (x, y))| assert_subset(x, y, &format!("{path}[{i}]")));
+            a.iter().zip(b).enumerate().for_each(|(i, (x, y))| assert_subset(x, y, &format!("{path}[{i}]")));
         }
         (a, b) => assert_eq!(a, b, "{path}"),
     }
@@ -255,35 +216,24 @@ async fn the_api_server_rejects_malformed_objects_naming_the_field() {
             match create(&client, &ns, object).await {
                 Ok(_) => {
                     failures.push(format!("{}: accepted", case.what));
-                    let _ = chaos_api(&client, &kind, &ns)
-                        .delete(&name, &DeleteParams::default())
-                        .await;
+                    let _ = chaos_api(&client, &kind, &ns).delete(&name, &DeleteParams::default()).await;
                 }
                 Err(kube::Error::Api(status))
                     if status.code == 422 && status.message.contains(case.field) =>
                 {
                     // Nothing was stored.
                     assert!(
-                        chaos_api(&client, &kind, &ns)
-                            .get_opt(&name)
-                            .await
-                            .unwrap()
-                            .is_none(),
+                        chaos_api(&client, &kind, &ns).get_opt(&name).await.unwrap().is_none(),
                         "{}",
                         case.what
                     );
                 }
-                Err(e) => failures.push(format!(
-                    "{}: expected a 422 naming {}, got {e}",
-                    case.what, case.field
-                )),
+                Err(e) => {
+                    failures.push(format!("{}: expected a 422 naming {}, got {e}", case.what, case.field))
+                }
             }
         }
-        assert!(
-            failures.is_empty(),
-            "malformed objects not rejected as expected:\n{}",
-            failures.join("\n")
-        );
+        assert!(failures.is_empty(), "malformed objects not rejected as expected:\n{}", failures.join("\n"));
         assert!(CASES.len() >= 6);
     })
     .await;
@@ -296,13 +246,9 @@ async fn value_above_100_is_fine_when_it_is_a_count() {
         let mut workflow = sample("chaosworkflow.yaml");
         workflow["spec"]["steps"][0]["fault"]["target"]["mode"] = json!("fixed");
         workflow["spec"]["steps"][0]["fault"]["target"]["value"] = json!(150);
-        let created = create(&client, &ns, workflow)
-            .await
-            .expect("mode fixed takes a count, which may exceed 100");
-        assert_eq!(
-            created.data["spec"]["steps"][0]["fault"]["target"]["value"],
-            json!(150)
-        );
+        let created =
+            create(&client, &ns, workflow).await.expect("mode fixed takes a count, which may exceed 100");
+        assert_eq!(created.data["spec"]["steps"][0]["fault"]["target"]["value"], json!(150));
     })
     .await;
 }
@@ -312,27 +258,14 @@ async fn kubectl_explain_prints_the_field_docs() {
     let client = chaoscenter_e2e::client().await;
     ensure_crds(&client).await;
     // The API server publishes CRD schemas to its OpenAPI document a moment after they are established.
-    let out = wait_for(
-        Duration::from_secs(60),
-        "kubectl explain to show the steps docs",
-        || async {
-            let out = kubectl()
-                .args(["explain", "chaosworkflow.spec.steps"])
-                .output()
-                .ok()?;
-            let text = String::from_utf8_lossy(&out.stdout).to_string();
-            (out.status.success() && text.contains("Steps with no `dependsOn` start at once"))
-                .then_some(text)
-        },
-    )
+    let out = wait_for(Duration::from_secs(60), "kubectl explain to show the steps docs", || async {
+        let out = kubectl().args(["explain", "chaosworkflow.spec.steps"]).output().ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        (out.status.success() && text.contains("Steps with no `dependsOn` start at once")).then_some(text)
+    })
     .await;
     assert!(out.contains("dependsOn"), "{out}");
     assert!(out.contains("The fault this step injects."), "{out}");
-    let out = kubectl()
-        .args(["explain", "chaosworkflow.spec.steps.fault.target.mode"])
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("How many of the matching objects are hit")
-    );
+    let out = kubectl().args(["explain", "chaosworkflow.spec.steps.fault.target.mode"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("How many of the matching objects are hit"));
 }

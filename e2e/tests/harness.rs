@@ -10,9 +10,8 @@ use std::time::Duration;
 /// (`make test` builds `CHAOSCENTER_OPERATOR_IMAGE` from the operator binary and imports it).
 #[tokio::test]
 async fn local_harness_packages_a_project_binary_as_an_image() {
-    let image = std::env::var("CHAOSCENTER_OPERATOR_IMAGE").expect(
-        "CHAOSCENTER_OPERATOR_IMAGE is not set: `make test` packages the operator as a local image",
-    );
+    let image = std::env::var("CHAOSCENTER_OPERATOR_IMAGE")
+        .expect("CHAOSCENTER_OPERATOR_IMAGE is not set: `make test` packages the operator as a local image");
     with_namespace("image", &[], |client, ns| async move {
         let pod: Pod = serde_json::from_value(serde_json::json!({
             "metadata": {"name": "operator"},
@@ -34,14 +33,10 @@ async fn local_harness_packages_a_project_binary_as_an_image() {
         .unwrap();
         let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
         pods.create(&PostParams::default(), &pod).await.unwrap();
-        wait_for(
-            Duration::from_secs(120),
-            "the operator pod to log its start",
-            || async {
-                let logs = pods.logs("operator", &Default::default()).await.ok()?;
-                logs.contains("chaoscenter-operator started").then_some(())
-            },
-        )
+        wait_for(Duration::from_secs(120), "the operator pod to log its start", || async {
+            let logs = pods.logs("operator", &Default::default()).await.ok()?;
+            logs.contains("chaoscenter-operator started").then_some(())
+        })
         .await;
     })
     .await;

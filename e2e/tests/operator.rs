@@ -19,10 +19,7 @@ fn http_probe(name: &str, url: &str) -> serde_json::Value {
 }
 
 async fn replicas(client: &kube::Client, ns: &str, name: &str) -> i32 {
-    let d = Api::<Deployment>::namespaced(client.clone(), ns)
-        .get(name)
-        .await
-        .unwrap();
+    let d = Api::<Deployment>::namespaced(client.clone(), ns).get(name).await.unwrap();
     d.spec.and_then(|s| s.replicas).unwrap_or_default()
 }
 
@@ -88,11 +85,17 @@ async fn a_failing_probe_gives_the_formula_score() {
         let _op = Operator::start(&ns);
         let fault = json!({"type": "pod-delete", "duration": "3s",
             "target": {"namespace": ns, "selector": {"matchLabels": {"app": "victim"}}, "mode": "one"}});
-        create_workflow(&client, &ns, "scored", json!({"steps": [
-            {"name": "good", "weight": 10, "fault": fault, "probes": [http_probe("up", &url)]},
-            {"name": "half", "weight": 5, "dependsOn": ["good"], "fault": fault,
-             "probes": [http_probe("up", &url), http_probe("broken", "http://127.0.0.1:1/")]}
-        ]})).await;
+        create_workflow(
+            &client,
+            &ns,
+            "scored",
+            json!({"steps": [
+                {"name": "good", "weight": 10, "fault": fault, "probes": [http_probe("up", &url)]},
+                {"name": "half", "weight": 5, "dependsOn": ["good"], "fault": fault,
+                 "probes": [http_probe("up", &url), http_probe("broken", "http://127.0.0.1:1/")]}
+            ]}),
+        )
+        .await;
         let run = create_run(&client, &ns, "scored", false).await;
         let status = wait_run_finished(&client, &ns, &run, RUN_TIMEOUT).await.status.unwrap();
         assert_eq!(status.phase, Some(RunPhase::Failed), "a step did not pass: {status:#?}");
@@ -169,48 +172,25 @@ async fn abort_mid_run_reverts_everything_within_seconds() {
         let _op = Operator::start(&ns);
         create_workflow(&client, &ns, "long", scale_workflow(&ns, "5m")).await;
         let run = create_run(&client, &ns, "long", false).await;
-        wait_for(
-            Duration::from_secs(60),
-            "the Deployment scaled to 1",
-            || async { (replicas(&client, &ns, "web").await == 1).then_some(()) },
-        )
+        wait_for(Duration::from_secs(60), "the Deployment scaled to 1", || async {
+            (replicas(&client, &ns, "web").await == 1).then_some(())
+        })
         .await;
         let runs = chaos_api(&client, "ChaosWorkflowRun", &ns);
-        runs.patch(
-            &run,
-            &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"abort": true}})),
-        )
-        .await
-        .unwrap();
-        let started = std::time::Instant::now();
-        let status = wait_run_finished(&client, &ns, &run, Duration::from_secs(30))
+        runs.patch(&run, &PatchParams::default(), &Patch::Merge(json!({"spec": {"abort": true}})))
             .await
-            .status
             .unwrap();
-        eprintln!(
-            "abort to Aborted with the revert verified: {:?}",
-            started.elapsed()
-        );
+        let started = std::time::Instant::now();
+        let status = wait_run_finished(&client, &ns, &run, Duration::from_secs(30)).await.status.unwrap();
+        eprintln!("abort to Aborted with the revert verified: {:?}", started.elapsed());
         assert_eq!(status.phase, Some(RunPhase::Aborted));
         assert_eq!(replicas(&client, &ns, "web").await, 3);
         assert!(status.steps[0].targets.iter().all(|t| t.revert_verified));
         assert_eq!(status.steps[0].verdict, Verdict::Stopped);
         // the finalizer is gone once every revert is verified
-        wait_for(
-            Duration::from_secs(20),
-            "the finalizer to be removed",
-            || async {
-                runs.get(&run)
-                    .await
-                    .ok()?
-                    .metadata
-                    .finalizers
-                    .unwrap_or_default()
-                    .is_empty()
-                    .then_some(())
-            },
-        )
+        wait_for(Duration::from_secs(20), "the finalizer to be removed", || async {
+            runs.get(&run).await.ok()?.metadata.finalizers.unwrap_or_default().is_empty().then_some(())
+        })
         .await;
         delete_project(&client, &ns).await;
     })
@@ -225,30 +205,17 @@ async fn a_killed_operator_resumes_the_run_without_duplicate_injection() {
         let mut op = Operator::start(&ns);
         create_workflow(&client, &ns, "crash", scale_workflow(&ns, "15s")).await;
         let run = create_run(&client, &ns, "crash", false).await;
-        wait_for(
-            Duration::from_secs(60),
-            "the Deployment scaled to 1",
-            || async { (replicas(&client, &ns, "web").await == 1).then_some(()) },
-        )
+        wait_for(Duration::from_secs(60), "the Deployment scaled to 1", || async {
+            (replicas(&client, &ns, "web").await == 1).then_some(())
+        })
         .await;
         op.kill9();
         tokio::time::sleep(Duration::from_secs(2)).await;
-        assert_eq!(
-            replicas(&client, &ns, "web").await,
-            1,
-            "nothing reverted it while the operator was down"
-        );
+        assert_eq!(replicas(&client, &ns, "web").await, 1, "nothing reverted it while the operator was down");
         let _op2 = Operator::start(&ns);
-        let status = wait_run_finished(&client, &ns, &run, RUN_TIMEOUT)
-            .await
-            .status
-            .unwrap();
+        let status = wait_run_finished(&client, &ns, &run, RUN_TIMEOUT).await.status.unwrap();
         assert_eq!(status.phase, Some(RunPhase::Succeeded), "{status:#?}");
-        assert_eq!(
-            replicas(&client, &ns, "web").await,
-            3,
-            "reverted after the restart"
-        );
+        assert_eq!(replicas(&client, &ns, "web").await, 3, "reverted after the restart");
         let step = &status.steps[0];
         assert_eq!(step.injections, 1, "no second injection");
         assert_eq!(step.targets.len(), 1, "one target recorded once");
@@ -268,28 +235,15 @@ async fn a_namespace_that_did_not_opt_in_is_refused_and_untouched() {
             let ns = home;
             let projects = chaos_api(&client2, "Project", &ns);
             let patch = json!({"spec": {"targetNamespaces": [ns, target_ns]}});
-            projects
-                .patch(
-                    &format!("p-{ns}"),
-                    &PatchParams::default(),
-                    &Patch::Merge(patch),
-                )
-                .await
-                .unwrap();
+            projects.patch(&format!("p-{ns}"), &PatchParams::default(), &Patch::Merge(patch)).await.unwrap();
             web_app(&client2, &target_ns, "web", 2).await;
             let _op = Operator::start(&ns);
             create_workflow(&client2, &ns, "outside", scale_workflow(&target_ns, "10s")).await;
             let run = create_run(&client2, &ns, "outside", false).await;
-            let status = wait_run_finished(&client2, &ns, &run, Duration::from_secs(60))
-                .await
-                .status
-                .unwrap();
+            let status =
+                wait_run_finished(&client2, &ns, &run, Duration::from_secs(60)).await.status.unwrap();
             assert_eq!(status.phase, Some(RunPhase::Failed));
-            let cond = status
-                .conditions
-                .iter()
-                .find(|c| c.type_ == "Admitted")
-                .unwrap();
+            let cond = status.conditions.iter().find(|c| c.type_ == "Admitted").unwrap();
             assert_eq!(cond.reason, "NamespaceNotAllowed");
             assert!(
                 cond.message.contains(&target_ns) && cond.message.contains("opted in"),
@@ -298,16 +252,10 @@ async fn a_namespace_that_did_not_opt_in_is_refused_and_untouched() {
             );
             let events = events_for(&client2, &ns, &run).await;
             assert!(
-                events
-                    .iter()
-                    .any(|(r, n)| r == "NamespaceNotAllowed" && n.contains(&target_ns)),
+                events.iter().any(|(r, n)| r == "NamespaceNotAllowed" && n.contains(&target_ns)),
                 "{events:?}"
             );
-            assert_eq!(
-                replicas(&client2, &target_ns, "web").await,
-                2,
-                "nothing was touched"
-            );
+            assert_eq!(replicas(&client2, &target_ns, "web").await, 2, "nothing was touched");
             assert!(status.steps.iter().all(|s| s.targets.is_empty()));
             let run_obj = get_run(&client2, &ns, &run).await;
             assert!(
@@ -329,37 +277,22 @@ async fn the_halt_switch_stops_a_running_run_and_blocks_new_ones() {
         let _op = Operator::start(&ns);
         create_workflow(&client, &ns, "long", scale_workflow(&ns, "5m")).await;
         let run = create_run(&client, &ns, "long", false).await;
-        wait_for(
-            Duration::from_secs(60),
-            "the Deployment scaled to 1",
-            || async { (replicas(&client, &ns, "web").await == 1).then_some(()) },
-        )
+        wait_for(Duration::from_secs(60), "the Deployment scaled to 1", || async {
+            (replicas(&client, &ns, "web").await == 1).then_some(())
+        })
         .await;
         let cms: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
         let halt = ConfigMap {
-            metadata: ObjectMeta {
-                name: Some("chaoscenter-halt".into()),
-                ..Default::default()
-            },
+            metadata: ObjectMeta { name: Some("chaoscenter-halt".into()), ..Default::default() },
             ..Default::default()
         };
         cms.create(&PostParams::default(), &halt).await.unwrap();
-        let status = wait_run_finished(&client, &ns, &run, Duration::from_secs(30))
-            .await
-            .status
-            .unwrap();
+        let status = wait_run_finished(&client, &ns, &run, Duration::from_secs(30)).await.status.unwrap();
         assert_eq!(status.phase, Some(RunPhase::Aborted));
-        assert!(
-            status.conditions.iter().any(|c| c.reason == "Halted"),
-            "{:?}",
-            status.conditions
-        );
+        assert!(status.conditions.iter().any(|c| c.reason == "Halted"), "{:?}", status.conditions);
         assert_eq!(replicas(&client, &ns, "web").await, 3);
         let blocked = create_run(&client, &ns, "long", false).await;
-        let status = wait_run_finished(&client, &ns, &blocked, Duration::from_secs(30))
-            .await
-            .status
-            .unwrap();
+        let status = wait_run_finished(&client, &ns, &blocked, Duration::from_secs(30)).await.status.unwrap();
         assert_eq!(status.phase, Some(RunPhase::Failed));
         assert!(status.conditions.iter().any(|c| c.reason == "Halted"));
         assert_eq!(replicas(&client, &ns, "web").await, 3);
@@ -416,54 +349,30 @@ async fn schedules_create_runs_forbid_skips_overlaps_and_history_is_pruned() {
         create_workflow(&client, &ns, "every-minute", spec).await;
         let runs: Api<chaoscenter_crds::ChaosWorkflowRun> = Api::namespaced(client.clone(), &ns);
         let first = wait_for(Duration::from_secs(75), "a scheduled run", || async {
-            runs.list(&ListParams::default())
-                .await
-                .ok()?
-                .items
-                .into_iter()
-                .next()
+            runs.list(&ListParams::default()).await.ok()?.items.into_iter().next()
         })
         .await;
         assert_eq!(first.spec.trigger, chaoscenter_crds::run::Trigger::Schedule);
         let wf_events = || events_for(&client, &ns, "every-minute");
-        wait_for(
-            Duration::from_secs(75),
-            "the overlapping run to be skipped",
-            || async {
-                wf_events()
-                    .await
-                    .iter()
-                    .any(|(r, _)| r == "SkippedConcurrent")
-                    .then_some(())
-            },
-        )
+        wait_for(Duration::from_secs(75), "the overlapping run to be skipped", || async {
+            wf_events().await.iter().any(|(r, _)| r == "SkippedConcurrent").then_some(())
+        })
         .await;
         assert_eq!(
             runs.list(&ListParams::default()).await.unwrap().items.len(),
             1,
             "Forbid created no second run"
         );
-        let wf = chaos_api(&client, "ChaosWorkflow", &ns)
-            .get("every-minute")
-            .await
-            .unwrap();
+        let wf = chaos_api(&client, "ChaosWorkflow", &ns).get("every-minute").await.unwrap();
         assert!(wf.data["status"]["nextRunAt"].is_string());
         // Suspend it and abort the running one.
         chaos_api(&client, "ChaosWorkflow", &ns)
-            .patch(
-                "every-minute",
-                &PatchParams::default(),
-                &Patch::Merge(json!({"spec": {"suspend": true}})),
-            )
+            .patch("every-minute", &PatchParams::default(), &Patch::Merge(json!({"spec": {"suspend": true}})))
             .await
             .unwrap();
         let name = first.metadata.name.clone().unwrap();
         chaos_api(&client, "ChaosWorkflowRun", &ns)
-            .patch(
-                &name,
-                &PatchParams::default(),
-                &Patch::Merge(json!({"spec": {"abort": true}})),
-            )
+            .patch(&name, &PatchParams::default(), &Patch::Merge(json!({"spec": {"abort": true}})))
             .await
             .unwrap();
         wait_run_finished(&client, &ns, &name, Duration::from_secs(30)).await;
@@ -478,21 +387,17 @@ async fn schedules_create_runs_forbid_skips_overlaps_and_history_is_pruned() {
             wait_run_finished(&client, &ns, &run, RUN_TIMEOUT).await;
             names.push(run);
         }
-        wait_for(
-            Duration::from_secs(60),
-            "old runs of `short` to be pruned",
-            || async {
-                let left: Vec<String> = runs
-                    .list(&ListParams::default().labels("chaoscenter.io/workflow=short"))
-                    .await
-                    .ok()?
-                    .items
-                    .into_iter()
-                    .filter_map(|r| r.metadata.name)
-                    .collect();
-                (left == vec![names[2].clone()]).then_some(())
-            },
-        )
+        wait_for(Duration::from_secs(60), "old runs of `short` to be pruned", || async {
+            let left: Vec<String> = runs
+                .list(&ListParams::default().labels("chaoscenter.io/workflow=short"))
+                .await
+                .ok()?
+                .items
+                .into_iter()
+                .filter_map(|r| r.metadata.name)
+                .collect();
+            (left == vec![names[2].clone()]).then_some(())
+        })
         .await;
         delete_project(&client, &ns).await;
     })
@@ -549,21 +454,13 @@ async fn two_runs_never_hold_the_same_target_the_second_waits() {
         let op = Operator::start(&ns);
         create_workflow(&client, &ns, "scale", scale_workflow(&ns, "8s")).await;
         let first = create_run(&client, &ns, "scale", false).await;
-        wait_for(
-            Duration::from_secs(60),
-            "the Deployment scaled to 1",
-            || async { (replicas(&client, &ns, "web").await == 1).then_some(()) },
-        )
+        wait_for(Duration::from_secs(60), "the Deployment scaled to 1", || async {
+            (replicas(&client, &ns, "web").await == 1).then_some(())
+        })
         .await;
         let second = create_run(&client, &ns, "scale", false).await;
-        let a = wait_run_finished(&client, &ns, &first, RUN_TIMEOUT)
-            .await
-            .status
-            .unwrap();
-        let b = wait_run_finished(&client, &ns, &second, RUN_TIMEOUT)
-            .await
-            .status
-            .unwrap();
+        let a = wait_run_finished(&client, &ns, &first, RUN_TIMEOUT).await.status.unwrap();
+        let b = wait_run_finished(&client, &ns, &second, RUN_TIMEOUT).await.status.unwrap();
         assert_eq!(a.phase, Some(RunPhase::Succeeded));
         assert_eq!(b.phase, Some(RunPhase::Succeeded), "{b:#?}");
         let a_reverted = a.steps[0].targets[0].reverted_at.clone().unwrap();
@@ -588,25 +485,16 @@ async fn two_runs_never_hold_the_same_target_the_second_waits() {
             "{body}"
         );
         assert!(
-            body.contains(
-                "chaoscenter_reverts_total{fault=\"pod-autoscaler\",result=\"verified\"} 2"
-            ),
+            body.contains("chaoscenter_reverts_total{fault=\"pod-autoscaler\",result=\"verified\"} 2"),
             "{body}"
         );
-        assert!(
-            body.contains("chaoscenter_runs_total{phase=\"Succeeded\"} 2"),
-            "{body}"
-        );
+        assert!(body.contains("chaoscenter_runs_total{phase=\"Succeeded\"} 2"), "{body}");
         delete_project(&client, &ns).await;
     })
     .await;
 }
 
 async fn reqwest_get(url: &str) -> String {
-    let out = tokio::process::Command::new("curl")
-        .args(["-sf", url])
-        .output()
-        .await
-        .unwrap();
+    let out = tokio::process::Command::new("curl").args(["-sf", url]).output().await.unwrap();
     String::from_utf8_lossy(&out.stdout).to_string()
 }

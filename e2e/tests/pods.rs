@@ -46,22 +46,14 @@ async fn a_deleted_pod_is_replaced_and_becomes_ready() {
         .await;
         let victim = ready[0].metadata.name.clone().unwrap();
         let victim_uid = ready[0].metadata.uid.clone().unwrap();
-        pods.delete(&victim, &DeleteParams::default())
-            .await
-            .unwrap();
-        wait_for(
-            Duration::from_secs(120),
-            "a Ready replacement for the deleted pod",
-            || async {
-                let list = pods.list(&by_label).await.ok()?;
-                let ready: Vec<&Pod> = list.items.iter().filter(|p| pod_ready(p)).collect();
-                let replaced = ready.len() == 2
-                    && ready
-                        .iter()
-                        .all(|p| p.metadata.uid.as_deref() != Some(victim_uid.as_str()));
-                replaced.then_some(())
-            },
-        )
+        pods.delete(&victim, &DeleteParams::default()).await.unwrap();
+        wait_for(Duration::from_secs(120), "a Ready replacement for the deleted pod", || async {
+            let list = pods.list(&by_label).await.ok()?;
+            let ready: Vec<&Pod> = list.items.iter().filter(|p| pod_ready(p)).collect();
+            let replaced = ready.len() == 2
+                && ready.iter().all(|p| p.metadata.uid.as_deref() != Some(victim_uid.as_str()));
+            replaced.then_some(())
+        })
         .await;
     })
     .await;

@@ -29,11 +29,10 @@ impl Config {
         let max = var("MAX_RUN_DURATION").unwrap_or_else(|| "2h".into());
         Ok(Self {
             namespace: var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into()),
-            identity: var("POD_NAME")
-                .unwrap_or_else(|| format!("{}-{}", host.trim(), std::process::id())),
-            metrics_addr: metrics_addr.parse().map_err(|e| {
-                anyhow::anyhow!("METRICS_ADDR={metrics_addr:?} is not an address: {e}")
-            })?,
+            identity: var("POD_NAME").unwrap_or_else(|| format!("{}-{}", host.trim(), std::process::id())),
+            metrics_addr: metrics_addr
+                .parse()
+                .map_err(|e| anyhow::anyhow!("METRICS_ADDR={metrics_addr:?} is not an address: {e}"))?,
             watch_namespace: var("WATCH_NAMESPACE"),
             max_run_duration: chaoscenter_crds::common::parse_duration(&max).ok_or_else(|| {
                 anyhow::anyhow!("MAX_RUN_DURATION={max:?} is not a duration like 2h or 90m")

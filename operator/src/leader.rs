@@ -23,10 +23,7 @@ pub struct LeaderElector {
 
 impl LeaderElector {
     pub fn new(client: Client, namespace: &str, identity: &str) -> Self {
-        Self {
-            api: Api::namespaced(client, namespace),
-            identity: identity.to_string(),
-        }
+        Self { api: Api::namespaced(client, namespace), identity: identity.to_string() }
     }
 
     /// Takes the lease if it is free, expired or already ours; true when we hold it afterwards.
@@ -34,10 +31,7 @@ impl LeaderElector {
         let now = Timestamp::now();
         let Some(lease) = self.api.get_opt(LEASE_NAME).await? else {
             let lease = Lease {
-                metadata: ObjectMeta {
-                    name: Some(LEASE_NAME.into()),
-                    ..Default::default()
-                },
+                metadata: ObjectMeta { name: Some(LEASE_NAME.into()), ..Default::default() },
                 spec: Some(self.spec(now, now, 0)),
             };
             return match self.api.create(&PostParams::default(), &lease).await {
@@ -48,35 +42,20 @@ impl LeaderElector {
         };
         let spec = lease.spec.clone().unwrap_or_default();
         let ours = spec.holder_identity.as_deref() == Some(self.identity.as_str());
-        let renewed = spec
-            .renew_time
-            .as_ref()
-            .map(|t| t.0)
-            .or(spec.acquire_time.as_ref().map(|t| t.0));
-        let secs = spec
-            .lease_duration_seconds
-            .unwrap_or(LEASE_DURATION.as_secs() as i32)
-            .max(1) as u64;
+        let renewed = spec.renew_time.as_ref().map(|t| t.0).or(spec.acquire_time.as_ref().map(|t| t.0));
+        let secs = spec.lease_duration_seconds.unwrap_or(LEASE_DURATION.as_secs() as i32).max(1) as u64;
         let expired = renewed.is_none_or(|r| r + Duration::from_secs(secs) < now);
         if !ours && !expired {
             return Ok(false);
         }
-        let acquired = if ours {
-            spec.acquire_time.map(|t| t.0).unwrap_or(now)
-        } else {
-            now
-        };
+        let acquired = if ours { spec.acquire_time.map(|t| t.0).unwrap_or(now) } else { now };
         let transitions = spec.lease_transitions.unwrap_or(0) + i32::from(!ours);
         // resourceVersion makes two contenders' writes conflict: only one wins.
         let patch = serde_json::json!({
             "metadata": {"resourceVersion": lease.metadata.resource_version},
             "spec": self.spec(acquired, now, transitions),
         });
-        match self
-            .api
-            .patch(LEASE_NAME, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-        {
+        match self.api.patch(LEASE_NAME, &PatchParams::default(), &Patch::Merge(&patch)).await {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
             Err(e) => Err(e),
@@ -112,11 +91,7 @@ impl LeaderElector {
             "metadata": {"resourceVersion": lease.metadata.resource_version},
             "spec": {"holderIdentity": null, "renewTime": null, "acquireTime": null},
         });
-        if let Err(err) = self
-            .api
-            .patch(LEASE_NAME, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-        {
+        if let Err(err) = self.api.patch(LEASE_NAME, &PatchParams::default(), &Patch::Merge(&patch)).await {
             tracing::warn!(%err, "failed to release the lease");
         } else {
             tracing::info!("released the leader lease");

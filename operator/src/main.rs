@@ -20,8 +20,8 @@ use tokio::sync::watch;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,kube=warn".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,kube=warn".into());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -87,10 +87,7 @@ where
 
     // Controllers start only once their CRDs are established.
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for name in [
-        "chaosworkflows.chaoscenter.io",
-        "chaosworkflowruns.chaoscenter.io",
-    ] {
+    for name in ["chaosworkflows.chaoscenter.io", "chaosworkflowruns.chaoscenter.io"] {
         tracing::info!(crd = name, "waiting for the CRD to be established");
         tokio::select! {
             established = await_condition(crds.clone(), name, conditions::is_crd_established()) => { established?; }
@@ -101,19 +98,13 @@ where
         }
     }
 
-    let (runs, workflows): (Api<ChaosWorkflowRun>, Api<ChaosWorkflow>) =
-        match &config.watch_namespace {
-            Some(ns) => (
-                Api::namespaced(client.clone(), ns),
-                Api::namespaced(client.clone(), ns),
-            ),
-            None => (Api::all(client.clone()), Api::all(client.clone())),
-        };
-    let run_controller = Controller::new(runs.clone(), watcher::Config::default().any_semantic());
-    let reporter = Reporter {
-        controller: "chaoscenter-operator".into(),
-        instance: Some(config.identity.clone()),
+    let (runs, workflows): (Api<ChaosWorkflowRun>, Api<ChaosWorkflow>) = match &config.watch_namespace {
+        Some(ns) => (Api::namespaced(client.clone(), ns), Api::namespaced(client.clone(), ns)),
+        None => (Api::all(client.clone()), Api::all(client.clone())),
     };
+    let run_controller = Controller::new(runs.clone(), watcher::Config::default().any_semantic());
+    let reporter =
+        Reporter { controller: "chaoscenter-operator".into(), instance: Some(config.identity.clone()) };
     let ctx = Arc::new(Context {
         client: client.clone(),
         recorder: Recorder::new(client.clone(), reporter),
@@ -126,34 +117,21 @@ where
 
     // The halt switch: any change to its ConfigMap re-examines every run at once.
     let halt_api: Api<ConfigMap> = Api::namespaced(client.clone(), &config.namespace);
-    let halt_changes = watcher(
-        halt_api,
-        watcher::Config::default().fields(&format!("metadata.name={HALT_CONFIGMAP}")),
-    )
-    .touched_objects()
-    .map(|_| ());
+    let halt_changes =
+        watcher(halt_api, watcher::Config::default().fields(&format!("metadata.name={HALT_CONFIGMAP}")))
+            .touched_objects()
+            .map(|_| ());
     let run_loop = run_controller
         .reconcile_all_on(halt_changes)
         .graceful_shutdown_on(stopped())
-        .run(
-            controllers::run::reconcile,
-            controllers::run::error_policy,
-            ctx.clone(),
-        )
+        .run(controllers::run::reconcile, controllers::run::error_policy, ctx.clone())
         .for_each(|_| futures::future::ready(()));
     let workflow_loop = Controller::new(workflows, watcher::Config::default().any_semantic())
         .owns(runs, watcher::Config::default().any_semantic())
         .graceful_shutdown_on(stopped())
-        .run(
-            controllers::workflow::reconcile,
-            controllers::workflow::error_policy,
-            ctx,
-        )
+        .run(controllers::workflow::reconcile, controllers::workflow::error_policy, ctx)
         .for_each(|_| futures::future::ready(()));
-    tracing::info!(
-        namespace = config.watch_namespace.as_deref().unwrap_or("(all)"),
-        "controllers running"
-    );
+    tracing::info!(namespace = config.watch_namespace.as_deref().unwrap_or("(all)"), "controllers running");
     tokio::select! {
         _ = futures::future::join(run_loop, workflow_loop) => {
             elector.release().await;
@@ -168,10 +146,7 @@ async fn ensure_namespace(client: &Client, name: &str) {
     let api: Api<Namespace> = Api::all(client.clone());
     if let Ok(None) = api.get_opt(name).await {
         let ns = Namespace {
-            metadata: ObjectMeta {
-                name: Some(name.into()),
-                ..Default::default()
-            },
+            metadata: ObjectMeta { name: Some(name.into()), ..Default::default() },
             ..Default::default()
         };
         if let Err(err) = api.create(&PostParams::default(), &ns).await {

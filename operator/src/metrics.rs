@@ -50,35 +50,19 @@ impl Default for Metrics {
         let injections = Family::<FaultLabels, Counter>::default();
         let reverts = Family::<FaultLabels, Counter>::default();
         let reconcile_errors = Family::<ErrorLabels, Counter>::default();
-        let reconcile_duration =
-            Family::<ControllerLabels, Histogram>::new_with_constructor(|| {
-                Histogram::new(exponential_buckets(0.001, 2.0, 14))
-            });
+        let reconcile_duration = Family::<ControllerLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.001, 2.0, 14))
+        });
         registry.register("runs", "Runs entering each phase", runs.clone());
-        registry.register(
-            "injections",
-            "Fault injections into targets",
-            injections.clone(),
-        );
+        registry.register("injections", "Fault injections into targets", injections.clone());
         registry.register("reverts", "Fault reverts of targets", reverts.clone());
-        registry.register(
-            "reconcile_errors",
-            "Reconciles that failed",
-            reconcile_errors.clone(),
-        );
+        registry.register("reconcile_errors", "Reconciles that failed", reconcile_errors.clone());
         registry.register(
             "reconcile_duration_seconds",
             "Time spent in one reconcile",
             reconcile_duration.clone(),
         );
-        Self {
-            registry: Arc::new(registry),
-            runs,
-            injections,
-            reverts,
-            reconcile_errors,
-            reconcile_duration,
-        }
+        Self { registry: Arc::new(registry), runs, injections, reverts, reconcile_errors, reconcile_duration }
     }
 }
 
@@ -92,36 +76,22 @@ impl Metrics {
     }
 
     pub fn run_phase(&self, phase: &str) {
-        self.runs
-            .get_or_create(&PhaseLabels {
-                phase: phase.into(),
-            })
-            .inc();
+        self.runs.get_or_create(&PhaseLabels { phase: phase.into() }).inc();
     }
 
     pub fn fault(family: &Family<FaultLabels, Counter>, fault: &str, result: &str) {
-        family
-            .get_or_create(&FaultLabels {
-                fault: fault.into(),
-                result: result.into(),
-            })
-            .inc();
+        family.get_or_create(&FaultLabels { fault: fault.into(), result: result.into() }).inc();
     }
 
     pub fn reconcile_failed(&self, controller: &str, reason: &str) {
         self.reconcile_errors
-            .get_or_create(&ErrorLabels {
-                controller: controller.into(),
-                reason: reason.into(),
-            })
+            .get_or_create(&ErrorLabels { controller: controller.into(), reason: reason.into() })
             .inc();
     }
 
     pub fn observe(&self, controller: &str, seconds: f64) {
         self.reconcile_duration
-            .get_or_create(&ControllerLabels {
-                controller: controller.into(),
-            })
+            .get_or_create(&ControllerLabels { controller: controller.into() })
             .observe(seconds);
     }
 }

@@ -39,10 +39,7 @@ fn main() -> ExitCode {
         }
     }
     if !stale.is_empty() {
-        eprintln!(
-            "crdgen: out of date (run `make crds`): {}",
-            stale.join(", ")
-        );
+        eprintln!("crdgen: out of date (run `make crds`): {}", stale.join(", "));
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

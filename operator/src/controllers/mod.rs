@@ -33,23 +33,12 @@ pub struct Context {
 
 impl Context {
     /// Publishes an Event about `obj` (failures to publish are logged, never fatal).
-    pub async fn event<K>(
-        &self,
-        obj: &K,
-        type_: EventType,
-        reason: &str,
-        action: &str,
-        note: String,
-    ) where
+    pub async fn event<K>(&self, obj: &K, type_: EventType, reason: &str, action: &str, note: String)
+    where
         K: Resource<DynamicType = ()>,
     {
-        let event = Event {
-            type_,
-            reason: reason.into(),
-            note: Some(note),
-            action: action.into(),
-            secondary: None,
-        };
+        let event =
+            Event { type_, reason: reason.into(), note: Some(note), action: action.into(), secondary: None };
         if let Err(err) = self.recorder.publish(&event, &obj.object_ref(&())).await {
             tracing::warn!(%err, reason, "failed to publish an event");
         }
@@ -100,10 +89,7 @@ pub fn human_duration(d: std::time::Duration) -> String {
 
 /// A JSON merge patch setting `status` to `new`: top-level fields that `old` had and `new` lacks are
 /// set to null, so they are cleared rather than kept.
-pub fn status_patch<T: serde::Serialize>(
-    old: Option<&T>,
-    new: &T,
-) -> Result<serde_json::Value, Error> {
+pub fn status_patch<T: serde::Serialize>(old: Option<&T>, new: &T) -> Result<serde_json::Value, Error> {
     let mut new_json = serde_json::to_value(new).map_err(Error::Serialize)?;
     if let (Some(old), Some(map)) = (old, new_json.as_object_mut()) {
         if let Ok(serde_json::Value::Object(old_map)) = serde_json::to_value(old) {

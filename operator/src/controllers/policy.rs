@@ -5,9 +5,7 @@ use super::Context;
 use crate::engine::dag;
 use crate::engine::decide::Refusal;
 use crate::faults;
-use chaoscenter_crds::common::{
-    CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, HALT_CONFIGMAP, PROJECT_LABEL,
-};
+use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, HALT_CONFIGMAP, PROJECT_LABEL};
 use chaoscenter_crds::workflow::ChaosWorkflowSpec;
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, Project};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node};
@@ -21,10 +19,7 @@ pub async fn halted(ctx: &Context) -> Result<bool, kube::Error> {
 }
 
 fn refuse(reason: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal {
-        reason,
-        message: message.into(),
-    }
+    Refusal { reason, message: message.into() }
 }
 
 /// The workflow definition a run executes: its frozen copy, else the named workflow's current spec.
@@ -79,10 +74,7 @@ pub async fn admit(
     let run_ns = run.namespace().unwrap_or_default();
     let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
     let Some(home) = namespaces.get_opt(&run_ns).await? else {
-        return Ok(Err(refuse(
-            "NoProject",
-            format!("namespace {run_ns} does not exist"),
-        )));
+        return Ok(Err(refuse("NoProject", format!("namespace {run_ns} does not exist"))));
     };
     let Some(project_name) = home.labels().get(PROJECT_LABEL).cloned() else {
         return Ok(Err(refuse(
@@ -90,10 +82,7 @@ pub async fn admit(
             format!("namespace {run_ns} belongs to no project (it has no label {PROJECT_LABEL})"),
         )));
     };
-    let Some(project) = Api::<Project>::all(ctx.client.clone())
-        .get_opt(&project_name)
-        .await?
-    else {
+    let Some(project) = Api::<Project>::all(ctx.client.clone()).get_opt(&project_name).await? else {
         return Ok(Err(refuse(
             "NoProject",
             format!("project {project_name:?} (label of namespace {run_ns}) does not exist"),
@@ -107,8 +96,7 @@ pub async fn admit(
             for c in candidates.unwrap_or_default() {
                 let node = nodes.get_opt(&c.name).await?;
                 let opted = node.is_some_and(|n| {
-                    n.labels().get(CHAOS_OPT_IN_LABEL).map(String::as_str)
-                        == Some(CHAOS_OPT_IN_VALUE)
+                    n.labels().get(CHAOS_OPT_IN_LABEL).map(String::as_str) == Some(CHAOS_OPT_IN_VALUE)
                 });
                 if !opted {
                     return Ok(Err(refuse(

@@ -49,60 +49,35 @@ async fn reconcile_inner(run: &ChaosWorkflowRun, ctx: &Context) -> Result<Requeu
 
     // dereference: the definition, admission (only while Pending), the halt switch
     let (spec, admission, project) = if phase == RunPhase::Pending {
-        match policy::workflow_of(ctx, run)
-            .await
-            .map_err(Error::kube("read the workflow"))?
-        {
+        match policy::workflow_of(ctx, run).await.map_err(Error::kube("read the workflow"))? {
             Err(refusal) => (ChaosWorkflowSpec::default(), Some(Err(refusal)), None),
-            Ok(spec) => match policy::admit(ctx, run, &spec)
-                .await
-                .map_err(Error::kube("check the run's policy"))?
-            {
-                Ok(project) => (spec, Some(Ok(())), Some(project)),
-                Err(refusal) => (spec, Some(Err(refusal)), None),
-            },
+            Ok(spec) => {
+                match policy::admit(ctx, run, &spec).await.map_err(Error::kube("check the run's policy"))? {
+                    Ok(project) => (spec, Some(Ok(())), Some(project)),
+                    Err(refusal) => (spec, Some(Err(refusal)), None),
+                }
+            }
         }
     } else {
         (run.spec.workflow.clone().unwrap_or_default(), None, None)
     };
     let halted = if phase == RunPhase::Running {
-        policy::halted(ctx)
-            .await
-            .map_err(Error::kube("read the halt switch"))?
+        policy::halted(ctx).await.map_err(Error::kube("read the halt switch"))?
     } else {
         false
     };
-    let observed = Observed {
-        now: now(),
-        halted,
-        has_finalizer,
-        admission,
-    };
+    let observed = Observed { now: now(), halted, has_finalizer, admission };
 
     // decide (pure)
-    let decision = decide::decide(
-        &spec,
-        run.spec.abort || deleting,
-        run.spec.dry_run,
-        &status,
-        &observed,
-    );
+    let decision = decide::decide(&spec, run.spec.abort || deleting, run.spec.dry_run, &status, &observed);
     if decision.actions.is_empty() {
-        return Ok(Requeue::requeue(
-            decision.requeue.max(Duration::from_millis(100)),
-        ));
+        return Ok(Requeue::requeue(decision.requeue.max(Duration::from_millis(100))));
     }
 
     // apply: every write carries the resourceVersion read, so a decision made on a stale copy of the run
     // (the cache lags our own writes) fails with a conflict instead of overwriting newer progress.
-    let mut exec = Exec {
-        ctx,
-        run,
-        spec: &spec,
-        status,
-        dirty: false,
-        resource_version: run.resource_version(),
-    };
+    let mut exec =
+        Exec { ctx, run, spec: &spec, status, dirty: false, resource_version: run.resource_version() };
     let mut probe_actions = Vec::new();
     let applied: Result<(), Error> = async {
         for action in decision.actions {
@@ -122,10 +97,7 @@ async fn reconcile_inner(run: &ChaosWorkflowRun, ctx: &Context) -> Result<Requeu
     .await;
     match applied {
         Ok(()) => Ok(Requeue::requeue(Duration::from_millis(50))),
-        Err(Error::Kube {
-            source: kube::Error::Api(s),
-            ..
-        }) if s.code == 409 => {
+        Err(Error::Kube { source: kube::Error::Api(s), .. }) if s.code == 409 => {
             tracing::debug!(run = %run.name_any(), "stale copy of the run; retrying with a fresh one");
             Ok(Requeue::requeue(Duration::from_millis(100)))
         }
@@ -161,10 +133,7 @@ impl Exec<'_> {
         if let Some(i) = self.status.steps.iter().position(|s| s.name == name) {
             return &mut self.status.steps[i];
         }
-        self.status.steps.push(StepStatus {
-            name: name.to_string(),
-            ..Default::default()
-        });
+        self.status.steps.push(StepStatus { name: name.to_string(), ..Default::default() });
         self.status.steps.last_mut().expect("just pushed")
     }
 
@@ -186,11 +155,7 @@ impl Exec<'_> {
         let mut patch = super::status_patch(self.run.status.as_ref(), &self.status)?;
         patch["metadata"] = serde_json::json!({"resourceVersion": self.resource_version});
         let written = api(self.ctx, self.run)
-            .patch_status(
-                &self.run.name_any(),
-                &PatchParams::default(),
-                &Patch::Merge(&patch),
-            )
+            .patch_status(&self.run.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .map_err(Error::kube("write the run status"))?;
         self.resource_version = written.resource_version();
@@ -205,11 +170,7 @@ impl Exec<'_> {
     ) -> Result<(), Error> {
         patch["metadata"]["resourceVersion"] = serde_json::json!(self.resource_version);
         let written = api(self.ctx, self.run)
-            .patch(
-                &self.run.name_any(),
-                &PatchParams::default(),
-                &Patch::Merge(&patch),
-            )
+            .patch(&self.run.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .map_err(Error::kube(action))?;
         self.resource_version = written.resource_version();
@@ -226,15 +187,9 @@ impl Exec<'_> {
             Action::Refuse(refusal) => {
                 self.status.phase = Some(RunPhase::Failed);
                 self.status.finished_at = Some(now().to_string());
-                self.condition(
-                    "Admitted",
-                    ConditionStatus::False,
-                    refusal.reason,
-                    &refusal.message,
-                );
+                self.condition("Admitted", ConditionStatus::False, refusal.reason, &refusal.message);
                 self.dirty = true;
-                self.event(EventType::Warning, refusal.reason, refusal.message)
-                    .await;
+                self.event(EventType::Warning, refusal.reason, refusal.message).await;
                 ctx.metrics.run_phase("Failed");
             }
             Action::Plan => self.plan(project).await?,
@@ -242,8 +197,7 @@ impl Exec<'_> {
                 let mut finalizers = self.run.finalizers().to_vec();
                 finalizers.push(RUN_FINALIZER.to_string());
                 let patch = serde_json::json!({"metadata": {"finalizers": finalizers}});
-                self.patch_metadata(patch, "add the revert finalizer")
-                    .await?;
+                self.patch_metadata(patch, "add the revert finalizer").await?;
             }
             Action::Start => self.start(project).await?,
             Action::StartStep { step } => {
@@ -261,11 +215,7 @@ impl Exec<'_> {
                 let st = self.step_mut(&step);
                 let verdict = decide::step_verdict(&step_spec, st);
                 st.verdict = verdict;
-                st.phase = if verdict == Verdict::Pass {
-                    RunPhase::Succeeded
-                } else {
-                    RunPhase::Failed
-                };
+                st.phase = if verdict == Verdict::Pass { RunPhase::Succeeded } else { RunPhase::Failed };
                 st.probe_success_percentage = Some(score::probe_success_percentage(&st.probes));
                 st.finished_at = Some(now().to_string());
                 let note = format!(
@@ -273,11 +223,7 @@ impl Exec<'_> {
                     st.probe_success_percentage.unwrap_or(0.0)
                 );
                 self.dirty = true;
-                let type_ = if verdict == Verdict::Pass {
-                    EventType::Normal
-                } else {
-                    EventType::Warning
-                };
+                let type_ = if verdict == Verdict::Pass { EventType::Normal } else { EventType::Warning };
                 self.event(type_, "StepFinished", note).await;
             }
             Action::StopStep { step } => {
@@ -288,40 +234,23 @@ impl Exec<'_> {
                 st.finished_at = Some(now().to_string());
                 self.dirty = true;
             }
-            Action::Finish {
-                phase,
-                reason,
-                message,
-            } => {
+            Action::Finish { phase, reason, message } => {
                 let finished = now();
                 self.status.phase = Some(phase);
                 self.status.finished_at = Some(finished.to_string());
                 if let Some(start) = decide::ts(&self.status.started_at) {
-                    let took =
-                        Duration::try_from(finished.duration_since(start)).unwrap_or_default();
+                    let took = Duration::try_from(finished.duration_since(start)).unwrap_or_default();
                     self.status.duration = Some(human_duration(took));
                 }
-                self.status.resiliency_score =
-                    score::resiliency_score(self.spec, &self.status.steps);
+                self.status.resiliency_score = score::resiliency_score(self.spec, &self.status.steps);
                 let ok = phase == RunPhase::Succeeded;
-                let cond = if ok {
-                    ConditionStatus::True
-                } else {
-                    ConditionStatus::False
-                };
+                let cond = if ok { ConditionStatus::True } else { ConditionStatus::False };
                 self.condition("Completed", ConditionStatus::True, reason, &message);
                 self.condition("Succeeded", cond, reason, &message);
                 self.dirty = true;
-                let score = self
-                    .status
-                    .resiliency_score
-                    .map(|s| format!("{s}"))
-                    .unwrap_or_else(|| "n/a".into());
-                let type_ = if ok {
-                    EventType::Normal
-                } else {
-                    EventType::Warning
-                };
+                let score =
+                    self.status.resiliency_score.map(|s| format!("{s}")).unwrap_or_else(|| "n/a".into());
+                let type_ = if ok { EventType::Normal } else { EventType::Warning };
                 self.event(
                     type_,
                     reason,
@@ -331,16 +260,10 @@ impl Exec<'_> {
                 ctx.metrics.run_phase(&format!("{phase:?}"));
             }
             Action::RemoveFinalizer => {
-                let finalizers: Vec<String> = self
-                    .run
-                    .finalizers()
-                    .iter()
-                    .filter(|f| *f != RUN_FINALIZER)
-                    .cloned()
-                    .collect();
+                let finalizers: Vec<String> =
+                    self.run.finalizers().iter().filter(|f| *f != RUN_FINALIZER).cloned().collect();
                 let patch = serde_json::json!({"metadata": {"finalizers": finalizers}});
-                self.patch_metadata(patch, "remove the revert finalizer")
-                    .await?;
+                self.patch_metadata(patch, "remove the revert finalizer").await?;
                 self.release_claims().await;
             }
             Action::Probe { .. } => unreachable!("probes are run together"),
@@ -351,8 +274,7 @@ impl Exec<'_> {
     /// Freezes the definition into the run, links it to its workflow, and starts it.
     async fn start(&mut self, project: Option<&str>) -> Result<(), Error> {
         let ns = self.run.namespace().unwrap_or_default();
-        let mut meta =
-            serde_json::json!({"labels": {WORKFLOW_LABEL: self.run.spec.workflow_ref.name}});
+        let mut meta = serde_json::json!({"labels": {WORKFLOW_LABEL: self.run.spec.workflow_ref.name}});
         if self.run.owner_references().is_empty() {
             let wf = Api::<ChaosWorkflow>::namespaced(self.ctx.client.clone(), &ns)
                 .get_opt(&self.run.spec.workflow_ref.name)
@@ -366,8 +288,7 @@ impl Exec<'_> {
         if self.run.spec.workflow.is_none() {
             patch["spec"] = serde_json::json!({"workflow": self.spec});
         }
-        self.patch_metadata(patch, "freeze the workflow into the run")
-            .await?;
+        self.patch_metadata(patch, "freeze the workflow into the run").await?;
         let started = now();
         let max = chaoscenter_crds::common::parse_duration(&self.spec.max_duration)
             .unwrap_or(self.ctx.config.max_run_duration)
@@ -376,20 +297,11 @@ impl Exec<'_> {
         self.status.started_at = Some(started.to_string());
         self.status.deadline = Some((started + max).to_string());
         self.status.project = project.map(str::to_string);
-        self.condition(
-            "Admitted",
-            ConditionStatus::True,
-            "Admitted",
-            "every policy check passed",
-        );
+        self.condition("Admitted", ConditionStatus::True, "Admitted", "every policy check passed");
         self.dirty = true;
         self.ctx.metrics.run_phase("Running");
-        self.event(
-            EventType::Normal,
-            "Started",
-            format!("run started; deadline in {}", human_duration(max)),
-        )
-        .await;
+        self.event(EventType::Normal, "Started", format!("run started; deadline in {}", human_duration(max)))
+            .await;
         Ok(())
     }
 
@@ -399,11 +311,8 @@ impl Exec<'_> {
         claims: &std::collections::BTreeMap<TargetKey, String>,
     ) -> std::collections::BTreeSet<TargetKey> {
         let me = self.run.uid().unwrap_or_default();
-        let mut held: std::collections::BTreeSet<TargetKey> = claims
-            .iter()
-            .filter(|(_, uid)| **uid != me)
-            .map(|(k, _)| k.clone())
-            .collect();
+        let mut held: std::collections::BTreeSet<TargetKey> =
+            claims.iter().filter(|(_, uid)| **uid != me).map(|(k, _)| k.clone()).collect();
         for other in self.ctx.runs.state() {
             if other.uid().unwrap_or_default() == me {
                 continue;
@@ -435,16 +344,8 @@ impl Exec<'_> {
             return Ok(None);
         }
         let seed = select::seed(&self.run.uid().unwrap_or_default(), &step.name, round);
-        let names = select::choose(
-            &step.fault.target,
-            free.iter().map(|c| c.name.clone()).collect(),
-            seed,
-        );
-        Ok(Some(
-            free.into_iter()
-                .filter(|c| names.contains(&c.name))
-                .collect(),
-        ))
+        let names = select::choose(&step.fault.target, free.iter().map(|c| c.name.clone()).collect(), seed);
+        Ok(Some(free.into_iter().filter(|c| names.contains(&c.name)).collect()))
     }
 
     async fn inject(&mut self, step_name: &str, round: u32) -> Result<(), Error> {
@@ -472,20 +373,13 @@ impl Exec<'_> {
                 if st.message.as_deref() != Some(msg.as_str()) {
                     st.message = Some(msg.clone());
                     self.dirty = true;
-                    self.event(
-                        EventType::Normal,
-                        "TargetBusy",
-                        format!("step {step_name}: {msg}"),
-                    )
-                    .await;
+                    self.event(EventType::Normal, "TargetBusy", format!("step {step_name}: {msg}")).await;
                 }
                 return Ok(());
             }
             Err(err) => {
                 drop(claims_lock);
-                return self
-                    .injection_failed(step_name, round, &fault.duration, err.to_string())
-                    .await;
+                return self.injection_failed(step_name, round, &fault.duration, err.to_string()).await;
             }
         };
         if chosen.is_empty() {
@@ -504,19 +398,14 @@ impl Exec<'_> {
             let mut t = c.to_status(round);
             if let Err(err) = faults::prepare(&client, &fault, &mut t).await {
                 drop(claims_lock);
-                return self
-                    .injection_failed(step_name, round, &fault.duration, err.to_string())
-                    .await;
+                return self.injection_failed(step_name, round, &fault.duration, err.to_string()).await;
             }
             recorded.push(t);
         }
         let mut claims_lock = claims_lock;
         if faults::needs_revert(fault.type_) {
             for t in &recorded {
-                claims_lock.insert(
-                    (t.kind.clone(), t.namespace.clone(), t.name.clone()),
-                    uid.clone(),
-                );
+                claims_lock.insert((t.kind.clone(), t.namespace.clone(), t.name.clone()), uid.clone());
             }
         }
         let first = self.step_mut(step_name).targets.len();
@@ -532,15 +421,11 @@ impl Exec<'_> {
             let who = format!(
                 "{} {}{}",
                 target.kind,
-                target
-                    .namespace
-                    .as_deref()
-                    .map(|n| format!("{n}/"))
-                    .unwrap_or_default(),
+                target.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default(),
                 target.name
             );
             match faults::inject(&client, &origin, &fault, &target).await {
-                Ok(()) => {
+                Ok(note) => {
                     injected += 1;
                     let at = now().to_string();
                     let t = &mut self.step_mut(step_name).targets[i];
@@ -553,7 +438,7 @@ impl Exec<'_> {
                     self.event(
                         EventType::Normal,
                         "Injected",
-                        format!("step {step_name}: {fault_name} injected into {who}"),
+                        format!("step {step_name}: {fault_name} injected into {who}: {note}"),
                     )
                     .await;
                 }
@@ -574,15 +459,12 @@ impl Exec<'_> {
         if injected > 0 || round > 0 {
             if st.chaos_started_at.is_none() {
                 st.chaos_started_at = Some(at.to_string());
-                let duration =
-                    chaoscenter_crds::common::parse_duration(&fault.duration).unwrap_or_default();
+                let duration = chaoscenter_crds::common::parse_duration(&fault.duration).unwrap_or_default();
                 st.chaos_ends_at = Some((at + duration).to_string());
             }
             st.injections = round + 1;
-            if let Some(interval) = fault
-                .interval
-                .as_deref()
-                .and_then(chaoscenter_crds::common::parse_duration)
+            if let Some(interval) =
+                fault.interval.as_deref().and_then(chaoscenter_crds::common::parse_duration)
             {
                 st.next_injection_at = Some((at + interval).to_string());
             }
@@ -609,26 +491,16 @@ impl Exec<'_> {
         if round == 0 {
             st.chaos_started_at = Some(at.to_string());
             st.chaos_ends_at = Some(at.to_string());
-        } else if let Some(next) = st
-            .next_injection_at
-            .as_deref()
-            .and_then(|n| n.parse::<jiff::Timestamp>().ok())
+        } else if let Some(next) =
+            st.next_injection_at.as_deref().and_then(|n| n.parse::<jiff::Timestamp>().ok())
         {
             // a later round found nothing: try again at the next interval
-            st.next_injection_at = Some(
-                (next + Duration::from_secs(1))
-                    .max(at + Duration::from_secs(1))
-                    .to_string(),
-            );
+            st.next_injection_at =
+                Some((next + Duration::from_secs(1)).max(at + Duration::from_secs(1)).to_string());
         }
         st.message = Some(message.clone());
         self.dirty = true;
-        self.event(
-            EventType::Warning,
-            "InjectionFailed",
-            format!("step {step_name}: {message}"),
-        )
-        .await;
+        self.event(EventType::Warning, "InjectionFailed", format!("step {step_name}: {message}")).await;
         Ok(())
     }
 
@@ -653,11 +525,7 @@ impl Exec<'_> {
             let who = format!(
                 "{} {}{}",
                 target.kind,
-                target
-                    .namespace
-                    .as_deref()
-                    .map(|n| format!("{n}/"))
-                    .unwrap_or_default(),
+                target.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default(),
                 target.name
             );
             let result = match faults::revert(&client, &origin, &fault, &target).await {
@@ -689,7 +557,12 @@ impl Exec<'_> {
                 Err(err) => {
                     t.revert_error = Some(err.to_string());
                     Metrics::fault(&self.ctx.metrics.reverts, &fault_name, "error");
-                    self.event(EventType::Warning, "RevertFailed", format!("step {step_name}: reverting {fault_name} on {who} failed (retrying): {err}")).await;
+                    self.event(
+                        EventType::Warning,
+                        "RevertFailed",
+                        format!("step {step_name}: reverting {fault_name} on {who} failed (retrying): {err}"),
+                    )
+                    .await;
                 }
             }
             self.dirty = true;
@@ -711,12 +584,7 @@ impl Exec<'_> {
             run: self.run.name_any(),
         };
         let futures = checks.iter().filter_map(|(step, probe, _)| {
-            let p = self
-                .step_spec(step)?
-                .probes
-                .iter()
-                .find(|p| &p.name == probe)?
-                .clone();
+            let p = self.step_spec(step)?.probes.iter().find(|p| &p.name == probe)?.clone();
             let pctx = pctx.clone();
             Some(async move { probes::check(&pctx, &p).await })
         });
@@ -727,10 +595,7 @@ impl Exec<'_> {
             let ps = match st.probes.iter().position(|p| p.name == probe) {
                 Some(i) => &mut st.probes[i],
                 None => {
-                    st.probes.push(ProbeStatus {
-                        name: probe.clone(),
-                        ..Default::default()
-                    });
+                    st.probes.push(ProbeStatus { name: probe.clone(), ..Default::default() });
                     st.probes.last_mut().expect("just pushed")
                 }
             };
@@ -776,19 +641,10 @@ impl Exec<'_> {
                             t
                         })
                         .collect();
-                    (
-                        targets,
-                        format!(
-                            "dry run: would inject {:?} into {n} target(s)",
-                            step.fault.type_
-                        ),
-                    )
+                    (targets, format!("dry run: would inject {:?} into {n} target(s)", step.fault.type_))
                 }
                 Ok(Some(_)) => (vec![], "dry run: no target matches".to_string()),
-                Ok(None) => (
-                    vec![],
-                    "dry run: every matching target is held by another run".to_string(),
-                ),
+                Ok(None) => (vec![], "dry run: every matching target is held by another run".to_string()),
                 Err(err) => (vec![], format!("dry run: {err}")),
             };
             total += targets.len();

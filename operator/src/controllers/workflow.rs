@@ -6,8 +6,8 @@ use super::{now, policy, Context, Error};
 use crate::probes::{self, ProbeContext};
 use crate::schedule::Schedule;
 use chaoscenter_crds::common::{
-    set_condition, ConditionStatus, LocalObjectReference, RUN_NOW_ANNOTATION,
-    RUN_NOW_HANDLED_ANNOTATION, WORKFLOW_LABEL,
+    set_condition, ConditionStatus, LocalObjectReference, RUN_NOW_ANNOTATION, RUN_NOW_HANDLED_ANNOTATION,
+    WORKFLOW_LABEL,
 };
 use chaoscenter_crds::run::{ChaosWorkflowRunSpec, RunPhase, Trigger};
 use chaoscenter_crds::workflow::{ConcurrencyPolicy, LastRun};
@@ -24,8 +24,7 @@ use std::time::Duration;
 pub async fn reconcile(wf: Arc<ChaosWorkflow>, ctx: Arc<Context>) -> Result<Requeue, Error> {
     let started = std::time::Instant::now();
     let result = reconcile_inner(&wf, &ctx).await;
-    ctx.metrics
-        .observe("workflow", started.elapsed().as_secs_f64());
+    ctx.metrics.observe("workflow", started.elapsed().as_secs_f64());
     result
 }
 
@@ -39,9 +38,7 @@ pub fn error_policy(wf: Arc<ChaosWorkflow>, error: &Error, ctx: Arc<Context>) ->
 /// A new run of `wf` (the definition frozen into it), owned by the workflow.
 pub fn new_run(wf: &ChaosWorkflow, name: Option<String>, trigger: Trigger) -> ChaosWorkflowRun {
     let wf_name = wf.name_any();
-    let generate_name = name
-        .is_none()
-        .then(|| format!("{}-", truncate(&wf_name, 50)));
+    let generate_name = name.is_none().then(|| format!("{}-", truncate(&wf_name, 50)));
     ChaosWorkflowRun {
         metadata: ObjectMeta {
             name,
@@ -104,39 +101,13 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
         }
     }
     let valid = problems.is_empty();
-    let message = if valid {
-        "the workflow is valid".to_string()
-    } else {
-        problems.join("; ")
-    };
-    let was = status
-        .conditions
-        .iter()
-        .find(|c| c.type_ == "Ready")
-        .map(|c| (c.status, c.message.clone()));
-    let (cond, reason) = if valid {
-        (ConditionStatus::True, "Valid")
-    } else {
-        (ConditionStatus::False, "InvalidWorkflow")
-    };
-    set_condition(
-        &mut status.conditions,
-        "Ready",
-        cond,
-        reason,
-        &message,
-        generation,
-        &at.to_string(),
-    );
+    let message = if valid { "the workflow is valid".to_string() } else { problems.join("; ") };
+    let was = status.conditions.iter().find(|c| c.type_ == "Ready").map(|c| (c.status, c.message.clone()));
+    let (cond, reason) =
+        if valid { (ConditionStatus::True, "Valid") } else { (ConditionStatus::False, "InvalidWorkflow") };
+    set_condition(&mut status.conditions, "Ready", cond, reason, &message, generation, &at.to_string());
     if !valid && was != Some((ConditionStatus::False, message.clone())) {
-        ctx.event(
-            wf,
-            EventType::Warning,
-            "InvalidWorkflow",
-            "Validate",
-            message.clone(),
-        )
-        .await;
+        ctx.event(wf, EventType::Warning, "InvalidWorkflow", "Validate", message.clone()).await;
     }
 
     // runs of this workflow
@@ -147,13 +118,7 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
         .items;
     let active: Vec<&ChaosWorkflowRun> = runs
         .iter()
-        .filter(|r| {
-            !r.status
-                .as_ref()
-                .and_then(|s| s.phase)
-                .unwrap_or_default()
-                .is_finished()
-        })
+        .filter(|r| !r.status.as_ref().and_then(|s| s.phase).unwrap_or_default().is_finished())
         .collect();
 
     // on demand: the run-now annotation
@@ -174,10 +139,7 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
                 EventType::Normal,
                 "RunCreated",
                 "RunNow",
-                format!(
-                    "run {} started on demand ({RUN_NOW_ANNOTATION})",
-                    run.name_any()
-                ),
+                format!("run {} started on demand ({RUN_NOW_ANNOTATION})", run.name_any()),
             )
             .await;
         }
@@ -206,25 +168,28 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
                     EventType::Warning,
                     "MissedSchedule",
                     "Schedule",
+                    format!("the run due at {due} was missed: more than startingDeadlineSeconds late"),
+                )
+                .await;
+            } else if !active.is_empty() && wf.spec.concurrency_policy == ConcurrencyPolicy::Forbid {
+                let names: Vec<String> = active.iter().map(|r| r.name_any()).collect();
+                ctx.event(
+                    wf,
+                    EventType::Normal,
+                    "SkippedConcurrent",
+                    "Schedule",
                     format!(
-                        "the run due at {due} was missed: more than startingDeadlineSeconds late"
+                        "the run due at {due} was skipped: concurrencyPolicy Forbid and {} still running",
+                        names.join(", ")
                     ),
                 )
                 .await;
-            } else if !active.is_empty() && wf.spec.concurrency_policy == ConcurrencyPolicy::Forbid
-            {
-                let names: Vec<String> = active.iter().map(|r| r.name_any()).collect();
-                ctx.event(wf, EventType::Normal, "SkippedConcurrent", "Schedule", format!("the run due at {due} was skipped: concurrencyPolicy Forbid and {} still running", names.join(", "))).await;
             } else {
                 if wf.spec.concurrency_policy == ConcurrencyPolicy::Replace {
                     for old in &active {
                         let patch = serde_json::json!({"spec": {"abort": true}});
                         runs_api
-                            .patch(
-                                &old.name_any(),
-                                &PatchParams::default(),
-                                &Patch::Merge(&patch),
-                            )
+                            .patch(&old.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
                             .await
                             .map_err(Error::kube("abort a replaced run"))?;
                         ctx.event(
@@ -240,10 +205,7 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
                 // A name derived from the scheduled time: a restarted operator cannot start it twice.
                 let run_name = format!("{}-{}", truncate(&name, 50), due.as_second() / 60);
                 match runs_api
-                    .create(
-                        &PostParams::default(),
-                        &new_run(wf, Some(run_name.clone()), Trigger::Schedule),
-                    )
+                    .create(&PostParams::default(), &new_run(wf, Some(run_name.clone()), Trigger::Schedule))
                     .await
                 {
                     Ok(_) => {
@@ -264,8 +226,7 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
         if let Some(next) = schedule.next_after(at) {
             status.next_run_at = Some(next.to_string());
             requeue = requeue.min(
-                Duration::try_from(next.duration_since(at)).unwrap_or_default()
-                    + Duration::from_millis(200),
+                Duration::try_from(next.duration_since(at)).unwrap_or_default() + Duration::from_millis(200),
             );
         }
     }
@@ -273,21 +234,12 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
     // history: keep the newest runHistoryLimit finished runs in the cluster
     let mut finished: Vec<&ChaosWorkflowRun> = runs
         .iter()
-        .filter(|r| {
-            r.status
-                .as_ref()
-                .and_then(|s| s.phase)
-                .unwrap_or_default()
-                .is_finished()
-        })
+        .filter(|r| r.status.as_ref().and_then(|s| s.phase).unwrap_or_default().is_finished())
         .collect();
     finished.sort_by_key(|r| std::cmp::Reverse(r.meta().creation_timestamp.as_ref().map(|t| t.0)));
     for old in finished.iter().skip(wf.spec.run_history_limit as usize) {
         if old.meta().deletion_timestamp.is_none() {
-            match runs_api
-                .delete(&old.name_any(), &DeleteParams::background())
-                .await
-            {
+            match runs_api.delete(&old.name_any(), &DeleteParams::background()).await {
                 Ok(_) => tracing::info!(run = %old.name_any(), "pruned beyond runHistoryLimit"),
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
                 Err(e) => return Err(Error::kube("prune an old run")(e)),
@@ -296,9 +248,7 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
     }
 
     // status
-    let newest = runs
-        .iter()
-        .max_by_key(|r| r.meta().creation_timestamp.as_ref().map(|t| t.0));
+    let newest = runs.iter().max_by_key(|r| r.meta().creation_timestamp.as_ref().map(|t| t.0));
     status.last_run = newest.map(|r| {
         let s = r.status.clone().unwrap_or_default();
         LastRun {

@@ -27,15 +27,10 @@ pub fn validate(spec: &ChaosWorkflowSpec) -> Result<(), DagError> {
     for step in &spec.steps {
         for dep in &step.depends_on {
             if dep == &step.name {
-                return Err(DagError::SelfDependency {
-                    step: step.name.clone(),
-                });
+                return Err(DagError::SelfDependency { step: step.name.clone() });
             }
             if !names.contains(dep.as_str()) {
-                return Err(DagError::UnknownDependency {
-                    step: step.name.clone(),
-                    missing: dep.clone(),
-                });
+                return Err(DagError::UnknownDependency { step: step.name.clone(), missing: dep.clone() });
             }
         }
     }
@@ -80,12 +75,8 @@ mod tests {
 
     #[test]
     fn accepts_a_dag() {
-        let spec = workflow(vec![
-            step("a", &[]),
-            step("b", &["a"]),
-            step("c", &["a"]),
-            step("d", &["b", "c"]),
-        ]);
+        let spec =
+            workflow(vec![step("a", &[]), step("b", &["a"]), step("c", &["a"]), step("d", &["b", "c"])]);
         assert_eq!(validate(&spec), Ok(()));
     }
 
@@ -93,42 +84,21 @@ mod tests {
     fn rejects_unknown_and_self_dependencies() {
         let spec = workflow(vec![step("a", &[]), step("b", &["nope"])]);
         let err = validate(&spec).unwrap_err();
-        assert_eq!(
-            err,
-            DagError::UnknownDependency {
-                step: "b".into(),
-                missing: "nope".into()
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            "spec.steps[b].dependsOn: unknown step \"nope\""
-        );
+        assert_eq!(err, DagError::UnknownDependency { step: "b".into(), missing: "nope".into() });
+        assert_eq!(err.to_string(), "spec.steps[b].dependsOn: unknown step \"nope\"");
         let spec = workflow(vec![step("a", &["a"])]);
-        assert_eq!(
-            validate(&spec),
-            Err(DagError::SelfDependency { step: "a".into() })
-        );
+        assert_eq!(validate(&spec), Err(DagError::SelfDependency { step: "a".into() }));
     }
 
     #[test]
     fn rejects_cycles_naming_them() {
-        let spec = workflow(vec![
-            step("a", &["c"]),
-            step("b", &["a"]),
-            step("c", &["b"]),
-            step("d", &[]),
-        ]);
+        let spec = workflow(vec![step("a", &["c"]), step("b", &["a"]), step("c", &["b"]), step("d", &[])]);
         let err = validate(&spec).unwrap_err();
         assert!(
             matches!(&err, DagError::Cycle { cycle } if cycle.len() == 4 && cycle.first() == cycle.last()),
             "{err}"
         );
-        assert!(
-            err.to_string()
-                .starts_with("spec.steps: dependsOn forms a cycle: "),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("spec.steps: dependsOn forms a cycle: "), "{err}");
     }
 
     #[test]

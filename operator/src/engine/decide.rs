@@ -155,32 +155,17 @@ pub fn decide(
     status: &ChaosWorkflowRunStatus,
     observed: &Observed,
 ) -> Decision {
-    let idle = |actions| Decision {
-        actions,
-        requeue: MAX_REQUEUE,
-    };
+    let idle = |actions| Decision { actions, requeue: MAX_REQUEUE };
     let phase = status.phase.unwrap_or_default();
     let unreverted: Vec<&StepStatus> = status.steps.iter().filter(|s| has_unreverted(s)).collect();
 
     if phase.is_finished() {
         // A finished run keeps its finalizer until every revert is verified.
         if !unreverted.is_empty() {
-            let actions = unreverted
-                .iter()
-                .map(|s| Action::Revert {
-                    step: s.name.clone(),
-                })
-                .collect();
-            return Decision {
-                actions,
-                requeue: Duration::from_secs(2),
-            };
+            let actions = unreverted.iter().map(|s| Action::Revert { step: s.name.clone() }).collect();
+            return Decision { actions, requeue: Duration::from_secs(2) };
         }
-        return idle(if observed.has_finalizer {
-            vec![Action::RemoveFinalizer]
-        } else {
-            vec![]
-        });
+        return idle(if observed.has_finalizer { vec![Action::RemoveFinalizer] } else { vec![] });
     }
 
     if phase == RunPhase::Pending {
@@ -192,10 +177,7 @@ pub fn decide(
             }]);
         }
         return match &observed.admission {
-            None => Decision {
-                actions: vec![],
-                requeue: Duration::from_secs(1),
-            },
+            None => Decision { actions: vec![], requeue: Duration::from_secs(1) },
             Some(Err(refusal)) => idle(vec![Action::Refuse(refusal.clone())]),
             Some(Ok(())) if dry_run => idle(vec![Action::Plan]),
             Some(Ok(())) => {
@@ -204,10 +186,7 @@ pub fn decide(
                     actions.push(Action::AddFinalizer);
                 }
                 actions.push(Action::Start);
-                Decision {
-                    actions,
-                    requeue: Duration::ZERO,
-                }
+                Decision { actions, requeue: Duration::ZERO }
             }
         };
     }
@@ -215,49 +194,26 @@ pub fn decide(
     // Running.
     let now = observed.now;
     let stop = if abort {
-        Some((
-            "Aborted",
-            "spec.abort is true: every fault was reverted".to_string(),
-        ))
+        Some(("Aborted", "spec.abort is true: every fault was reverted".to_string()))
     } else if observed.halted {
-        Some((
-            "Halted",
-            "the cluster-wide halt switch is on: every fault was reverted".to_string(),
-        ))
+        Some(("Halted", "the cluster-wide halt switch is on: every fault was reverted".to_string()))
     } else if ts(&status.deadline).is_some_and(|d| now >= d) {
-        Some((
-            "DeadlineExceeded",
-            "the run's deadline passed: every fault was reverted".to_string(),
-        ))
+        Some(("DeadlineExceeded", "the run's deadline passed: every fault was reverted".to_string()))
     } else {
         None
     };
     if let Some((reason, message)) = stop {
         if !unreverted.is_empty() {
-            let actions = unreverted
-                .iter()
-                .map(|s| Action::Revert {
-                    step: s.name.clone(),
-                })
-                .collect();
-            return Decision {
-                actions,
-                requeue: Duration::from_millis(500),
-            };
+            let actions = unreverted.iter().map(|s| Action::Revert { step: s.name.clone() }).collect();
+            return Decision { actions, requeue: Duration::from_millis(500) };
         }
         let mut actions: Vec<Action> = status
             .steps
             .iter()
             .filter(|s| s.phase == RunPhase::Running)
-            .map(|s| Action::StopStep {
-                step: s.name.clone(),
-            })
+            .map(|s| Action::StopStep { step: s.name.clone() })
             .collect();
-        actions.push(Action::Finish {
-            phase: RunPhase::Aborted,
-            reason,
-            message,
-        });
+        actions.push(Action::Finish { phase: RunPhase::Aborted, reason, message });
         return idle(actions);
     }
 
@@ -277,9 +233,7 @@ pub fn decide(
         let st = step_status(&step.name);
         match st.map(|s| s.phase).unwrap_or(RunPhase::Pending) {
             RunPhase::Pending if step.depends_on.iter().all(|d| finished(d)) => {
-                actions.push(Action::StartStep {
-                    step: step.name.clone(),
-                });
+                actions.push(Action::StartStep { step: step.name.clone() });
             }
             RunPhase::Running => {
                 let st = st.expect("a running step has a status");
@@ -292,35 +246,15 @@ pub fn decide(
     if actions.is_empty() && spec.steps.iter().all(|s| finished(&s.name)) {
         let all_pass = status.steps.iter().all(|s| s.verdict == Verdict::Pass);
         let (phase, reason, message) = if all_pass {
-            (
-                RunPhase::Succeeded,
-                "Succeeded",
-                "every step passed".to_string(),
-            )
+            (RunPhase::Succeeded, "Succeeded", "every step passed".to_string())
         } else {
-            let failed: Vec<&str> = status
-                .steps
-                .iter()
-                .filter(|s| s.verdict != Verdict::Pass)
-                .map(|s| s.name.as_str())
-                .collect();
-            (
-                RunPhase::Failed,
-                "StepsFailed",
-                format!("steps that did not pass: {}", failed.join(", ")),
-            )
+            let failed: Vec<&str> =
+                status.steps.iter().filter(|s| s.verdict != Verdict::Pass).map(|s| s.name.as_str()).collect();
+            (RunPhase::Failed, "StepsFailed", format!("steps that did not pass: {}", failed.join(", ")))
         };
-        actions.push(Action::Finish {
-            phase,
-            reason,
-            message,
-        });
+        actions.push(Action::Finish { phase, reason, message });
     }
-    let requeue = if actions.is_empty() {
-        next_look
-    } else {
-        Duration::ZERO
-    };
+    let requeue = if actions.is_empty() { next_look } else { Duration::ZERO };
     Decision { actions, requeue }
 }
 
@@ -332,22 +266,17 @@ fn step_actions(
     soon: &mut impl FnMut(Timestamp),
 ) {
     let probe_status = |name: &str| st.probes.iter().find(|p| p.name == name);
-    let due_at =
-        |probe: &Probe| match probe_status(&probe.name).and_then(|p| ts(&p.last_checked_at)) {
-            None => {
-                let delay = probe
-                    .run_properties
-                    .initial_delay
-                    .as_deref()
-                    .map(dur)
-                    .unwrap_or_default();
-                ts(&st.started_at).map(|s| s + delay).unwrap_or(now)
-            }
-            Some(last) => last + dur(&probe.run_properties.interval),
-        };
-    let tripped = step.probes.iter().any(|p| {
-        p.run_properties.stop_on_failure && probe_status(&p.name).is_some_and(|s| s.failed > 0)
-    });
+    let due_at = |probe: &Probe| match probe_status(&probe.name).and_then(|p| ts(&p.last_checked_at)) {
+        None => {
+            let delay = probe.run_properties.initial_delay.as_deref().map(dur).unwrap_or_default();
+            ts(&st.started_at).map(|s| s + delay).unwrap_or(now)
+        }
+        Some(last) => last + dur(&probe.run_properties.interval),
+    };
+    let tripped = step
+        .probes
+        .iter()
+        .any(|p| p.run_properties.stop_on_failure && probe_status(&p.name).is_some_and(|s| s.failed > 0));
 
     match (ts(&st.chaos_started_at), ts(&st.chaos_ends_at)) {
         (None, _) if !tripped => {
@@ -355,20 +284,12 @@ fn step_actions(
                 .probes
                 .iter()
                 .filter(|p| {
-                    probe_runs_at(p, Stage::Sot)
-                        && !probe_status(&p.name).is_some_and(|s| s.sot_done)
+                    probe_runs_at(p, Stage::Sot) && !probe_status(&p.name).is_some_and(|s| s.sot_done)
                 })
-                .map(|p| Action::Probe {
-                    step: step.name.clone(),
-                    probe: p.name.clone(),
-                    stage: Stage::Sot,
-                })
+                .map(|p| Action::Probe { step: step.name.clone(), probe: p.name.clone(), stage: Stage::Sot })
                 .collect();
             if sot.is_empty() {
-                actions.push(Action::Inject {
-                    step: step.name.clone(),
-                    round: 0,
-                });
+                actions.push(Action::Inject { step: step.name.clone(), round: 0 });
             } else {
                 actions.extend(sot);
             }
@@ -376,19 +297,12 @@ fn step_actions(
         (Some(_), Some(ends)) if now < ends && !tripped => {
             if let (Some(_), Some(next)) = (&step.fault.interval, ts(&st.next_injection_at)) {
                 if next <= now {
-                    actions.push(Action::Inject {
-                        step: step.name.clone(),
-                        round: st.injections,
-                    });
+                    actions.push(Action::Inject { step: step.name.clone(), round: st.injections });
                 } else {
                     soon(next);
                 }
             }
-            for probe in step
-                .probes
-                .iter()
-                .filter(|p| probe_runs_at(p, Stage::During))
-            {
+            for probe in step.probes.iter().filter(|p| probe_runs_at(p, Stage::During)) {
                 let due = due_at(probe);
                 if due <= now {
                     actions.push(Action::Probe {
@@ -405,16 +319,13 @@ fn step_actions(
         _ => {
             // The chaos is over (or a stop-on-failure probe failed): revert, EOT probes, verdict.
             if has_unreverted(st) {
-                actions.push(Action::Revert {
-                    step: step.name.clone(),
-                });
+                actions.push(Action::Revert { step: step.name.clone() });
             } else {
                 let eot: Vec<Action> = step
                     .probes
                     .iter()
                     .filter(|p| {
-                        probe_runs_at(p, Stage::Eot)
-                            && !probe_status(&p.name).is_some_and(|s| s.eot_done)
+                        probe_runs_at(p, Stage::Eot) && !probe_status(&p.name).is_some_and(|s| s.eot_done)
                     })
                     .map(|p| Action::Probe {
                         step: step.name.clone(),
@@ -423,9 +334,7 @@ fn step_actions(
                     })
                     .collect();
                 if eot.is_empty() || tripped {
-                    actions.push(Action::FinishStep {
-                        step: step.name.clone(),
-                    });
+                    actions.push(Action::FinishStep { step: step.name.clone() });
                 } else {
                     actions.extend(eot);
                 }

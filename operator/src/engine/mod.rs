@@ -24,10 +24,7 @@ pub(crate) mod tests {
             weight: 10,
             fault: Fault {
                 type_: FaultType::PodDelete,
-                target: Target {
-                    namespace: Some("shop".into()),
-                    ..Default::default()
-                },
+                target: Target { namespace: Some("shop".into()), ..Default::default() },
                 duration: "30s".into(),
                 interval: None,
                 params: FaultParams::default(),
@@ -56,11 +53,6 @@ pub(crate) mod tests {
     }
 
     pub fn workflow(steps: Vec<Step>) -> ChaosWorkflowSpec {
-        ChaosWorkflowSpec {
-            steps,
-            time_zone: "UTC".into(),
-            max_duration: "30m".into(),
-            ..Default::default()
-        }
+        ChaosWorkflowSpec { steps, time_zone: "UTC".into(), max_duration: "30m".into(), ..Default::default() }
     }
 }

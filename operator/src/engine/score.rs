@@ -9,10 +9,7 @@ pub fn probe_success_percentage(probes: &[ProbeStatus]) -> f64 {
     if probes.is_empty() {
         return 0.0;
     }
-    let passed = probes
-        .iter()
-        .filter(|p| p.verdict == ProbeVerdict::Passed)
-        .count();
+    let passed = probes.iter().filter(|p| p.verdict == ProbeVerdict::Passed).count();
     (passed as f64 * 100.0 / probes.len() as f64 * 100.0).trunc() / 100.0
 }
 
@@ -36,11 +33,7 @@ pub fn resiliency_score(spec: &ChaosWorkflowSpec, steps: &[StepStatus]) -> Optio
         .steps
         .iter()
         .map(|s| {
-            let success = steps
-                .iter()
-                .find(|st| st.name == s.name)
-                .map(step_success)
-                .unwrap_or(0.0);
+            let success = steps.iter().find(|st| st.name == s.name).map(step_success).unwrap_or(0.0);
             f64::from(s.weight) * success
         })
         .sum();
@@ -53,11 +46,7 @@ mod tests {
     use crate::engine::tests::{step, workflow};
 
     fn probe(verdict: ProbeVerdict) -> ProbeStatus {
-        ProbeStatus {
-            name: "p".into(),
-            verdict,
-            ..Default::default()
-        }
+        ProbeStatus { name: "p".into(), verdict, ..Default::default() }
     }
 
     fn status(name: &str, verdict: Verdict, probes: Vec<ProbeStatus>) -> StepStatus {
@@ -78,11 +67,7 @@ mod tests {
             probe_success_percentage(&[probe(ProbeVerdict::Passed), probe(ProbeVerdict::Failed)]),
             50.0
         );
-        let three = [
-            probe(ProbeVerdict::Passed),
-            probe(ProbeVerdict::Failed),
-            probe(ProbeVerdict::Failed),
-        ];
+        let three = [probe(ProbeVerdict::Passed), probe(ProbeVerdict::Failed), probe(ProbeVerdict::Failed)];
         assert_eq!(probe_success_percentage(&three), 33.33);
     }
 
@@ -94,11 +79,7 @@ mod tests {
         spec.steps[2].weight = 5;
         let steps = vec![
             status("a", Verdict::Pass, vec![probe(ProbeVerdict::Passed)]),
-            status(
-                "b",
-                Verdict::Fail,
-                vec![probe(ProbeVerdict::Passed), probe(ProbeVerdict::Failed)],
-            ),
+            status("b", Verdict::Fail, vec![probe(ProbeVerdict::Passed), probe(ProbeVerdict::Failed)]),
             // c never ran
         ];
         // (10×100 + 5×50 + 5×0) / 20 = 62.5
@@ -108,14 +89,8 @@ mod tests {
     #[test]
     fn pass_without_probes_is_100_and_zero_weights_give_none() {
         let spec = workflow(vec![step("a", &[])]);
-        assert_eq!(
-            resiliency_score(&spec, &[status("a", Verdict::Pass, vec![])]),
-            Some(100.0)
-        );
-        assert_eq!(
-            resiliency_score(&spec, &[status("a", Verdict::Stopped, vec![])]),
-            Some(0.0)
-        );
+        assert_eq!(resiliency_score(&spec, &[status("a", Verdict::Pass, vec![])]), Some(100.0));
+        assert_eq!(resiliency_score(&spec, &[status("a", Verdict::Stopped, vec![])]), Some(0.0));
         let mut spec = workflow(vec![step("a", &[])]);
         spec.steps[0].weight = 0;
         assert_eq!(resiliency_score(&spec, &[]), None);
@@ -127,9 +102,6 @@ mod tests {
         spec.steps[0].weight = 1;
         spec.steps[1].weight = 2;
         // (1×100 + 2×0)/3 = 33.333…
-        assert_eq!(
-            resiliency_score(&spec, &[status("a", Verdict::Pass, vec![])]),
-            Some(33.33)
-        );
+        assert_eq!(resiliency_score(&spec, &[status("a", Verdict::Pass, vec![])]), Some(33.33));
     }
 }

@@ -59,11 +59,7 @@ mod tests {
     use super::*;
 
     fn target(mode: TargetMode, value: Option<u32>) -> Target {
-        Target {
-            mode,
-            value,
-            ..Default::default()
-        }
+        Target { mode, value, ..Default::default() }
     }
 
     fn names(n: usize) -> Vec<String> {
@@ -75,24 +71,10 @@ mod tests {
         assert_eq!(count_for_mode(&target(TargetMode::All, None), 7, 0), 7);
         assert_eq!(count_for_mode(&target(TargetMode::One, None), 7, 0), 1);
         assert_eq!(count_for_mode(&target(TargetMode::Fixed, Some(3)), 7, 0), 3);
-        assert_eq!(
-            count_for_mode(&target(TargetMode::Fixed, Some(30)), 7, 0),
-            7,
-            "capped at the candidates"
-        );
-        assert_eq!(
-            count_for_mode(&target(TargetMode::FixedPercent, Some(50)), 3, 0),
-            2,
-            "rounded up"
-        );
-        assert_eq!(
-            count_for_mode(&target(TargetMode::FixedPercent, Some(1)), 3, 0),
-            1
-        );
-        assert_eq!(
-            count_for_mode(&target(TargetMode::FixedPercent, Some(100)), 3, 0),
-            3
-        );
+        assert_eq!(count_for_mode(&target(TargetMode::Fixed, Some(30)), 7, 0), 7, "capped at the candidates");
+        assert_eq!(count_for_mode(&target(TargetMode::FixedPercent, Some(50)), 3, 0), 2, "rounded up");
+        assert_eq!(count_for_mode(&target(TargetMode::FixedPercent, Some(1)), 3, 0), 1);
+        assert_eq!(count_for_mode(&target(TargetMode::FixedPercent, Some(100)), 3, 0), 3);
         assert_eq!(count_for_mode(&target(TargetMode::All, None), 0, 0), 0);
         for seed in 0..50 {
             let n = count_for_mode(&target(TargetMode::RandomMaxPercent, Some(50)), 10, seed);
@@ -109,8 +91,7 @@ mod tests {
         assert_eq!(a, choose(&t, reversed, 42));
         assert_eq!(a.len(), 3);
         // Different seeds spread the choice.
-        let distinct: std::collections::BTreeSet<_> =
-            (0..20).map(|s| choose(&t, names(6), s)).collect();
+        let distinct: std::collections::BTreeSet<_> = (0..20).map(|s| choose(&t, names(6), s)).collect();
         assert!(distinct.len() > 3);
         assert_eq!(seed("uid", "s", 0), seed("uid", "s", 0));
         assert_ne!(seed("uid", "s", 0), seed("uid", "s", 1));

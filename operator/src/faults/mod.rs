@@ -27,18 +27,11 @@ pub enum FaultError {
     },
     #[error("{0}")]
     Invalid(String),
-    #[error("{0}")]
-    Blocked(String),
 }
 
 impl FaultError {
     fn kube(action: &'static str, kind: &'static str, name: &str, source: kube::Error) -> Self {
-        Self::Kube {
-            action,
-            kind,
-            name: name.to_string(),
-            source,
-        }
+        Self::Kube { action, kind, name: name.to_string(), source }
     }
 }
 
@@ -78,10 +71,7 @@ pub fn needs_revert(fault: FaultType) -> bool {
 
 /// True for faults that target nodes.
 pub fn targets_nodes(fault: FaultType) -> bool {
-    matches!(
-        fault,
-        FaultType::NodeCordon | FaultType::NodeTaint | FaultType::NodeDrain
-    )
+    matches!(fault, FaultType::NodeCordon | FaultType::NodeTaint | FaultType::NodeDrain)
 }
 
 /// Checks a fault's settings beyond the schema; the message names the field.
@@ -89,17 +79,10 @@ pub fn validate(step: &str, fault: &Fault) -> Result<(), String> {
     let field = |f: &str| format!("spec.steps[{step}].fault.{f}");
     let t = &fault.target;
     if t.selector.is_none() && t.name.is_none() {
-        return Err(format!(
-            "{}: a target needs a selector or a name",
-            field("target")
-        ));
+        return Err(format!("{}: a target needs a selector or a name", field("target")));
     }
     if !targets_nodes(fault.type_) && t.namespace.is_none() {
-        return Err(format!(
-            "{}: required for {:?} faults",
-            field("target.namespace"),
-            fault.type_
-        ));
+        return Err(format!("{}: required for {:?} faults", field("target.namespace"), fault.type_));
     }
     if matches!(
         t.mode,
@@ -108,24 +91,14 @@ pub fn validate(step: &str, fault: &Fault) -> Result<(), String> {
             | chaoscenter_crds::workflow::TargetMode::RandomMaxPercent
     ) && t.value.is_none()
     {
-        return Err(format!(
-            "{}: required for mode {:?}",
-            field("target.value"),
-            t.mode
-        ));
+        return Err(format!("{}: required for mode {:?}", field("target.value"), t.mode));
     }
     match fault.type_ {
         FaultType::PodAutoscaler => {
             if fault.params.replicas.is_none() {
-                return Err(format!(
-                    "{}: required for pod-autoscaler",
-                    field("params.replicas")
-                ));
+                return Err(format!("{}: required for pod-autoscaler", field("params.replicas")));
             }
-            if !matches!(
-                t.kind,
-                Some(TargetKind::Deployment | TargetKind::StatefulSet)
-            ) {
+            if !matches!(t.kind, Some(TargetKind::Deployment | TargetKind::StatefulSet)) {
                 return Err(format!(
                     "{}: pod-autoscaler needs Deployment or StatefulSet",
                     field("target.kind")
@@ -133,10 +106,7 @@ pub fn validate(step: &str, fault: &Fault) -> Result<(), String> {
             }
         }
         FaultType::NodeTaint if fault.params.taint.is_none() => {
-            return Err(format!(
-                "{}: required for node-taint",
-                field("params.taint")
-            ));
+            return Err(format!("{}: required for node-taint", field("params.taint")));
         }
         _ => {}
     }
@@ -158,15 +128,9 @@ fn list_params(fault: &Fault) -> ListParams {
 }
 
 /// A LabelSelector in the API's query syntax.
-pub fn selector_string(
-    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
-) -> String {
-    let mut parts: Vec<String> = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+pub fn selector_string(selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector) -> String {
+    let mut parts: Vec<String> =
+        selector.match_labels.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
     for expr in selector.match_expressions.iter().flatten() {
         let values = expr.values.clone().unwrap_or_default().join(",");
         parts.push(match expr.operator.as_str() {
@@ -213,8 +177,7 @@ pub async fn candidates(client: &Client, fault: &Fault) -> Result<Vec<Candidate>
                     .collect()
             }
             _ => {
-                let api: Api<Deployment> =
-                    Api::namespaced(client.clone(), ns.as_deref().unwrap_or_default());
+                let api: Api<Deployment> = Api::namespaced(client.clone(), ns.as_deref().unwrap_or_default());
                 let list = api.list(&lp).await.map_err(list_err("Deployment"))?;
                 list.items
                     .into_iter()
@@ -242,11 +205,7 @@ pub async fn candidates(client: &Client, fault: &Fault) -> Result<Vec<Candidate>
 }
 
 /// Reads what the revert will need (e.g. the replica count) into `target.original`, before injecting.
-pub async fn prepare(
-    client: &Client,
-    fault: &Fault,
-    target: &mut TargetStatus,
-) -> Result<(), FaultError> {
+pub async fn prepare(client: &Client, fault: &Fault, target: &mut TargetStatus) -> Result<(), FaultError> {
     target.original = match fault.type_ {
         FaultType::PodDelete | FaultType::NetworkPartition => None,
         FaultType::PodAutoscaler => Some(scale::current(client, target).await?.to_string()),
@@ -259,45 +218,41 @@ pub async fn prepare(
                 .taint
                 .as_ref()
                 .ok_or_else(|| FaultError::Invalid("params.taint is missing".into()))?;
-            Some(
-                node::has_taint(client, &target.name, taint)
-                    .await?
-                    .to_string(),
-            )
+            Some(node::has_taint(client, &target.name, taint).await?.to_string())
         }
     };
     Ok(())
 }
 
-/// Injects the fault into one target.
+/// Injects the fault into one target; returns what was done, in words.
 pub async fn inject(
     client: &Client,
     origin: &Origin,
     fault: &Fault,
     target: &TargetStatus,
-) -> Result<(), FaultError> {
+) -> Result<String, FaultError> {
+    let missing = |field: &str| FaultError::Invalid(format!("params.{field} is missing"));
     match fault.type_ {
-        FaultType::PodDelete => pod::delete(client, fault, target).await,
+        FaultType::PodDelete => pod::delete(client, fault, target).await.map(|()| "deleted".into()),
         FaultType::PodAutoscaler => {
-            let replicas = fault
-                .params
-                .replicas
-                .ok_or_else(|| FaultError::Invalid("params.replicas is missing".into()))?;
-            scale::set(client, target, replicas).await
+            let replicas = fault.params.replicas.ok_or_else(|| missing("replicas"))?;
+            scale::set(client, target, replicas).await?;
+            Ok(format!("scaled to {replicas} replica(s)"))
         }
-        FaultType::NodeCordon => node::set_unschedulable(client, &target.name, true).await,
+        FaultType::NodeCordon => {
+            node::set_unschedulable(client, &target.name, true).await?;
+            Ok("cordoned".into())
+        }
         FaultType::NodeTaint => {
-            let taint = fault
-                .params
-                .taint
-                .as_ref()
-                .ok_or_else(|| FaultError::Invalid("params.taint is missing".into()))?;
-            node::add_taint(client, &target.name, taint).await
+            let taint = fault.params.taint.as_ref().ok_or_else(|| missing("taint"))?;
+            node::add_taint(client, &target.name, taint).await?;
+            Ok(format!("tainted {}:{:?}", taint.key, taint.effect))
         }
-        FaultType::NodeDrain => {
-            node::drain(client, &target.name, fault.params.grace_period_seconds).await
+        FaultType::NodeDrain => node::drain(client, &target.name, fault.params.grace_period_seconds).await,
+        FaultType::NetworkPartition => {
+            network::isolate(client, origin, fault, target).await?;
+            Ok(format!("isolated by NetworkPolicy {}", network::partition_id(origin)))
         }
-        FaultType::NetworkPartition => network::isolate(client, origin, fault, target).await,
     }
 }
 
@@ -347,9 +302,7 @@ pub async fn verify(
             _ => Ok(true),
         },
         FaultType::NodeTaint => match (original, fault.params.taint.as_ref()) {
-            (Some("false"), Some(taint)) => {
-                Ok(!node::has_taint(client, &target.name, taint).await?)
-            }
+            (Some("false"), Some(taint)) => Ok(!node::has_taint(client, &target.name, taint).await?),
             _ => Ok(true),
         },
         FaultType::NetworkPartition => network::is_restored(client, origin, fault, target).await,

@@ -16,12 +16,7 @@ pub const PARTITION_LABEL: &str = "chaoscenter.io/partition";
 
 /// The NetworkPolicy name and label value for a run's step (≤ 63 characters).
 pub fn partition_id(origin: &Origin) -> String {
-    let uid: String = origin
-        .run_uid
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .take(12)
-        .collect();
+    let uid: String = origin.run_uid.chars().filter(|c| c.is_ascii_alphanumeric()).take(12).collect();
     let step: String = origin.step.chars().take(40).collect();
     format!("cc-{uid}-{step}").trim_end_matches('-').to_string()
 }
@@ -49,25 +44,14 @@ pub async fn isolate(
 ) -> Result<(), FaultError> {
     let ns = target.namespace.as_deref().unwrap_or_default();
     let policies: Api<NetworkPolicy> = Api::namespaced(client.clone(), ns);
-    match policies
-        .create(&PostParams::default(), &policy(origin, fault))
-        .await
-    {
+    match policies.create(&PostParams::default(), &policy(origin, fault)).await {
         Ok(_) => {}
         Err(kube::Error::Api(s)) if s.code == 409 => {}
-        Err(e) => {
-            return Err(FaultError::kube(
-                "create",
-                "NetworkPolicy",
-                &partition_id(origin),
-                e,
-            ))
-        }
+        Err(e) => return Err(FaultError::kube("create", "NetworkPolicy", &partition_id(origin), e)),
     }
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-    let patch = Patch::Merge(
-        serde_json::json!({"metadata": {"labels": {PARTITION_LABEL: partition_id(origin)}}}),
-    );
+    let patch =
+        Patch::Merge(serde_json::json!({"metadata": {"labels": {PARTITION_LABEL: partition_id(origin)}}}));
     pods.patch(&target.name, &PatchParams::default(), &patch)
         .await
         .map_err(|e| FaultError::kube("label", "Pod", &target.name, e))?;
@@ -84,27 +68,16 @@ pub async fn restore(
     let ns = target.namespace.as_deref().unwrap_or_default();
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     let patch = Patch::Merge(serde_json::json!({"metadata": {"labels": {PARTITION_LABEL: null}}}));
-    match pods
-        .patch(&target.name, &PatchParams::default(), &patch)
-        .await
-    {
+    match pods.patch(&target.name, &PatchParams::default(), &patch).await {
         Ok(_) => {}
         Err(e) if is_not_found(&e) => {}
         Err(e) => return Err(FaultError::kube("unlabel", "Pod", &target.name, e)),
     }
     let policies: Api<NetworkPolicy> = Api::namespaced(client.clone(), ns);
-    match policies
-        .delete(&partition_id(origin), &DeleteParams::default())
-        .await
-    {
+    match policies.delete(&partition_id(origin), &DeleteParams::default()).await {
         Ok(_) => Ok(()),
         Err(e) if is_not_found(&e) => Ok(()),
-        Err(e) => Err(FaultError::kube(
-            "delete",
-            "NetworkPolicy",
-            &partition_id(origin),
-            e,
-        )),
+        Err(e) => Err(FaultError::kube("delete", "NetworkPolicy", &partition_id(origin), e)),
     }
 }
 
@@ -123,15 +96,8 @@ pub async fn is_restored(
         .map_err(|e| FaultError::kube("get", "NetworkPolicy", &partition_id(origin), e))?
         .is_none();
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-    let pod = pods
-        .get_opt(&target.name)
-        .await
-        .map_err(|e| FaultError::kube("get", "Pod", &target.name, e))?;
-    let unlabelled = pod.is_none_or(|p| {
-        !p.metadata
-            .labels
-            .unwrap_or_default()
-            .contains_key(PARTITION_LABEL)
-    });
+    let pod =
+        pods.get_opt(&target.name).await.map_err(|e| FaultError::kube("get", "Pod", &target.name, e))?;
+    let unlabelled = pod.is_none_or(|p| !p.metadata.labels.unwrap_or_default().contains_key(PARTITION_LABEL));
     Ok(policy_gone && unlabelled)
 }

@@ -38,23 +38,12 @@ pub async fn owned_or_selected(
         Some(selector) => ListParams::default().labels(&super::selector_string(&selector)),
         None => lp,
     };
-    Ok(api
-        .list(&lp)
-        .await
-        .map_err(|e| FaultError::kube("list", "Pod", "", e))?
-        .items)
+    Ok(api.list(&lp).await.map_err(|e| FaultError::kube("list", "Pod", "", e))?.items)
 }
 
 /// Deletes one pod (already gone counts as done).
-pub async fn delete(
-    client: &Client,
-    fault: &Fault,
-    target: &TargetStatus,
-) -> Result<(), FaultError> {
-    let api: Api<Pod> = Api::namespaced(
-        client.clone(),
-        target.namespace.as_deref().unwrap_or_default(),
-    );
+pub async fn delete(client: &Client, fault: &Fault, target: &TargetStatus) -> Result<(), FaultError> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), target.namespace.as_deref().unwrap_or_default());
     let mut dp = DeleteParams::default();
     if fault.params.force == Some(true) {
         dp.grace_period_seconds = Some(0);

@@ -36,12 +36,7 @@ const MIN_RUN_PART: usize = 10;
 /// Runs the command once as a Job and compares its trimmed output. The Job gets `timeout` as its
 /// `activeDeadlineSeconds` and the wait for it ends when `timeout` passes; the Job is deleted afterwards in
 /// every case (also when this future is dropped).
-pub async fn check(
-    ctx: &ProbeContext,
-    probe_name: &str,
-    cmd: &CmdProbe,
-    timeout: Duration,
-) -> CheckOutcome {
+pub async fn check(ctx: &ProbeContext, probe_name: &str, cmd: &CmdProbe, timeout: Duration) -> CheckOutcome {
     let deadline = Instant::now() + timeout;
     let name = job_name(&ctx.run, probe_name, &random_suffix());
     let jobs: Api<Job> = Api::namespaced(ctx.client.clone(), &ctx.namespace);
@@ -53,19 +48,14 @@ pub async fn check(
             kube_cause(&e)
         ));
     }
-    let cleanup = JobCleanup {
-        jobs: jobs.clone(),
-        name: name.clone(),
-        armed: true,
-    };
+    let cleanup = JobCleanup { jobs: jobs.clone(), name: name.clone(), armed: true };
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &ctx.namespace);
     let outcome = match wait(&jobs, &name, deadline).await {
         Ok(Finished::Succeeded) => match output(&pods, &name).await {
             Ok(output) => match compare(&output, &cmd.comparator) {
-                Ok(held) => CheckOutcome {
-                    passed: held,
-                    message: describe("output", &output, &cmd.comparator, held),
-                },
+                Ok(held) => {
+                    CheckOutcome { passed: held, message: describe("output", &output, &cmd.comparator, held) }
+                }
                 Err(e) => CheckOutcome::failed(e),
             },
             Err(e) => CheckOutcome::failed(e),
@@ -86,10 +76,7 @@ pub async fn check(
             CheckOutcome::failed(message)
         }
         Err(Unfinished { last_error }) => {
-            let mut message = format!(
-                "the command did not finish within {}",
-                show_duration(timeout)
-            );
+            let mut message = format!("the command did not finish within {}", show_duration(timeout));
             if let Some(waiting) = waiting_reason(&pods, &name).await {
                 message.push_str(&format!(" ({waiting})"));
             } else if let Some(error) = last_error {
@@ -172,11 +159,7 @@ async fn job_pods(pods: &Api<Pod>, job: &str) -> Result<Vec<Pod>, String> {
         .await
         .map_err(|e| format!("failed to list the pods of Job {job}: {}", kube_cause(&e)))?
         .items;
-    list.sort_by(|a, b| {
-        b.metadata
-            .creation_timestamp
-            .cmp(&a.metadata.creation_timestamp)
-    });
+    list.sort_by(|a, b| b.metadata.creation_timestamp.cmp(&a.metadata.creation_timestamp));
     Ok(list)
 }
 
@@ -201,12 +184,7 @@ async fn output(pods: &Api<Pod>, job: &str) -> Result<String, String> {
 /// The exit code of the probe container of the Job's (newest) pod, once terminated.
 async fn exit_code(pods: &Api<Pod>, job: &str) -> Option<i32> {
     let list = job_pods(pods, job).await.ok()?;
-    container_status(list.first()?)?
-        .state
-        .as_ref()?
-        .terminated
-        .as_ref()
-        .map(|t| t.exit_code)
+    container_status(list.first()?)?.state.as_ref()?.terminated.as_ref().map(|t| t.exit_code)
 }
 
 /// Why the Job's pod is not done, e.g. `pod phase Pending: ImagePullBackOff: Back-off pulling image`.
@@ -234,12 +212,7 @@ async fn waiting_reason(pods: &Api<Pod>, job: &str) -> Option<String> {
 }
 
 fn container_status(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::ContainerStatus> {
-    pod.status
-        .as_ref()?
-        .container_statuses
-        .as_ref()?
-        .iter()
-        .find(|s| s.name == CONTAINER)
+    pod.status.as_ref()?.container_statuses.as_ref()?.iter().find(|s| s.name == CONTAINER)
 }
 
 /// A line of output for a message, cut to a readable length.
@@ -297,14 +270,8 @@ fn build_job(name: &str, run: &str, cmd: &CmdProbe, timeout: Duration) -> Job {
     let labels = BTreeMap::from([(RUN_LABEL.to_string(), label_value(run))]);
     let security_context = SecurityContext {
         allow_privilege_escalation: Some(false),
-        capabilities: Some(Capabilities {
-            drop: Some(vec!["ALL".into()]),
-            ..Capabilities::default()
-        }),
-        seccomp_profile: Some(SeccompProfile {
-            type_: "RuntimeDefault".into(),
-            ..SeccompProfile::default()
-        }),
+        capabilities: Some(Capabilities { drop: Some(vec!["ALL".into()]), ..Capabilities::default() }),
+        seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
         ..SecurityContext::default()
     };
     Job {
@@ -318,10 +285,7 @@ fn build_job(name: &str, run: &str, cmd: &CmdProbe, timeout: Duration) -> Job {
             active_deadline_seconds: Some(deadline_seconds(timeout)),
             ttl_seconds_after_finished: Some(TTL_SECONDS_AFTER_FINISHED),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels),
-                    ..ObjectMeta::default()
-                }),
+                metadata: Some(ObjectMeta { labels: Some(labels), ..ObjectMeta::default() }),
                 spec: Some(PodSpec {
                     restart_policy: Some("Never".into()),
                     // The command has no business with the Kubernetes API.
@@ -369,13 +333,7 @@ fn dns_label_chars(text: &str, fallback: &str) -> String {
     let label: String = text
         .chars()
         .map(|c| c.to_ascii_lowercase())
-        .map(|c| {
-            if c.is_ascii_lowercase() || c.is_ascii_digit() {
-                c
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' })
         .collect();
     match trim_dashes(&label) {
         "" => fallback.to_string(),
@@ -399,13 +357,8 @@ fn trim_dashes(text: &str) -> &str {
 /// any name a run normally has; cut otherwise.
 fn label_value(run: &str) -> String {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    let cleaned: String = run
-        .chars()
-        .map(|c| if allowed(c) { c } else { '-' })
-        .collect();
-    cut_chars(&cleaned, MAX_NAME)
-        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_string()
+    let cleaned: String = run.chars().map(|c| if allowed(c) { c } else { '-' }).collect();
+    cut_chars(&cleaned, MAX_NAME).trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string()
 }
 
 /// Five base-36 characters, different for every call: a process-wide counter mixed with the per-process
@@ -433,9 +386,7 @@ mod cmd_tests {
     fn is_dns_label(name: &str) -> bool {
         !name.is_empty()
             && name.len() <= 63
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !name.starts_with('-')
             && !name.ends_with('-')
     }
@@ -453,10 +404,7 @@ mod cmd_tests {
         let run = "a-very-long-workflow-name-that-goes-on-and-on-20250101-abcde";
         let name = job_name(run, "cart-up", "ab12c");
         // Cut to 50 characters, then the dash the cut ended on.
-        assert_eq!(
-            name,
-            "a-very-long-workflow-name-that-goes-on-and-probe-cart-up-ab12c"
-        );
+        assert_eq!(name, "a-very-long-workflow-name-that-goes-on-and-probe-cart-up-ab12c");
         let run = "r".repeat(100);
         let name = job_name(&run, "cart-up", "ab12c");
         assert_eq!(name, format!("{}-probe-cart-up-ab12c", "r".repeat(43)));
@@ -497,26 +445,18 @@ mod cmd_tests {
             assert!(name.contains("-probe-"), "{name}");
         }
         let name = job_name("", &"y".repeat(300), "ab12c");
-        assert!(
-            name.starts_with("run-probe-yyy") && name.ends_with("y-ab12c"),
-            "{name}"
-        );
+        assert!(name.starts_with("run-probe-yyy") && name.ends_with("y-ab12c"), "{name}");
         assert_eq!(job_name("", "", "ab12c"), "run-probe-cmd-ab12c");
         assert_eq!(job_name("Run.1", "P_2", "ab12c"), "run-1-probe-p-2-ab12c");
     }
 
     #[test]
     fn random_suffixes_are_short_and_distinct() {
-        let suffixes: std::collections::HashSet<String> =
-            (0..100).map(|_| random_suffix()).collect();
+        let suffixes: std::collections::HashSet<String> = (0..100).map(|_| random_suffix()).collect();
         assert_eq!(suffixes.len(), 100);
         for s in &suffixes {
             assert_eq!(s.len(), SUFFIX_LEN);
-            assert!(
-                s.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
-                "{s}"
-            );
+            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{s}");
         }
     }
 
@@ -531,10 +471,7 @@ mod cmd_tests {
 
     #[test]
     fn label_value_is_the_run_name_or_a_valid_cut_of_it() {
-        assert_eq!(
-            label_value("checkout-weekly-x7k2p"),
-            "checkout-weekly-x7k2p"
-        );
+        assert_eq!(label_value("checkout-weekly-x7k2p"), "checkout-weekly-x7k2p");
         assert_eq!(label_value("a.b_c"), "a.b_c");
         let long = format!("{}-{}", "a".repeat(62), "b".repeat(20));
         assert_eq!(label_value(&long), "a".repeat(62));
@@ -588,10 +525,7 @@ mod cmd_tests {
     }
 
     fn job_with(status: JobStatus) -> Job {
-        Job {
-            status: Some(status),
-            ..Job::default()
-        }
+        Job { status: Some(status), ..Job::default() }
     }
 
     fn condition(type_: &str, reason: &str, message: &str) -> JobCondition {
@@ -608,24 +542,12 @@ mod cmd_tests {
     fn finished_reads_the_job_status() {
         assert_eq!(finished(&Job::default()), None);
         assert_eq!(finished(&job_with(JobStatus::default())), None);
-        let running = JobStatus {
-            active: Some(1),
-            ..JobStatus::default()
-        };
+        let running = JobStatus { active: Some(1), ..JobStatus::default() };
         assert_eq!(finished(&job_with(running)), None);
-        let succeeded = JobStatus {
-            succeeded: Some(1),
-            ..JobStatus::default()
-        };
+        let succeeded = JobStatus { succeeded: Some(1), ..JobStatus::default() };
         assert_eq!(finished(&job_with(succeeded)), Some(Finished::Succeeded));
-        let failed = JobStatus {
-            failed: Some(1),
-            ..JobStatus::default()
-        };
-        assert_eq!(
-            finished(&job_with(failed)),
-            Some(Finished::Failed(String::new()))
-        );
+        let failed = JobStatus { failed: Some(1), ..JobStatus::default() };
+        assert_eq!(finished(&job_with(failed)), Some(Finished::Failed(String::new())));
         let deadline = JobStatus {
             conditions: Some(vec![condition(
                 "Failed",
@@ -636,15 +558,10 @@ mod cmd_tests {
         };
         assert_eq!(
             finished(&job_with(deadline)),
-            Some(Finished::Failed(
-                "DeadlineExceeded: Job was active longer than specified deadline".into()
-            ))
+            Some(Finished::Failed("DeadlineExceeded: Job was active longer than specified deadline".into()))
         );
         let not_yet = JobStatus {
-            conditions: Some(vec![JobCondition {
-                status: "False".into(),
-                ..condition("Failed", "x", "y")
-            }]),
+            conditions: Some(vec![JobCondition { status: "False".into(), ..condition("Failed", "x", "y") }]),
             ..JobStatus::default()
         };
         assert_eq!(finished(&job_with(not_yet)), None);

@@ -170,9 +170,7 @@ fn parse_int(text: &str) -> Result<i64, String> {
 
 /// Reads a float (`0.5`, `1e-3`, `NaN`, `+Inf` as Prometheus prints them).
 fn parse_float(text: &str) -> Result<f64, String> {
-    text.trim()
-        .parse::<f64>()
-        .map_err(|_| format!("value {:?} is not a float", quote_raw(text)))
+    text.trim().parse::<f64>().map_err(|_| format!("value {:?} is not a float", quote_raw(text)))
 }
 
 /// The text cut to [`MAX_QUOTED_CHARS`], unquoted.
@@ -217,11 +215,7 @@ impl Pattern {
                 _ => literal.push(c),
             }
         }
-        Ok(Self {
-            start,
-            end,
-            literal,
-        })
+        Ok(Self { start, end, literal })
     }
 
     fn is_match(&self, text: &str) -> bool {
@@ -239,11 +233,7 @@ mod compare_tests {
     use super::*;
 
     fn cmp(type_: ComparatorType, criteria: Criteria, value: &str) -> Comparator {
-        Comparator {
-            type_,
-            criteria,
-            value: value.into(),
-        }
+        Comparator { type_, criteria, value: value.into() }
     }
 
     fn check(observed: &str, type_: ComparatorType, criteria: Criteria, value: &str) -> bool {
@@ -291,8 +281,7 @@ mod compare_tests {
     #[test]
     fn float_criteria_against_less_equal_greater() {
         for criteria in NUMBER_CRITERIA {
-            let got =
-                ["0.49", "0.5", "0.51"].map(|o| check(o, ComparatorType::Float, criteria, "0.5"));
+            let got = ["0.49", "0.5", "0.51"].map(|o| check(o, ComparatorType::Float, criteria, "0.5"));
             assert_eq!(got, expected_table(criteria), "{criteria:?}");
         }
     }
@@ -301,23 +290,13 @@ mod compare_tests {
     fn negative_and_large_ints_compare_as_numbers_not_text() {
         assert!(check("-10", ComparatorType::Int, Criteria::Lt, "-9"));
         assert!(check("10", ComparatorType::Int, Criteria::Gt, "9"));
-        assert!(check(
-            "9223372036854775807",
-            ComparatorType::Int,
-            Criteria::Gt,
-            "9223372036854775806"
-        ));
+        assert!(check("9223372036854775807", ComparatorType::Int, Criteria::Gt, "9223372036854775806"));
     }
 
     #[test]
     fn numbers_ignore_surrounding_whitespace() {
         assert!(check(" 3\n", ComparatorType::Int, Criteria::Eq, "3 "));
-        assert!(check(
-            "\t0.25 ",
-            ComparatorType::Float,
-            Criteria::Eq,
-            " 0.25"
-        ));
+        assert!(check("\t0.25 ", ComparatorType::Float, Criteria::Eq, " 0.25"));
     }
 
     #[test]
@@ -344,16 +323,8 @@ mod compare_tests {
     fn nan_is_unequal_to_everything() {
         for criteria in NUMBER_CRITERIA {
             let want = matches!(criteria, Criteria::Ne | Criteria::NotEqual);
-            assert_eq!(
-                check("NaN", ComparatorType::Float, criteria, "1"),
-                want,
-                "{criteria:?}"
-            );
-            assert_eq!(
-                check("NaN", ComparatorType::Float, criteria, "NaN"),
-                want,
-                "{criteria:?}"
-            );
+            assert_eq!(check("NaN", ComparatorType::Float, criteria, "1"), want, "{criteria:?}");
+            assert_eq!(check("NaN", ComparatorType::Float, criteria, "NaN"), want, "{criteria:?}");
         }
     }
 
@@ -408,24 +379,9 @@ mod compare_tests {
 
     #[test]
     fn string_contains() {
-        assert!(check(
-            "status: ready",
-            ComparatorType::String,
-            Criteria::Contains,
-            "ready"
-        ));
-        assert!(!check(
-            "status: READY",
-            ComparatorType::String,
-            Criteria::Contains,
-            "ready"
-        ));
-        assert!(check(
-            "anything",
-            ComparatorType::String,
-            Criteria::Contains,
-            ""
-        ));
+        assert!(check("status: ready", ComparatorType::String, Criteria::Contains, "ready"));
+        assert!(!check("status: READY", ComparatorType::String, Criteria::Contains, "ready"));
+        assert!(check("anything", ComparatorType::String, Criteria::Contains, ""));
     }
 
     #[test]
@@ -475,10 +431,9 @@ mod compare_tests {
 
     #[test]
     fn matches_rejects_regular_expression_syntax() {
-        for pattern in [
-            "a.b", "a*", "a+", "a?", "200|204", "(a)", "[0-9]", "a{2}", "a^b", "a$b", r"\d+",
-            r"\w", r"a\",
-        ] {
+        for pattern in
+            ["a.b", "a*", "a+", "a?", "200|204", "(a)", "[0-9]", "a{2}", "a^b", "a$b", r"\d+", r"\w", r"a\"]
+        {
             let e = error("x", ComparatorType::String, Criteria::Matches, pattern);
             assert!(e.contains("is not supported"), "{pattern}: {e}");
             assert!(e.contains(&format!("{pattern:?}")), "{pattern}: {e}");
@@ -527,15 +482,9 @@ mod compare_tests {
     fn describe_held_and_not_held() {
         let c = cmp(ComparatorType::Float, Criteria::Gt, "0.5");
         assert_eq!(describe("value", "0.7", &c, true), "value 0.7 > 0.5");
-        assert_eq!(
-            describe("value", "0.3", &c, false),
-            "value 0.3, expected > 0.5"
-        );
+        assert_eq!(describe("value", "0.3", &c, false), "value 0.3, expected > 0.5");
         let c = cmp(ComparatorType::String, Criteria::Contains, "ok");
-        assert_eq!(
-            describe("output", "all ok", &c, true),
-            "output \"all ok\" contains \"ok\""
-        );
+        assert_eq!(describe("output", "all ok", &c, true), "output \"all ok\" contains \"ok\"");
         assert_eq!(
             describe("output", "fail\nnow", &c, false),
             "output \"fail\\nnow\", expected contains \"ok\""

@@ -16,10 +16,7 @@ pub async fn check(http: &reqwest::Client, probe: &HttpProbe, timeout: Duration)
     let response = match builder.send().await {
         Ok(response) => response,
         Err(e) if e.is_timeout() => {
-            return CheckOutcome::failed(format!(
-                "{request}: no response within {}",
-                show_duration(timeout)
-            ))
+            return CheckOutcome::failed(format!("{request}: no response within {}", show_duration(timeout)))
         }
         Err(e) => return CheckOutcome::failed(format!("{request}: {}", causes(&e.without_url()))),
     };
@@ -29,22 +26,16 @@ pub async fn check(http: &reqwest::Client, probe: &HttpProbe, timeout: Duration)
         None => status.is_success(),
     };
     if !status_ok {
-        let expected = probe
-            .expect_status
-            .map_or_else(|| "2xx".to_string(), |s| s.to_string());
-        return CheckOutcome::failed(format!(
-            "{request} -> {} (expected {expected})",
-            status.as_u16()
-        ));
+        let expected = probe.expect_status.map_or_else(|| "2xx".to_string(), |s| s.to_string());
+        return CheckOutcome::failed(format!("{request} -> {} (expected {expected})", status.as_u16()));
     }
     let Some(needle) = &probe.expect_body_contains else {
         return CheckOutcome::passed(format!("{request} -> {}", status.as_u16()));
     };
     match response.text().await {
-        Ok(body) if body.contains(needle.as_str()) => CheckOutcome::passed(format!(
-            "{request} -> {}, body contains {needle:?}",
-            status.as_u16()
-        )),
+        Ok(body) if body.contains(needle.as_str()) => {
+            CheckOutcome::passed(format!("{request} -> {}, body contains {needle:?}", status.as_u16()))
+        }
         Ok(_) => CheckOutcome::failed(format!(
             "{request} -> {}, body does not contain {needle:?}",
             status.as_u16()
@@ -54,11 +45,9 @@ pub async fn check(http: &reqwest::Client, probe: &HttpProbe, timeout: Duration)
             status.as_u16(),
             show_duration(timeout)
         )),
-        Err(e) => CheckOutcome::failed(format!(
-            "{request} -> {}, body not read: {}",
-            status.as_u16(),
-            causes(&e)
-        )),
+        Err(e) => {
+            CheckOutcome::failed(format!("{request} -> {}, body not read: {}", status.as_u16(), causes(&e)))
+        }
     }
 }
 
@@ -87,14 +76,8 @@ mod http_tests {
         Router::new()
             .route("/ok", get(|| async { "status: ready" }))
             .route("/created", any(|| async { (StatusCode::CREATED, "made") }))
-            .route(
-                "/unavailable",
-                get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down") }),
-            )
-            .route(
-                "/echo",
-                any(|method: Method, body: String| async move { format!("{method} {body}") }),
-            )
+            .route("/unavailable", get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down") }))
+            .route("/echo", any(|method: Method, body: String| async move { format!("{method} {body}") }))
             .route(
                 "/slow",
                 get(|| async {
@@ -135,10 +118,7 @@ mod http_tests {
         let mut p = probe(format!("{base}/created"));
         p.expect_status = Some(200);
         let outcome = check(&http, &p, TIMEOUT).await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed(format!("GET {base}/created -> 201 (expected 200)"))
-        );
+        assert_eq!(outcome, CheckOutcome::failed(format!("GET {base}/created -> 201 (expected 200)")));
         let mut p = probe(format!("{base}/unavailable"));
         p.expect_status = Some(503);
         let outcome = check(&http, &p, TIMEOUT).await;
@@ -148,26 +128,10 @@ mod http_tests {
     #[tokio::test]
     async fn wrong_status_fails_with_2xx_expected() {
         let base = serve(router()).await;
-        let outcome = check(
-            &reqwest::Client::new(),
-            &probe(format!("{base}/unavailable")),
-            TIMEOUT,
-        )
-        .await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed(format!("GET {base}/unavailable -> 503 (expected 2xx)"))
-        );
-        let outcome = check(
-            &reqwest::Client::new(),
-            &probe(format!("{base}/missing")),
-            TIMEOUT,
-        )
-        .await;
-        assert_eq!(
-            outcome.message,
-            format!("GET {base}/missing -> 404 (expected 2xx)")
-        );
+        let outcome = check(&reqwest::Client::new(), &probe(format!("{base}/unavailable")), TIMEOUT).await;
+        assert_eq!(outcome, CheckOutcome::failed(format!("GET {base}/unavailable -> 503 (expected 2xx)")));
+        let outcome = check(&reqwest::Client::new(), &probe(format!("{base}/missing")), TIMEOUT).await;
+        assert_eq!(outcome.message, format!("GET {base}/missing -> 404 (expected 2xx)"));
     }
 
     #[tokio::test]
@@ -177,17 +141,12 @@ mod http_tests {
         let mut p = probe(format!("{base}/ok"));
         p.expect_body_contains = Some("ready".into());
         let outcome = check(&http, &p, TIMEOUT).await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::passed(format!("GET {base}/ok -> 200, body contains \"ready\""))
-        );
+        assert_eq!(outcome, CheckOutcome::passed(format!("GET {base}/ok -> 200, body contains \"ready\"")));
         p.expect_body_contains = Some("healthy".into());
         let outcome = check(&http, &p, TIMEOUT).await;
         assert_eq!(
             outcome,
-            CheckOutcome::failed(format!(
-                "GET {base}/ok -> 200, body does not contain \"healthy\""
-            ))
+            CheckOutcome::failed(format!("GET {base}/ok -> 200, body does not contain \"healthy\""))
         );
     }
 
@@ -198,10 +157,7 @@ mod http_tests {
         p.expect_body_contains = Some("down".into());
         let outcome = check(&reqwest::Client::new(), &p, TIMEOUT).await;
         assert!(!outcome.passed);
-        assert!(
-            outcome.message.ends_with("-> 503 (expected 2xx)"),
-            "{outcome:?}"
-        );
+        assert!(outcome.message.ends_with("-> 503 (expected 2xx)"), "{outcome:?}");
     }
 
     #[tokio::test]
@@ -220,34 +176,22 @@ mod http_tests {
             p.expect_body_contains = Some(format!("{text} {{\"order\":1}}"));
             let outcome = check(&http, &p, TIMEOUT).await;
             assert!(outcome.passed, "{outcome:?}");
-            assert!(outcome
-                .message
-                .starts_with(&format!("{text} {base}/echo -> 200")));
+            assert!(outcome.message.starts_with(&format!("{text} {base}/echo -> 200")));
         }
         let mut p = probe(format!("{base}/echo"));
         p.method = HttpMethod::HEAD;
         let outcome = check(&http, &p, TIMEOUT).await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::passed(format!("HEAD {base}/echo -> 200"))
-        );
+        assert_eq!(outcome, CheckOutcome::passed(format!("HEAD {base}/echo -> 200")));
     }
 
     #[tokio::test]
     async fn a_slow_server_times_out() {
         let base = serve(router()).await;
         let started = std::time::Instant::now();
-        let outcome = check(
-            &reqwest::Client::new(),
-            &probe(format!("{base}/slow")),
-            Duration::from_millis(300),
-        )
-        .await;
+        let outcome =
+            check(&reqwest::Client::new(), &probe(format!("{base}/slow")), Duration::from_millis(300)).await;
         assert!(started.elapsed() < Duration::from_secs(3));
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed(format!("GET {base}/slow: no response within 300ms"))
-        );
+        assert_eq!(outcome, CheckOutcome::failed(format!("GET {base}/slow: no response within 300ms")));
     }
 
     #[tokio::test]
@@ -255,31 +199,14 @@ mod http_tests {
         let url = format!("{}/healthz", refused_url().await);
         let outcome = check(&reqwest::Client::new(), &probe(url.clone()), TIMEOUT).await;
         assert!(!outcome.passed);
-        assert!(
-            outcome.message.starts_with(&format!("GET {url}: ")),
-            "{outcome:?}"
-        );
-        assert!(
-            outcome
-                .message
-                .to_lowercase()
-                .contains("connection refused"),
-            "{outcome:?}"
-        );
+        assert!(outcome.message.starts_with(&format!("GET {url}: ")), "{outcome:?}");
+        assert!(outcome.message.to_lowercase().contains("connection refused"), "{outcome:?}");
     }
 
     #[tokio::test]
     async fn an_invalid_url_is_reported() {
-        let outcome = check(
-            &reqwest::Client::new(),
-            &probe("http://exa mple.com/".into()),
-            TIMEOUT,
-        )
-        .await;
+        let outcome = check(&reqwest::Client::new(), &probe("http://exa mple.com/".into()), TIMEOUT).await;
         assert!(!outcome.passed);
-        assert!(
-            outcome.message.starts_with("GET http://exa mple.com/: "),
-            "{outcome:?}"
-        );
+        assert!(outcome.message.starts_with("GET http://exa mple.com/: "), "{outcome:?}");
     }
 }

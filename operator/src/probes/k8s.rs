@@ -22,10 +22,7 @@ fn verdict(probe: &K8sProbe, found: usize) -> CheckOutcome {
         K8sOperation::Present => (found >= 1, "at least 1".to_string()),
         K8sOperation::Absent => (found == 0, "0".to_string()),
         K8sOperation::Count => match probe.count {
-            Some(count) => (
-                usize::try_from(count).is_ok_and(|count| found == count),
-                count.to_string(),
-            ),
+            Some(count) => (usize::try_from(count).is_ok_and(|count| found == count), count.to_string()),
             None => {
                 return CheckOutcome::failed(
                     "operation count needs k8s.count, the number of objects expected".into(),
@@ -60,30 +57,18 @@ fn what(probe: &K8sProbe) -> String {
 
 /// The number of objects matching the probe.
 async fn count(client: &kube::Client, probe: &K8sProbe) -> Result<usize, String> {
-    let gv: GroupVersion = probe
-        .api_version
-        .parse()
-        .map_err(|e| format!("apiVersion {:?}: {e}", probe.api_version))?;
+    let gv: GroupVersion =
+        probe.api_version.parse().map_err(|e| format!("apiVersion {:?}: {e}", probe.api_version))?;
     let gvk = gv.with_kind(&probe.kind);
     let (resource, capabilities) = discovery::pinned_kind(client, &gvk).await.map_err(|e| {
-        format!(
-            "failed to resolve kind {} in {}: {}",
-            probe.kind,
-            probe.api_version,
-            causes(&e)
-        )
+        format!("failed to resolve kind {} in {}: {}", probe.kind, probe.api_version, causes(&e))
     })?;
     let api: Api<DynamicObject> = match (&capabilities.scope, &probe.namespace) {
-        (Scope::Namespaced, Some(namespace)) => {
-            Api::namespaced_with(client.clone(), namespace, &resource)
-        }
+        (Scope::Namespaced, Some(namespace)) => Api::namespaced_with(client.clone(), namespace, &resource),
         (Scope::Namespaced, None) => Api::all_with(client.clone(), &resource),
         (Scope::Cluster, None) => Api::all_with(client.clone(), &resource),
         (Scope::Cluster, Some(_)) => {
-            return Err(format!(
-                "{} is cluster-scoped: remove k8s.namespace",
-                probe.kind
-            ))
+            return Err(format!("{} is cluster-scoped: remove k8s.namespace", probe.kind))
         }
     };
     let mut params = ListParams::default();
@@ -123,8 +108,7 @@ mod k8s_tests {
         assert_eq!(
             verdict(&p, 0),
             CheckOutcome::failed(
-                "found 0 Pod in shop matching app=checkout,status.phase=Running (expected at least 1)"
-                    .into()
+                "found 0 Pod in shop matching app=checkout,status.phase=Running (expected at least 1)".into()
             )
         );
         assert!(verdict(&p, 1).passed);
@@ -145,9 +129,7 @@ mod k8s_tests {
         assert!(!verdict(&p, 2).passed);
         assert_eq!(
             verdict(&p, 3),
-            CheckOutcome::passed(
-                "found 3 Pod in shop matching app=checkout,status.phase=Running".into()
-            )
+            CheckOutcome::passed("found 3 Pod in shop matching app=checkout,status.phase=Running".into())
         );
         assert!(!verdict(&p, 4).passed);
         let zero = probe(K8sOperation::Count, Some(0));

@@ -40,18 +40,12 @@ pub struct CheckOutcome {
 impl CheckOutcome {
     /// A check that passed.
     pub fn passed(message: String) -> Self {
-        Self {
-            passed: true,
-            message,
-        }
+        Self { passed: true, message }
     }
 
     /// A check that failed.
     pub fn failed(message: String) -> Self {
-        Self {
-            passed: false,
-            message,
-        }
+        Self { passed: false, message }
     }
 }
 
@@ -96,40 +90,24 @@ pub const RETRY_PAUSE: Duration = Duration::from_millis(500);
 pub async fn preflight(ctx: &ProbeContext, probe: &Probe) -> Result<(), String> {
     validate(probe)?;
     if let (ProbeType::Prom, Some(prom)) = (probe.type_, &probe.prom) {
-        prom::reachable(&ctx.http, &prom.endpoint, PREFLIGHT_TIMEOUT)
-            .await
-            .map_err(|cause| {
-                format!(
-                    "{}: {} is unreachable: {cause}",
-                    field(probe, "prom.endpoint"),
-                    prom.endpoint
-                )
-            })?;
+        prom::reachable(&ctx.http, &prom.endpoint, PREFLIGHT_TIMEOUT).await.map_err(|cause| {
+            format!("{}: {} is unreachable: {cause}", field(probe, "prom.endpoint"), prom.endpoint)
+        })?;
     }
     Ok(())
 }
 
 /// One try, of the probe's type; the settings are known to be present.
 async fn check_once(ctx: &ProbeContext, probe: &Probe, timeout: Duration) -> CheckOutcome {
-    match (
-        probe.type_,
-        &probe.http,
-        &probe.k8s,
-        &probe.prom,
-        &probe.cmd,
-    ) {
+    match (probe.type_, &probe.http, &probe.k8s, &probe.prom, &probe.cmd) {
         (ProbeType::Http, Some(settings), ..) => {
             bounded(timeout, http::check(&ctx.http, settings, timeout)).await
         }
-        (ProbeType::K8s, _, Some(settings), ..) => {
-            bounded(timeout, k8s::check(&ctx.client, settings)).await
-        }
+        (ProbeType::K8s, _, Some(settings), ..) => bounded(timeout, k8s::check(&ctx.client, settings)).await,
         (ProbeType::Prom, _, _, Some(settings), _) => {
             bounded(timeout, prom::check(&ctx.http, settings, timeout)).await
         }
-        (ProbeType::Cmd, .., Some(settings)) => {
-            cmd::check(ctx, &probe.name, settings, timeout).await
-        }
+        (ProbeType::Cmd, .., Some(settings)) => cmd::check(ctx, &probe.name, settings, timeout).await,
         _ => CheckOutcome::failed(settings_present(probe).err().unwrap_or_default()),
     }
 }
@@ -138,9 +116,7 @@ async fn check_once(ctx: &ProbeContext, probe: &Probe, timeout: Duration) -> Che
 async fn bounded(timeout: Duration, check: impl Future<Output = CheckOutcome>) -> CheckOutcome {
     tokio::time::timeout(timeout, check)
         .await
-        .unwrap_or_else(|_| {
-            CheckOutcome::failed(format!("no result within {}", show_duration(timeout)))
-        })
+        .unwrap_or_else(|_| CheckOutcome::failed(format!("no result within {}", show_duration(timeout))))
 }
 
 /// The pure part of [`preflight`]: everything but reaching the endpoint.
@@ -157,10 +133,7 @@ fn validate(probe: &Probe) -> Result<(), String> {
     }
     if let Some(k8s) = &probe.k8s {
         if k8s.operation == chaoscenter_crds::workflow::K8sOperation::Count && k8s.count.is_none() {
-            return Err(format!(
-                "{}: required by operation count",
-                field(probe, "k8s.count")
-            ));
+            return Err(format!("{}: required by operation count", field(probe, "k8s.count")));
         }
     }
     if let Some(prom) = &probe.prom {
@@ -169,18 +142,13 @@ fn validate(probe: &Probe) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", field(probe, "prom.comparator")))?;
     }
     if let Some(cmd) = &probe.cmd {
-        if cmd
-            .command
-            .first()
-            .is_none_or(|program| program.trim().is_empty())
-        {
+        if cmd.command.first().is_none_or(|program| program.trim().is_empty()) {
             return Err(format!(
                 "{}: must name the program to run, e.g. [\"sh\", \"-c\", \"wget -qO- http://checkout/healthz\"]",
                 field(probe, "cmd.command")
             ));
         }
-        compare::validate(&cmd.comparator)
-            .map_err(|e| format!("{}: {e}", field(probe, "cmd.comparator")))?;
+        compare::validate(&cmd.comparator).map_err(|e| format!("{}: {e}", field(probe, "cmd.comparator")))?;
     }
     Ok(())
 }
@@ -197,10 +165,7 @@ fn settings_present(probe: &Probe) -> Result<(), String> {
         Ok(())
     } else {
         let name = type_name(probe.type_);
-        Err(format!(
-            "{}: missing for a probe of type {name}",
-            field(probe, name)
-        ))
+        Err(format!("{}: missing for a probe of type {name}", field(probe, name)))
     }
 }
 
@@ -208,34 +173,24 @@ fn settings_present(probe: &Probe) -> Result<(), String> {
 fn timeout(probe: &Probe) -> Result<Duration, String> {
     let text = &probe.run_properties.timeout;
     match duration(probe, "runProperties.timeout", text)? {
-        timeout if timeout.is_zero() => Err(format!(
-            "{}: {text:?} must be more than zero",
-            field(probe, "runProperties.timeout")
-        )),
+        timeout if timeout.is_zero() => {
+            Err(format!("{}: {text:?} must be more than zero", field(probe, "runProperties.timeout")))
+        }
         timeout => Ok(timeout),
     }
 }
 
 fn duration(probe: &Probe, path: &str, text: &str) -> Result<Duration, String> {
     parse_duration(text).ok_or_else(|| {
-        format!(
-            "{}: {text:?} is not a duration such as 250ms, 2s or 1m30s",
-            field(probe, path)
-        )
+        format!("{}: {text:?} is not a duration such as 250ms, 2s or 1m30s", field(probe, path))
     })
 }
 
 fn url(probe: &Probe, path: &str, text: &str) -> Result<(), String> {
     match reqwest::Url::parse(text) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
-        Ok(_) => Err(format!(
-            "{}: {text:?} is not an http or https URL",
-            field(probe, path)
-        )),
-        Err(e) => Err(format!(
-            "{}: {text:?} is not a URL: {e}",
-            field(probe, path)
-        )),
+        Ok(_) => Err(format!("{}: {text:?} is not an http or https URL", field(probe, path))),
+        Err(e) => Err(format!("{}: {text:?} is not a URL: {e}", field(probe, path))),
     }
 }
 
@@ -328,8 +283,8 @@ mod probes_tests {
     use super::*;
     use axum::{http::StatusCode, routing::get, Json, Router};
     use chaoscenter_crds::workflow::{
-        CmdProbe, Comparator, ComparatorType, Criteria, HttpMethod, HttpProbe, K8sOperation,
-        K8sProbe, ProbeMode, PromProbe, RunProperties,
+        CmdProbe, Comparator, ComparatorType, Criteria, HttpMethod, HttpProbe, K8sOperation, K8sProbe,
+        ProbeMode, PromProbe, RunProperties,
     };
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Arc;
@@ -361,11 +316,7 @@ mod probes_tests {
     }
 
     fn comparator(type_: ComparatorType, criteria: Criteria, value: &str) -> Comparator {
-        Comparator {
-            type_,
-            criteria,
-            value: value.into(),
-        }
+        Comparator { type_, criteria, value: value.into() }
     }
 
     fn prom_probe(endpoint: String) -> Probe {
@@ -431,10 +382,7 @@ mod probes_tests {
         let mut p = http_probe(format!("{base}/flaky"));
         p.run_properties.attempts = 5;
         let outcome = check(&context().await, &p).await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::passed(format!("GET {base}/flaky -> 200 (attempt 3 of 5)"))
-        );
+        assert_eq!(outcome, CheckOutcome::passed(format!("GET {base}/flaky -> 200 (attempt 3 of 5)")));
         assert_eq!(hits.load(Ordering::SeqCst), 3);
     }
 
@@ -446,9 +394,7 @@ mod probes_tests {
         let outcome = check(&context().await, &p).await;
         assert_eq!(
             outcome,
-            CheckOutcome::failed(format!(
-                "GET {base}/flaky -> 503 (expected 2xx) (attempt 3 of 3)"
-            ))
+            CheckOutcome::failed(format!("GET {base}/flaky -> 503 (expected 2xx) (attempt 3 of 3)"))
         );
         assert_eq!(hits.load(Ordering::SeqCst), 3);
     }
@@ -459,10 +405,7 @@ mod probes_tests {
         let mut p = http_probe(format!("{base}/flaky"));
         p.run_properties.attempts = 0; // read as 1
         let outcome = check(&context().await, &p).await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed(format!("GET {base}/flaky -> 503 (expected 2xx)"))
-        );
+        assert_eq!(outcome, CheckOutcome::failed(format!("GET {base}/flaky -> 503 (expected 2xx)")));
         assert_eq!(hits.load(Ordering::SeqCst), 1);
     }
 
@@ -481,11 +424,7 @@ mod probes_tests {
         p.run_properties.attempts = 2;
         let started = std::time::Instant::now();
         let outcome = check(&context().await, &p).await;
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "{:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
         assert!(!outcome.passed);
         assert!(outcome.message.contains("within 200ms"), "{outcome:?}");
         assert!(outcome.message.ends_with("(attempt 2 of 2)"), "{outcome:?}");
@@ -498,10 +437,7 @@ mod probes_tests {
             CheckOutcome::passed("too late".into())
         })
         .await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed("no result within 50ms".into())
-        );
+        assert_eq!(outcome, CheckOutcome::failed("no result within 50ms".into()));
     }
 
     #[tokio::test]
@@ -522,12 +458,7 @@ mod probes_tests {
     async fn check_of_a_k8s_probe_reports_an_unreachable_cluster() {
         let outcome = check(&context().await, &k8s_probe()).await;
         assert!(!outcome.passed);
-        assert!(
-            outcome
-                .message
-                .starts_with("failed to resolve kind Deployment in apps/v1: "),
-            "{outcome:?}"
-        );
+        assert!(outcome.message.starts_with("failed to resolve kind Deployment in apps/v1: "), "{outcome:?}");
     }
 
     #[tokio::test]
@@ -535,9 +466,7 @@ mod probes_tests {
         let outcome = check(&context().await, &cmd_probe()).await;
         assert!(!outcome.passed);
         assert!(
-            outcome
-                .message
-                .starts_with("failed to create Job chaos-project/weekly-x7k2p-probe-checkout-up-"),
+            outcome.message.starts_with("failed to create Job chaos-project/weekly-x7k2p-probe-checkout-up-"),
             "{outcome:?}"
         );
     }
@@ -558,12 +487,8 @@ mod probes_tests {
             } else {
                 p.http = http_probe("http://x".into()).http;
             }
-            let expected =
-                format!("probes[checkout-up].{name}: missing for a probe of type {name}");
-            assert_eq!(
-                check(&ctx, &p).await,
-                CheckOutcome::failed(expected.clone())
-            );
+            let expected = format!("probes[checkout-up].{name}: missing for a probe of type {name}");
+            assert_eq!(check(&ctx, &p).await, CheckOutcome::failed(expected.clone()));
             assert_eq!(preflight(&ctx, &p).await, Err(expected));
         }
     }
@@ -625,15 +550,9 @@ mod probes_tests {
     #[test]
     fn validate_checks_urls() {
         let e = validate(&http_probe("http://exa mple/".into())).unwrap_err();
-        assert!(
-            e.starts_with("probes[checkout-up].http.url: \"http://exa mple/\" is not a URL"),
-            "{e}"
-        );
+        assert!(e.starts_with("probes[checkout-up].http.url: \"http://exa mple/\" is not a URL"), "{e}");
         let e = validate(&prom_probe("ftp://prometheus".into())).unwrap_err();
-        assert_eq!(
-            e,
-            "probes[checkout-up].prom.endpoint: \"ftp://prometheus\" is not an http or https URL"
-        );
+        assert_eq!(e, "probes[checkout-up].prom.endpoint: \"ftp://prometheus\" is not an http or https URL");
     }
 
     #[test]
@@ -642,10 +561,7 @@ mod probes_tests {
             let mut p = cmd_probe();
             p.cmd.as_mut().unwrap().command = command;
             let e = validate(&p).unwrap_err();
-            assert!(
-                e.starts_with("probes[checkout-up].cmd.command: must name the program"),
-                "{e}"
-            );
+            assert!(e.starts_with("probes[checkout-up].cmd.command: must name the program"), "{e}");
         }
         let mut p = cmd_probe();
         p.cmd.as_mut().unwrap().comparator = comparator(ComparatorType::Int, Criteria::Eq, "ok");
@@ -654,21 +570,17 @@ mod probes_tests {
             Err("probes[checkout-up].cmd.comparator: value \"ok\" is not an int".into())
         );
         let mut p = prom_probe("http://prometheus:9090".into());
-        p.prom.as_mut().unwrap().comparator =
-            comparator(ComparatorType::Float, Criteria::Contains, "1");
-        assert!(validate(&p).unwrap_err().starts_with(
-            "probes[checkout-up].prom.comparator: criteria contains compares strings"
-        ));
+        p.prom.as_mut().unwrap().comparator = comparator(ComparatorType::Float, Criteria::Contains, "1");
+        assert!(validate(&p)
+            .unwrap_err()
+            .starts_with("probes[checkout-up].prom.comparator: criteria contains compares strings"));
     }
 
     #[test]
     fn validate_checks_k8s_count() {
         let mut p = k8s_probe();
         p.k8s.as_mut().unwrap().operation = K8sOperation::Count;
-        assert_eq!(
-            validate(&p),
-            Err("probes[checkout-up].k8s.count: required by operation count".into())
-        );
+        assert_eq!(validate(&p), Err("probes[checkout-up].k8s.count: required by operation count".into()));
         p.k8s.as_mut().unwrap().count = Some(0);
         validate(&p).unwrap();
     }
@@ -683,24 +595,18 @@ mod probes_tests {
             }),
         ))
         .await;
-        preflight(&context().await, &prom_probe(base))
-            .await
-            .unwrap();
+        preflight(&context().await, &prom_probe(base)).await.unwrap();
     }
 
     #[tokio::test]
     async fn preflight_reports_an_unreachable_prom_endpoint() {
         let base = refused_url().await;
-        let e = preflight(&context().await, &prom_probe(base.clone()))
-            .await
-            .unwrap_err();
+        let e = preflight(&context().await, &prom_probe(base.clone())).await.unwrap_err();
         let prefix = format!("probes[checkout-up].prom.endpoint: {base} is unreachable: ");
         assert!(e.starts_with(&prefix), "{e}");
         assert!(e.to_lowercase().contains("connection refused"), "{e}");
         let other = serve(Router::new()).await;
-        let e = preflight(&context().await, &prom_probe(other.clone()))
-            .await
-            .unwrap_err();
+        let e = preflight(&context().await, &prom_probe(other.clone())).await.unwrap_err();
         assert_eq!(
             e,
             format!("probes[checkout-up].prom.endpoint: {other} is unreachable: GET {other}/api/v1/query?query=1 -> 404 (expected 200)")
@@ -710,11 +616,7 @@ mod probes_tests {
     #[tokio::test]
     async fn preflight_needs_no_network_for_other_types() {
         let ctx = context().await;
-        for p in [
-            http_probe("http://127.0.0.1:1/".into()),
-            k8s_probe(),
-            cmd_probe(),
-        ] {
+        for p in [http_probe("http://127.0.0.1:1/".into()), k8s_probe(), cmd_probe()] {
             preflight(&ctx, &p).await.unwrap();
         }
     }

@@ -14,10 +14,9 @@ pub async fn check(http: &reqwest::Client, probe: &PromProbe, timeout: Duration)
         Err(message) => return CheckOutcome::failed(message),
     };
     match compare(&value, &probe.comparator) {
-        Ok(held) => CheckOutcome {
-            passed: held,
-            message: describe("value", &value, &probe.comparator, held),
-        },
+        Ok(held) => {
+            CheckOutcome { passed: held, message: describe("value", &value, &probe.comparator, held) }
+        }
         Err(e) => CheckOutcome::failed(e),
     }
 }
@@ -39,52 +38,31 @@ pub async fn query(
         .await
         .map_err(|e| transport_error(&url, e, timeout))?;
     let status = response.status();
-    let body = response
-        .text()
-        .await
-        .map_err(|e| transport_error(&url, e, timeout))?;
+    let body = response.text().await.map_err(|e| transport_error(&url, e, timeout))?;
     // Prometheus answers errors (400, 422, 503) with a JSON body that says more than the status.
     match serde_json::from_str::<Value>(&body) {
         Ok(json) => single_value(&json),
-        Err(_) if !status.is_success() => {
-            Err(format!("GET {url} -> {} (expected 200)", status.as_u16()))
-        }
-        Err(e) => Err(format!(
-            "GET {url} -> {}, but the body is not Prometheus JSON: {e}",
-            status.as_u16()
-        )),
+        Err(_) if !status.is_success() => Err(format!("GET {url} -> {} (expected 200)", status.as_u16())),
+        Err(e) => Err(format!("GET {url} -> {}, but the body is not Prometheus JSON: {e}", status.as_u16())),
     }
 }
 
 /// Whether `endpoint` answers the query `1` with a success status within `timeout`; the error is the
 /// cause, e.g. `no response within 3s`.
-pub async fn reachable(
-    http: &reqwest::Client,
-    endpoint: &str,
-    timeout: Duration,
-) -> Result<(), String> {
+pub async fn reachable(http: &reqwest::Client, endpoint: &str, timeout: Duration) -> Result<(), String> {
     let url = query_url(endpoint);
-    let request = http
-        .get(&url)
-        .query(&[("query", "1")])
-        .timeout(timeout)
-        .send();
+    let request = http.get(&url).query(&[("query", "1")]).timeout(timeout).send();
     // The request's own timeout covers connecting and the answer; this one bounds anything else.
     let response = match tokio::time::timeout(timeout, request).await {
         Ok(Ok(response)) => response,
         Ok(Err(e)) if !e.is_timeout() => return Err(causes(&e.without_url())),
-        Ok(Err(_)) | Err(_) => {
-            return Err(format!("no response within {}", show_duration(timeout)))
-        }
+        Ok(Err(_)) | Err(_) => return Err(format!("no response within {}", show_duration(timeout))),
     };
     let status = response.status();
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!(
-            "GET {url}?query=1 -> {} (expected 200)",
-            status.as_u16()
-        ))
+        Err(format!("GET {url}?query=1 -> {} (expected 200)", status.as_u16()))
     }
 }
 
@@ -121,20 +99,14 @@ fn single_value(json: &Value) -> Result<String, String> {
             Some(samples) => Err(format!(
                 "the query returned {} samples (expected one): {}",
                 samples.len(),
-                samples
-                    .iter()
-                    .take(3)
-                    .map(|s| s["metric"].to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                samples.iter().take(3).map(|s| s["metric"].to_string()).collect::<Vec<_>>().join(", ")
                     + if samples.len() > 3 { ", …" } else { "" }
             )),
             None => Err(format!("unexpected vector from Prometheus: {}", cut(data))),
         },
-        Some("matrix") => Err(
-            "the query returned a range vector (matrix); use an instant query, e.g. without [5m]"
-                .into(),
-        ),
+        Some("matrix") => {
+            Err("the query returned a range vector (matrix); use an instant query, e.g. without [5m]".into())
+        }
         _ => Err(format!("unexpected answer from Prometheus: {}", cut(json))),
     }
 }
@@ -160,9 +132,7 @@ fn cut(json: &Value) -> String {
 mod prom_tests {
     use super::*;
     use crate::probes::testing::{refused_url, serve};
-    use axum::{
-        extract::Query, http::StatusCode, response::IntoResponse, routing::get, Json, Router,
-    };
+    use axum::{extract::Query, http::StatusCode, response::IntoResponse, routing::get, Json, Router};
     use chaoscenter_crds::workflow::{Comparator, ComparatorType, Criteria};
     use serde_json::json;
     use std::collections::HashMap;
@@ -178,20 +148,14 @@ mod prom_tests {
     /// A fake Prometheus whose answer depends on the query.
     async fn answer(Query(params): Query<HashMap<String, String>>) -> axum::response::Response {
         let query = params.get("query").cloned().unwrap_or_default();
-        let vector =
-            |samples: Vec<Value>| success(json!({"resultType": "vector", "result": samples}));
+        let vector = |samples: Vec<Value>| success(json!({"resultType": "vector", "result": samples}));
         let body = match query.as_str() {
             "1" => success(json!({"resultType": "scalar", "result": [1_700_000_000.0, "1"]})),
-            "scalar" => {
-                success(json!({"resultType": "scalar", "result": [1_700_000_000.0, "0.7"]}))
-            }
+            "scalar" => success(json!({"resultType": "scalar", "result": [1_700_000_000.0, "0.7"]})),
             "text" => success(json!({"resultType": "string", "result": [1_700_000_000.0, "abc"]})),
             "one" => vector(vec![sample(json!({"job": "checkout"}), "3")]),
             "none" => vector(vec![]),
-            "two" => vector(vec![
-                sample(json!({"pod": "a"}), "1"),
-                sample(json!({"pod": "b"}), "2"),
-            ]),
+            "two" => vector(vec![sample(json!({"pod": "a"}), "1"), sample(json!({"pod": "b"}), "2")]),
             "five" => vector((0..5).map(|i| sample(json!({"i": i}), "1")).collect()),
             "nan" => vector(vec![sample(json!({}), "NaN")]),
             "matrix" => success(json!({"resultType": "matrix", "result": [
@@ -231,11 +195,7 @@ mod prom_tests {
         PromProbe {
             endpoint: endpoint.into(),
             query: query.into(),
-            comparator: Comparator {
-                type_,
-                criteria,
-                value: value.into(),
-            },
+            comparator: Comparator { type_, criteria, value: value.into() },
         }
     }
 
@@ -248,27 +208,10 @@ mod prom_tests {
     #[tokio::test]
     async fn scalar_value_is_compared() {
         let base = prometheus().await;
-        let outcome = run(&probe(
-            &base,
-            "scalar",
-            ComparatorType::Float,
-            Criteria::Gt,
-            "0.5",
-        ))
-        .await;
+        let outcome = run(&probe(&base, "scalar", ComparatorType::Float, Criteria::Gt, "0.5")).await;
         assert_eq!(outcome, CheckOutcome::passed("value 0.7 > 0.5".into()));
-        let outcome = run(&probe(
-            &base,
-            "scalar",
-            ComparatorType::Float,
-            Criteria::Lt,
-            "0.5",
-        ))
-        .await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed("value 0.7, expected < 0.5".into())
-        );
+        let outcome = run(&probe(&base, "scalar", ComparatorType::Float, Criteria::Lt, "0.5")).await;
+        assert_eq!(outcome, CheckOutcome::failed("value 0.7, expected < 0.5".into()));
     }
 
     #[tokio::test]
@@ -277,23 +220,13 @@ mod prom_tests {
         let outcome = run(&probe(&base, "one", ComparatorType::Int, Criteria::Eq, "3")).await;
         assert_eq!(outcome, CheckOutcome::passed("value 3 == 3".into()));
         let outcome = run(&probe(&base, "one", ComparatorType::Int, Criteria::Ge, "4")).await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed("value 3, expected >= 4".into())
-        );
+        assert_eq!(outcome, CheckOutcome::failed("value 3, expected >= 4".into()));
     }
 
     #[tokio::test]
     async fn empty_vector_fails() {
         let base = prometheus().await;
-        let outcome = run(&probe(
-            &base,
-            "none",
-            ComparatorType::Float,
-            Criteria::Eq,
-            "0",
-        ))
-        .await;
+        let outcome = run(&probe(&base, "none", ComparatorType::Float, Criteria::Eq, "0")).await;
         assert_eq!(
             outcome,
             CheckOutcome::failed("the query returned an empty vector (expected one sample)".into())
@@ -303,90 +236,39 @@ mod prom_tests {
     #[tokio::test]
     async fn several_samples_fail_naming_them() {
         let base = prometheus().await;
-        let outcome = run(&probe(
-            &base,
-            "two",
-            ComparatorType::Float,
-            Criteria::Eq,
-            "1",
-        ))
-        .await;
+        let outcome = run(&probe(&base, "two", ComparatorType::Float, Criteria::Eq, "1")).await;
         assert_eq!(
             outcome,
             CheckOutcome::failed(
                 r#"the query returned 2 samples (expected one): {"pod":"a"}, {"pod":"b"}"#.into()
             )
         );
-        let outcome = run(&probe(
-            &base,
-            "five",
-            ComparatorType::Float,
-            Criteria::Eq,
-            "1",
-        ))
-        .await;
+        let outcome = run(&probe(&base, "five", ComparatorType::Float, Criteria::Eq, "1")).await;
         assert!(!outcome.passed);
-        assert!(
-            outcome.message.starts_with("the query returned 5 samples"),
-            "{outcome:?}"
-        );
+        assert!(outcome.message.starts_with("the query returned 5 samples"), "{outcome:?}");
         assert!(outcome.message.ends_with(", …"), "{outcome:?}");
     }
 
     #[tokio::test]
     async fn non_numeric_value_fails_with_a_clear_message() {
         let base = prometheus().await;
-        let outcome = run(&probe(
-            &base,
-            "text",
-            ComparatorType::Float,
-            Criteria::Gt,
-            "1",
-        ))
-        .await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed("observed value \"abc\" is not a float".into())
-        );
-        let outcome = run(&probe(
-            &base,
-            "text",
-            ComparatorType::String,
-            Criteria::Equal,
-            "abc",
-        ))
-        .await;
+        let outcome = run(&probe(&base, "text", ComparatorType::Float, Criteria::Gt, "1")).await;
+        assert_eq!(outcome, CheckOutcome::failed("observed value \"abc\" is not a float".into()));
+        let outcome = run(&probe(&base, "text", ComparatorType::String, Criteria::Equal, "abc")).await;
         assert!(outcome.passed, "{outcome:?}");
     }
 
     #[tokio::test]
     async fn nan_fails_a_threshold() {
         let base = prometheus().await;
-        let outcome = run(&probe(
-            &base,
-            "nan",
-            ComparatorType::Float,
-            Criteria::Ge,
-            "0",
-        ))
-        .await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed("value NaN, expected >= 0".into())
-        );
+        let outcome = run(&probe(&base, "nan", ComparatorType::Float, Criteria::Ge, "0")).await;
+        assert_eq!(outcome, CheckOutcome::failed("value NaN, expected >= 0".into()));
     }
 
     #[tokio::test]
     async fn matrix_fails() {
         let base = prometheus().await;
-        let outcome = run(&probe(
-            &base,
-            "matrix",
-            ComparatorType::Float,
-            Criteria::Eq,
-            "1",
-        ))
-        .await;
+        let outcome = run(&probe(&base, "matrix", ComparatorType::Float, Criteria::Eq, "1")).await;
         assert!(!outcome.passed);
         assert!(outcome.message.contains("range vector"), "{outcome:?}");
     }
@@ -394,14 +276,7 @@ mod prom_tests {
     #[tokio::test]
     async fn prometheus_errors_are_reported() {
         let base = prometheus().await;
-        let outcome = run(&probe(
-            &base,
-            "bad",
-            ComparatorType::Float,
-            Criteria::Eq,
-            "1",
-        ))
-        .await;
+        let outcome = run(&probe(&base, "bad", ComparatorType::Float, Criteria::Eq, "1")).await;
         assert_eq!(
             outcome,
             CheckOutcome::failed(
@@ -413,47 +288,19 @@ mod prom_tests {
     #[tokio::test]
     async fn non_json_answers_are_reported() {
         let base = prometheus().await;
-        let outcome = run(&probe(
-            &base,
-            "broken",
-            ComparatorType::Float,
-            Criteria::Eq,
-            "1",
-        ))
-        .await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed(format!("GET {base}/api/v1/query -> 502 (expected 200)"))
-        );
-        let outcome = run(&probe(
-            &base,
-            "html",
-            ComparatorType::Float,
-            Criteria::Eq,
-            "1",
-        ))
-        .await;
+        let outcome = run(&probe(&base, "broken", ComparatorType::Float, Criteria::Eq, "1")).await;
+        assert_eq!(outcome, CheckOutcome::failed(format!("GET {base}/api/v1/query -> 502 (expected 200)")));
+        let outcome = run(&probe(&base, "html", ComparatorType::Float, Criteria::Eq, "1")).await;
         assert!(!outcome.passed);
-        assert!(
-            outcome
-                .message
-                .contains("-> 200, but the body is not Prometheus JSON"),
-            "{outcome:?}"
-        );
+        assert!(outcome.message.contains("-> 200, but the body is not Prometheus JSON"), "{outcome:?}");
     }
 
     #[tokio::test]
     async fn the_query_is_url_encoded_and_a_trailing_slash_ignored() {
         let base = prometheus().await;
         let query = r#"sum(rate(http_requests_total{code=~"5..", job="a&b"}[5m])) / 2 + 1"#;
-        let outcome = run(&probe(
-            &format!("{base}/"),
-            query,
-            ComparatorType::String,
-            Criteria::Equal,
-            query,
-        ))
-        .await;
+        let outcome =
+            run(&probe(&format!("{base}/"), query, ComparatorType::String, Criteria::Equal, query)).await;
         assert!(outcome.passed, "{outcome:?}");
     }
 
@@ -477,27 +324,14 @@ mod prom_tests {
         let base = refused_url().await;
         let outcome = run(&probe(&base, "1", ComparatorType::Float, Criteria::Eq, "1")).await;
         assert!(!outcome.passed);
-        assert!(
-            outcome
-                .message
-                .starts_with(&format!("GET {base}/api/v1/query: ")),
-            "{outcome:?}"
-        );
-        assert!(
-            outcome
-                .message
-                .to_lowercase()
-                .contains("connection refused"),
-            "{outcome:?}"
-        );
+        assert!(outcome.message.starts_with(&format!("GET {base}/api/v1/query: ")), "{outcome:?}");
+        assert!(outcome.message.to_lowercase().contains("connection refused"), "{outcome:?}");
     }
 
     #[tokio::test]
     async fn reachable_accepts_prometheus() {
         let base = prometheus().await;
-        reachable(&reqwest::Client::new(), &base, TIMEOUT)
-            .await
-            .unwrap();
+        reachable(&reqwest::Client::new(), &base, TIMEOUT).await.unwrap();
     }
 
     #[tokio::test]
@@ -506,9 +340,7 @@ mod prom_tests {
         let other = serve(Router::new()).await;
         assert_eq!(
             reachable(&http, &other, TIMEOUT).await,
-            Err(format!(
-                "GET {other}/api/v1/query?query=1 -> 404 (expected 200)"
-            ))
+            Err(format!("GET {other}/api/v1/query?query=1 -> 404 (expected 200)"))
         );
         let refused = refused_url().await;
         let e = reachable(&http, &refused, TIMEOUT).await.unwrap_err();
