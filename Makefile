@@ -3,7 +3,7 @@ export CACHE ?= $(HOME)/.cache/chaoscenter
 # Build output lives outside the clone so fresh clones (and CI) build warm.
 export CARGO_TARGET_DIR ?= $(CACHE)/target
 
-.PHONY: up down test crds lint build clean-cache
+.PHONY: up down test crds lint build bench clean-cache
 up:
 	@e2e/stack.sh up
 down:
@@ -17,6 +17,10 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 build:
 	cargo build --workspace --bins
+# Benchmarks (release build) on the cluster in KUBECONFIG, else the one `make up` started. BENCH_ARGS="--runs 50".
+bench:
+	cargo build --release --quiet -p chaoscenter-operator -p chaoscenter-e2e --bins
+	KUBECONFIG=$${KUBECONFIG:-$(CACHE)/cluster/run/admin.kubeconfig} $(CARGO_TARGET_DIR)/release/bench $(BENCH_ARGS)
 # Removes the cached Kubernetes binaries, cargo target dir and images (the next run rebuilds them).
 clean-cache:
 	rm -rf $(CACHE)/k8s $(CACHE)/target $(CACHE)/images

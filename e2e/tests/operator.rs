@@ -498,3 +498,41 @@ async fn reqwest_get(url: &str) -> String {
     let out = tokio::process::Command::new("curl").args(["-sf", url]).output().await.unwrap();
     String::from_utf8_lossy(&out.stdout).to_string()
 }
+
+#[tokio::test]
+async fn k8s_cmd_and_edge_probes_run_at_their_stages() {
+    with_namespace("op-probes", &[], |client, ns| async move {
+        setup_project(&client, &ns, &[]).await;
+        let url = web_app(&client, &ns, "web", 2).await;
+        web_app(&client, &ns, "victim", 1).await;
+        let _op = Operator::start(&ns);
+        let (image, _) = busybox_image();
+        create_workflow(&client, &ns, "probed", json!({"steps": [{"name": "kill-victim",
+            "fault": {"type": "pod-delete", "duration": "3s",
+                "target": {"namespace": ns, "selector": {"matchLabels": {"app": "victim"}}}},
+            "probes": [
+                {"name": "web-pods", "type": "k8s", "mode": "SOT",
+                 "k8s": {"apiVersion": "v1", "kind": "Pod", "namespace": ns, "labelSelector": "app=web",
+                         "fieldSelector": "status.phase=Running", "operation": "count", "count": 2}},
+                {"name": "no-such-pods", "type": "k8s", "mode": "EOT",
+                 "k8s": {"apiVersion": "v1", "kind": "Pod", "namespace": ns, "labelSelector": "app=ghost", "operation": "absent"}},
+                {"name": "web-edge", "type": "http", "mode": "Edge", "http": {"url": url, "expectBodyContains": "hello"}},
+                {"name": "wget-web", "type": "cmd", "mode": "EOT",
+                 "cmd": {"image": image, "command": ["wget", "-qO-", url],
+                         "comparator": {"type": "string", "criteria": "contains", "value": "hello"}},
+                 "runProperties": {"timeout": "60s"}}
+            ]}]})).await;
+        let run = create_run(&client, &ns, "probed", false).await;
+        let status = wait_run_finished(&client, &ns, &run, RUN_TIMEOUT).await.status.unwrap();
+        let step = &status.steps[0];
+        assert_eq!(status.phase, Some(RunPhase::Succeeded), "{status:#?}");
+        let probe = |name: &str| step.probes.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("{name}: {step:#?}"));
+        assert!(probe("web-pods").sot_done && !probe("web-pods").eot_done && probe("web-pods").passed == 1);
+        assert!(probe("no-such-pods").eot_done && probe("no-such-pods").passed == 1);
+        assert!(probe("web-edge").sot_done && probe("web-edge").eot_done && probe("web-edge").passed == 2);
+        assert!(probe("wget-web").eot_done && probe("wget-web").passed == 1, "{:?}", probe("wget-web"));
+        assert_eq!(step.probe_success_percentage, Some(100.0));
+        delete_project(&client, &ns).await;
+    })
+    .await;
+}

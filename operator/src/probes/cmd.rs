@@ -19,7 +19,9 @@ use tokio::time::Instant;
 /// The name of the probe's container in the Job's pod.
 const CONTAINER: &str = "probe";
 /// The label the Job controller puts on a Job's pods.
-const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
+/// Label on a probe Job's pod naming the Job (set by us: `batch.kubernetes.io/job-name` exists only from
+/// Kubernetes 1.27).
+const JOB_NAME_LABEL: &str = "chaoscenter.io/probe-job";
 /// How often the Job's status is read.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// Seconds a finished Job stays in the cluster when deleting it failed.
@@ -285,7 +287,14 @@ fn build_job(name: &str, run: &str, cmd: &CmdProbe, timeout: Duration) -> Job {
             active_deadline_seconds: Some(deadline_seconds(timeout)),
             ttl_seconds_after_finished: Some(TTL_SECONDS_AFTER_FINISHED),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta { labels: Some(labels), ..ObjectMeta::default() }),
+                metadata: Some(ObjectMeta {
+                    labels: Some({
+                        let mut pod_labels = labels;
+                        pod_labels.insert(JOB_NAME_LABEL.to_string(), name.to_string());
+                        pod_labels
+                    }),
+                    ..ObjectMeta::default()
+                }),
                 spec: Some(PodSpec {
                     restart_policy: Some("Never".into()),
                     // The command has no business with the Kubernetes API.
@@ -502,7 +511,7 @@ mod cmd_tests {
                 "activeDeadlineSeconds": 2,
                 "ttlSecondsAfterFinished": 60,
                 "template": {
-                    "metadata": {"labels": {"chaoscenter.io/run": "r"}},
+                    "metadata": {"labels": {"chaoscenter.io/run": "r", "chaoscenter.io/probe-job": "r-probe-up-ab12c"}},
                     "spec": {
                         "restartPolicy": "Never",
                         "automountServiceAccountToken": false,
