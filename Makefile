@@ -20,6 +20,8 @@ build:
 # Benchmarks (release build) on the cluster in KUBECONFIG, else the one `make up` started. BENCH_ARGS="--runs 50".
 bench:
 	cargo build --release --quiet -p chaoscenter-operator -p chaoscenter-e2e --bins
+	@if [ -f $(CACHE)/apps/operator.pid ] && kill $$(cat $(CACHE)/apps/operator.pid) 2>/dev/null; then \
+	  echo "paused make up's operator: the bench runs its own (make up starts it again)"; sleep 2; fi
 	KUBECONFIG=$${KUBECONFIG:-$(CACHE)/cluster/run/admin.kubeconfig} $(CARGO_TARGET_DIR)/release/bench $(BENCH_ARGS)
 # Removes the cached Kubernetes binaries, cargo target dir and images (the next run rebuilds them).
 clean-cache:

@@ -53,11 +53,15 @@ pub fn busybox_image() -> (String, &'static str) {
     }
 }
 
-/// A binary of this workspace, built next to the test executable (`cargo build --bins` builds them).
+/// A binary of this workspace in target/<profile>/ (`cargo build --bins` builds them), found from the
+/// running executable: a test in target/<profile>/deps/ or a binary such as `bench` in target/<profile>/.
 pub fn workspace_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable has a path");
-    // target/<profile>/deps/<test> -> target/<profile>/<name>
-    exe.parent().and_then(|deps| deps.parent()).expect("the test runs from target/<profile>/deps").join(name)
+    let exe = std::env::current_exe().expect("the executable has a path");
+    let mut dir = exe.parent().expect("the executable is in a directory");
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir = dir.parent().expect("deps/ has a parent");
+    }
+    dir.join(name)
 }
 
 /// The repository root (for samples and CRD files).
@@ -463,33 +467,4 @@ pub async fn events_for(client: &Client, ns: &str, name: &str) -> Vec<(String, S
         .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name))
         .map(|e| (e.reason.unwrap_or_default(), e.note.unwrap_or_default()))
         .collect()
-}
-
-impl Operator {
-    /// Like [`Operator::start`], but runs the operator binary at `binary`: for programs that are not test
-    /// executables (the `bench` binary lives in target/<profile>/ itself, not in deps/).
-    pub fn start_binary(namespace: &str, binary: &std::path::Path) -> Self {
-        let dir = repo_root().join("e2e/artifacts");
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut n = 0;
-        let log = loop {
-            let candidate = dir.join(format!("operator-{namespace}-{n}.log"));
-            if !candidate.exists() {
-                break candidate;
-            }
-            n += 1;
-        };
-        let file = std::fs::File::create(&log).unwrap();
-        let child = std::process::Command::new(binary)
-            .env("RUST_LOG", "info,kube=warn")
-            .env("CHAOSCENTER_NAMESPACE", namespace)
-            .env("WATCH_NAMESPACE", namespace)
-            .env("METRICS_ADDR", "127.0.0.1:0")
-            .env("POD_NAME", format!("e2e-{namespace}-{n}"))
-            .stdout(file.try_clone().unwrap())
-            .stderr(file)
-            .spawn()
-            .unwrap_or_else(|e| panic!("failed to start {}: {e}", binary.display()));
-        Self { child: Some(child), namespace: namespace.to_string(), log }
-    }
 }

@@ -1,0 +1,617 @@
+//! Measures, on the cluster in KUBECONFIG: create-run-to-first-pod-deletion latency against the API server's create-to-watch-event floor, and the operator's resident memory idle and with N concurrent runs.
+
+// Run it with `cargo build --bins && target/debug/bench [--runs N] [--concurrent N] [--skip-memory]`
+// (or `cargo run -p chaoscenter-e2e --bin bench -- ...` after `cargo build --bins`). Numbers go to
+// stdout, one labelled line each; progress goes to stderr. Nothing is asserted about speed.
+
+use chaoscenter_crds::run::RunPhase;
+use chaoscenter_crds::ChaosWorkflowRun;
+use chaoscenter_e2e::{
+    client, create_run, create_workflow, delete_project, ensure_crds, setup_project, wait_for,
+    wait_ready_replicas, wait_run_finished, web_app, with_namespace, workspace_binary, Operator, E2E_LABEL,
+};
+use futures::channel::{mpsc, oneshot};
+use futures::{FutureExt, StreamExt};
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod};
+use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::runtime::{watcher, WatchStreamExt};
+use kube::Client;
+use serde_json::json;
+use std::collections::{BTreeMap, HashSet};
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--skip-memory]
+  --runs N         sequential runs for the create-to-first-pod-deletion latency, and ConfigMaps for the
+                   floor (default 50)
+  --concurrent N   concurrent runs for the operator's memory (default 200)
+  --skip-memory    skip the operator memory readings (idle and concurrent)
+Needs KUBECONFIG and the operator binary next to this one (`cargo build --bins`).";
+
+/// The web app every run targets, and its size.
+const APP: &str = "web";
+const REPLICAS: i32 = 3;
+/// The Deployment the concurrent runs delete pods of (one each, as they start), and its size.
+const POOL_APP: &str = "pool";
+const POOL: i32 = 10;
+/// The workflow of the sequential latency runs, and of the concurrent memory runs.
+const KILL_ONE: &str = "kill-one";
+const HOLD: &str = "hold";
+/// VmRSS samples once the concurrent runs are in their chaos window (one a second).
+const MEMORY_SAMPLES: usize = 20;
+/// How long after the operator's "controllers running" line the idle memory is read.
+const IDLE_WAIT: Duration = Duration::from_secs(5);
+
+struct Args {
+    runs: usize,
+    concurrent: usize,
+    skip_memory: bool,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args { runs: 50, concurrent: 200, skip_memory: false };
+    let mut it = std::env::args().skip(1);
+    let number = |flag: &str, value: Option<String>| -> usize {
+        match value.as_deref().map(str::parse::<usize>) {
+            Some(Ok(n)) if n > 0 => n,
+            _ => {
+                eprintln!("{flag} needs a positive number\n{USAGE}");
+                std::process::exit(2);
+            }
+        }
+    };
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--runs" => args.runs = number("--runs", it.next()),
+            "--concurrent" => args.concurrent = number("--concurrent", it.next()),
+            "--skip-memory" => args.skip_memory = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => {
+                eprintln!("unknown argument {other:?}\n{USAGE}");
+                std::process::exit(2);
+            }
+        }
+    }
+    args
+}
+
+/// The operator binary, built next to this one by `cargo build --bins`.
+fn operator_binary() -> PathBuf {
+    let path = workspace_binary("chaoscenter-operator");
+    assert!(
+        path.is_file(),
+        "{} not found: build the operator first with `cargo build --bins`",
+        path.display()
+    );
+    path
+}
+
+#[tokio::main]
+async fn main() {
+    let args = parse_args();
+    let binary = operator_binary();
+    let client = client().await;
+    let version = client.apiserver_version().await.expect("failed to read the API server's /version");
+    ensure_crds(&client).await;
+    let others = other_operators(&client).await;
+    assert!(
+        others.is_empty(),
+        "another ChaosCenter operator is running ({}) and would act on the bench's runs too, skewing every \
+         number; stop it first (`make up`'s: kill -TERM $(cat ~/.cache/chaoscenter/apps/operator.pid), as \
+         `make test` does; `make up` starts it again)",
+        others.join(", ")
+    );
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "context kubernetes={} platform={} cores={cores} runs={} concurrent={} memory={} operator={}",
+        version.git_version,
+        version.platform,
+        args.runs,
+        args.concurrent,
+        if args.skip_memory { "skipped" } else { "measured" },
+        binary.display()
+    );
+    with_namespace("bench", &[], |client, ns| async move {
+        let result = AssertUnwindSafe(bench(&client, &ns, &args)).catch_unwind().await;
+        let others = other_operators(&client).await;
+        if !others.is_empty() {
+            println!(
+                "warning: another operator started during the bench and may have acted on its runs: {}",
+                others.join(", ")
+            );
+        }
+        if let Err(panic) = result {
+            // Without the operator nothing removes the runs' finalizers, and the namespace would hang in
+            // Terminating; pod-delete holds nothing that needs a revert, so dropping them is safe.
+            strip_run_finalizers(&client, &ns).await;
+            delete_project(&client, &ns).await;
+            std::panic::resume_unwind(panic);
+        }
+    })
+    .await;
+}
+
+async fn bench(client: &Client, ns: &str, args: &Args) {
+    setup_project(client, ns, &[]).await;
+    eprintln!("namespace {ns}: starting {REPLICAS} replicas of {APP}");
+    web_app(client, ns, APP, REPLICAS).await;
+    let selector = json!({"matchLabels": {"app": APP}});
+    create_workflow(
+        client,
+        ns,
+        KILL_ONE,
+        json!({"steps": [{"name": "kill", "fault": {"type": "pod-delete", "duration": "1s",
+            "target": {"namespace": ns, "selector": selector, "mode": "one"}}}]}),
+    )
+    .await;
+
+    let op = Operator::start(ns);
+    let pid = op.pid().expect("the operator was just started");
+    eprintln!("operator pid {pid}, log {}", op.log.display());
+    wait_for(Duration::from_secs(60), "the operator's \"controllers running\" log line", || async {
+        op.logs().contains("controllers running").then_some(())
+    })
+    .await;
+    if !args.skip_memory {
+        tokio::time::sleep(IDLE_WAIT).await;
+        println!(
+            "operator_rss_idle_mib value={:.1} after_controllers_running_s={} runs=0",
+            rss_mib(&op),
+            IDLE_WAIT.as_secs()
+        );
+    }
+
+    // 1. create run -> first target pod deleted
+    let mut deletions = Watch::start(
+        Api::<Pod>::namespaced(client.clone(), ns),
+        &format!("app={APP}"),
+        |pod: &Pod, deleted| {
+            (deleted || pod.metadata.deletion_timestamp.is_some())
+                .then(|| pod.metadata.uid.clone().unwrap_or_default())
+        },
+    );
+    deletions.ready("the pod watch").await;
+    let mut latencies = Vec::with_capacity(args.runs);
+    // run 0 is an unmeasured warm-up (first connections, the operator's first reconcile of each kind)
+    for i in 0..=args.runs {
+        wait_ready_replicas(client, ns, APP, REPLICAS).await;
+        deletions.drain();
+        let t0 = Instant::now();
+        let run = create_run(client, ns, KILL_ONE, false).await;
+        let (t1, pod) = deletions.next(Duration::from_secs(60)).await.unwrap_or_else(|| {
+            panic!(
+                "run {run}: no pod of app={APP} was deleted within 60 s; see the operator log {}",
+                op.log.display()
+            )
+        });
+        let ms = millis(t1.saturating_duration_since(t0));
+        if i > 0 {
+            latencies.push(ms);
+        }
+        let phase =
+            wait_run_finished(client, ns, &run, Duration::from_secs(120)).await.status.and_then(|s| s.phase);
+        eprintln!(
+            "run {i}/{}{}: {run} deleted pod uid {pod} after {ms:.1} ms, finished {phase:?}",
+            args.runs,
+            if i == 0 { " (warm-up, not counted)" } else { "" }
+        );
+    }
+    drop(deletions);
+    let run_stats = Stats::of(&latencies);
+    println!("create_run_to_first_pod_delete_ms {run_stats} warmup=1");
+
+    // 2. the floor: create a ConfigMap -> its Added event on a watch
+    let floor_label = "chaoscenter.io/bench=floor";
+    let mut added = Watch::start(
+        Api::<ConfigMap>::namespaced(client.clone(), ns),
+        floor_label,
+        |cm: &ConfigMap, deleted| (!deleted).then(|| cm.metadata.name.clone().unwrap_or_default()),
+    );
+    added.ready("the ConfigMap watch").await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+    let mut floor = Vec::with_capacity(args.runs);
+    // floor-0 is an unmeasured warm-up
+    for i in 0..=args.runs {
+        let name = format!("floor-{i}");
+        let cm = ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                labels: Some(BTreeMap::from([("chaoscenter.io/bench".to_string(), "floor".to_string())])),
+                ..Default::default()
+            },
+            data: Some(BTreeMap::from([("i".to_string(), i.to_string())])),
+            ..Default::default()
+        };
+        added.drain();
+        let t0 = Instant::now();
+        cms.create(&PostParams::default(), &cm)
+            .await
+            .unwrap_or_else(|e| panic!("failed to create ConfigMap {name}: {e}"));
+        let t1 = loop {
+            match added.next(Duration::from_secs(30)).await {
+                Some((t1, seen)) if seen == name => break t1,
+                Some(_) => continue,
+                None => panic!("the watch delivered no Added event for ConfigMap {name} within 30 s"),
+            }
+        };
+        if i > 0 {
+            floor.push(millis(t1.saturating_duration_since(t0)));
+        }
+    }
+    drop(added);
+    let floor_stats = Stats::of(&floor);
+    println!("configmap_create_to_watch_event_ms {floor_stats} warmup=1");
+    println!(
+        "run_latency_over_floor p50={:.1}x p99={:.1}x",
+        run_stats.p50 / floor_stats.p50,
+        run_stats.p99 / floor_stats.p99
+    );
+
+    // 3. memory with N concurrent runs
+    if !args.skip_memory {
+        delete_all_runs(client, ns).await;
+        println!(
+            "operator_rss_before_concurrent_mib value={:.1} after_sequential_runs={}",
+            rss_mib(&op),
+            args.runs
+        );
+        measure_concurrent(client, ns, &op, args.concurrent).await;
+    }
+    delete_all_runs(client, ns).await;
+    delete_project(client, ns).await;
+    drop(op);
+    eprintln!("done; deleting namespace {ns}");
+}
+
+/// Ramps up to `n` runs in their chaos window at once, samples the operator's VmRSS, then aborts them.
+///
+/// Each run's pod-delete step deletes one pod of its own `pool` Deployment when it starts, and only a
+/// Running pod that is not already terminating is a candidate: a run that finds none fails at once ("no
+/// target matches"). So the runs are created as fast as the pool has free pods for them, not all at the
+/// same instant; once injected, each stays Running in its 20-minute chaos window until aborted.
+async fn measure_concurrent(client: &Client, ns: &str, op: &Operator, n: usize) {
+    let pool_size = POOL.min(n as i32);
+    eprintln!("concurrent: starting {pool_size} replicas of {POOL_APP}");
+    web_app(client, ns, POOL_APP, pool_size).await;
+    let selector = json!({"matchLabels": {"app": POOL_APP}});
+    create_workflow(
+        client,
+        ns,
+        HOLD,
+        json!({"maxDuration": "30m", "steps": [{"name": "kill", "fault": {"type": "pod-delete",
+            "duration": "20m", "target": {"namespace": ns, "selector": selector, "mode": "one"}}}]}),
+    )
+    .await;
+    let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let started = Instant::now();
+    let give_up = started + Duration::from_secs(300.max(3 * n as u64));
+    let mut created = 0;
+    let mut ramp_max = 0f64;
+    // runs that finished during the ramp (their injection found no pod); kept here because the workflow's
+    // runHistoryLimit deletes old finished runs
+    let mut failed = HashSet::new();
+    let counts = loop {
+        ramp_max = ramp_max.max(rss_mib(op));
+        let list = hold_runs(&runs).await;
+        failed.extend(list.iter().filter(|r| phase(r).is_finished()).filter_map(|r| r.metadata.name.clone()));
+        let counts = Counts::of(&list);
+        if counts.in_chaos >= n || failed.len() >= n || Instant::now() > give_up {
+            break counts;
+        }
+        let free = pods
+            .list(&ListParams::default().labels(&format!("app={POOL_APP}")))
+            .await
+            .expect("failed to list the pool's pods")
+            .items
+            .iter()
+            .filter(|p| {
+                p.metadata.deletion_timestamp.is_none()
+                    && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+            })
+            .count();
+        let wanted = n.saturating_sub(counts.in_chaos + counts.starting);
+        let batch = wanted.min(free.saturating_sub(counts.starting));
+        futures::stream::iter(0..batch)
+            .for_each_concurrent(16, |_| async {
+                create_run(client, ns, HOLD, false).await;
+            })
+            .await;
+        created += batch;
+        if batch > 0 {
+            eprintln!(
+                "concurrent: {} in chaos, {} starting, {} failed; created {batch} more ({created} in all)",
+                counts.in_chaos,
+                counts.starting,
+                failed.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    println!(
+        "concurrent_ramp target={n} in_chaos={} created={created} failed_no_target={} seconds={:.1} rss_max_mib={ramp_max:.1}",
+        counts.in_chaos,
+        failed.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let running_before = Counts::of(&hold_runs(&runs).await).running;
+    let mut samples = Vec::with_capacity(MEMORY_SAMPLES);
+    for _ in 0..MEMORY_SAMPLES {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        samples.push(rss_mib(op));
+    }
+    let running_after = Counts::of(&hold_runs(&runs).await).running;
+    println!(
+        "operator_rss_concurrent_mib max={:.1} last={:.1} running={running_before}/{n} running_end={running_after} samples={MEMORY_SAMPLES}",
+        samples.iter().copied().fold(0f64, f64::max),
+        samples.last().copied().unwrap_or_default()
+    );
+
+    // abort them all
+    let started = Instant::now();
+    let active: Vec<String> = hold_runs(&runs)
+        .await
+        .into_iter()
+        .filter(|r| !phase(r).is_finished())
+        .filter_map(|r| r.metadata.name)
+        .collect();
+    let aborted = active.len();
+    futures::stream::iter(active)
+        .for_each_concurrent(16, |name| {
+            let runs = runs.clone();
+            async move {
+                runs.patch(&name, &PatchParams::default(), &Patch::Merge(json!({"spec": {"abort": true}})))
+                    .await
+                    .unwrap_or_else(|e| panic!("failed to abort run {name}: {e}"));
+            }
+        })
+        .await;
+    wait_for(Duration::from_secs(300), "every aborted run to finish", || async {
+        let left = hold_runs(&runs).await;
+        left.iter()
+            .all(|r| phase(r).is_finished() && r.metadata.finalizers.as_ref().is_none_or(|f| f.is_empty()))
+            .then_some(())
+    })
+    .await;
+    println!(
+        "concurrent_abort_to_all_finished_s value={:.1} runs={aborted} rss_mib={:.1}",
+        started.elapsed().as_secs_f64(),
+        rss_mib(op)
+    );
+}
+
+fn phase(run: &ChaosWorkflowRun) -> RunPhase {
+    run.status.as_ref().and_then(|s| s.phase).unwrap_or_default()
+}
+
+/// The runs of the `hold` workflow.
+async fn hold_runs(runs: &Api<ChaosWorkflowRun>) -> Vec<ChaosWorkflowRun> {
+    runs.list(&ListParams::default())
+        .await
+        .expect("failed to list the runs")
+        .items
+        .into_iter()
+        .filter(|r| r.spec.workflow_ref.name == HOLD)
+        .collect()
+}
+
+#[derive(Default)]
+struct Counts {
+    /// Running, with the pod deleted (the step's chaos window is open).
+    in_chaos: usize,
+    /// Not yet injected (Pending, or Running before the injection).
+    starting: usize,
+    /// status.phase == Running.
+    running: usize,
+}
+
+impl Counts {
+    fn of(runs: &[ChaosWorkflowRun]) -> Self {
+        let mut c = Self::default();
+        for run in runs {
+            let phase = phase(run);
+            let injected = run.status.as_ref().is_some_and(|s| s.steps.iter().any(|st| st.injections > 0));
+            if phase == RunPhase::Running {
+                c.running += 1;
+            }
+            if phase == RunPhase::Running && injected {
+                c.in_chaos += 1;
+            } else if !phase.is_finished() {
+                c.starting += 1;
+            }
+        }
+        c
+    }
+}
+
+/// Other operators that would act on the bench's runs: holders of a fresh `chaoscenter-operator` Lease
+/// in a namespace that is not a test namespace (test operators watch only their own namespace).
+async fn other_operators(client: &Client) -> Vec<String> {
+    let leases: Api<Lease> = Api::all(client.clone());
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let mut found = Vec::new();
+    let list = leases
+        .list(&ListParams::default().fields("metadata.name=chaoscenter-operator"))
+        .await
+        .expect("failed to list the operators' Leases");
+    for lease in list.items {
+        let ns = lease.metadata.namespace.clone().unwrap_or_default();
+        let Some(spec) = lease.spec else { continue };
+        let fresh = spec.renew_time.is_some_and(|t| now.duration_since(t.0).as_secs() < 30);
+        let Some(holder) = spec.holder_identity.filter(|_| fresh) else { continue };
+        let test_ns = namespaces
+            .get_opt(&ns)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|n| n.metadata.labels.unwrap_or_default().contains_key(E2E_LABEL));
+        if !test_ns {
+            found.push(format!("{holder} holding Lease {ns}/chaoscenter-operator"));
+        }
+    }
+    found
+}
+
+/// Deletes every run in the namespace and waits until they are gone (the operator removes finalizers).
+async fn delete_all_runs(client: &Client, ns: &str) {
+    let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), ns);
+    runs.delete_collection(&DeleteParams::default(), &ListParams::default())
+        .await
+        .expect("failed to delete the runs");
+    wait_for(Duration::from_secs(180), "every run to be deleted", || async {
+        runs.list(&ListParams::default()).await.ok()?.items.is_empty().then_some(())
+    })
+    .await;
+}
+
+/// Drops every run's finalizers (cleanup after a failure, when the operator may be gone).
+async fn strip_run_finalizers(client: &Client, ns: &str) {
+    let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), ns);
+    let Ok(list) = runs.list(&ListParams::default()).await else {
+        return;
+    };
+    for run in list.items {
+        if run.metadata.finalizers.as_ref().is_some_and(|f| !f.is_empty()) {
+            let name = run.metadata.name.unwrap_or_default();
+            let patch = json!({"metadata": {"finalizers": null}});
+            let _ = runs.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await;
+        }
+    }
+}
+
+/// The operator's resident memory (VmRSS) in MiB.
+fn rss_mib(op: &Operator) -> f64 {
+    let pid = op.pid().expect("the operator is running");
+    let kib: Option<f64> = std::fs::read_to_string(format!("/proc/{pid}/status")).ok().and_then(|status| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+    });
+    // no status, or no VmRSS (a zombie): it exited
+    kib.unwrap_or_else(|| {
+        let logs = op.logs();
+        panic!(
+            "the operator (pid {pid}) exited; the last lines of its log {}:\n{}",
+            op.log.display(),
+            logs.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+        )
+    }) / 1024.0
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A background watch that timestamps, as each event arrives, the first event of each key `hit` picks.
+struct Watch {
+    events: mpsc::UnboundedReceiver<(Instant, String)>,
+    ready: Option<oneshot::Receiver<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Watch {
+    /// Watches `api` for objects with `labels`; `hit(object, deleted)` returns the key of an event that
+    /// counts (each key is reported once).
+    fn start<K>(api: Api<K>, labels: &str, hit: fn(&K, bool) -> Option<String>) -> Self
+    where
+        K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
+    {
+        let (tx, events) = mpsc::unbounded();
+        let (ready_tx, ready) = oneshot::channel();
+        let config = watcher::Config::default().labels(labels);
+        let task = tokio::spawn(async move {
+            let mut ready_tx = Some(ready_tx);
+            let mut seen = HashSet::new();
+            let mut stream = watcher(api, config).default_backoff().boxed();
+            while let Some(event) = stream.next().await {
+                let at = Instant::now();
+                let (object, deleted) = match event {
+                    Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)) => (o, false),
+                    Ok(watcher::Event::Delete(o)) => (o, true),
+                    Ok(watcher::Event::InitDone) => {
+                        if let Some(r) = ready_tx.take() {
+                            let _ = r.send(());
+                        }
+                        continue;
+                    }
+                    Ok(watcher::Event::Init) => continue,
+                    Err(e) => {
+                        eprintln!("watch error (retrying): {e}");
+                        continue;
+                    }
+                };
+                if let Some(key) = hit(&object, deleted) {
+                    if seen.insert(key.clone()) && tx.unbounded_send((at, key)).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        Self { events, ready: Some(ready), task }
+    }
+
+    /// Waits until the initial list is done.
+    async fn ready(&mut self, what: &str) {
+        if let Some(ready) = self.ready.take() {
+            tokio::time::timeout(Duration::from_secs(30), ready)
+                .await
+                .unwrap_or_else(|_| panic!("{what} did not start within 30 s"))
+                .unwrap_or_else(|_| panic!("{what} ended before it started"));
+        }
+    }
+
+    /// Forgets events already received.
+    fn drain(&mut self) {
+        while self.events.try_recv().is_ok() {}
+    }
+
+    /// The next event, if one arrives within `timeout`.
+    async fn next(&mut self, timeout: Duration) -> Option<(Instant, String)> {
+        tokio::time::timeout(timeout, self.events.next()).await.ok().flatten()
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Nearest-rank percentiles of a sample (p99 of fewer than 100 samples is the maximum).
+struct Stats {
+    p50: f64,
+    p99: f64,
+    min: f64,
+    max: f64,
+    n: usize,
+}
+
+impl Stats {
+    fn of(samples: &[f64]) -> Self {
+        assert!(!samples.is_empty(), "no samples");
+        let mut sorted = samples.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len();
+        let rank = |p: f64| sorted[((p / 100.0 * n as f64).ceil() as usize).clamp(1, n) - 1];
+        Self { p50: rank(50.0), p99: rank(99.0), min: sorted[0], max: sorted[n - 1], n }
+    }
+}
+
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "p50={:.1} p99={:.1} min={:.1} max={:.1} n={}",
+            self.p50, self.p99, self.min, self.max, self.n
+        )
+    }
+}
