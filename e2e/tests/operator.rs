@@ -23,6 +23,21 @@ async fn replicas(client: &kube::Client, ns: &str, name: &str) -> i32 {
     d.spec.and_then(|s| s.replicas).unwrap_or_default()
 }
 
+/// Sets up a project, a 3-replica `web` app and an operator in `ns`, starts a run of a workflow `name`
+/// that scales `web` to 1 for `duration`, and waits until the scale-down is seen.
+async fn scaled_run(client: &kube::Client, ns: &str, name: &str, duration: &str) -> (Operator, String) {
+    setup_project(client, ns, &[]).await;
+    web_app(client, ns, "web", 3).await;
+    let op = Operator::start(ns);
+    create_workflow(client, ns, name, scale_workflow(ns, duration)).await;
+    let run = create_run(client, ns, name, false).await;
+    wait_for(Duration::from_secs(60), "the Deployment scaled to 1", || async {
+        (replicas(client, ns, "web").await == 1).then_some(())
+    })
+    .await;
+    (op, run)
+}
+
 fn scale_workflow(ns: &str, duration: &str) -> serde_json::Value {
     json!({"steps": [{"name": "scale-down", "fault": {
         "type": "pod-autoscaler", "duration": duration, "params": {"replicas": 1},
@@ -167,15 +182,7 @@ async fn scale_and_partition_are_seen_during_chaos_then_reverted_and_verified() 
 #[tokio::test]
 async fn abort_mid_run_reverts_everything_within_seconds() {
     with_namespace("op-abort", &[], |client, ns| async move {
-        setup_project(&client, &ns, &[]).await;
-        web_app(&client, &ns, "web", 3).await;
-        let _op = Operator::start(&ns);
-        create_workflow(&client, &ns, "long", scale_workflow(&ns, "5m")).await;
-        let run = create_run(&client, &ns, "long", false).await;
-        wait_for(Duration::from_secs(60), "the Deployment scaled to 1", || async {
-            (replicas(&client, &ns, "web").await == 1).then_some(())
-        })
-        .await;
+        let (_op, run) = scaled_run(&client, &ns, "long", "5m").await;
         let runs = chaos_api(&client, "ChaosWorkflowRun", &ns);
         runs.patch(&run, &PatchParams::default(), &Patch::Merge(json!({"spec": {"abort": true}})))
             .await
@@ -200,15 +207,7 @@ async fn abort_mid_run_reverts_everything_within_seconds() {
 #[tokio::test]
 async fn a_killed_operator_resumes_the_run_without_duplicate_injection() {
     with_namespace("op-crash", &[], |client, ns| async move {
-        setup_project(&client, &ns, &[]).await;
-        web_app(&client, &ns, "web", 3).await;
-        let mut op = Operator::start(&ns);
-        create_workflow(&client, &ns, "crash", scale_workflow(&ns, "15s")).await;
-        let run = create_run(&client, &ns, "crash", false).await;
-        wait_for(Duration::from_secs(60), "the Deployment scaled to 1", || async {
-            (replicas(&client, &ns, "web").await == 1).then_some(())
-        })
-        .await;
+        let (mut op, run) = scaled_run(&client, &ns, "crash", "15s").await;
         op.kill9();
         tokio::time::sleep(Duration::from_secs(2)).await;
         assert_eq!(replicas(&client, &ns, "web").await, 1, "nothing reverted it while the operator was down");
@@ -272,15 +271,7 @@ async fn a_namespace_that_did_not_opt_in_is_refused_and_untouched() {
 #[tokio::test]
 async fn the_halt_switch_stops_a_running_run_and_blocks_new_ones() {
     with_namespace("op-halt", &[], |client, ns| async move {
-        setup_project(&client, &ns, &[]).await;
-        web_app(&client, &ns, "web", 3).await;
-        let _op = Operator::start(&ns);
-        create_workflow(&client, &ns, "long", scale_workflow(&ns, "5m")).await;
-        let run = create_run(&client, &ns, "long", false).await;
-        wait_for(Duration::from_secs(60), "the Deployment scaled to 1", || async {
-            (replicas(&client, &ns, "web").await == 1).then_some(())
-        })
-        .await;
+        let (_op, run) = scaled_run(&client, &ns, "long", "5m").await;
         let cms: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
         let halt = ConfigMap {
             metadata: ObjectMeta { name: Some("chaoscenter-halt".into()), ..Default::default() },
@@ -449,15 +440,7 @@ async fn malformed_workflows_get_a_condition_and_event_and_others_still_run() {
 #[tokio::test]
 async fn two_runs_never_hold_the_same_target_the_second_waits() {
     with_namespace("op-lock", &[], |client, ns| async move {
-        setup_project(&client, &ns, &[]).await;
-        web_app(&client, &ns, "web", 3).await;
-        let op = Operator::start(&ns);
-        create_workflow(&client, &ns, "scale", scale_workflow(&ns, "8s")).await;
-        let first = create_run(&client, &ns, "scale", false).await;
-        wait_for(Duration::from_secs(60), "the Deployment scaled to 1", || async {
-            (replicas(&client, &ns, "web").await == 1).then_some(())
-        })
-        .await;
+        let (op, first) = scaled_run(&client, &ns, "scale", "8s").await;
         let second = create_run(&client, &ns, "scale", false).await;
         let a = wait_run_finished(&client, &ns, &first, RUN_TIMEOUT).await.status.unwrap();
         let b = wait_run_finished(&client, &ns, &second, RUN_TIMEOUT).await.status.unwrap();
@@ -533,6 +516,33 @@ async fn k8s_cmd_and_edge_probes_run_at_their_stages() {
         assert!(probe("wget-web").eot_done && probe("wget-web").passed == 1, "{:?}", probe("wget-web"));
         assert_eq!(step.probe_success_percentage, Some(100.0));
         delete_project(&client, &ns).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_one_of_two_replicas_leads_and_a_clean_stop_hands_over_at_once() {
+    with_namespace("op-leader", &[], |_client, ns| async move {
+        let mut first = Operator::start(&ns);
+        wait_for(Duration::from_secs(30), "the first replica to lead", || async {
+            first.logs().contains("controllers running").then_some(())
+        })
+        .await;
+        let second = Operator::start(&ns);
+        wait_for(Duration::from_secs(30), "the second replica to wait", || async {
+            second.logs().contains("another replica leads").then_some(())
+        })
+        .await;
+        assert!(!second.logs().contains("controllers running"));
+        let stopped = std::time::Instant::now();
+        assert!(first.stop(), "SIGTERM stops the leader cleanly");
+        assert!(first.logs().contains("released the leader lease"), "{}", first.logs());
+        wait_for(Duration::from_secs(10), "the second replica to take over", || async {
+            second.logs().contains("controllers running").then_some(())
+        })
+        .await;
+        // well under the 15 s lease duration: the lease was released, not left to expire
+        eprintln!("hand-over took {:?}", stopped.elapsed());
     })
     .await;
 }

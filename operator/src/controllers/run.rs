@@ -353,10 +353,7 @@ impl Exec<'_> {
             return Ok(());
         };
         let fault = step.fault.clone();
-        let fault_name = serde_json::to_value(fault.type_)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let fault_name = faults::name(fault.type_);
         let origin = self.origin(step_name);
         let client = self.ctx.client.clone();
         let uid = self.run.uid().unwrap_or_default();
@@ -418,12 +415,7 @@ impl Exec<'_> {
         let mut errors = Vec::new();
         for i in first..self.step_mut(step_name).targets.len() {
             let target = self.step_mut(step_name).targets[i].clone();
-            let who = format!(
-                "{} {}{}",
-                target.kind,
-                target.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default(),
-                target.name
-            );
+            let who = faults::describe(&target);
             match faults::inject(&client, &origin, &fault, &target).await {
                 Ok(note) => {
                     injected += 1;
@@ -510,10 +502,7 @@ impl Exec<'_> {
             return Ok(());
         };
         let fault = step.fault;
-        let fault_name = serde_json::to_value(fault.type_)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let fault_name = faults::name(fault.type_);
         let origin = self.origin(step_name);
         let client = self.ctx.client.clone();
         let count = self.step_mut(step_name).targets.len();
@@ -522,12 +511,7 @@ impl Exec<'_> {
             if target.revert_verified {
                 continue;
             }
-            let who = format!(
-                "{} {}{}",
-                target.kind,
-                target.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default(),
-                target.name
-            );
+            let who = faults::describe(&target);
             let result = match faults::revert(&client, &origin, &fault, &target).await {
                 Ok(()) => faults::verify(&client, &origin, &fault, &target).await,
                 Err(e) => Err(e),

@@ -64,6 +64,19 @@ impl Candidate {
     }
 }
 
+/// A fault type's name as written in a workflow, e.g. `pod-delete`.
+pub fn name(fault: FaultType) -> String {
+    serde_json::to_value(fault).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// A target in words, e.g. `Pod shop/web-1` or `Node worker-2`.
+pub fn describe(target: &TargetStatus) -> String {
+    match &target.namespace {
+        Some(ns) => format!("{} {ns}/{}", target.kind, target.name),
+        None => format!("{} {}", target.kind, target.name),
+    }
+}
+
 /// True for faults that hold a state (and so need a revert); pod-delete does not.
 pub fn needs_revert(fault: FaultType) -> bool {
     !matches!(fault, FaultType::PodDelete)
