@@ -66,37 +66,74 @@ async fn reconcile_inner(run: &ChaosWorkflowRun, ctx: &Context) -> Result<Requeu
     } else {
         false
     };
-    let observed = Observed { now: now(), halted, has_finalizer, admission };
+    let mut observed = Observed { now: now(), halted, has_finalizer, admission };
+    let abort = run.spec.abort || deleting;
 
     // decide (pure)
-    let decision = decide::decide(&spec, run.spec.abort || deleting, run.spec.dry_run, &status, &observed);
+    let mut decision = decide::decide(&spec, abort, run.spec.dry_run, &status, &observed);
     if decision.actions.is_empty() {
         return Ok(Requeue::requeue(decision.requeue.max(Duration::from_millis(100))));
     }
 
-    // apply: every write carries the resourceVersion read, so a decision made on a stale copy of the run
-    // (the cache lags our own writes) fails with a conflict instead of overwriting newer progress.
+    // apply, then decide again on the updated status while there is more to do at once (admit → start →
+    // start steps → inject in one reconcile). Every write carries the resourceVersion read, so a decision
+    // made on a stale copy of the run (the cache lags our own writes) fails with a conflict instead of
+    // overwriting newer progress.
     let mut exec =
         Exec { ctx, run, spec: &spec, status, dirty: false, resource_version: run.resource_version() };
-    let mut probe_actions = Vec::new();
-    let applied: Result<(), Error> = async {
-        for action in decision.actions {
-            match action {
-                Action::Probe { step, probe, stage } => probe_actions.push((step, probe, stage)),
-                other => exec.apply(other, project.as_deref()).await?,
+    let applied: Result<Duration, Error> = async {
+        for _ in 0..MAX_CHAINED_DECISIONS {
+            let before = exec.status.clone();
+            let mut probe_actions = Vec::new();
+            let mut finalizer_removed = false;
+            for action in decision.actions {
+                match action {
+                    Action::Probe { step, probe, stage } => probe_actions.push((step, probe, stage)),
+                    Action::AddFinalizer => {
+                        exec.apply(Action::AddFinalizer, project.as_deref()).await?;
+                        observed.has_finalizer = true;
+                    }
+                    Action::RemoveFinalizer => {
+                        if exec.dirty {
+                            exec.write_status().await?; // the final status first, then let the run go
+                        }
+                        exec.apply(Action::RemoveFinalizer, project.as_deref()).await?;
+                        finalizer_removed = true;
+                    }
+                    other => exec.apply(other, project.as_deref()).await?,
+                }
             }
-        }
-        if !probe_actions.is_empty() {
-            exec.run_probes(probe_actions).await;
+            let probed = !probe_actions.is_empty();
+            if probed {
+                exec.run_probes(probe_actions).await;
+            }
+            if finalizer_removed || probed {
+                break;
+            }
+            if exec.status == before {
+                // nothing changed (e.g. waiting for a target another run holds): look again shortly
+                if exec.dirty {
+                    exec.write_status().await?;
+                }
+                return Ok(Duration::from_secs(1));
+            }
+            observed.now = now();
+            decision = decide::decide(&spec, abort, run.spec.dry_run, &exec.status, &observed);
+            if decision.actions.is_empty() {
+                if exec.dirty {
+                    exec.write_status().await?;
+                }
+                return Ok(decision.requeue.max(Duration::from_millis(100)));
+            }
         }
         if exec.dirty {
             exec.write_status().await?;
         }
-        Ok(())
+        Ok(Duration::from_millis(50))
     }
     .await;
     match applied {
-        Ok(()) => Ok(Requeue::requeue(Duration::from_millis(50))),
+        Ok(requeue) => Ok(Requeue::requeue(requeue)),
         Err(Error::Kube { source: kube::Error::Api(s), .. }) if s.code == 409 => {
             tracing::debug!(run = %run.name_any(), "stale copy of the run; retrying with a fresh one");
             Ok(Requeue::requeue(Duration::from_millis(100)))
@@ -104,6 +141,9 @@ async fn reconcile_inner(run: &ChaosWorkflowRun, ctx: &Context) -> Result<Requeu
         Err(e) => Err(e),
     }
 }
+
+/// How many decide → apply rounds one reconcile chains before it writes and looks again.
+const MAX_CHAINED_DECISIONS: usize = 8;
 
 /// Applies actions to one run, keeping the status in memory until it is written.
 struct Exec<'a> {
