@@ -65,4 +65,4 @@ if [ "$local_cluster" = 0 ]; then
 fi
 step "e2e tests"
 KUBECONFIG="$KUBECONFIG" CHAOSCENTER_KUBECTL="$KUBECTL" CHAOSCENTER_MONGODB_URI="$uri" \
-  cargo test -p chaoscenter-e2e --quiet -- --test-threads 4 "${skip[@]}"
+  cargo test -p chaoscenter-e2e --quiet -- --test-threads 6 "${skip[@]}"

@@ -546,3 +546,49 @@ async fn only_one_of_two_replicas_leads_and_a_clean_stop_hands_over_at_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn replace_aborts_the_running_run_for_the_next_scheduled_one() {
+    with_namespace("op-replace", &[], |client, ns| async move {
+        setup_project(&client, &ns, &[]).await;
+        web_app(&client, &ns, "web", 2).await;
+        let _op = Operator::start(&ns);
+        let mut spec = scale_workflow(&ns, "5m");
+        spec["schedule"] = json!("* * * * *");
+        spec["concurrencyPolicy"] = json!("Replace");
+        create_workflow(&client, &ns, "replaced", spec).await;
+        let runs: Api<chaoscenter_crds::ChaosWorkflowRun> = Api::namespaced(client.clone(), &ns);
+        let first = wait_for(Duration::from_secs(75), "the first scheduled run", || async {
+            runs.list(&ListParams::default()).await.ok()?.items.into_iter().next()?.metadata.name
+        })
+        .await;
+        let second = wait_for(Duration::from_secs(75), "the next minute's run", || async {
+            let names: Vec<String> = runs
+                .list(&ListParams::default())
+                .await
+                .ok()?
+                .items
+                .into_iter()
+                .filter_map(|r| r.metadata.name)
+                .collect();
+            names.into_iter().find(|n| *n != first)
+        })
+        .await;
+        let replaced = wait_run_finished(&client, &ns, &first, Duration::from_secs(30)).await.status.unwrap();
+        assert_eq!(replaced.phase, Some(RunPhase::Aborted));
+        assert!(replaced.steps[0].targets.iter().all(|t| t.revert_verified));
+        chaos_api(&client, "ChaosWorkflow", &ns)
+            .patch("replaced", &PatchParams::default(), &Patch::Merge(json!({"spec": {"suspend": true}})))
+            .await
+            .unwrap();
+        let patch = json!({"spec": {"abort": true}});
+        chaos_api(&client, "ChaosWorkflowRun", &ns)
+            .patch(&second, &PatchParams::default(), &Patch::Merge(patch))
+            .await
+            .unwrap();
+        wait_run_finished(&client, &ns, &second, Duration::from_secs(30)).await;
+        assert_eq!(replicas(&client, &ns, "web").await, 2);
+        delete_project(&client, &ns).await;
+    })
+    .await;
+}

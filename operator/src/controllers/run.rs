@@ -79,8 +79,15 @@ async fn reconcile_inner(run: &ChaosWorkflowRun, ctx: &Context) -> Result<Requeu
     // start steps → inject in one reconcile). Every write carries the resourceVersion read, so a decision
     // made on a stale copy of the run (the cache lags our own writes) fails with a conflict instead of
     // overwriting newer progress.
-    let mut exec =
-        Exec { ctx, run, spec: &spec, status, dirty: false, resource_version: run.resource_version() };
+    let mut exec = Exec {
+        ctx,
+        run,
+        spec: &spec,
+        status,
+        dirty: false,
+        resource_version: run.resource_version(),
+        events: Vec::new(),
+    };
     let applied: Result<Duration, Error> = async {
         for _ in 0..MAX_CHAINED_DECISIONS {
             let before = exec.status.clone();
@@ -133,7 +140,10 @@ async fn reconcile_inner(run: &ChaosWorkflowRun, ctx: &Context) -> Result<Requeu
     }
     .await;
     match applied {
-        Ok(requeue) => Ok(Requeue::requeue(requeue)),
+        Ok(requeue) => {
+            exec.publish_events().await;
+            Ok(Requeue::requeue(requeue))
+        }
         Err(Error::Kube { source: kube::Error::Api(s), .. }) if s.code == 409 => {
             tracing::debug!(run = %run.name_any(), "stale copy of the run; retrying with a fresh one");
             Ok(Requeue::requeue(Duration::from_millis(100)))
@@ -154,6 +164,9 @@ struct Exec<'a> {
     dirty: bool,
     /// The run's resourceVersion as last read or written: the precondition of the next write.
     resource_version: Option<String>,
+    /// Events about changes not yet written: published once the write succeeds, dropped if it is
+    /// refused (a decision made on a stale copy must not report what it did not record).
+    events: Vec<(EventType, String, String)>,
 }
 
 impl Exec<'_> {
@@ -200,6 +213,7 @@ impl Exec<'_> {
             .map_err(Error::kube("write the run status"))?;
         self.resource_version = written.resource_version();
         self.dirty = false;
+        self.publish_events().await;
         Ok(())
     }
 
@@ -217,8 +231,20 @@ impl Exec<'_> {
         Ok(())
     }
 
-    async fn event(&self, type_: EventType, reason: &str, note: String) {
+    async fn event(&mut self, type_: EventType, reason: &str, note: String) {
+        self.events.push((type_, reason.to_string(), note));
+    }
+
+    /// Publishes an Event about something done in the cluster (an injection, a revert) at once.
+    async fn event_now(&self, type_: EventType, reason: &str, note: String) {
         self.ctx.event(self.run, type_, reason, "Run", note).await;
+    }
+
+    /// Publishes the Events of everything written so far.
+    async fn publish_events(&mut self) {
+        for (type_, reason, note) in std::mem::take(&mut self.events) {
+            self.ctx.event(self.run, type_, &reason, "Run", note).await;
+        }
     }
 
     async fn apply(&mut self, action: Action, project: Option<&str>) -> Result<(), Error> {
@@ -467,7 +493,7 @@ impl Exec<'_> {
                         t.revert_verified = true;
                     }
                     Metrics::fault(&self.ctx.metrics.injections, &fault_name, "ok");
-                    self.event(
+                    self.event_now(
                         EventType::Normal,
                         "Injected",
                         format!("step {step_name}: {fault_name} injected into {who}: {note}"),
@@ -477,7 +503,7 @@ impl Exec<'_> {
                 Err(err) => {
                     Metrics::fault(&self.ctx.metrics.injections, &fault_name, "error");
                     errors.push(format!("{who}: {err}"));
-                    self.event(
+                    self.event_now(
                         EventType::Warning,
                         "InjectionFailed",
                         format!("step {step_name}: {fault_name} into {who} failed: {err}"),
@@ -568,7 +594,7 @@ impl Exec<'_> {
                         target.namespace.clone(),
                         target.name.clone(),
                     ));
-                    self.event(
+                    self.event_now(
                         EventType::Normal,
                         "Reverted",
                         format!("step {step_name}: {fault_name} reverted and verified on {who}"),
@@ -581,7 +607,7 @@ impl Exec<'_> {
                 Err(err) => {
                     t.revert_error = Some(err.to_string());
                     Metrics::fault(&self.ctx.metrics.reverts, &fault_name, "error");
-                    self.event(
+                    self.event_now(
                         EventType::Warning,
                         "RevertFailed",
                         format!("step {step_name}: reverting {fault_name} on {who} failed (retrying): {err}"),

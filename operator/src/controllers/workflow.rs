@@ -155,7 +155,16 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
             .and_then(|s| s.parse().ok())
             .or_else(|| wf.meta().creation_timestamp.as_ref().map(|t| t.0))
             .unwrap_or(at);
-        if let Some(due) = schedule.latest_due(since, at) {
+        // A run's name is derived from its scheduled time, so a due time is handled once even when this
+        // reconcile sees a stale status (the cache lags our writes) or the operator restarted.
+        let due = schedule.latest_due(since, at);
+        let scheduled_name =
+            |due: jiff::Timestamp| format!("{}-{}", truncate(&name, 50), due.as_second() / 60);
+        let handled = due.is_some_and(|due| runs.iter().any(|r| r.name_any() == scheduled_name(due)));
+        if handled {
+            status.last_schedule_at = due.map(|d| d.to_string());
+        }
+        if let (Some(due), false) = (due, handled) {
             status.last_schedule_at = Some(due.to_string());
             let late = Duration::try_from(at.duration_since(due)).unwrap_or_default();
             let missed = wf
@@ -202,8 +211,7 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
                         .await;
                     }
                 }
-                // A name derived from the scheduled time: a restarted operator cannot start it twice.
-                let run_name = format!("{}-{}", truncate(&name, 50), due.as_second() / 60);
+                let run_name = scheduled_name(due);
                 match runs_api
                     .create(&PostParams::default(), &new_run(wf, Some(run_name.clone()), Trigger::Schedule))
                     .await
