@@ -322,6 +322,25 @@ async fn a_dry_run_injects_nothing_and_shows_its_plan() {
     .await;
 }
 
+/// A project, a 2-replica `web` app, an operator, and a workflow `name` scaling `web` down for
+/// `duration` every minute with the given concurrency policy; returns the operator and the runs API.
+async fn every_minute(
+    client: &kube::Client,
+    ns: &str,
+    name: &str,
+    policy: &str,
+    duration: &str,
+) -> (Operator, Api<chaoscenter_crds::ChaosWorkflowRun>) {
+    setup_project(client, ns, &[]).await;
+    web_app(client, ns, "web", 2).await;
+    let op = Operator::start(ns);
+    let mut spec = scale_workflow(ns, duration);
+    spec["schedule"] = json!("* * * * *");
+    spec["concurrencyPolicy"] = json!(policy);
+    create_workflow(client, ns, name, spec).await;
+    (op, Api::namespaced(client.clone(), ns))
+}
+
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
@@ -330,15 +349,8 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 #[tokio::test]
 async fn schedules_create_runs_forbid_skips_overlaps_and_history_is_pruned() {
     with_namespace("op-sched", &[], |client, ns| async move {
-        setup_project(&client, &ns, &[]).await;
-        web_app(&client, &ns, "web", 2).await;
-        let _op = Operator::start(&ns);
         // Each scheduled run lasts 90 s, so the next minute's run overlaps it: Forbid skips it.
-        let mut spec = scale_workflow(&ns, "90s");
-        spec["schedule"] = json!("* * * * *");
-        spec["concurrencyPolicy"] = json!("Forbid");
-        create_workflow(&client, &ns, "every-minute", spec).await;
-        let runs: Api<chaoscenter_crds::ChaosWorkflowRun> = Api::namespaced(client.clone(), &ns);
+        let (_op, runs) = every_minute(&client, &ns, "every-minute", "Forbid", "90s").await;
         let first = wait_for(Duration::from_secs(75), "a scheduled run", || async {
             runs.list(&ListParams::default()).await.ok()?.items.into_iter().next()
         })
@@ -550,14 +562,7 @@ async fn only_one_of_two_replicas_leads_and_a_clean_stop_hands_over_at_once() {
 #[tokio::test]
 async fn replace_aborts_the_running_run_for_the_next_scheduled_one() {
     with_namespace("op-replace", &[], |client, ns| async move {
-        setup_project(&client, &ns, &[]).await;
-        web_app(&client, &ns, "web", 2).await;
-        let _op = Operator::start(&ns);
-        let mut spec = scale_workflow(&ns, "5m");
-        spec["schedule"] = json!("* * * * *");
-        spec["concurrencyPolicy"] = json!("Replace");
-        create_workflow(&client, &ns, "replaced", spec).await;
-        let runs: Api<chaoscenter_crds::ChaosWorkflowRun> = Api::namespaced(client.clone(), &ns);
+        let (_op, runs) = every_minute(&client, &ns, "replaced", "Replace", "5m").await;
         let first = wait_for(Duration::from_secs(75), "the first scheduled run", || async {
             runs.list(&ListParams::default()).await.ok()?.items.into_iter().next()?.metadata.name
         })
