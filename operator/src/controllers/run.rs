@@ -442,7 +442,9 @@ impl Exec<'_> {
             }
             Err(err) => {
                 drop(claims_lock);
-                return self.injection_failed(step_name, round, &fault.duration, err.to_string()).await;
+                return self
+                    .injection_failed(step_name, round, fault.interval.as_deref(), err.to_string())
+                    .await;
             }
         };
         if chosen.is_empty() {
@@ -451,7 +453,7 @@ impl Exec<'_> {
                 .injection_failed(
                     step_name,
                     round,
-                    &fault.duration,
+                    fault.interval.as_deref(),
                     "no target matches the step's target".into(),
                 )
                 .await;
@@ -461,7 +463,9 @@ impl Exec<'_> {
             let mut t = c.to_status(round);
             if let Err(err) = faults::prepare(&client, &fault, &mut t).await {
                 drop(claims_lock);
-                return self.injection_failed(step_name, round, &fault.duration, err.to_string()).await;
+                return self
+                    .injection_failed(step_name, round, fault.interval.as_deref(), err.to_string())
+                    .await;
             }
             recorded.push(t);
         }
@@ -541,20 +545,23 @@ impl Exec<'_> {
         &mut self,
         step_name: &str,
         round: u32,
-        _duration: &str,
+        interval: Option<&str>,
         message: String,
     ) -> Result<(), Error> {
         let at = now();
         let st = self.step_mut(step_name);
         if round == 0 {
+            // nothing was injected at all: the chaos ends now and the verdict will be Fail
             st.chaos_started_at = Some(at.to_string());
             st.chaos_ends_at = Some(at.to_string());
-        } else if let Some(next) =
-            st.next_injection_at.as_deref().and_then(|n| n.parse::<jiff::Timestamp>().ok())
-        {
-            // a later round found nothing: try again at the next interval
-            st.next_injection_at =
-                Some((next + Duration::from_secs(1)).max(at + Duration::from_secs(1)).to_string());
+        } else {
+            // a later round found nothing to hit (e.g. every pod still restarting): try again soon,
+            // at most one interval later
+            let retry = interval
+                .and_then(chaoscenter_crds::common::parse_duration)
+                .unwrap_or(Duration::from_secs(2))
+                .min(Duration::from_secs(2));
+            st.next_injection_at = Some((at + retry).to_string());
         }
         st.message = Some(message.clone());
         self.dirty = true;
