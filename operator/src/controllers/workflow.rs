@@ -87,13 +87,17 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
         },
         None => None,
     };
+    // The probe pre-flight reaches out (a Prometheus query per prom probe), and this reconcile runs on
+    // every status change of the workflow's runs: check again only when the spec changed or it failed.
+    let validated = status.observed_generation == generation
+        && status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True);
     let pctx = ProbeContext {
         client: ctx.client.clone(),
         http: ctx.http.clone(),
         namespace: ns.clone(),
         run: name.clone(),
     };
-    for step in &wf.spec.steps {
+    for step in wf.spec.steps.iter().filter(|_| !validated) {
         for probe in &step.probes {
             if let Err(message) = probes::preflight(&pctx, probe).await {
                 problems.push(format!("spec.steps[{}].{message}", step.name));
