@@ -3,6 +3,7 @@
 // kube's `printcolumn(name = .., type_ = ..)` repeats keys across columns, which this lint misreads.
 #![allow(clippy::duplicated_attributes)]
 
+pub mod access;
 pub mod common;
 pub mod hub;
 pub mod project;

@@ -15,12 +15,21 @@ pub struct Config {
     pub metrics_addr: SocketAddr,
     /// Only workflows and runs in this namespace are reconciled (`WATCH_NAMESPACE`; default: all).
     pub watch_namespace: Option<String>,
+    /// Only Projects and ChaosUsers with these labels are reconciled (`WATCH_SELECTOR`, a label selector;
+    /// default: all). The project and user controllers run when no `WATCH_NAMESPACE` is set, or when a
+    /// selector is, so that a namespace-scoped operator leaves cluster-scoped objects alone.
+    pub watch_selector: Option<String>,
     /// The cap on every run's deadline, whatever its workflow's `maxDuration` (`MAX_RUN_DURATION`,
     /// default `2h`).
     pub max_run_duration: Duration,
 }
 
 impl Config {
+    /// Whether this operator reconciles Projects and ChaosUsers.
+    pub fn runs_access_controllers(&self) -> bool {
+        self.watch_namespace.is_none() || self.watch_selector.is_some()
+    }
+
     /// Reads the settings; a malformed value is an error naming the variable.
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -34,6 +43,7 @@ impl Config {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("METRICS_ADDR={metrics_addr:?} is not an address: {e}"))?,
             watch_namespace: var("WATCH_NAMESPACE"),
+            watch_selector: var("WATCH_SELECTOR"),
             max_run_duration: chaoscenter_crds::common::parse_duration(&max).ok_or_else(|| {
                 anyhow::anyhow!("MAX_RUN_DURATION={max:?} is not a duration like 2h or 90m")
             })?,

@@ -1,19 +1,23 @@
 //! The operator binary: wires configuration, the metrics server, leader election and the controllers,
 //! and shuts down cleanly on SIGTERM or Ctrl-C.
 
+use chaoscenter_crds::access::{MANAGED_BY, MANAGED_BY_LABEL};
 use chaoscenter_crds::common::HALT_CONFIGMAP;
-use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
+use chaoscenter_crds::common::PROJECT_LABEL;
+use chaoscenter_crds::{ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
 use chaoscenter_operator::config::Config;
-use chaoscenter_operator::controllers::{self, Context};
+use chaoscenter_operator::controllers::{self, AccessContext, Context};
 use chaoscenter_operator::leader::LeaderElector;
 use chaoscenter_operator::metrics::Metrics;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::api::rbac::v1::RoleBinding;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, ObjectMeta, PostParams};
 use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::reflector::ObjectRef;
 use kube::runtime::{conditions, wait::await_condition, watcher, Controller, WatchStreamExt};
-use kube::Client;
+use kube::{Client, ResourceExt};
 use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
@@ -87,7 +91,11 @@ where
 
     // Controllers start only once their CRDs are established.
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for name in ["chaosworkflows.chaoscenter.io", "chaosworkflowruns.chaoscenter.io"] {
+    let mut wanted = vec!["chaosworkflows.chaoscenter.io", "chaosworkflowruns.chaoscenter.io"];
+    if config.runs_access_controllers() {
+        wanted.extend(["projects.chaoscenter.io", "chaosusers.chaoscenter.io"]);
+    }
+    for name in wanted {
         tracing::info!(crd = name, "waiting for the CRD to be established");
         tokio::select! {
             established = await_condition(crds.clone(), name, conditions::is_crd_established()) => { established?; }
@@ -107,7 +115,7 @@ where
         Reporter { controller: "chaoscenter-operator".into(), instance: Some(config.identity.clone()) };
     let ctx = Arc::new(Context {
         client: client.clone(),
-        recorder: Recorder::new(client.clone(), reporter),
+        recorder: Recorder::new(client.clone(), reporter.clone()),
         metrics,
         http: reqwest::Client::builder().build()?,
         runs: run_controller.store(),
@@ -129,16 +137,85 @@ where
     let workflow_loop = Controller::new(workflows, watcher::Config::default().any_semantic())
         .owns(runs, watcher::Config::default().any_semantic())
         .graceful_shutdown_on(stopped())
-        .run(controllers::workflow::reconcile, controllers::workflow::error_policy, ctx)
+        .run(controllers::workflow::reconcile, controllers::workflow::error_policy, ctx.clone())
         .for_each(|_| futures::future::ready(()));
+    let access_loop = access_controllers(&client, &config, ctx.metrics.clone(), reporter, stopped.clone());
     tracing::info!(namespace = config.watch_namespace.as_deref().unwrap_or("(all)"), "controllers running");
     tokio::select! {
-        _ = futures::future::join(run_loop, workflow_loop) => {
+        _ = futures::future::join3(run_loop, workflow_loop, access_loop) => {
             elector.release().await;
             Ok(())
         }
         _ = elector.keep() => anyhow::bail!("lost the leader lease; exiting so a replica that holds it takes over"),
     }
+}
+
+/// The Project and ChaosUser controllers (when this operator runs them), until the shutdown signal.
+async fn access_controllers<F, Fut>(
+    client: &Client,
+    config: &Config,
+    metrics: Metrics,
+    reporter: Reporter,
+    stopped: F,
+) where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + Sync + 'static,
+{
+    if !config.runs_access_controllers() {
+        return;
+    }
+    let mut selected = watcher::Config::default().any_semantic();
+    if let Some(selector) = &config.watch_selector {
+        selected = selected.labels(selector);
+    }
+    let projects: Api<Project> = Api::all(client.clone());
+    let users: Api<ChaosUser> = Api::all(client.clone());
+    let project_controller = Controller::new(projects.clone(), selected.clone());
+    let user_controller = Controller::new(users.clone(), selected.clone());
+    let ctx = Arc::new(AccessContext {
+        client: client.clone(),
+        recorder: Recorder::new(client.clone(), reporter),
+        metrics,
+        projects: project_controller.store(),
+        users: user_controller.store(),
+    });
+    // a user's change (e.g. disabled) re-binds the projects that list the user
+    let project_store = project_controller.store();
+    let by_member = move |user: ChaosUser| {
+        let name = user.name_any();
+        project_store
+            .state()
+            .iter()
+            .filter(|p| p.spec.members.iter().any(|m| m.user == name))
+            .map(|p| ObjectRef::new(&p.name_any()))
+            .collect::<Vec<_>>()
+    };
+    let by_label = |meta: &ObjectMeta| meta.labels.as_ref()?.get(PROJECT_LABEL).map(|p| ObjectRef::new(p));
+    let managed = watcher::Config::default().labels(&format!("{MANAGED_BY_LABEL}={MANAGED_BY}"));
+    let project_loop = project_controller
+        .watches(users, selected, by_member)
+        .watches(Api::<RoleBinding>::all(client.clone()), managed, move |rb| by_label(&rb.metadata))
+        .watches(
+            Api::<Namespace>::all(client.clone()),
+            watcher::Config::default().labels(PROJECT_LABEL),
+            move |ns| by_label(&ns.metadata),
+        )
+        .graceful_shutdown_on(stopped())
+        .run(controllers::project::reconcile, controllers::project::error_policy, ctx.clone())
+        .for_each(|_| futures::future::ready(()));
+    // any project change may change a user's memberships
+    let project_changes =
+        watcher(projects, watcher::Config::default().any_semantic()).touched_objects().map(|_| ());
+    let user_loop = user_controller
+        .reconcile_all_on(project_changes)
+        .graceful_shutdown_on(stopped())
+        .run(controllers::user::reconcile, controllers::user::error_policy, ctx)
+        .for_each(|_| futures::future::ready(()));
+    tracing::info!(
+        selector = config.watch_selector.as_deref().unwrap_or("(all)"),
+        "project and user controllers running"
+    );
+    futures::future::join(project_loop, user_loop).await;
 }
 
 /// Creates the control-plane namespace if it is missing (for `cargo run` against a fresh cluster).

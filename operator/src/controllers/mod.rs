@@ -1,12 +1,14 @@
-//! The controllers (workflows, runs), what they share, and their error type.
+//! The controllers (projects, users, workflows, runs), what they share, and their error type.
 
 pub mod policy;
+pub mod project;
 pub mod run;
+pub mod user;
 pub mod workflow;
 
 use crate::config::Config;
 use crate::metrics::Metrics;
-use chaoscenter_crds::ChaosWorkflowRun;
+use chaoscenter_crds::{ChaosUser, ChaosWorkflowRun, Project};
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::runtime::reflector::Store;
 use kube::{Client, Resource};
@@ -37,11 +39,39 @@ impl Context {
     where
         K: Resource<DynamicType = ()>,
     {
-        let event =
-            Event { type_, reason: reason.into(), note: Some(note), action: action.into(), secondary: None };
-        if let Err(err) = self.recorder.publish(&event, &obj.object_ref(&())).await {
-            tracing::warn!(%err, reason, "failed to publish an event");
-        }
+        publish(&self.recorder, obj, type_, reason, action, note).await
+    }
+}
+
+/// What the project and user controllers get.
+pub struct AccessContext {
+    pub client: Client,
+    pub recorder: Recorder,
+    pub metrics: Metrics,
+    /// Every project the operator watches (to list a user's memberships).
+    pub projects: Store<Project>,
+    /// Every user the operator watches (to bind only enabled members).
+    pub users: Store<ChaosUser>,
+}
+
+impl AccessContext {
+    /// Publishes an Event about `obj` (failures to publish are logged, never fatal).
+    pub async fn event<K>(&self, obj: &K, type_: EventType, reason: &str, action: &str, note: String)
+    where
+        K: Resource<DynamicType = ()>,
+    {
+        publish(&self.recorder, obj, type_, reason, action, note).await
+    }
+}
+
+async fn publish<K>(recorder: &Recorder, obj: &K, type_: EventType, reason: &str, action: &str, note: String)
+where
+    K: Resource<DynamicType = ()>,
+{
+    let event =
+        Event { type_, reason: reason.into(), note: Some(note), action: action.into(), secondary: None };
+    if let Err(err) = recorder.publish(&event, &obj.object_ref(&())).await {
+        tracing::warn!(%err, reason, "failed to publish an event");
     }
 }
 
@@ -56,6 +86,8 @@ pub enum Error {
     },
     #[error("failed to serialize the status: {0}")]
     Serialize(#[source] serde_json::Error),
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
 }
 
 impl Error {
@@ -68,6 +100,7 @@ impl Error {
         match self {
             Self::Kube { .. } => "KubeApi",
             Self::Serialize(_) => "Serialize",
+            Self::Conflict(_) => "Conflict",
         }
     }
 }

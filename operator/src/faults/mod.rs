@@ -12,6 +12,7 @@ use kube::Client;
 mod network;
 mod node;
 mod pod;
+pub use pod::is_not_found;
 mod scale;
 
 /// Why a fault operation failed.

@@ -1,0 +1,213 @@
+//! The ChaosUser controller: validates a user, binds admins cluster-wide, lists the user's projects in its
+//! status, and keeps the apiserver's impersonation ClusterRole to exactly the enabled users.
+
+use super::{now, AccessContext, Error, FIELD_MANAGER};
+use chaoscenter_crds::access::{
+    admin_binding, invalid_username, user_identity, ADMIN_ROLE, IMPERSONATE_ROLE, MANAGED_BY,
+    MANAGED_BY_LABEL, USER_LABEL,
+};
+use chaoscenter_crds::common::{set_condition, ConditionStatus};
+use chaoscenter_crds::user::{GlobalRole, ProjectMembership};
+use chaoscenter_crds::ChaosUser;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::runtime::controller::Action as Requeue;
+use kube::runtime::events::EventType;
+use kube::{Resource, ResourceExt};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Reconciles one user.
+pub async fn reconcile(user: Arc<ChaosUser>, ctx: Arc<AccessContext>) -> Result<Requeue, Error> {
+    let started = std::time::Instant::now();
+    let result = reconcile_inner(&user, &ctx).await;
+    ctx.metrics.observe("user", started.elapsed().as_secs_f64());
+    result
+}
+
+/// Logs, counts and retries a failed reconcile.
+pub fn error_policy(user: Arc<ChaosUser>, error: &Error, ctx: Arc<AccessContext>) -> Requeue {
+    tracing::warn!(user = %user.name_any(), %error, "user reconcile failed");
+    ctx.metrics.reconcile_failed("user", error.category());
+    Requeue::requeue(Duration::from_secs(5))
+}
+
+/// The rules of the impersonation ClusterRole for these enabled usernames. No users means no rules: a
+/// rule with an empty `resourceNames` would allow impersonating anyone.
+pub fn impersonation_rules(mut usernames: Vec<String>) -> Vec<PolicyRule> {
+    usernames.sort();
+    usernames.dedup();
+    if usernames.is_empty() {
+        return Vec::new();
+    }
+    vec![PolicyRule {
+        api_groups: Some(vec![String::new()]),
+        resources: Some(vec!["users".into()]),
+        resource_names: Some(usernames.iter().map(|u| user_identity(u)).collect()),
+        verbs: vec!["impersonate".into()],
+        ..Default::default()
+    }]
+}
+
+async fn reconcile_inner(user: &ChaosUser, ctx: &AccessContext) -> Result<Requeue, Error> {
+    let _ = ctx.projects.wait_until_ready().await;
+    let name = user.name_any();
+    let generation = user.metadata.generation;
+    let mut status = user.status.clone().unwrap_or_default();
+    let at = now().to_string();
+    let invalid = invalid_username(&name);
+    let enabled = !user.spec.disabled && invalid.is_none();
+
+    // 1. admins: a ClusterRoleBinding to the admin role while enabled
+    let bindings: Api<ClusterRoleBinding> = Api::all(ctx.client.clone());
+    let binding_name = admin_binding(&name);
+    if enabled && user.spec.role == GlobalRole::Admin {
+        let binding = ClusterRoleBinding {
+            metadata: ObjectMeta {
+                name: Some(binding_name.clone()),
+                labels: Some(BTreeMap::from([
+                    (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
+                    (USER_LABEL.to_string(), name.clone()),
+                ])),
+                owner_references: user.controller_owner_ref(&()).map(|mut o| {
+                    o.block_owner_deletion = None;
+                    vec![o]
+                }),
+                ..Default::default()
+            },
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io".into(),
+                kind: "ClusterRole".into(),
+                name: ADMIN_ROLE.into(),
+            },
+            subjects: Some(vec![Subject {
+                kind: "User".into(),
+                name: user_identity(&name),
+                api_group: Some("rbac.authorization.k8s.io".into()),
+                namespace: None,
+            }]),
+        };
+        bindings
+            .patch(&binding_name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&binding))
+            .await
+            .map_err(Error::kube("apply the admin binding"))?;
+    } else {
+        match bindings.delete(&binding_name, &DeleteParams::default()).await {
+            Ok(_) => {
+                ctx.event(user, EventType::Normal, "AdminUnbound", "Unbind", "admin access removed".into())
+                    .await
+            }
+            Err(e) if crate::faults::is_not_found(&e) => {}
+            Err(err) => return Err(Error::kube("delete the admin binding")(err)),
+        }
+    }
+
+    // 2. the apiserver may impersonate exactly the enabled users
+    let impersonation = sync_impersonation(ctx).await?;
+
+    // 3. status: the projects the user belongs to, and whether the user is usable
+    let mut projects: Vec<ProjectMembership> = ctx
+        .projects
+        .state()
+        .iter()
+        .flat_map(|p| {
+            p.spec
+                .members
+                .iter()
+                .filter(|m| m.user == name)
+                .map(|m| ProjectMembership { project: p.name_any(), role: m.role })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    projects.sort_by(|a, b| a.project.cmp(&b.project));
+    status.projects = projects;
+    status.observed_generation = generation;
+    let (cond, reason, message) = match (&invalid, user.spec.disabled) {
+        (Some(why), _) => {
+            (ConditionStatus::False, "InvalidName", format!("metadata.name: the username {why}"))
+        }
+        (None, true) => (
+            ConditionStatus::False,
+            "Disabled",
+            "disabled: cannot sign in and has no project bindings".into(),
+        ),
+        (None, false) => (
+            ConditionStatus::True,
+            "Active",
+            format!("{:?} user in {} project(s)", user.spec.role, status.projects.len()).to_lowercase(),
+        ),
+    };
+    let message = match impersonation {
+        Some(problem) => format!("{message}; {problem}"),
+        None => message,
+    };
+    if set_condition(&mut status.conditions, "Ready", cond, reason, &message, generation, &at) {
+        let type_ = if cond == ConditionStatus::True { EventType::Normal } else { EventType::Warning };
+        ctx.event(user, type_, reason, "Reconcile", message).await;
+    }
+    if user.status.as_ref() != Some(&status) {
+        let patch = super::status_patch(user.status.as_ref(), &status)?;
+        Api::<ChaosUser>::all(ctx.client.clone())
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(Error::kube("write the user status"))?;
+    }
+    Ok(Requeue::requeue(Duration::from_secs(600)))
+}
+
+/// Rewrites the impersonation ClusterRole from every enabled user in the cluster. The role is read before
+/// the users and replaced under its resourceVersion, so two writers cannot drop each other's users.
+/// Returns a problem to report if the role is not installed.
+async fn sync_impersonation(ctx: &AccessContext) -> Result<Option<String>, Error> {
+    let roles: Api<ClusterRole> = Api::all(ctx.client.clone());
+    for _ in 0..5 {
+        let Some(mut role) =
+            roles.get_opt(IMPERSONATE_ROLE).await.map_err(Error::kube("read the impersonation role"))?
+        else {
+            return Ok(Some(format!("ClusterRole {IMPERSONATE_ROLE} is missing (install config/rbac), so the apiserver cannot act for users")));
+        };
+        let users = Api::<ChaosUser>::all(ctx.client.clone())
+            .list(&ListParams::default())
+            .await
+            .map_err(Error::kube("list users"))?;
+        let enabled = users
+            .items
+            .iter()
+            .filter(|u| !u.spec.disabled && invalid_username(&u.name_any()).is_none())
+            .map(|u| u.name_any())
+            .collect();
+        let rules = impersonation_rules(enabled);
+        if role.rules.clone().unwrap_or_default() == rules {
+            return Ok(None);
+        }
+        role.rules = Some(rules);
+        match roles.replace(IMPERSONATE_ROLE, &PostParams::default(), &role).await {
+            Ok(_) => return Ok(None),
+            Err(kube::Error::Api(s)) if s.code == 409 => continue,
+            Err(err) => return Err(Error::kube("write the impersonation role")(err)),
+        }
+    }
+    Err(Error::Conflict("the impersonation role kept changing while it was written"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_users_means_no_rule_not_an_empty_name_list() {
+        assert!(impersonation_rules(vec![]).is_empty());
+    }
+
+    #[test]
+    fn rules_name_each_user_once() {
+        let rules = impersonation_rules(vec!["bob".into(), "alice".into(), "bob".into()]);
+        assert_eq!(rules.len(), 1);
+        assert_eq!(
+            rules[0].resource_names.as_deref(),
+            Some(&["chaoscenter:alice".to_string(), "chaoscenter:bob".to_string()][..])
+        );
+        assert_eq!(rules[0].verbs, ["impersonate"]);
+    }
+}
