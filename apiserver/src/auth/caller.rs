@@ -1,0 +1,108 @@
+//! Extractors: the authenticated caller (from a bearer token, checked for revocation, generation and a
+//! disabled user) and JSON bodies whose errors are clear 4xx answers.
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::tokens::{Claims, TokenKind};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use chaoscenter_crds::user::GlobalRole;
+use chaoscenter_crds::ChaosUser;
+use std::sync::Arc;
+
+/// The authenticated caller of a request.
+pub struct Caller {
+    pub user: Arc<ChaosUser>,
+    pub claims: Claims,
+}
+
+impl Caller {
+    pub fn name(&self) -> &str {
+        &self.claims.sub
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.spec.role == GlobalRole::Admin
+    }
+
+    /// Refuses callers who must change their password first.
+    pub fn require_password_changed(&self) -> Result<(), ApiError> {
+        if self.claims.pwc {
+            return Err(ApiError::forbidden("change your password first (POST /auth/password)"));
+        }
+        Ok(())
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("sign in first: no Authorization header"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
+        let claims = state.keys.verify(token.trim()).map_err(|e| ApiError::unauthorized(e.to_string()))?;
+        let db = |e| ApiError::internal("check the token", e);
+        match claims.kind {
+            TokenKind::Access => {
+                if state.store.is_revoked(&claims.jti).await.map_err(db)? {
+                    return Err(ApiError::unauthorized("the token has been revoked; sign in again"));
+                }
+            }
+            TokenKind::Api => match state.store.api_token(&claims.jti).await.map_err(db)? {
+                Some(record) if record.user == claims.sub => {}
+                _ => return Err(ApiError::unauthorized("the API token has been revoked or has expired")),
+            },
+        }
+        if claims.kind == TokenKind::Access
+            && state.store.generation(&claims.sub).await.map_err(db)? != claims.gen
+        {
+            return Err(ApiError::unauthorized(
+                "the token is no longer valid (the password changed or the user was disabled); sign in again",
+            ));
+        }
+        let user = state
+            .cluster
+            .user(&claims.sub)
+            .await
+            .map_err(|e| ApiError::internal("read the user", e))?
+            .ok_or_else(|| ApiError::unauthorized("the user no longer exists"))?;
+        if user.spec.disabled {
+            return Err(ApiError::unauthorized("the user is disabled"));
+        }
+        Ok(Self { user, claims })
+    }
+}
+
+/// A JSON request body; a malformed one is a 400 (bad JSON) or 422 (wrong fields) naming the problem.
+pub struct Body<T>(pub T);
+
+impl<T, S> FromRequest<S> for Body<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => {
+                let status = match rejection.status() {
+                    StatusCode::UNPROCESSABLE_ENTITY => StatusCode::UNPROCESSABLE_ENTITY,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                Err(ApiError::new(status, rejection.body_text()))
+            }
+        }
+    }
+}

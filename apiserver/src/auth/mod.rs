@@ -1,0 +1,36 @@
+//! The auth API under `/auth`: sessions, own account, users (admin), API tokens and project membership.
+//! Who may do what is decided from the authenticated caller: changes to CRs are made impersonating the
+//! caller, so Kubernetes RBAC decides, exactly as for kubectl and GitOps.
+
+mod account;
+mod api_tokens;
+mod caller;
+mod members;
+mod users;
+
+pub use caller::{Body, Caller};
+
+use crate::app::AppState;
+use axum::routing::{delete, get, post, put};
+use axum::Router;
+use std::sync::Arc;
+
+/// The `/auth` routes.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/login", post(account::login))
+        .route("/refresh", post(account::refresh))
+        .route("/logout", post(account::logout))
+        .route("/me", get(account::me).patch(account::update_me))
+        .route("/password", post(account::change_password))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{name}/password", post(users::reset_password))
+        .route("/users/{name}/disable", post(users::disable))
+        .route("/users/{name}/enable", post(users::enable))
+        .route("/tokens", get(api_tokens::list).post(api_tokens::create))
+        .route("/tokens/{id}", delete(api_tokens::revoke))
+        .route("/projects", get(members::my_projects).post(members::create_project))
+        .route("/projects/{project}/members", post(members::add))
+        .route("/projects/{project}/members/{user}", put(members::change_role).delete(members::remove))
+        .route("/projects/{project}/leave", post(members::leave))
+}

@@ -1,0 +1,72 @@
+//! The apiserver's settings, from the environment.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Apiserver settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The control-plane namespace, where the apiserver keeps its Secrets: password hashes, the JWT key,
+    /// the first admin's initial password (`CHAOSCENTER_NAMESPACE`, default `chaoscenter-system`).
+    pub namespace: String,
+    /// Where the HTTP server listens (`LISTEN_ADDR`, default `0.0.0.0:8080`).
+    pub listen_addr: SocketAddr,
+    /// The MongoDB connection string (`MONGODB_URI`, required).
+    pub mongodb_uri: String,
+    /// The database (`MONGODB_DATABASE`, default `chaoscenter`).
+    pub database: String,
+    /// The `iss` of the tokens this apiserver issues and accepts (`JWT_ISSUER`, default `chaoscenter`).
+    pub issuer: String,
+    /// The `aud` of the tokens (`JWT_AUDIENCE`, default `chaoscenter-api`).
+    pub audience: String,
+    /// How long an access token lives (`ACCESS_TOKEN_TTL`, default `15m`).
+    pub access_ttl: Duration,
+    /// How long a refresh token lives when unused (`REFRESH_TOKEN_TTL`, default `12h`).
+    pub refresh_ttl: Duration,
+    /// The name of the first admin, created with a random password on first start (`ADMIN_USERNAME`,
+    /// default `admin`).
+    pub admin_username: String,
+    /// Labels put on every object the apiserver creates (`CREATE_LABELS`, `key=value,...`; e.g. to let a
+    /// GitOps tool or a scoped operator recognise them).
+    pub create_labels: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Reads the settings; a malformed value is an error naming the variable.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let duration = |name: &str, default: &str| {
+            let text = var(name).unwrap_or_else(|| default.into());
+            chaoscenter_crds::common::parse_duration(&text)
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| anyhow::anyhow!("{name}={text:?} is not a duration like 15m or 12h"))
+        };
+        let listen = var("LISTEN_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into());
+        let mut create_labels = BTreeMap::new();
+        for pair in var("CREATE_LABELS").unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("CREATE_LABELS: {pair:?} is not key=value"))?;
+            create_labels.insert(k.trim().to_string(), v.trim().to_string());
+        }
+        let admin_username = var("ADMIN_USERNAME").unwrap_or_else(|| "admin".into());
+        if let Some(why) = chaoscenter_crds::access::invalid_username(&admin_username) {
+            anyhow::bail!("ADMIN_USERNAME={admin_username:?}: a username {why}");
+        }
+        Ok(Self {
+            namespace: var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into()),
+            listen_addr: listen
+                .parse()
+                .map_err(|e| anyhow::anyhow!("LISTEN_ADDR={listen:?} is not an address: {e}"))?,
+            mongodb_uri: var("MONGODB_URI").ok_or_else(|| anyhow::anyhow!("MONGODB_URI is not set"))?,
+            database: var("MONGODB_DATABASE").unwrap_or_else(|| "chaoscenter".into()),
+            issuer: var("JWT_ISSUER").unwrap_or_else(|| "chaoscenter".into()),
+            audience: var("JWT_AUDIENCE").unwrap_or_else(|| "chaoscenter-api".into()),
+            access_ttl: duration("ACCESS_TOKEN_TTL", "15m")?,
+            refresh_ttl: duration("REFRESH_TOKEN_TTL", "12h")?,
+            admin_username,
+            create_labels,
+        })
+    }
+}

@@ -1,0 +1,13 @@
+//! The ChaosCenter apiserver: the auth API (users, sessions, API tokens, membership) over the CRDs, with
+//! every change made impersonating the caller; later the GraphQL facade, the MongoDB mirror and the UI.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod auth;
+pub mod cluster;
+pub mod config;
+pub mod error;
+pub mod passwords;
+pub mod store;
+pub mod throttle;
+pub mod tokens;
