@@ -5,6 +5,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"; export CACHE="${CACHE:-$HOME/.cache/chaoscenter}"
 T0=$(date +%s); APPS="$CACHE/apps"; mkdir -p "$APPS"
+API_ADDR="${API_ADDR:-127.0.0.1:8090}"
 . "$ROOT/e2e/cluster/lib.sh"
 # start_app NAME BINARY [VAR=VALUE...]: (re)starts a project binary in the background, pid and log in $APPS
 start_app() {
@@ -34,14 +35,23 @@ case "${1:-}" in
       envline=$("$ROOT/e2e/cluster/up.sh" | tail -1)
       eval "$envline"; KUBECTL="$(command -v kubectl)"
     fi
-    "$KUBECTL" apply -f "$ROOT/crds/" >&2
-    "$KUBECTL" wait --for condition=established --timeout=60s -f "$ROOT/crds/" >&2
+    "$KUBECTL" apply -k "$ROOT/crds/" >&2
+    "$KUBECTL" wait --for condition=established --timeout=60s $(ls "$ROOT"/crds/*.chaoscenter.io.yaml | sed "s/^/-f /") >&2
+    # the control-plane namespace, the user roles and the components' RBAC (the Deployments in
+    # config/manager are for real installs; here both run as local processes)
+    "$KUBECTL" apply -k "$ROOT/config/rbac/" >&2
     uri=$("$ROOT/e2e/mongo.sh" up dev)
     # the operator, as a local process against the cluster
     cargo build --quiet --bins
     target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-    "$KUBECTL" create namespace chaoscenter-system --dry-run=client -o yaml | "$KUBECTL" apply -f - >&2
     start_app operator "$target_dir/debug/chaoscenter-operator" METRICS_ADDR=127.0.0.1:8081
+    start_app apiserver "$target_dir/debug/chaoscenter-apiserver" LISTEN_ADDR="$API_ADDR" MONGODB_URI="$uri"
+    for _ in $(seq 1 300); do grep -q serving "$APPS/apiserver.log" && break; sleep 0.2; done
+    grep -q 'serving' "$APPS/apiserver.log" || { echo "the apiserver did not start; see $APPS/apiserver.log" >&2; tail -20 "$APPS/apiserver.log" >&2; exit 1; }
+    login="  Admin login: the password was changed since the first start (make down && rm -rf $CACHE/cluster/run to start over)"
+    if pw=$("$KUBECTL" -n chaoscenter-system get secret chaoscenter-initial-admin -o jsonpath='{.data.password}' 2>/dev/null | base64 -d) && [ -n "$pw" ]; then
+      login="  Admin login: admin / $pw   (you must change it at first login)"
+    fi
     demo=""
     if [ -z "$external" ]; then
       "$KUBECTL" apply -f "$ROOT/config/demo/demo.yaml" >&2
@@ -54,6 +64,9 @@ ChaosCenter local stack is up ($(( $(date +%s) - T0 ))s).
   Kubernetes:  $envline
   MongoDB URI: $uri
   Operator:    pid $(cat "$APPS/operator.pid"), log $APPS/operator.log, metrics http://127.0.0.1:8081/metrics
+  API:         http://$API_ADDR  (pid $(cat "$APPS/apiserver.pid"), log $APPS/apiserver.log)
+               curl -s http://$API_ADDR/auth/login -H 'content-type: application/json' -d '{"username":"admin","password":"..."}'
+$login
 $demo
   Try:         kubectl get chaos -A
   Stop:        make down

@@ -45,6 +45,16 @@ fn committed_crd_yaml_matches_the_types() {
 }
 
 #[test]
+fn the_kustomization_lists_every_crd() {
+    let text = std::fs::read_to_string(repo_root().join("crds/kustomization.yaml")).unwrap();
+    let kustomization: Value = serde_yaml::from_str(&text).unwrap();
+    let listed: Vec<&str> =
+        kustomization["resources"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    let wanted: Vec<String> = all_crds().iter().map(crd_file_name).collect();
+    assert_eq!(listed, wanted, "crds/kustomization.yaml must list every generated CRD, in order");
+}
+
+#[test]
 fn every_kind_has_status_category_short_name_and_columns() {
     let crds = all_crds();
     let kinds: Vec<_> = crds.iter().map(|c| c.spec.names.kind.clone()).collect();

@@ -1,6 +1,8 @@
 //! The end-to-end test harness: a client for the cluster under test, a fresh labelled namespace per test
 //! (deleted afterwards, its pods and events printed on failure), CRD installation and polling helpers.
 
+pub mod access;
+
 use chaoscenter_crds::all_crds;
 use futures::FutureExt;
 use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
@@ -220,50 +222,46 @@ pub fn pod_ready(pod: &Pod) -> bool {
 
 /// An operator process under test, scoped to one namespace (its runs and workflows), holding its lease and
 /// halt switch there too, so tests in parallel each get their own. Killed when dropped.
-pub struct Operator {
+/// A workspace binary running as a child process, its output in a log file under `e2e/artifacts/`.
+pub struct Process {
     child: Option<std::process::Child>,
-    namespace: String,
     pub log: PathBuf,
 }
 
-impl Operator {
-    /// Starts `chaoscenter-operator` watching `namespace`, logging to `e2e/artifacts/operator-<ns>-N.log`.
-    pub fn start(namespace: &str) -> Self {
+impl Process {
+    /// Starts workspace binary `binary` with `env`, logging to `e2e/artifacts/<log_name>-N.log`.
+    pub fn spawn(binary: &str, log_name: &str, env: &[(String, String)]) -> Self {
         let dir = repo_root().join("e2e/artifacts");
         std::fs::create_dir_all(&dir).unwrap();
         let mut n = 0;
         let log = loop {
-            let candidate = dir.join(format!("operator-{namespace}-{n}.log"));
+            let candidate = dir.join(format!("{log_name}-{n}.log"));
             if !candidate.exists() {
                 break candidate;
             }
             n += 1;
         };
         let file = std::fs::File::create(&log).unwrap();
-        let child = std::process::Command::new(workspace_binary("chaoscenter-operator"))
-            .env("RUST_LOG", "info,kube=warn")
-            .env("CHAOSCENTER_NAMESPACE", namespace)
-            .env("WATCH_NAMESPACE", namespace)
-            .env("METRICS_ADDR", "127.0.0.1:0")
-            .env("POD_NAME", format!("e2e-{namespace}-{n}"))
+        let child = std::process::Command::new(workspace_binary(binary))
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(file.try_clone().unwrap())
             .stderr(file)
             .spawn()
-            .expect("failed to start chaoscenter-operator (built by `cargo build --bins`)");
-        Self { child: Some(child), namespace: namespace.to_string(), log }
+            .unwrap_or_else(|e| panic!("failed to start {binary} (built by `cargo build --bins`): {e}"));
+        Self { child: Some(child), log }
     }
 
-    /// The operator's log so far.
+    /// Its log so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// The address its /metrics listens on (from its start line).
-    pub async fn metrics_addr(&self) -> String {
-        wait_for(Duration::from_secs(30), "the operator's start line", || async {
+    /// The value of `key=` on the first log line containing `marker`, once it appears.
+    pub async fn log_value(&self, marker: &str, key: &str) -> String {
+        wait_for(Duration::from_secs(60), &format!("{marker:?} in {}", self.log.display()), || async {
             let logs = strip_ansi(&self.logs());
-            let line = logs.lines().find(|l| l.contains("chaoscenter-operator started"))?;
-            let start = line.find("metrics=")? + "metrics=".len();
+            let line = logs.lines().find(|l| l.contains(marker))?;
+            let start = line.find(&format!("{key}="))? + key.len() + 1;
             Some(line[start..].chars().take_while(|c| !c.is_whitespace()).collect())
         })
         .await
@@ -301,15 +299,73 @@ impl Operator {
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(|c| c.id())
     }
+}
 
-    pub fn namespace(&self) -> &str {
-        &self.namespace
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill9();
     }
 }
 
-impl Drop for Operator {
-    fn drop(&mut self) {
-        self.kill9();
+/// The operator as a child process, namespace-scoped to a test's namespace.
+pub struct Operator {
+    process: Process,
+    namespace: String,
+    pub log: PathBuf,
+}
+
+impl Operator {
+    /// Starts `chaoscenter-operator` watching `namespace`, logging to `e2e/artifacts/operator-<ns>-N.log`.
+    pub fn start(namespace: &str) -> Self {
+        Self::start_with(namespace, &[])
+    }
+
+    /// Like [`Operator::start`], with more environment (e.g. `WATCH_SELECTOR`, `KUBECONFIG`).
+    pub fn start_with(namespace: &str, extra: &[(&str, &str)]) -> Self {
+        let mut env: Vec<(String, String)> = [
+            ("RUST_LOG", "info,kube=warn"),
+            ("CHAOSCENTER_NAMESPACE", namespace),
+            ("WATCH_NAMESPACE", namespace),
+            ("METRICS_ADDR", "127.0.0.1:0"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let n = std::fs::read_dir(repo_root().join("e2e/artifacts")).map(|d| d.count()).unwrap_or(0);
+        env.push(("POD_NAME".into(), format!("e2e-{namespace}-{n}")));
+        let process = Process::spawn("chaoscenter-operator", &format!("operator-{namespace}"), &env);
+        let log = process.log.clone();
+        Self { process, namespace: namespace.to_string(), log }
+    }
+
+    /// The operator's log so far.
+    pub fn logs(&self) -> String {
+        self.process.logs()
+    }
+
+    /// The address its /metrics listens on (from its start line).
+    pub async fn metrics_addr(&self) -> String {
+        self.process.log_value("chaoscenter-operator started", "metrics").await
+    }
+
+    /// Kills it with SIGKILL (no chance to clean up), and waits for it to be gone.
+    pub fn kill9(&mut self) {
+        self.process.kill9()
+    }
+
+    /// Stops it with SIGTERM; returns whether it exited successfully.
+    pub fn stop(&mut self) -> bool {
+        self.process.stop()
+    }
+
+    /// The process id (for memory readings).
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.namespace
     }
 }
 

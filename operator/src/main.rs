@@ -209,13 +209,19 @@ async fn access_controllers<F, Fut>(
     let user_loop = user_controller
         .reconcile_all_on(project_changes)
         .graceful_shutdown_on(stopped())
-        .run(controllers::user::reconcile, controllers::user::error_policy, ctx)
+        .run(controllers::user::reconcile, controllers::user::error_policy, ctx.clone())
         .for_each(|_| futures::future::ready(()));
+    let impersonation = async move {
+        tokio::select! {
+            _ = controllers::user::keep_impersonation_role(ctx) => {}
+            _ = stopped() => {}
+        }
+    };
     tracing::info!(
         selector = config.watch_selector.as_deref().unwrap_or("(all)"),
         "project and user controllers running"
     );
-    futures::future::join(project_loop, user_loop).await;
+    futures::future::join3(project_loop, user_loop, impersonation).await;
 }
 
 /// Creates the control-plane namespace if it is missing (for `cargo run` against a fresh cluster).

@@ -100,27 +100,32 @@ fn as_caller(state: &AppState, caller: &Caller) -> Result<Client, ApiError> {
 }
 
 /// Reads the project as `client`, lets `change` edit its member list, and writes the list back under the
-/// resourceVersion it was read at (a concurrent change is a 409, never a lost update).
+/// resourceVersion it was read at, so a concurrent change is never lost; on such a conflict (e.g. the
+/// operator wrote the status meanwhile) it reads again and retries.
 async fn change_members<F>(client: Client, project: &str, change: F) -> Result<Project, ApiError>
 where
-    F: FnOnce(&mut Vec<Member>) -> Result<(), ApiError>,
+    F: Fn(&mut Vec<Member>) -> Result<(), ApiError>,
 {
     let api: Api<Project> = Api::all(client);
-    let current = api.get(project).await.map_err(|e| ApiError::from_kube("read the project", e))?;
-    let mut members = current.spec.members.clone();
-    change(&mut members)?;
-    let owners = members.iter().filter(|m| m.role == Role::Owner).count();
-    let had_owner = current.spec.members.iter().any(|m| m.role == Role::Owner);
-    if had_owner && owners == 0 {
-        return Err(ApiError::conflict("a project must keep at least one Owner"));
+    let mut attempts = 0;
+    loop {
+        let current = api.get(project).await.map_err(|e| ApiError::from_kube("read the project", e))?;
+        let mut members = current.spec.members.clone();
+        change(&mut members)?;
+        let owners = members.iter().filter(|m| m.role == Role::Owner).count();
+        let had_owner = current.spec.members.iter().any(|m| m.role == Role::Owner);
+        if had_owner && owners == 0 {
+            return Err(ApiError::conflict("a project must keep at least one Owner"));
+        }
+        let patch = serde_json::json!({
+            "metadata": {"resourceVersion": current.resource_version()},
+            "spec": {"members": members},
+        });
+        match api.patch(project, &PatchParams::default(), &Patch::Merge(&patch)).await {
+            Err(kube::Error::Api(status)) if status.code == 409 && attempts < 5 => attempts += 1,
+            result => return result.map_err(|e| ApiError::from_kube("change the members", e)),
+        }
     }
-    let patch = serde_json::json!({
-        "metadata": {"resourceVersion": current.resource_version()},
-        "spec": {"members": members},
-    });
-    api.patch(project, &PatchParams::default(), &Patch::Merge(&patch))
-        .await
-        .map_err(|e| ApiError::from_kube("change the members", e))
 }
 
 #[derive(Deserialize)]

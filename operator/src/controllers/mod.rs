@@ -70,7 +70,10 @@ where
 {
     let event =
         Event { type_, reason: reason.into(), note: Some(note), action: action.into(), secondary: None };
-    if let Err(err) = recorder.publish(&event, &obj.object_ref(&())).await {
+    let mut reference = obj.object_ref(&());
+    // a cluster-scoped object's Events live in `default`; v1.20 wants the reference to say so too
+    reference.namespace.get_or_insert_with(|| "default".into());
+    if let Err(err) = recorder.publish(&event, &reference).await {
         tracing::warn!(%err, reason, "failed to publish an event");
     }
 }

@@ -103,10 +103,7 @@ async fn reconcile_inner(user: &ChaosUser, ctx: &AccessContext) -> Result<Requeu
         }
     }
 
-    // 2. the apiserver may impersonate exactly the enabled users
-    let impersonation = sync_impersonation(ctx).await?;
-
-    // 3. status: the projects the user belongs to, and whether the user is usable
+    // 2. status: the projects the user belongs to, and whether the user is usable
     let mut projects: Vec<ProjectMembership> = ctx
         .projects
         .state()
@@ -138,10 +135,6 @@ async fn reconcile_inner(user: &ChaosUser, ctx: &AccessContext) -> Result<Requeu
             format!("{:?} user in {} project(s)", user.spec.role, status.projects.len()).to_lowercase(),
         ),
     };
-    let message = match impersonation {
-        Some(problem) => format!("{message}; {problem}"),
-        None => message,
-    };
     if set_condition(&mut status.conditions, "Ready", cond, reason, &message, generation, &at) {
         let type_ = if cond == ConditionStatus::True { EventType::Normal } else { EventType::Warning };
         ctx.event(user, type_, reason, "Reconcile", message).await;
@@ -154,6 +147,39 @@ async fn reconcile_inner(user: &ChaosUser, ctx: &AccessContext) -> Result<Requeu
             .map_err(Error::kube("write the user status"))?;
     }
     Ok(Requeue::requeue(Duration::from_secs(600)))
+}
+
+/// Keeps the impersonation ClusterRole listing exactly the enabled users: rewritten after every change to
+/// any user, deletions included (a batch of changes at once is one rewrite), until the stream ends.
+pub async fn keep_impersonation_role(ctx: Arc<AccessContext>) {
+    use futures::StreamExt;
+    use kube::runtime::{watcher, WatchStreamExt};
+    let users: Api<ChaosUser> = Api::all(ctx.client.clone());
+    let changes =
+        watcher(users, watcher::Config::default().any_semantic()).default_backoff().touched_objects();
+    let mut batches = std::pin::pin!(changes.ready_chunks(1000));
+    while let Some(batch) = batches.next().await {
+        if batch.iter().all(|event| event.is_err()) {
+            continue;
+        }
+        for attempt in 0.. {
+            match sync_impersonation(&ctx).await {
+                Ok(None) => break,
+                Ok(Some(problem)) => {
+                    tracing::warn!("{problem}");
+                    break;
+                }
+                Err(err) if attempt < 5 => {
+                    tracing::warn!(%err, "could not update the impersonation role; retrying");
+                    tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+                }
+                Err(err) => {
+                    tracing::error!(%err, "could not update the impersonation role");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Rewrites the impersonation ClusterRole from every enabled user in the cluster. The role is read before

@@ -1,0 +1,270 @@
+//! The access harness: the install RBAC, the operator and apiserver running as their real
+//! ServiceAccounts, an HTTP client for the auth API, and `kubectl --as` for comparing the two.
+
+use crate::{kubectl, repo_root, wait_for, with_namespace, Operator, Process};
+use chaoscenter_crds::{ChaosUser, Project};
+use futures::FutureExt;
+use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{RoleBinding, RoleRef, Subject};
+use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, PostParams};
+use kube::Client;
+use serde_json::Value;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+/// The label (value: the test namespace) on every Project and ChaosUser a test creates; the test's
+/// operator reconciles only those (`WATCH_SELECTOR`) and they are deleted when the test ends.
+pub const SCOPE_LABEL: &str = "chaoscenter.io/e2e-scope";
+/// Where the install puts the components' ServiceAccounts.
+pub const CONTROL_PLANE: &str = "chaoscenter-system";
+
+static RBAC_INSTALLED: OnceCell<()> = OnceCell::const_new();
+
+/// Applies `config/rbac` (namespace, user roles, the components' identities and access) once.
+pub async fn ensure_rbac() {
+    RBAC_INSTALLED
+        .get_or_init(|| async {
+            let out = kubectl().args(["apply", "-k"]).arg(repo_root().join("config/rbac")).output().unwrap();
+            assert!(
+                out.status.success(),
+                "kubectl apply -k config/rbac: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        })
+        .await;
+}
+
+/// A kubeconfig for ServiceAccount `chaoscenter-system/<name>`, from its token Secret: the component
+/// then has exactly the access the install grants it.
+pub async fn service_account_kubeconfig(client: &Client, name: &str, tag: &str) -> PathBuf {
+    let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), CONTROL_PLANE);
+    let secret_name = wait_for(Duration::from_secs(30), &format!("a token Secret for {name}"), || async {
+        sas.get_opt(name).await.ok()??.secrets?.into_iter().find_map(|s| s.name)
+    })
+    .await;
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), CONTROL_PLANE);
+    let token = wait_for(Duration::from_secs(30), "the ServiceAccount token", || async {
+        let data = secrets.get_opt(&secret_name).await.ok()??.data?;
+        String::from_utf8(data.get("token")?.0.clone()).ok()
+    })
+    .await;
+    let out = kubectl().args(["config", "view", "--raw", "--minify", "-o", "json"]).output().unwrap();
+    assert!(out.status.success(), "kubectl config view failed");
+    let admin: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cluster = admin["clusters"][0]["cluster"].clone();
+    let mut cluster = cluster.as_object().cloned().unwrap();
+    if let Some(path) = cluster.remove("certificate-authority").and_then(|p| p.as_str().map(String::from)) {
+        use base64::Engine;
+        let pem = std::fs::read(path).unwrap();
+        cluster.insert(
+            "certificate-authority-data".into(),
+            base64::engine::general_purpose::STANDARD.encode(pem).into(),
+        );
+    }
+    let config = serde_json::json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "sa",
+        "clusters": [{"name": "c", "cluster": cluster}],
+        "users": [{"name": name, "user": {"token": token}}],
+        "contexts": [{"name": "sa", "context": {"cluster": "c", "user": name}}],
+    });
+    let path = std::env::temp_dir().join(format!("chaoscenter-e2e-{name}-{tag}.kubeconfig"));
+    std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
+    path
+}
+
+/// Binds the components' namespace-local roles in `ns` (as the install does in chaoscenter-system), so a
+/// test can use `ns` as their control-plane namespace.
+pub async fn grant_local_roles(client: &Client, ns: &str) {
+    let api: Api<RoleBinding> = Api::namespaced(client.clone(), ns);
+    for sa in ["chaoscenter-operator", "chaoscenter-apiserver"] {
+        let binding = RoleBinding {
+            metadata: ObjectMeta { name: Some(format!("{sa}-local")), ..Default::default() },
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io".into(),
+                kind: "ClusterRole".into(),
+                name: format!("{sa}-local"),
+            },
+            subjects: Some(vec![Subject {
+                kind: "ServiceAccount".into(),
+                name: sa.into(),
+                namespace: Some(CONTROL_PLANE.into()),
+                api_group: None,
+            }]),
+        };
+        api.create(&PostParams::default(), &binding).await.unwrap();
+    }
+}
+
+/// The apiserver as a child process.
+pub struct Apiserver {
+    process: Process,
+    pub url: String,
+    env: Vec<(String, String)>,
+}
+
+impl Apiserver {
+    /// Starts it with `env` and waits until it serves.
+    pub async fn start(env: Vec<(String, String)>) -> Self {
+        let ns = env
+            .iter()
+            .find(|(k, _)| k == "CHAOSCENTER_NAMESPACE")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let process = Process::spawn("chaoscenter-apiserver", &format!("apiserver-{ns}"), &env);
+        let addr = process.log_value("serving", "listen").await;
+        Self { process, url: format!("http://{addr}"), env }
+    }
+
+    /// Stops it and starts it again with the same settings plus `extra` (same database and namespace).
+    pub async fn restart(&mut self, extra: &[(&str, &str)]) {
+        assert!(self.process.stop(), "the apiserver did not stop cleanly:\n{}", self.logs());
+        let mut env = self.env.clone();
+        for (k, v) in extra {
+            env.retain(|(key, _)| key != k);
+            env.push((k.to_string(), v.to_string()));
+        }
+        *self = Self::start(env).await;
+    }
+
+    pub fn logs(&self) -> String {
+        self.process.logs()
+    }
+
+    /// Calls the API: `(status, JSON body or Null)`.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let http = reqwest::Client::new();
+        let mut req = http.request(method.parse().unwrap(), format!("{}{path}", self.url));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Logs in; the response body (tokens) on success, else panics with the answer.
+    pub async fn login(&self, user: &str, password: &str) -> Value {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/auth/login",
+                None,
+                Some(serde_json::json!({"username": user, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 200, "login as {user}: {body}");
+        body
+    }
+
+    /// Logs in and changes the forced first password; the new access token.
+    pub async fn first_login(&self, user: &str, initial: &str, new: &str) -> String {
+        let tokens = self.login(user, initial).await;
+        assert_eq!(tokens["mustChangePassword"], true, "{tokens}");
+        let (status, body) = self
+            .call(
+                "POST",
+                "/auth/password",
+                tokens["accessToken"].as_str(),
+                Some(serde_json::json!({"currentPassword": initial, "newPassword": new})),
+            )
+            .await;
+        assert_eq!(status, 200, "password change for {user}: {body}");
+        body["accessToken"].as_str().unwrap().to_string()
+    }
+}
+
+/// One access test's world: its namespace (the control-plane namespace of its own operator and apiserver,
+/// both running as the install's ServiceAccounts) and the first admin's credentials.
+pub struct AccessWorld {
+    pub client: Client,
+    pub ns: String,
+    pub api: Apiserver,
+    pub operator: Operator,
+    pub admin: String,
+    pub admin_password: String,
+}
+
+impl AccessWorld {
+    /// Labels for objects the test creates itself.
+    pub fn scope(&self) -> (String, String) {
+        (SCOPE_LABEL.to_string(), self.ns.clone())
+    }
+}
+
+/// Runs `body` in a fresh [`AccessWorld`]; afterwards deletes the test's Projects and ChaosUsers.
+pub async fn with_access<F, Fut>(prefix: &str, extra_env: &[(&str, &str)], body: F)
+where
+    F: FnOnce(AccessWorld) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    ensure_rbac().await;
+    crate::ensure_crds(&crate::client().await).await;
+    let extra: Vec<(String, String)> =
+        extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    with_namespace(prefix, &[], |client, ns| async move {
+        grant_local_roles(&client, &ns).await;
+        let operator_kubeconfig = service_account_kubeconfig(&client, "chaoscenter-operator", &ns).await;
+        let apiserver_kubeconfig = service_account_kubeconfig(&client, "chaoscenter-apiserver", &ns).await;
+        let selector = format!("{SCOPE_LABEL}={ns}");
+        let operator = Operator::start_with(
+            &ns,
+            &[("WATCH_SELECTOR", &selector), ("KUBECONFIG", operator_kubeconfig.to_str().unwrap())],
+        );
+        let admin = format!("adm-{ns}");
+        let mut env: Vec<(String, String)> = [
+            ("RUST_LOG", "info,kube=warn"),
+            ("CHAOSCENTER_NAMESPACE", ns.as_str()),
+            ("LISTEN_ADDR", "127.0.0.1:0"),
+            ("MONGODB_DATABASE", &ns.replace('-', "_")),
+            ("ADMIN_USERNAME", &admin),
+            ("CREATE_LABELS", &selector),
+            ("KUBECONFIG", apiserver_kubeconfig.to_str().unwrap()),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        env.push(("MONGODB_URI".into(), crate::mongodb_uri()));
+        env.extend(extra);
+        let api = Apiserver::start(env).await;
+        let secrets: Api<Secret> = Api::namespaced(client.clone(), &ns);
+        let initial =
+            secrets.get("chaoscenter-initial-admin").await.expect("the first admin's password Secret");
+        let data = initial.data.unwrap_or_default();
+        let admin_password = String::from_utf8(data["password"].0.clone()).unwrap();
+        assert_eq!(String::from_utf8(data["username"].0.clone()).unwrap(), admin);
+        let world =
+            AccessWorld { client: client.clone(), ns: ns.clone(), api, operator, admin, admin_password };
+        let result = AssertUnwindSafe(body(world)).catch_unwind().await;
+        let scoped = ListParams::default().labels(&selector);
+        let dp = DeleteParams::background();
+        let _ = Api::<Project>::all(client.clone()).delete_collection(&dp, &scoped).await;
+        let _ = Api::<ChaosUser>::all(client.clone()).delete_collection(&dp, &scoped).await;
+        for path in [operator_kubeconfig, apiserver_kubeconfig] {
+            let _ = std::fs::remove_file(path);
+        }
+        if let Err(panic) = result {
+            std::panic::resume_unwind(panic);
+        }
+    })
+    .await;
+}
+
+/// Runs `kubectl --as=chaoscenter:<user> <args>`: whether it succeeded, and its output.
+pub fn kubectl_as(user: &str, args: &[&str]) -> (bool, String) {
+    let out = kubectl().arg(format!("--as=chaoscenter:{user}")).args(args).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
