@@ -53,10 +53,18 @@ else
   eval "$("$ROOT/e2e/cluster/up.sh" | tail -1)"; local_cluster=1
   KUBECTL="$(command -v kubectl)"
 fi
-if [ -z "${CHAOSCENTER_OPERATOR_IMAGE:-}" ] && [ "$local_cluster" = 1 ]; then
-  step "packaging the operator binary as a local image"
-  export CHAOSCENTER_OPERATOR_IMAGE=localhost/chaoscenter-operator:dev
-  "$ROOT/e2e/cluster/image.sh" binary "$CHAOSCENTER_OPERATOR_IMAGE" "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/chaoscenter-operator" >&2
+if [ "$local_cluster" = 1 ]; then
+  target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  if [ -z "${CHAOSCENTER_OPERATOR_IMAGE:-}" ]; then
+    step "packaging the operator binary as a local image"
+    export CHAOSCENTER_OPERATOR_IMAGE=localhost/chaoscenter-operator:dev
+    "$ROOT/e2e/cluster/image.sh" binary "$CHAOSCENTER_OPERATOR_IMAGE" "$target_dir/debug/chaoscenter-operator" >&2
+  fi
+  if [ -z "${CHAOSCENTER_APISERVER_IMAGE:-}" ]; then
+    step "packaging the apiserver binary as a local image"
+    export CHAOSCENTER_APISERVER_IMAGE=localhost/chaoscenter-apiserver:dev
+    "$ROOT/e2e/cluster/image.sh" binary "$CHAOSCENTER_APISERVER_IMAGE" "$target_dir/debug/chaoscenter-apiserver" >&2
+  fi
 fi
 uri=$("$ROOT/e2e/mongo.sh" up "$mongo_name")
 skip=()

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 fn run_until_sigterm(name: &str) {
     let bin = chaoscenter_e2e::workspace_binary(name);
-    // A cluster that never answers: the binaries must still start, wait, and stop cleanly.
+    // A cluster (and a MongoDB) that never answers: the binaries must still start, wait, and stop cleanly.
     let kubeconfig =
         std::env::temp_dir().join(format!("unreachable-{}-{name}.kubeconfig", std::process::id()));
     std::fs::write(
@@ -18,6 +18,9 @@ fn run_until_sigterm(name: &str) {
         .env("RUST_LOG", "info")
         .env("KUBECONFIG", &kubeconfig)
         .env("METRICS_ADDR", "127.0.0.1:0")
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        // nothing answers here either
+        .env("MONGODB_URI", "mongodb://127.0.0.1:1/")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
