@@ -2,7 +2,7 @@
 # Installs, from the machine's configured apt sources, every system package the local stack and the tests
 # need (the one place that lists them). Quick when everything is there already. Needs root.
 set -euo pipefail
-PKGS="golang-1.19-go golang-github-modern-go-reflect2-dev dpkg-dev rsync
+PKGS="golang-1.19-go golang-github-modern-go-reflect2-dev dpkg-dev rsync jq
 containerd runc iptables conntrack etcd-server etcd-client containernetworking-plugins
 busybox-static gcc libc6-dev file openssl curl iproute2 procps ca-certificates python3 python3-venv make"
 missing=""

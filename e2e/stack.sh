@@ -48,7 +48,7 @@ case "${1:-}" in
     start_app apiserver "$target_dir/debug/chaoscenter-apiserver" LISTEN_ADDR="$API_ADDR" MONGODB_URI="$uri"
     for _ in $(seq 1 300); do grep -q serving "$APPS/apiserver.log" && break; sleep 0.2; done
     grep -q 'serving' "$APPS/apiserver.log" || { echo "the apiserver did not start; see $APPS/apiserver.log" >&2; tail -20 "$APPS/apiserver.log" >&2; exit 1; }
-    login="  Admin login: the password was changed since the first start (make down && rm -rf $CACHE/cluster/run to start over)"
+    login="  Admin login: admin has already changed the generated password (make down && make up starts afresh)"
     if pw=$("$KUBECTL" -n chaoscenter-system get secret chaoscenter-initial-admin -o jsonpath='{.data.password}' 2>/dev/null | base64 -d) && [ -n "$pw" ]; then
       login="  Admin login: admin / $pw   (you must change it at first login)"
     fi

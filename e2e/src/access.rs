@@ -192,12 +192,18 @@ pub struct AccessWorld {
     pub client: Client,
     pub ns: String,
     pub api: Apiserver,
-    pub operator: Operator,
+    /// The log of the test's operator.
+    pub operator_log: PathBuf,
     pub admin: String,
     pub admin_password: String,
 }
 
 impl AccessWorld {
+    /// The operator's log so far.
+    pub fn operator_logs(&self) -> String {
+        std::fs::read_to_string(&self.operator_log).unwrap_or_default()
+    }
+
     /// Labels for objects the test creates itself.
     pub fn scope(&self) -> (String, String) {
         (SCOPE_LABEL.to_string(), self.ns.clone())
@@ -219,7 +225,7 @@ where
         let operator_kubeconfig = service_account_kubeconfig(&client, "chaoscenter-operator", &ns).await;
         let apiserver_kubeconfig = service_account_kubeconfig(&client, "chaoscenter-apiserver", &ns).await;
         let selector = format!("{SCOPE_LABEL}={ns}");
-        let operator = Operator::start_with(
+        let mut operator = Operator::start_with(
             &ns,
             &[("WATCH_SELECTOR", &selector), ("KUBECONFIG", operator_kubeconfig.to_str().unwrap())],
         );
@@ -245,9 +251,11 @@ where
         let data = initial.data.unwrap_or_default();
         let admin_password = String::from_utf8(data["password"].0.clone()).unwrap();
         assert_eq!(String::from_utf8(data["username"].0.clone()).unwrap(), admin);
+        let operator_log = operator.log.clone();
         let world =
-            AccessWorld { client: client.clone(), ns: ns.clone(), api, operator, admin, admin_password };
+            AccessWorld { client: client.clone(), ns: ns.clone(), api, operator_log, admin, admin_password };
         let result = AssertUnwindSafe(body(world)).catch_unwind().await;
+        let stopped = operator.stop();
         let scoped = ListParams::default().labels(&selector);
         let dp = DeleteParams::background();
         let _ = Api::<Project>::all(client.clone()).delete_collection(&dp, &scoped).await;
@@ -258,6 +266,7 @@ where
         if let Err(panic) = result {
             std::panic::resume_unwind(panic);
         }
+        assert!(stopped, "the operator did not stop cleanly on SIGTERM:\n{}", operator.logs());
     })
     .await;
 }

@@ -712,7 +712,7 @@ async fn no_secret_leaks_forged_tokens_fail_and_bad_input_changes_nothing() {
             places.push((format!("kubectl get {kind}"), String::from_utf8_lossy(&out.stdout).into()));
         }
         places.push(("apiserver log".into(), w.api.logs()));
-        places.push(("operator log".into(), w.operator.logs()));
+        places.push(("operator log".into(), w.operator_logs()));
         places.extend(bodies.into_iter().map(|b| ("an API response".to_string(), b)));
         for (place, text) in &places {
             assert!(!text.contains("$argon2"), "a password hash in {place}");

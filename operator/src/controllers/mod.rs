@@ -108,6 +108,17 @@ impl Error {
     }
 }
 
+/// Whether `store` holds its first full list, without waiting. Reconcilers check this rather than await
+/// `Store::wait_until_ready`: with several reconciles waiting at once, some were never woken.
+pub fn is_filled<K>(store: &Store<K>) -> bool
+where
+    K: kube::Resource + Clone + 'static,
+    K::DynamicType: Eq + std::hash::Hash + Clone,
+{
+    use futures::FutureExt;
+    matches!(store.wait_until_ready().now_or_never(), Some(Ok(())))
+}
+
 /// Now, in RFC 3339.
 pub fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()

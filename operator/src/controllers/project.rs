@@ -93,7 +93,9 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
     });
 
     // membership is judged against the users; never against a cache that has not been filled yet
-    let _ = ctx.users.wait_until_ready().await;
+    if !super::is_filled(&ctx.users) {
+        return Ok(Requeue::requeue(Duration::from_millis(500)));
+    }
     if let Some(why) = invalid_project_name(&name) {
         return fail(project, ctx, status, "InvalidName", format!("metadata.name: {why}")).await;
     }

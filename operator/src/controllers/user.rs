@@ -51,7 +51,9 @@ pub fn impersonation_rules(mut usernames: Vec<String>) -> Vec<PolicyRule> {
 }
 
 async fn reconcile_inner(user: &ChaosUser, ctx: &AccessContext) -> Result<Requeue, Error> {
-    let _ = ctx.projects.wait_until_ready().await;
+    if !super::is_filled(&ctx.projects) {
+        return Ok(Requeue::requeue(Duration::from_millis(500)));
+    }
     let name = user.name_any();
     let generation = user.metadata.generation;
     let mut status = user.status.clone().unwrap_or_default();
