@@ -3,7 +3,8 @@
 //! Kubernetes RBAC is the one place where "who may do what" is decided. The operator writes the
 //! bindings named here, `config/rbac/` defines the roles, and the apiserver impersonates the identities.
 
-use crate::project::Role;
+use crate::project::{Project, Role};
+use crate::user::ProjectMembership;
 
 /// The prefix of every ChaosCenter user's Kubernetes identity: user `alice` acts as `chaoscenter:alice`.
 pub const USER_PREFIX: &str = "chaoscenter:";
@@ -46,6 +47,26 @@ pub fn project_role(role: Role) -> &'static str {
         Role::Editor => EDITOR_ROLE,
         Role::Viewer => VIEWER_ROLE,
     }
+}
+
+/// User `user`'s memberships among `projects`, sorted by project name.
+pub fn memberships<'a>(
+    projects: impl IntoIterator<Item = &'a Project>,
+    user: &str,
+) -> Vec<ProjectMembership> {
+    let mut found: Vec<ProjectMembership> = projects
+        .into_iter()
+        .flat_map(|p| {
+            let project = p.metadata.name.clone().unwrap_or_default();
+            p.spec
+                .members
+                .iter()
+                .filter(|m| m.user == user)
+                .map(move |m| ProjectMembership { project: project.clone(), role: m.role })
+        })
+        .collect();
+    found.sort_by(|a, b| a.project.cmp(&b.project));
+    found
 }
 
 /// The namespace the operator creates for project `project`'s workflows and runs.
@@ -132,6 +153,34 @@ mod tests {
         assert!(invalid_username("Alice").is_some());
         assert!(invalid_username("-alice").is_some());
         assert!(invalid_username("al ice").is_some());
+    }
+
+    #[test]
+    fn memberships_are_found_in_every_project_sorted() {
+        use crate::project::{Member, ProjectSpec};
+        let project = |name: &str, members: &[(&str, Role)]| {
+            Project::new(
+                name,
+                ProjectSpec {
+                    members: members.iter().map(|(u, r)| Member { user: u.to_string(), role: *r }).collect(),
+                    ..Default::default()
+                },
+            )
+        };
+        let all = [
+            project("zoo", &[("alice", Role::Viewer)]),
+            project("app", &[("bob", Role::Owner), ("alice", Role::Editor)]),
+            project("none", &[("bob", Role::Viewer)]),
+        ];
+        let found = memberships(&all, "alice");
+        assert_eq!(
+            found,
+            [
+                ProjectMembership { project: "app".into(), role: Role::Editor },
+                ProjectMembership { project: "zoo".into(), role: Role::Viewer }
+            ]
+        );
+        assert!(memberships(&all, "carol").is_empty());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::tokens::{random_id, unix_now, Claims, TokenKind};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use chaoscenter_crds::access::memberships;
 use chaoscenter_crds::user::ProjectMembership;
 use chaoscenter_crds::ChaosUser;
 use kube::api::{Api, Patch, PatchParams};
@@ -53,21 +54,7 @@ pub struct UserView {
 /// The user's view, with memberships from the project cache.
 pub fn user_view(state: &AppState, user: &ChaosUser) -> UserView {
     let name = user.name_any();
-    let mut projects: Vec<ProjectMembership> = state
-        .cluster
-        .projects
-        .state()
-        .iter()
-        .flat_map(|p| {
-            p.spec
-                .members
-                .iter()
-                .filter(|m| m.user == name)
-                .map(|m| ProjectMembership { project: p.name_any(), role: m.role })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    projects.sort_by(|a, b| a.project.cmp(&b.project));
+    let projects = memberships(state.cluster.projects.state().iter().map(|p| p.as_ref()), &name);
     UserView {
         username: name,
         display_name: user.spec.display_name.clone(),

@@ -3,11 +3,11 @@
 
 use super::{now, AccessContext, Error, FIELD_MANAGER};
 use chaoscenter_crds::access::{
-    admin_binding, invalid_username, user_identity, ADMIN_ROLE, IMPERSONATE_ROLE, MANAGED_BY,
+    admin_binding, invalid_username, memberships, user_identity, ADMIN_ROLE, IMPERSONATE_ROLE, MANAGED_BY,
     MANAGED_BY_LABEL, USER_LABEL,
 };
 use chaoscenter_crds::common::{set_condition, ConditionStatus};
-use chaoscenter_crds::user::{GlobalRole, ProjectMembership};
+use chaoscenter_crds::user::GlobalRole;
 use chaoscenter_crds::ChaosUser;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
@@ -106,20 +106,7 @@ async fn reconcile_inner(user: &ChaosUser, ctx: &AccessContext) -> Result<Requeu
     }
 
     // 2. status: the projects the user belongs to, and whether the user is usable
-    let mut projects: Vec<ProjectMembership> = ctx
-        .projects
-        .state()
-        .iter()
-        .flat_map(|p| {
-            p.spec
-                .members
-                .iter()
-                .filter(|m| m.user == name)
-                .map(|m| ProjectMembership { project: p.name_any(), role: m.role })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    projects.sort_by(|a, b| a.project.cmp(&b.project));
+    let projects = memberships(ctx.projects.state().iter().map(|p| p.as_ref()), &name);
     status.projects = projects;
     status.observed_generation = generation;
     let (cond, reason, message) = match (&invalid, user.spec.disabled) {
