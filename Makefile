@@ -19,10 +19,13 @@ build:
 	cargo build --workspace --bins
 # Benchmarks (release build) on the cluster in KUBECONFIG, else the one `make up` started. BENCH_ARGS="--runs 50".
 bench:
-	cargo build --release --quiet -p chaoscenter-operator -p chaoscenter-e2e --bins
+	cargo build --release --quiet -p chaoscenter-operator -p chaoscenter-apiserver -p chaoscenter-e2e --bins
 	@if [ -f $(CACHE)/apps/operator.pid ] && kill $$(cat $(CACHE)/apps/operator.pid) 2>/dev/null; then \
 	  echo "paused make up's operator: the bench runs its own (make up starts it again)"; sleep 2; fi
-	KUBECONFIG=$${KUBECONFIG:-$(CACHE)/cluster/run/admin.kubeconfig} $(CARGO_TARGET_DIR)/release/bench $(BENCH_ARGS)
+	@uri=$$(e2e/mongo.sh up bench) && \
+	  PATH=$(CACHE)/k8s/v1.20.2/bin:$$PATH CHAOSCENTER_MONGODB_URI="$$uri" \
+	  KUBECONFIG=$${KUBECONFIG:-$(CACHE)/cluster/run/admin.kubeconfig} $(CARGO_TARGET_DIR)/release/bench $(BENCH_ARGS); \
+	  rc=$$?; e2e/mongo.sh down bench; exit $$rc
 # Removes the cached Kubernetes binaries, cargo target dir and images (the next run rebuilds them).
 clean-cache:
 	rm -rf $(CACHE)/k8s $(CACHE)/target $(CACHE)/images

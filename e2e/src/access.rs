@@ -2,10 +2,11 @@
 //! ServiceAccounts, an HTTP client for the auth API, and `kubectl --as` for comparing the two.
 
 use crate::{kubectl, repo_root, wait_for, with_namespace, Operator, Process};
+use chaoscenter_crds::common::ConditionStatus;
 use chaoscenter_crds::{ChaosUser, Project};
 use futures::FutureExt;
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
-use k8s_openapi::api::rbac::v1::{RoleBinding, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding, RoleRef, Subject};
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, PostParams};
 use kube::Client;
 use serde_json::Value;
@@ -131,6 +132,11 @@ impl Apiserver {
 
     pub fn logs(&self) -> String {
         self.process.logs()
+    }
+
+    /// The process id (for memory readings).
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
     }
 
     /// Calls the API: `(status, JSON body or Null)`.
@@ -276,4 +282,48 @@ pub fn kubectl_as(user: &str, args: &[&str]) -> (bool, String) {
     let out = kubectl().arg(format!("--as=chaoscenter:{user}")).args(args).output().unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
+}
+
+/// How long the access helpers wait for the operator to catch up.
+const ACCESS_WAIT: Duration = Duration::from_secs(60);
+
+/// Waits until user `name` is `Ready`.
+pub async fn wait_user_ready(client: &Client, name: &str) -> ChaosUser {
+    let api: Api<ChaosUser> = Api::all(client.clone());
+    wait_for(ACCESS_WAIT, &format!("user {name} Ready"), || async {
+        let user = api.get_opt(name).await.ok()??;
+        let ready = user
+            .status
+            .as_ref()?
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True);
+        ready.then_some(user)
+    })
+    .await
+}
+
+/// Waits until the impersonation role names `user` (the apiserver may then act for them).
+pub async fn wait_impersonable(client: &Client, user: &str) {
+    let api: Api<ClusterRole> = Api::all(client.clone());
+    let identity = format!("chaoscenter:{user}");
+    wait_for(ACCESS_WAIT, &format!("{identity} in the impersonation role"), || async {
+        let role = api.get_opt("chaoscenter:apiserver-impersonate").await.ok()??;
+        role.rules?
+            .iter()
+            .any(|r| r.resource_names.as_ref().is_some_and(|n| n.contains(&identity)))
+            .then_some(())
+    })
+    .await;
+}
+
+/// The admin's first login and forced password change; waits until the admin's access is in place.
+pub async fn admin_token(w: &AccessWorld) -> String {
+    wait_user_ready(&w.client, &w.admin).await;
+    wait_impersonable(&w.client, &w.admin).await;
+    let token = w.api.first_login(&w.admin, &w.admin_password, "admin-new-password-1").await;
+    let bindings: Api<ClusterRoleBinding> = Api::all(w.client.clone());
+    let name = format!("chaoscenter:admin:{}", w.admin);
+    wait_for(ACCESS_WAIT, "the admin binding", || async { bindings.get_opt(&name).await.ok()? }).await;
+    token
 }

@@ -6,7 +6,9 @@ use chaoscenter_apiserver::tokens::{random_id, unix_now, Claims, TokenKeys, Toke
 use chaoscenter_crds::access::{member_binding, project_members, project_namespace, project_owners};
 use chaoscenter_crds::common::{ConditionStatus, PROJECT_LABEL};
 use chaoscenter_crds::{ChaosUser, Project};
-use chaoscenter_e2e::access::{kubectl_as, with_access, AccessWorld, SCOPE_LABEL};
+use chaoscenter_e2e::access::{
+    admin_token, kubectl_as, wait_impersonable, wait_user_ready, with_access, AccessWorld, SCOPE_LABEL,
+};
 use chaoscenter_e2e::{events_for, wait_for};
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding};
@@ -20,46 +22,6 @@ const WAIT: Duration = Duration::from_secs(60);
 /// A cluster-unique name for a test's user or project: `<base>-<the test namespace's random suffix>`.
 fn unique(w: &AccessWorld, base: &str) -> String {
     format!("{base}-{}", w.ns.rsplit('-').next().unwrap())
-}
-
-async fn wait_user_ready(client: &Client, name: &str) -> ChaosUser {
-    let api: Api<ChaosUser> = Api::all(client.clone());
-    wait_for(WAIT, &format!("user {name} Ready"), || async {
-        let user = api.get_opt(name).await.ok()??;
-        let ready = user
-            .status
-            .as_ref()?
-            .conditions
-            .iter()
-            .any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True);
-        ready.then_some(user)
-    })
-    .await
-}
-
-/// Waits until the impersonation role names `user` (the apiserver may then act for them).
-async fn wait_impersonable(client: &Client, user: &str) {
-    let api: Api<ClusterRole> = Api::all(client.clone());
-    let identity = format!("chaoscenter:{user}");
-    wait_for(WAIT, &format!("{identity} in the impersonation role"), || async {
-        let role = api.get_opt("chaoscenter:apiserver-impersonate").await.ok()??;
-        role.rules?
-            .iter()
-            .any(|r| r.resource_names.as_ref().is_some_and(|n| n.contains(&identity)))
-            .then_some(())
-    })
-    .await;
-}
-
-/// The admin's first login and forced password change; waits until the admin's access is in place.
-async fn admin_token(w: &AccessWorld) -> String {
-    wait_user_ready(&w.client, &w.admin).await;
-    wait_impersonable(&w.client, &w.admin).await;
-    let token = w.api.first_login(&w.admin, &w.admin_password, "admin-new-password-1").await;
-    let bindings: Api<ClusterRoleBinding> = Api::all(w.client.clone());
-    let name = format!("chaoscenter:admin:{}", w.admin);
-    wait_for(WAIT, "the admin binding", || async { bindings.get_opt(&name).await.ok()? }).await;
-    token
 }
 
 /// Creates a user through the API and does their first login; their access token.

@@ -1,4 +1,4 @@
-//! Measures, on the cluster in KUBECONFIG: create-run-to-first-pod-deletion latency against the API server's create-to-watch-event floor, and the operator's resident memory idle and with N concurrent runs.
+//! Measures, on the cluster in KUBECONFIG: create-run-to-first-pod-deletion latency against the API server's create-to-watch-event floor, the operator's resident memory idle and with N concurrent runs, and the apiserver's sign-in costs and memory.
 
 // Run it with `cargo build --bins && target/debug/bench [--runs N] [--concurrent N] [--skip-memory]`
 // (or `cargo run -p chaoscenter-e2e --bin bench -- ...` after `cargo build --bins`). Numbers go to
@@ -6,6 +6,7 @@
 
 use chaoscenter_crds::run::RunPhase;
 use chaoscenter_crds::ChaosWorkflowRun;
+use chaoscenter_e2e::access::{admin_token, with_access};
 use chaoscenter_e2e::{
     client, create_run, create_workflow, delete_project, ensure_crds, setup_project, wait_for,
     wait_ready_replicas, wait_run_finished, web_app, with_namespace, workspace_binary, Operator, E2E_LABEL,
@@ -23,12 +24,13 @@ use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--skip-memory]
+const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--skip-memory] [--skip-auth]
   --runs N         sequential runs for the create-to-first-pod-deletion latency, and ConfigMaps for the
                    floor (default 50)
   --concurrent N   concurrent runs for the operator's memory (default 200)
   --skip-memory    skip the operator memory readings (idle and concurrent)
-Needs KUBECONFIG and the operator binary next to this one (`cargo build --bins`).";
+  --skip-auth      skip the apiserver's sign-in measurements (they need CHAOSCENTER_MONGODB_URI)
+Needs KUBECONFIG and the operator and apiserver binaries next to this one (`cargo build --bins`).";
 
 /// The web app every run targets, and its size.
 const APP: &str = "web";
@@ -48,10 +50,11 @@ struct Args {
     runs: usize,
     concurrent: usize,
     skip_memory: bool,
+    skip_auth: bool,
 }
 
 fn parse_args() -> Args {
-    let mut args = Args { runs: 50, concurrent: 200, skip_memory: false };
+    let mut args = Args { runs: 50, concurrent: 200, skip_memory: false, skip_auth: false };
     let mut it = std::env::args().skip(1);
     let number = |flag: &str, value: Option<String>| -> usize {
         match value.as_deref().map(str::parse::<usize>) {
@@ -67,6 +70,7 @@ fn parse_args() -> Args {
             "--runs" => args.runs = number("--runs", it.next()),
             "--concurrent" => args.concurrent = number("--concurrent", it.next()),
             "--skip-memory" => args.skip_memory = true,
+            "--skip-auth" => args.skip_auth = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -124,6 +128,9 @@ async fn main() {
                 "warning: another operator started during the bench and may have acted on its runs: {}",
                 others.join(", ")
             );
+        }
+        if result.is_ok() && !args.skip_auth {
+            bench_auth(args.runs).await;
         }
         if let Err(panic) = result {
             // Without the operator nothing removes the runs' finalizers, and the namespace would hang in
@@ -486,25 +493,74 @@ async fn strip_run_finalizers(client: &Client, ns: &str) {
     }
 }
 
+/// The apiserver's sign-in costs through real HTTP, with sessions in MongoDB: a login (argon2id at
+/// m=19 MiB, t=2, p=1), an authenticated request (JWT check, revocation and generation look-ups), and a
+/// membership change made impersonating the caller (a read and a patch of the Project); then its memory.
+async fn bench_auth(runs: usize) {
+    with_access("bench-auth", &[("RUST_LOG", "warn")], |w| async move {
+        let token = admin_token(&w).await;
+        let project = format!("bench-{}", w.ns.rsplit('-').next().unwrap());
+        let (status, body) =
+            w.api.call("POST", "/auth/projects", Some(&token), Some(json!({"name": project}))).await;
+        assert_eq!(status, 201, "{body}");
+        let timed =
+            |method: &'static str, path: String, token: Option<String>, body: Option<serde_json::Value>| {
+                let api = &w.api;
+                async move {
+                    let started = Instant::now();
+                    let (status, answer) = api.call(method, &path, token.as_deref(), body).await;
+                    assert!(status < 300, "{method} {path}: {status} {answer}");
+                    millis(started.elapsed())
+                }
+            };
+        let login = json!({"username": w.admin, "password": "admin-new-password-1"});
+        let mut logins = Vec::new();
+        for _ in 0..runs {
+            logins.push(timed("POST", "/auth/login".into(), None, Some(login.clone())).await);
+        }
+        println!("auth_login_ms {}", Stats::of(&logins));
+        let mut requests = Vec::new();
+        for _ in 0..runs * 10 {
+            requests.push(timed("GET", "/auth/me".into(), Some(token.clone()), None).await);
+        }
+        println!("auth_request_ms {}", Stats::of(&requests));
+        let path = format!("/auth/projects/{project}/members/{}", w.admin);
+        let mut writes = Vec::new();
+        for _ in 0..runs {
+            writes
+                .push(timed("PUT", path.clone(), Some(token.clone()), Some(json!({"role": "Owner"}))).await);
+        }
+        println!("auth_impersonated_write_ms {}", Stats::of(&writes));
+        let pid = w.api.pid().expect("the apiserver is running");
+        println!(
+            "apiserver_rss_mib value={:.1} after_requests={}",
+            rss_of(pid).unwrap_or(f64::NAN),
+            runs * 12
+        );
+    })
+    .await;
+}
+
+/// The resident memory (VmRSS) of process `pid` in MiB, if it is running.
+fn rss_of(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 =
+        status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.split_whitespace().next()?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
 /// The operator's resident memory (VmRSS) in MiB.
 fn rss_mib(op: &Operator) -> f64 {
     let pid = op.pid().expect("the operator is running");
-    let kib: Option<f64> = std::fs::read_to_string(format!("/proc/{pid}/status")).ok().and_then(|status| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-    });
     // no status, or no VmRSS (a zombie): it exited
-    kib.unwrap_or_else(|| {
+    rss_of(pid).unwrap_or_else(|| {
         let logs = op.logs();
         panic!(
             "the operator (pid {pid}) exited; the last lines of its log {}:\n{}",
             op.log.display(),
             logs.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
         )
-    }) / 1024.0
+    })
 }
 
 fn millis(d: Duration) -> f64 {
