@@ -1,7 +1,9 @@
 //! The operator binary: wires configuration, the metrics server, leader election and the controllers,
 //! and shuts down cleanly on SIGTERM or Ctrl-C.
 
-use chaoscenter_crds::access::{MANAGED_BY, MANAGED_BY_LABEL};
+use chaoscenter_crds::access::{
+    ADMIN_ROLE, EDITOR_ROLE, IMPERSONATE_ROLE, MANAGED_BY, MANAGED_BY_LABEL, OWNER_ROLE, VIEWER_ROLE,
+};
 use chaoscenter_crds::common::HALT_CONFIGMAP;
 use chaoscenter_crds::common::PROJECT_LABEL;
 use chaoscenter_crds::{ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
@@ -163,6 +165,16 @@ async fn access_controllers<F, Fut>(
 {
     if !config.runs_access_controllers() {
         return;
+    }
+    // the roles ship with the install (config/rbac); bindings to a missing role would grant nothing
+    let roles: Api<k8s_openapi::api::rbac::v1::ClusterRole> = Api::all(client.clone());
+    for role in [OWNER_ROLE, EDITOR_ROLE, VIEWER_ROLE, ADMIN_ROLE, IMPERSONATE_ROLE] {
+        if let Ok(None) = roles.get_opt(role).await {
+            tracing::error!(
+                role,
+                "ClusterRole missing: members bound to it get no access; install config/rbac"
+            );
+        }
     }
     let mut selected = watcher::Config::default().any_semantic();
     if let Some(selector) = &config.watch_selector {
