@@ -2,6 +2,7 @@
 
 use crate::cluster::Cluster;
 use crate::config::Config;
+use crate::passwords::Passwords;
 use crate::store::AuthStore;
 use crate::throttle::LoginThrottle;
 use crate::tokens::TokenKeys;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub store: AuthStore,
     pub keys: TokenKeys,
     pub throttle: LoginThrottle,
+    pub passwords: Passwords,
 }
 
 /// The whole router.

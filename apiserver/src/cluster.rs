@@ -196,16 +196,17 @@ impl Cluster {
 
     /// Creates the first admin if the user `admin` does not exist: a random password, stored hashed for
     /// the user and in clear in [`INITIAL_ADMIN_SECRET`] until the admin changes it.
-    pub async fn bootstrap_admin(&self, admin: &str) -> anyhow::Result<()> {
+    pub async fn bootstrap_admin(
+        &self,
+        admin: &str,
+        passwords: &crate::passwords::Passwords,
+    ) -> anyhow::Result<()> {
         let users: Api<ChaosUser> = Api::all(self.client.clone());
         if users.get_opt(admin).await?.is_some() {
             return Ok(());
         }
         let password = crate::passwords::random_password();
-        let hash = {
-            let password = password.clone();
-            tokio::task::spawn_blocking(move || crate::passwords::hash(&password)).await?
-        };
+        let hash = passwords.hash(&password).await;
         let mut user = ChaosUser::new(
             admin,
             ChaosUserSpec {

@@ -27,6 +27,8 @@ pub struct Config {
     /// The name of the first admin, created with a random password on first start (`ADMIN_USERNAME`,
     /// default `admin`).
     pub admin_username: String,
+    /// How many threads hash passwords, each holding argon2id's 19 MiB (`HASH_WORKERS`, default 2).
+    pub hash_workers: usize,
     /// Labels put on every object the apiserver creates (`CREATE_LABELS`, `key=value,...`; e.g. to let a
     /// GitOps tool or a scoped operator recognise them).
     pub create_labels: BTreeMap<String, String>,
@@ -66,6 +68,14 @@ impl Config {
             access_ttl: duration("ACCESS_TOKEN_TTL", "15m")?,
             refresh_ttl: duration("REFRESH_TOKEN_TTL", "12h")?,
             admin_username,
+            hash_workers: match var("HASH_WORKERS") {
+                None => 2,
+                Some(n) => n
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or_else(|| anyhow::anyhow!("HASH_WORKERS={n:?} is not a number from 1 to 64"))?,
+            },
             create_labels,
         })
     }

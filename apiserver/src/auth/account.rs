@@ -136,11 +136,7 @@ async fn check_password(
         }
         None => None,
     };
-    let phc = record.as_ref().map(|r| r.hash.clone()).unwrap_or_else(|| passwords::decoy_hash().to_string());
-    let given = password.to_string();
-    let matches = tokio::task::spawn_blocking(move || passwords::verify(&given, &phc))
-        .await
-        .map_err(|e| ApiError::internal("verify the password", e))?;
+    let matches = state.passwords.verify(password, record.as_ref().map(|r| r.hash.as_str())).await;
     match (user, record, matches) {
         (Some(user), Some(record), true) => {
             state.throttle.succeeded(username);
@@ -305,9 +301,7 @@ pub async fn change_password(
         }
     })?;
     let new = req.new_password;
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&new))
-        .await
-        .map_err(|e| ApiError::internal("hash the password", e))?;
+    let hash = state.passwords.hash(&new).await;
     state
         .cluster
         .set_password(&user, &hash, false)

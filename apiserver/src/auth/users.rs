@@ -66,9 +66,7 @@ pub async fn create(
     passwords::check_policy(&req.username, &req.password)
         .map_err(|m| ApiError::bad_request(format!("password: {m}")))?;
     let password = req.password;
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
-        .await
-        .map_err(|e| ApiError::internal("hash the password", e))?;
+    let hash = state.passwords.hash(&password).await;
     let mut user = ChaosUser::new(
         &req.username,
         ChaosUserSpec {
@@ -120,9 +118,7 @@ pub async fn reset_password(
         .await
         .map_err(|e| ApiError::from_kube("reset the password", e))?;
     let password = req.new_password;
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
-        .await
-        .map_err(|e| ApiError::internal("hash the password", e))?;
+    let hash = state.passwords.hash(&password).await;
     state
         .cluster
         .set_password(&user, &hash, true)

@@ -24,12 +24,13 @@ use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--skip-memory] [--skip-auth]
+const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--skip-memory] [--skip-auth | --only-auth]
   --runs N         sequential runs for the create-to-first-pod-deletion latency, and ConfigMaps for the
                    floor (default 50)
   --concurrent N   concurrent runs for the operator's memory (default 200)
   --skip-memory    skip the operator memory readings (idle and concurrent)
   --skip-auth      skip the apiserver's sign-in measurements (they need CHAOSCENTER_MONGODB_URI)
+  --only-auth      only the apiserver's sign-in measurements
 Needs KUBECONFIG and the operator and apiserver binaries next to this one (`cargo build --bins`).";
 
 /// The web app every run targets, and its size.
@@ -51,10 +52,11 @@ struct Args {
     concurrent: usize,
     skip_memory: bool,
     skip_auth: bool,
+    only_auth: bool,
 }
 
 fn parse_args() -> Args {
-    let mut args = Args { runs: 50, concurrent: 200, skip_memory: false, skip_auth: false };
+    let mut args = Args { runs: 50, concurrent: 200, skip_memory: false, skip_auth: false, only_auth: false };
     let mut it = std::env::args().skip(1);
     let number = |flag: &str, value: Option<String>| -> usize {
         match value.as_deref().map(str::parse::<usize>) {
@@ -71,6 +73,7 @@ fn parse_args() -> Args {
             "--concurrent" => args.concurrent = number("--concurrent", it.next()),
             "--skip-memory" => args.skip_memory = true,
             "--skip-auth" => args.skip_auth = true,
+            "--only-auth" => args.only_auth = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -120,6 +123,10 @@ async fn main() {
         if args.skip_memory { "skipped" } else { "measured" },
         binary.display()
     );
+    if args.only_auth {
+        bench_auth(args.runs).await;
+        return;
+    }
     with_namespace("bench", &[], |client, ns| async move {
         let result = AssertUnwindSafe(bench(&client, &ns, &args)).catch_unwind().await;
         let others = other_operators(&client).await;
@@ -497,8 +504,10 @@ async fn strip_run_finalizers(client: &Client, ns: &str) {
 /// m=19 MiB, t=2, p=1), an authenticated request (JWT check, revocation and generation look-ups), and a
 /// membership change made impersonating the caller (a read and a patch of the Project); then its memory.
 async fn bench_auth(runs: usize) {
-    with_access("bench-auth", &[("RUST_LOG", "warn")], |w| async move {
+    with_access("bench-auth", &[], |w| async move {
         let token = admin_token(&w).await;
+        let pid = w.api.pid().expect("the apiserver is running");
+        println!("apiserver_rss_mib value={:.1} after_requests=0", rss_of(pid).unwrap_or(f64::NAN));
         let project = format!("bench-{}", w.ns.rsplit('-').next().unwrap());
         let (status, body) =
             w.api.call("POST", "/auth/projects", Some(&token), Some(json!({"name": project}))).await;
