@@ -3,6 +3,8 @@
 # backed by SQLite) from a project-local venv (.venv), on a free port, with its own data directory.
 #   mongo.sh up [NAME]     prints the MongoDB URI; idempotent per NAME (default: dev)
 #   mongo.sh down [NAME]   stops it; its data directory is removed unless KEEP_DATA=1
+#   mongo.sh stop NAME     stops it, keeping its data and port; mongo.sh start NAME starts it again there
+#                          (for tests of what happens while the database is away)
 #   CACHE=<dir> (default ~/.cache/chaoscenter)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"; CACHE="${CACHE:-$HOME/.cache/chaoscenter}"
@@ -16,8 +18,12 @@ case "${1:-}" in
       python3 -m venv "$VENV" >&2
       "$VENV/bin/pip" install -q --disable-pip-version-check nx-27017 >&2
     fi
-    rm -rf "$M"; mkdir -p "$M/data"
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    if [ "${RESTART:-0}" = 1 ] && [ -f "$M/uri" ]; then
+      port=$(sed 's|.*:\([0-9]*\)/.*|\1|' "$M/uri")
+    else
+      rm -rf "$M"; mkdir -p "$M/data"
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    fi
     setsid "$VENV/bin/nx-27017" --data-dir "$M/data" --host 127.0.0.1 -p "$port" \
       --pid-file "$M/nx.pid" --log-file "$M/log" > "$M/out" 2>&1 < /dev/null &
     echo $! > "$M/pid"
@@ -35,5 +41,7 @@ case "${1:-}" in
       echo "stopped nx-27017 ($NAME)" >&2
     fi
     if [ "${KEEP_DATA:-0}" = 1 ]; then rm -f "$M/pid"; else rm -rf "$M"; fi ;;
-  *) echo "usage: mongo.sh up|down [NAME]" >&2; exit 2 ;;
+  stop) KEEP_DATA=1 "$0" down "$NAME" ;;
+  start) RESTART=1 "$0" up "$NAME" ;;
+  *) echo "usage: mongo.sh up|down|stop|start [NAME]" >&2; exit 2 ;;
 esac

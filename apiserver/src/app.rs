@@ -18,6 +18,10 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub throttle: LoginThrottle,
     pub passwords: Passwords,
+    /// The database: the mirror, run history, sessions.
+    pub db: mongodb::Database,
+    /// What the mirror writes, as it writes it (for subscriptions).
+    pub mirror_events: tokio::sync::broadcast::Sender<crate::mirror::MirrorEvent>,
 }
 
 /// The whole router.

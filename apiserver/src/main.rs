@@ -4,6 +4,7 @@
 use chaoscenter_apiserver::app::{router, AppState};
 use chaoscenter_apiserver::cluster::Cluster;
 use chaoscenter_apiserver::config::Config;
+use chaoscenter_apiserver::mirror;
 use chaoscenter_apiserver::passwords::Passwords;
 use chaoscenter_apiserver::store::AuthStore;
 use chaoscenter_apiserver::tokens::TokenKeys;
@@ -55,12 +56,23 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
     let mongo = mongodb::Client::with_uri_str(&config.mongodb_uri).await?;
     let db = mongo.database(&config.database);
     let store = retry("prepare the MongoDB collections", || AuthStore::open(&db)).await;
+    retry("create the mirror's indexes", || mirror::ensure_indexes(&db)).await;
+    let mirror_events = mirror::start(&cluster.client, &db);
     let passwords = Passwords::start(config.hash_workers).await;
     retry("create the first admin", || cluster.bootstrap_admin(&config.admin_username, &passwords)).await;
     cluster.ready().await;
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     tracing::info!(listen = %listener.local_addr()?, "serving");
-    let state = Arc::new(AppState { config, cluster, store, keys, throttle: Default::default(), passwords });
+    let state = Arc::new(AppState {
+        config,
+        cluster,
+        store,
+        keys,
+        throttle: Default::default(),
+        passwords,
+        db,
+        mirror_events,
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|s| *s).await;

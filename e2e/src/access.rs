@@ -121,13 +121,33 @@ impl Apiserver {
 
     /// Stops it and starts it again with the same settings plus `extra` (same database and namespace).
     pub async fn restart(&mut self, extra: &[(&str, &str)]) {
+        self.stop();
+        self.start_again(extra).await;
+    }
+
+    /// Stops it with SIGTERM, requiring a clean exit.
+    pub fn stop(&mut self) {
         assert!(self.process.stop(), "the apiserver did not stop cleanly:\n{}", self.logs());
+    }
+
+    /// Starts it again after [`Apiserver::stop`], with the same settings plus `extra`.
+    pub async fn start_again(&mut self, extra: &[(&str, &str)]) {
         let mut env = self.env.clone();
         for (k, v) in extra {
             env.retain(|(key, _)| key != k);
             env.push((k.to_string(), v.to_string()));
         }
         *self = Self::start(env).await;
+    }
+
+    /// The MongoDB database it uses.
+    pub async fn database(&self) -> mongodb::Database {
+        let setting =
+            |key: &str| self.env.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap();
+        mongodb::Client::with_uri_str(setting("MONGODB_URI"))
+            .await
+            .unwrap()
+            .database(&setting("MONGODB_DATABASE"))
     }
 
     pub fn logs(&self) -> String {

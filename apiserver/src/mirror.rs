@@ -1,0 +1,408 @@
+//! The mirror: every ChaosCenter object as the cluster last showed it, in MongoDB, keyed by uid.
+//!
+//! One watch per kind feeds a writer that upserts idempotently and never lets an older resourceVersion
+//! overwrite a newer one. While MongoDB is unreachable, changes are kept in memory (the latest per object)
+//! and written when it returns, so no run is lost. After every (re-)list, objects the list no longer has
+//! are marked deleted; their documents stay, so run history outlives runs pruned from the cluster.
+
+use chaoscenter_crds::{ChaosHub, ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
+use futures::StreamExt;
+use kube::api::Api;
+use kube::runtime::{watcher, WatchStreamExt};
+use kube::{Client, Resource, ResourceExt};
+use mongodb::bson::{doc, Bson, DateTime, Document};
+use mongodb::options::IndexOptions;
+use mongodb::{Collection, Database, IndexModel};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// The collection mirroring kind `K` (e.g. `mirror_chaosworkflowruns`).
+pub fn collection_name<K: Resource<DynamicType = ()>>() -> String {
+    format!("mirror_{}", K::plural(&()))
+}
+
+/// A change waiting to be written.
+#[derive(Clone, Debug)]
+enum Change {
+    Upsert(Document),
+    Delete(Document),
+}
+
+/// The resourceVersion as a number. Kubernetes calls it opaque, but every API server backed by etcd makes
+/// it the etcd revision, which only grows; the mirror relies on that to order versions of an object.
+fn version(meta: &kube::api::ObjectMeta) -> i64 {
+    meta.resource_version.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// The mirrored document of `obj`: the object itself as JSON (without managedFields), its identity, and
+/// the fields queries filter and sort on.
+fn document<K>(obj: &K, extra: &dyn Fn(&K) -> Document) -> Option<Document>
+where
+    K: Resource<DynamicType = ()> + serde::Serialize,
+{
+    let meta = obj.meta();
+    let uid = meta.uid.clone()?;
+    let mut value = serde_json::to_value(obj).ok()?;
+    if let Some(meta) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+        meta.remove("managedFields");
+    }
+    // kept as JSON text: label and annotation keys contain dots, which MongoDB before 5.0 and nx-27017
+    // reject as field names, and no query looks inside the object (the fields it needs are extracted)
+    let object = serde_json::to_string(&value).ok()?;
+    let created = meta
+        .creation_timestamp
+        .as_ref()
+        .map(|t| DateTime::from_millis(t.0.as_millisecond()))
+        .unwrap_or_else(DateTime::now);
+    let mut doc = doc! {
+        "_id": &uid,
+        // _id again, as the tiebreak of keyset pagination: nx-27017 cannot index `_id` in a compound index
+        "uid": &uid,
+        "kind": K::kind(&()).to_string(),
+        "name": meta.name.clone().unwrap_or_default(),
+        "namespace": meta.namespace.clone().map(Bson::String).unwrap_or(Bson::Null),
+        "resourceVersion": version(meta),
+        "createdAt": created,
+        "deleted": false,
+        "object": object,
+    };
+    doc.extend(extra(obj));
+    Some(doc)
+}
+
+/// What the mirror needs to know about one kind.
+pub struct Kind<K> {
+    pub api: Api<K>,
+    pub collection: Collection<Document>,
+    /// Fields for queries, beyond the common ones.
+    pub extra: Box<dyn Fn(&K) -> Document + Send + Sync>,
+}
+
+/// Creates the mirror's indexes: one for every query the API makes.
+pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
+    let index = |keys: Document| IndexModel::builder().keys(keys).build();
+    let runs: Collection<Document> = db.collection(&collection_name::<ChaosWorkflowRun>());
+    runs.create_indexes([
+        index(doc! { "project": 1, "createdAt": -1, "uid": -1 }),
+        index(doc! { "project": 1, "workflow": 1, "createdAt": -1, "uid": -1 }),
+        index(doc! { "project": 1, "phase": 1, "createdAt": -1, "uid": -1 }),
+        index(doc! { "project": 1, "trigger": 1, "createdAt": -1, "uid": -1 }),
+    ])
+    .await?;
+    for name in [
+        collection_name::<ChaosWorkflow>(),
+        collection_name::<ChaosHub>(),
+        collection_name::<Project>(),
+        collection_name::<ChaosUser>(),
+    ] {
+        let coll: Collection<Document> = db.collection(&name);
+        coll.create_indexes([
+            index(doc! { "project": 1, "name": 1 }),
+            IndexModel::builder()
+                .keys(doc! { "namespace": 1, "name": 1, "deleted": 1 })
+                .options(IndexOptions::builder().build())
+                .build(),
+        ])
+        .await?;
+    }
+    Ok(())
+}
+
+/// Writes `doc` as version `rv` of object `uid`, unless a newer (or the same) version is stored; whether
+/// it was written. (The mirror's own guarded write, for tests of ordering.)
+pub async fn write_version(
+    coll: &Collection<Document>,
+    uid: &str,
+    rv: i64,
+    object: &serde_json::Value,
+) -> mongodb::error::Result<bool> {
+    let doc = doc! { "_id": uid, "resourceVersion": rv, "object": object.to_string() };
+    write(coll, &Change::Upsert(doc)).await
+}
+
+/// Writes one change, guarded by the resourceVersion. `Ok(false)` if a newer version was already there.
+async fn write(coll: &Collection<Document>, change: &Change) -> mongodb::error::Result<bool> {
+    let (doc, deleted) = match change {
+        Change::Upsert(doc) => (doc, false),
+        Change::Delete(doc) => (doc, true),
+    };
+    let uid = doc.get_str("_id").unwrap_or_default().to_string();
+    let rv = doc.get_i64("resourceVersion").unwrap_or(0);
+    let mut set = doc.clone();
+    set.remove("_id");
+    set.insert("mirroredAt", DateTime::now());
+    if deleted {
+        set.insert("deleted", true);
+        set.insert("deletedAt", DateTime::now());
+    }
+    // a delete carries the object's last version; it wins over that same version
+    let guard = if deleted {
+        doc! { "$lte": rv }
+    } else {
+        doc! { "$lt": rv }
+    };
+    // update an older version, else insert; an insert meeting the _id means a version is stored that the
+    // guard refused (newer), or one another writer inserted meanwhile: the guarded update decides again
+    for _ in 0..2 {
+        let filter = doc! { "_id": &uid, "resourceVersion": guard.clone() };
+        if coll.update_one(filter, doc! { "$set": set.clone() }).await?.matched_count > 0 {
+            return Ok(true);
+        }
+        let mut fresh = set.clone();
+        fresh.insert("_id", &uid);
+        match coll.insert_one(fresh).await {
+            Ok(_) => return Ok(true),
+            Err(err) if is_duplicate_key(&err) => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(false)
+}
+
+/// Whether `err` may go away by itself (the server unreachable, a connection dropped), as opposed to the
+/// server refusing the request.
+fn is_transient(err: &mongodb::error::Error) -> bool {
+    use mongodb::error::ErrorKind;
+    !matches!(
+        err.kind.as_ref(),
+        ErrorKind::Write(_) | ErrorKind::InvalidArgument { .. } | ErrorKind::BsonSerialization(_)
+    ) && !matches!(err.kind.as_ref(), ErrorKind::Command(e) if e.code != 11600 && e.code != 91 && e.code != 189)
+}
+
+fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    match err.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == 11000,
+        ErrorKind::Command(e) => e.code == 11000,
+        _ => err.to_string().contains("E11000") || err.to_string().contains("duplicate key"),
+    }
+}
+
+/// Marks deleted every mirrored object of the kind that is not in `present` (a fresh list's uids).
+async fn mark_gone(coll: &Collection<Document>, present: &BTreeSet<String>) -> mongodb::error::Result<u64> {
+    let ids: Vec<&String> = present.iter().collect();
+    let result = coll
+        .update_many(
+            doc! { "deleted": false, "_id": { "$nin": ids } },
+            doc! { "$set": { "deleted": true, "deletedAt": DateTime::now() } },
+        )
+        .await?;
+    Ok(result.modified_count)
+}
+
+/// What the watch has seen and the writer has not yet written.
+#[derive(Default)]
+struct Backlog {
+    /// The latest change per uid, with a sequence number so the writer only drops what it wrote.
+    changes: BTreeMap<String, (u64, Change)>,
+    next: u64,
+    /// After a (re-)list: the uids it had; everything else is gone (checked once the changes are written).
+    gone_check: Option<BTreeSet<String>>,
+}
+
+/// Mirrors one kind for the life of the process: the watch keeps reading even while MongoDB is down, so
+/// nothing the cluster shows meanwhile is missed, and a writer catches up when MongoDB answers again.
+pub async fn run<K>(kind: Kind<K>, notify: tokio::sync::broadcast::Sender<MirrorEvent>)
+where
+    K: Resource<DynamicType = ()> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + serde::Serialize,
+    K: Send + Sync + 'static,
+{
+    let kind_name = K::kind(&()).to_string();
+    let backlog = std::sync::Arc::new(std::sync::Mutex::new(Backlog::default()));
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let writer = tokio::spawn(write_loop(
+        kind.collection.clone(),
+        kind_name.clone(),
+        backlog.clone(),
+        wake.clone(),
+        notify,
+    ));
+    let mut stream =
+        watcher(kind.api.clone(), watcher::Config::default().any_semantic()).default_backoff().boxed();
+    let mut listing: Option<BTreeSet<String>> = None;
+    while let Some(event) = stream.next().await {
+        let (obj, deleted) = match event {
+            Ok(watcher::Event::Init) => {
+                listing = Some(BTreeSet::new());
+                continue;
+            }
+            Ok(watcher::Event::InitDone) => {
+                backlog.lock().unwrap_or_else(|e| e.into_inner()).gone_check = listing.take();
+                wake.notify_one();
+                continue;
+            }
+            Ok(watcher::Event::InitApply(obj)) | Ok(watcher::Event::Apply(obj)) => (obj, false),
+            Ok(watcher::Event::Delete(obj)) => (obj, true),
+            Err(err) => {
+                tracing::warn!(kind = %kind_name, %err, "watch error (retrying)");
+                continue;
+            }
+        };
+        if let (Some(set), Some(uid), false) = (listing.as_mut(), obj.meta().uid.clone(), deleted) {
+            set.insert(uid);
+        }
+        let Some(doc) = document(&obj, &*kind.extra) else { continue };
+        let uid = doc.get_str("_id").unwrap_or_default().to_string();
+        let change = if deleted { Change::Delete(doc) } else { Change::Upsert(doc) };
+        {
+            let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
+            if let (Some(present), false) = (backlog.gone_check.as_mut(), deleted) {
+                // seen after the list: present, whatever the pending gone-check thinks
+                present.insert(uid.clone());
+            }
+            backlog.next += 1;
+            let seq = backlog.next;
+            backlog.changes.insert(uid, (seq, change));
+        }
+        wake.notify_one();
+    }
+    writer.abort();
+}
+
+/// Writes the backlog whenever woken (and every 2 s while anything is left), oldest-first per object;
+/// a failure leaves the rest for the next round.
+async fn write_loop(
+    coll: Collection<Document>,
+    kind_name: String,
+    backlog: std::sync::Arc<std::sync::Mutex<Backlog>>,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+    notify: tokio::sync::broadcast::Sender<MirrorEvent>,
+) {
+    let mut failing = false;
+    loop {
+        if failing {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        } else {
+            let _ = tokio::time::timeout(Duration::from_secs(2), wake.notified()).await;
+        }
+        let batch: Vec<(String, u64, Change)> = {
+            let backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
+            backlog.changes.iter().map(|(uid, (seq, change))| (uid.clone(), *seq, change.clone())).collect()
+        };
+        failing = false;
+        for (uid, seq, change) in batch {
+            match write(&coll, &change).await {
+                Ok(_) => {}
+                Err(err) if is_transient(&err) => {
+                    let left = backlog.lock().unwrap_or_else(|e| e.into_inner()).changes.len();
+                    tracing::warn!(kind = %kind_name, %err, pending = left, "MongoDB write failed; keeping the changes and retrying");
+                    failing = true;
+                    break;
+                }
+                // the server refuses this document: retrying cannot help, and must not hold up the rest
+                Err(err) => {
+                    tracing::error!(kind = %kind_name, %uid, %err, "MongoDB refused a mirrored object; skipping it")
+                }
+            }
+            {
+                let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
+                if backlog.changes.get(&uid).is_some_and(|(s, _)| *s == seq) {
+                    backlog.changes.remove(&uid);
+                }
+            }
+            let (doc, deleted) = match change {
+                Change::Upsert(doc) => (doc, false),
+                Change::Delete(doc) => (doc, true),
+            };
+            let _ = notify.send(MirrorEvent {
+                kind: kind_name.clone(),
+                uid,
+                namespace: doc.get_str("namespace").ok().map(String::from),
+                project: doc.get_str("project").ok().map(String::from),
+                deleted,
+            });
+        }
+        if failing {
+            continue;
+        }
+        let check = {
+            let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
+            if backlog.changes.is_empty() {
+                backlog.gone_check.take()
+            } else {
+                None
+            }
+        };
+        if let Some(present) = check {
+            match mark_gone(&coll, &present).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(kind = %kind_name, marked = n, "marked objects gone from the cluster as deleted")
+                }
+                Err(err) => {
+                    tracing::warn!(kind = %kind_name, %err, "could not mark deleted objects; retrying");
+                    let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
+                    backlog.gone_check.get_or_insert(present);
+                    failing = true;
+                }
+            }
+        }
+    }
+}
+
+/// A change the mirror has written (for subscriptions).
+#[derive(Clone, Debug)]
+pub struct MirrorEvent {
+    pub kind: String,
+    pub uid: String,
+    pub namespace: Option<String>,
+    pub project: Option<String>,
+    pub deleted: bool,
+}
+
+/// The project a namespaced object belongs to: its namespace's project (the `-chaos` suffix the operator
+/// gives project namespaces).
+fn project_of_namespace(ns: Option<&str>) -> Bson {
+    match ns.and_then(|ns| ns.strip_suffix("-chaos")) {
+        Some(project) => Bson::String(project.to_string()),
+        None => Bson::Null,
+    }
+}
+
+/// Starts mirroring every kind into `db`; changes are announced on the returned channel.
+pub fn start(client: &Client, db: &Database) -> tokio::sync::broadcast::Sender<MirrorEvent> {
+    let (notify, _) = tokio::sync::broadcast::channel(1024);
+    let runs = Kind::<ChaosWorkflowRun> {
+        api: Api::all(client.clone()),
+        collection: db.collection(&collection_name::<ChaosWorkflowRun>()),
+        extra: Box::new(|run| {
+            let status = run.status.clone().unwrap_or_default();
+            let text =
+                |v: serde_json::Value| v.as_str().map(|s| Bson::String(s.into())).unwrap_or(Bson::Null);
+            doc! {
+                "project": status.project.clone().map(Bson::String)
+                    .unwrap_or_else(|| project_of_namespace(run.namespace().as_deref())),
+                "workflow": run.spec.workflow_ref.name.clone(),
+                "trigger": text(serde_json::to_value(run.spec.trigger).unwrap_or_default()),
+                "phase": status.phase.map(|p| text(serde_json::to_value(p).unwrap_or_default())).unwrap_or(Bson::Null),
+                "score": status.resiliency_score.map(Bson::Double).unwrap_or(Bson::Null),
+            }
+        }),
+    };
+    let workflows = Kind::<ChaosWorkflow> {
+        api: Api::all(client.clone()),
+        collection: db.collection(&collection_name::<ChaosWorkflow>()),
+        extra: Box::new(|wf| doc! { "project": project_of_namespace(wf.namespace().as_deref()) }),
+    };
+    let hubs = Kind::<ChaosHub> {
+        api: Api::all(client.clone()),
+        collection: db.collection(&collection_name::<ChaosHub>()),
+        extra: Box::new(|hub| doc! { "project": project_of_namespace(hub.namespace().as_deref()) }),
+    };
+    let projects = Kind::<Project> {
+        api: Api::all(client.clone()),
+        collection: db.collection(&collection_name::<Project>()),
+        extra: Box::new(|p| doc! { "project": p.name_any() }),
+    };
+    let users = Kind::<ChaosUser> {
+        api: Api::all(client.clone()),
+        collection: db.collection(&collection_name::<ChaosUser>()),
+        extra: Box::new(|_| doc! {}),
+    };
+    tokio::spawn(run(runs, notify.clone()));
+    tokio::spawn(run(workflows, notify.clone()));
+    tokio::spawn(run(hubs, notify.clone()));
+    tokio::spawn(run(projects, notify.clone()));
+    tokio::spawn(run(users, notify.clone()));
+    notify
+}
