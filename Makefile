@@ -3,7 +3,7 @@ export CACHE ?= $(HOME)/.cache/chaoscenter
 # Build output lives outside the clone so fresh clones (and CI) build warm.
 export CARGO_TARGET_DIR ?= $(CACHE)/target
 
-.PHONY: up down test crds lint build bench clean-cache
+.PHONY: up down test crds schema lint build bench clean-cache
 up:
 	@e2e/stack.sh up
 down:
@@ -12,6 +12,8 @@ test:
 	@e2e/test.sh
 crds:
 	cargo run --quiet -p chaoscenter-crds --bin crdgen
+schema:
+	UPDATE_SCHEMA=1 cargo test --quiet -p chaoscenter-apiserver --test graphql_schema the_checked_in_sdl
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings

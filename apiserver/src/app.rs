@@ -22,12 +22,36 @@ pub struct AppState {
     pub db: mongodb::Database,
     /// What the mirror writes, as it writes it (for subscriptions).
     pub mirror_events: tokio::sync::broadcast::Sender<crate::mirror::MirrorEvent>,
+    /// The GraphQL schema.
+    pub schema: crate::graphql::ChaosSchema,
 }
 
 /// The whole router.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let graphiql = if state.config.graphql_introspection {
+        Router::new().route("/api/graphiql", get(crate::graphql::graphiql))
+    } else {
+        Router::new()
+    };
+    graphiql
         .route("/healthz", get(|| async { "ok" }))
         .nest("/auth", crate::auth::routes())
+        .route(
+            "/api/graphql",
+            axum::routing::post(crate::graphql::handle)
+                .layer(axum::extract::DefaultBodyLimit::max(256 * 1024)),
+        )
+        .fallback_service(ui(&state.config.ui_dir))
         .with_state(state)
+}
+
+/// The web UI's files; any other path that is not an API gets `index.html` (the UI routes in the browser).
+/// Unknown `/api` and `/auth` paths stay 404s.
+fn ui(dir: &std::path::Path) -> Router {
+    use tower_http::services::{ServeDir, ServeFile};
+    let not_found = || async { crate::error::ApiError::not_found("no such API endpoint") };
+    Router::new()
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .route("/auth/{*rest}", axum::routing::any(not_found))
+        .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
 }

@@ -29,6 +29,11 @@ pub struct Config {
     pub admin_username: String,
     /// How many threads hash passwords, each holding argon2id's 19 MiB (`HASH_WORKERS`, default 2).
     pub hash_workers: usize,
+    /// The built web UI, served at `/` with `index.html` for every other path (`UI_DIR`, default `ui/dist`).
+    pub ui_dir: std::path::PathBuf,
+    /// GraphQL introspection and the GraphiQL page at `/api/graphiql` (`GRAPHQL_INTROSPECTION=true`; off
+    /// by default).
+    pub graphql_introspection: bool,
     /// Labels put on every object the apiserver creates (`CREATE_LABELS`, `key=value,...`; e.g. to let a
     /// GitOps tool or a scoped operator recognise them).
     pub create_labels: BTreeMap<String, String>,
@@ -75,6 +80,12 @@ impl Config {
                     .ok()
                     .filter(|n| (1..=64).contains(n))
                     .ok_or_else(|| anyhow::anyhow!("HASH_WORKERS={n:?} is not a number from 1 to 64"))?,
+            },
+            ui_dir: var("UI_DIR").unwrap_or_else(|| "ui/dist".into()).into(),
+            graphql_introspection: match var("GRAPHQL_INTROSPECTION").as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => anyhow::bail!("GRAPHQL_INTROSPECTION={other:?}: true or false"),
             },
             create_labels,
         })

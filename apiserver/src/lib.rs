@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod graphql;
 pub mod mirror;
 pub mod passwords;
 pub mod store;

@@ -63,7 +63,9 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
     cluster.ready().await;
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     tracing::info!(listen = %listener.local_addr()?, "serving");
+    let schema = chaoscenter_apiserver::graphql::schema(config.graphql_introspection);
     let state = Arc::new(AppState {
+        schema,
         config,
         cluster,
         store,

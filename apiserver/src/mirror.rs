@@ -63,6 +63,9 @@ where
         "namespace": meta.namespace.clone().map(Bson::String).unwrap_or(Bson::Null),
         "resourceVersion": version(meta),
         "createdAt": created,
+        // creation time in Unix milliseconds: what pagination and time ranges compare (portable across servers
+        // that store dates differently)
+        "createdMs": created.timestamp_millis(),
         "deleted": false,
         "object": object,
     };
@@ -83,10 +86,10 @@ pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
     let index = |keys: Document| IndexModel::builder().keys(keys).build();
     let runs: Collection<Document> = db.collection(&collection_name::<ChaosWorkflowRun>());
     runs.create_indexes([
-        index(doc! { "project": 1, "createdAt": -1, "uid": -1 }),
-        index(doc! { "project": 1, "workflow": 1, "createdAt": -1, "uid": -1 }),
-        index(doc! { "project": 1, "phase": 1, "createdAt": -1, "uid": -1 }),
-        index(doc! { "project": 1, "trigger": 1, "createdAt": -1, "uid": -1 }),
+        index(doc! { "project": 1, "createdMs": -1, "uid": -1 }),
+        index(doc! { "project": 1, "workflow": 1, "createdMs": -1, "uid": -1 }),
+        index(doc! { "project": 1, "phase": 1, "createdMs": -1, "uid": -1 }),
+        index(doc! { "project": 1, "trigger": 1, "createdMs": -1, "uid": -1 }),
     ])
     .await?;
     for name in [

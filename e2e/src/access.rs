@@ -181,6 +181,24 @@ impl Apiserver {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// Runs a GraphQL operation as `token`: the `data`, or panics with the errors.
+    pub async fn graphql(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.graphql_raw(token, query, variables).await;
+        assert!(status == 200 && body["errors"].is_null(), "{query}\n→ {status} {body}");
+        body["data"].clone()
+    }
+
+    /// Runs a GraphQL operation as `token`: the HTTP status and the whole response.
+    pub async fn graphql_raw(&self, token: &str, query: &str, variables: Value) -> (u16, Value) {
+        self.call(
+            "POST",
+            "/api/graphql",
+            Some(token),
+            Some(serde_json::json!({"query": query, "variables": variables})),
+        )
+        .await
+    }
+
     /// Logs in; the response body (tokens) on success, else panics with the answer.
     pub async fn login(&self, user: &str, password: &str) -> Value {
         let (status, body) = self
@@ -346,4 +364,21 @@ pub async fn admin_token(w: &AccessWorld) -> String {
     let name = format!("chaoscenter:admin:{}", w.admin);
     wait_for(ACCESS_WAIT, "the admin binding", || async { bindings.get_opt(&name).await.ok()? }).await;
     token
+}
+
+/// Creates a user through the API and does their first login; their access token.
+pub async fn new_user(w: &AccessWorld, admin: &str, name: &str, password: &str) -> String {
+    let (status, body) = w
+        .api
+        .call(
+            "POST",
+            "/auth/users",
+            Some(admin),
+            Some(serde_json::json!({"username": name, "password": "initial-password-1"})),
+        )
+        .await;
+    assert_eq!(status, 201, "create {name}: {body}");
+    wait_user_ready(&w.client, name).await;
+    wait_impersonable(&w.client, name).await;
+    w.api.first_login(name, "initial-password-1", password).await
 }

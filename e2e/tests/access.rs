@@ -7,7 +7,7 @@ use chaoscenter_crds::access::{member_binding, project_members, project_namespac
 use chaoscenter_crds::common::{ConditionStatus, PROJECT_LABEL};
 use chaoscenter_crds::{ChaosUser, Project};
 use chaoscenter_e2e::access::{
-    admin_token, kubectl_as, wait_impersonable, wait_user_ready, with_access, AccessWorld, SCOPE_LABEL,
+    admin_token, kubectl_as, new_user, wait_impersonable, with_access, AccessWorld, SCOPE_LABEL,
 };
 use chaoscenter_e2e::{events_for, wait_for};
 use k8s_openapi::api::core::v1::{Namespace, Secret};
@@ -22,23 +22,6 @@ const WAIT: Duration = Duration::from_secs(60);
 /// A cluster-unique name for a test's user or project: `<base>-<the test namespace's random suffix>`.
 fn unique(w: &AccessWorld, base: &str) -> String {
     format!("{base}-{}", w.ns.rsplit('-').next().unwrap())
-}
-
-/// Creates a user through the API and does their first login; their access token.
-async fn new_user(w: &AccessWorld, admin: &str, name: &str, password: &str) -> String {
-    let (status, body) = w
-        .api
-        .call(
-            "POST",
-            "/auth/users",
-            Some(admin),
-            Some(json!({"username": name, "password": "initial-password-1"})),
-        )
-        .await;
-    assert_eq!(status, 201, "create {name}: {body}");
-    wait_user_ready(&w.client, name).await;
-    wait_impersonable(&w.client, name).await;
-    w.api.first_login(name, "initial-password-1", password).await
 }
 
 async fn me(w: &AccessWorld, token: &str) -> (u16, Value) {

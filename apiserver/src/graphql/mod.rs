@@ -1,0 +1,74 @@
+//! The GraphQL API at `POST /api/graphql`: queries answered from the MongoDB mirror and filtered by project
+//! membership, mutations that write CRs impersonating the caller (so RBAC decides, as for kubectl), with
+//! depth, complexity, size and time limits, and introspection and GraphiQL only when configured.
+
+mod access;
+mod history;
+mod mutation;
+mod query;
+mod types;
+
+pub use mutation::Mutation;
+pub use query::Query;
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use async_graphql::{EmptySubscription, Schema};
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The schema type.
+pub type ChaosSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The deepest query accepted.
+pub const MAX_DEPTH: usize = 8;
+/// The most complex query accepted (each field costs 1; a list field costs its page size times its
+/// children).
+pub const MAX_COMPLEXITY: usize = 2_000;
+/// The longest a request may run.
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The schema with its limits; introspection only if `introspection`. (Each request carries the app state
+/// and the caller.)
+pub fn schema(introspection: bool) -> ChaosSchema {
+    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(32)
+        .limit_directives(8);
+    if !introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as checked in at `apiserver/schema.graphql` for the UI's code generation.
+pub fn sdl() -> String {
+    schema(true).sdl()
+}
+
+/// `POST /api/graphql`: one operation (no batches), signed in, within the time limit.
+pub async fn handle(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    request: async_graphql_axum::GraphQLRequest,
+) -> Result<Response, ApiError> {
+    caller.require_password_changed()?;
+    let request = request.into_inner().data(caller).data(state.clone());
+    let schema = state.schema.clone();
+    match tokio::time::timeout(TIMEOUT, schema.execute(request)).await {
+        Ok(response) => Ok(async_graphql_axum::GraphQLResponse::from(response).into_response()),
+        Err(_) => Err(ApiError::new(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            format!("the request took longer than {} s", TIMEOUT.as_secs()),
+        )),
+    }
+}
+
+/// `GET /api/graphiql`: the GraphiQL page (routed only when introspection is enabled).
+pub async fn graphiql() -> Html<String> {
+    Html(async_graphql::http::GraphiQLSource::build().endpoint("/api/graphql").finish())
+}

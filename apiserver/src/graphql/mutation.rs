@@ -1,0 +1,217 @@
+//! The mutation root: every change is a write of a CR made impersonating the caller, so the same RBAC
+//! decides as for `kubectl --as=chaoscenter:<user>`, and the CRs are the same as kubectl would make.
+
+use super::access::{error, scope, Scope};
+use super::types::{Phase, RunSummary, Trigger};
+use async_graphql::{Context, Object, Result, SimpleObject};
+use chaoscenter_crds::common::LocalObjectReference;
+use chaoscenter_crds::run::ChaosWorkflowRunSpec;
+use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
+use kube::api::{Api, DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::ResourceExt;
+
+/// The mutation root.
+pub struct Mutation;
+
+/// A workflow as written.
+#[derive(SimpleObject)]
+pub struct WrittenWorkflow {
+    pub name: String,
+    pub namespace: String,
+    pub resource_version: String,
+}
+
+/// A Kubernetes error for the caller: denials, conflicts and invalid objects say what and why; anything
+/// else says only that it failed.
+fn kube_error(action: &str, err: kube::Error) -> async_graphql::Error {
+    match err {
+        kube::Error::Api(s) => match s.code {
+            403 => error("FORBIDDEN", format!("forbidden: {}", s.message)),
+            404 => error("NOT_FOUND", s.message),
+            409 => error("CONFLICT", s.message),
+            400 | 422 => error("INVALID", s.message),
+            _ => {
+                tracing::error!(status = %s.message, "{action}");
+                error("INTERNAL", format!("could not {action}"))
+            }
+        },
+        other => {
+            tracing::error!(error = %other, "{action}");
+            error("INTERNAL", format!("could not {action}"))
+        }
+    }
+}
+
+/// A workflow from YAML (or JSON), placed in the project's namespace.
+fn parse_workflow(s: &Scope, yaml: &str) -> Result<ChaosWorkflow> {
+    if yaml.len() > 256 * 1024 {
+        return Err(error("BAD_INPUT", "yaml: at most 256 KiB"));
+    }
+    let mut wf: ChaosWorkflow =
+        serde_yaml::from_str(yaml).map_err(|e| error("BAD_INPUT", format!("yaml: {e}")))?;
+    if wf.metadata.name.as_deref().unwrap_or_default().is_empty() {
+        return Err(error("BAD_INPUT", "yaml: metadata.name is required"));
+    }
+    match wf.metadata.namespace.as_deref() {
+        None | Some("") => wf.metadata.namespace = Some(s.namespace.clone()),
+        Some(ns) if ns == s.namespace => {}
+        Some(ns) => {
+            return Err(error(
+                "BAD_INPUT",
+                format!(
+                    "yaml: metadata.namespace {ns:?} is not project {:?}'s namespace {:?}",
+                    s.project, s.namespace
+                ),
+            ))
+        }
+    }
+    wf.metadata.resource_version = None;
+    wf.metadata.uid = None;
+    wf.metadata.managed_fields = None;
+    wf.status = None;
+    Ok(wf)
+}
+
+fn written(wf: ChaosWorkflow) -> WrittenWorkflow {
+    WrittenWorkflow {
+        name: wf.name_any(),
+        namespace: wf.namespace().unwrap_or_default(),
+        resource_version: wf.resource_version().unwrap_or_default(),
+    }
+}
+
+/// A run just created (not yet mirrored).
+fn run_summary(run: &ChaosWorkflowRun) -> RunSummary {
+    RunSummary {
+        uid: run.metadata.uid.clone().unwrap_or_default(),
+        name: run.name_any(),
+        workflow: run.spec.workflow_ref.name.clone(),
+        phase: run
+            .status
+            .as_ref()
+            .and_then(|s| s.phase)
+            .and_then(|p| serde_json::to_value(p).ok())
+            .and_then(|v| v.as_str().and_then(Phase::parse)),
+        trigger: serde_json::to_value(run.spec.trigger)
+            .ok()
+            .and_then(|v| v.as_str().and_then(Trigger::parse)),
+        score: run.status.as_ref().and_then(|s| s.resiliency_score),
+        created_at: run.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default(),
+        deleted: false,
+    }
+}
+
+async fn new_run(ctx: &Context<'_>, project: &str, workflow: &str, dry_run: bool) -> Result<RunSummary> {
+    let s = scope(ctx, project)?;
+    let run = ChaosWorkflowRun {
+        metadata: ObjectMeta { generate_name: Some(format!("{workflow}-")), ..Default::default() },
+        spec: ChaosWorkflowRunSpec {
+            workflow_ref: LocalObjectReference { name: workflow.to_string() },
+            trigger: chaoscenter_crds::run::Trigger::Manual,
+            dry_run,
+            abort: false,
+            workflow: None,
+        },
+        status: None,
+    };
+    let api: Api<ChaosWorkflowRun> = Api::namespaced(s.as_caller()?, &s.namespace);
+    let created =
+        api.create(&PostParams::default(), &run).await.map_err(|e| kube_error("start the run", e))?;
+    Ok(run_summary(&created))
+}
+
+#[Object]
+impl Mutation {
+    /// Creates a workflow from YAML (a ChaosWorkflow; its namespace may be left out).
+    async fn create_workflow(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        yaml: String,
+    ) -> Result<WrittenWorkflow> {
+        let s = scope(ctx, &project)?;
+        let wf = parse_workflow(&s, &yaml)?;
+        let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
+        let created = api
+            .create(&PostParams::default(), &wf)
+            .await
+            .map_err(|e| kube_error("create the workflow", e))?;
+        Ok(written(created))
+    }
+
+    /// Replaces a workflow's definition from YAML (the name says which).
+    async fn update_workflow(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        yaml: String,
+    ) -> Result<WrittenWorkflow> {
+        let s = scope(ctx, &project)?;
+        let mut wf = parse_workflow(&s, &yaml)?;
+        let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
+        let name = wf.name_any();
+        let current = api.get(&name).await.map_err(|e| kube_error("read the workflow", e))?;
+        wf.metadata.resource_version = current.metadata.resource_version;
+        let replaced = api
+            .replace(&name, &PostParams::default(), &wf)
+            .await
+            .map_err(|e| kube_error("update the workflow", e))?;
+        Ok(written(replaced))
+    }
+
+    /// Deletes a workflow (its runs stay in history).
+    async fn delete_workflow(&self, ctx: &Context<'_>, project: String, name: String) -> Result<bool> {
+        let s = scope(ctx, &project)?;
+        let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
+        api.delete(&name, &DeleteParams::default())
+            .await
+            .map_err(|e| kube_error("delete the workflow", e))?;
+        Ok(true)
+    }
+
+    /// Starts a run of the workflow now.
+    async fn run_workflow(&self, ctx: &Context<'_>, project: String, workflow: String) -> Result<RunSummary> {
+        new_run(ctx, &project, &workflow, false).await
+    }
+
+    /// Starts a dry run: targets are resolved and policy checked, nothing is injected; the plan is in the
+    /// run's status.
+    async fn dry_run_workflow(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        workflow: String,
+    ) -> Result<RunSummary> {
+        new_run(ctx, &project, &workflow, true).await
+    }
+
+    /// Aborts a run: every injected fault is reverted.
+    async fn abort_run(&self, ctx: &Context<'_>, project: String, name: String) -> Result<RunSummary> {
+        let s = scope(ctx, &project)?;
+        let api: Api<ChaosWorkflowRun> = Api::namespaced(s.as_caller()?, &s.namespace);
+        let patch = serde_json::json!({ "spec": { "abort": true } });
+        let run = api
+            .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(|e| kube_error("abort the run", e))?;
+        Ok(run_summary(&run))
+    }
+
+    /// Suspends (`true`) or resumes (`false`) a workflow's schedule.
+    async fn set_suspended(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        workflow: String,
+        suspended: bool,
+    ) -> Result<WrittenWorkflow> {
+        let s = scope(ctx, &project)?;
+        let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
+        let patch = serde_json::json!({ "spec": { "suspend": suspended } });
+        let wf = api
+            .patch(&workflow, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(|e| kube_error("change the schedule", e))?;
+        Ok(written(wf))
+    }
+}

@@ -1,0 +1,196 @@
+//! The query root: the caller, their projects, workflows, run history and single runs.
+
+use super::access::{caller, error, scope, state};
+use super::history::{runs_page, RunFilter};
+use super::types::{
+    int, object, EventView, MemberView, Phase, ProjectView, RunConnection, RunDetail, RunSummary, Trigger,
+    WorkflowView,
+};
+use crate::mirror::collection_name;
+use async_graphql::{Context, Object, Result};
+use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
+use futures::TryStreamExt;
+use k8s_openapi::api::events::v1::Event;
+use kube::api::{Api, ListParams};
+use kube::ResourceExt;
+use mongodb::bson::{doc, Document};
+
+/// The query root.
+pub struct Query;
+
+fn project_view(p: &chaoscenter_crds::Project, me: &str) -> ProjectView {
+    ProjectView {
+        name: p.name_any(),
+        display_name: p.spec.display_name.clone(),
+        description: p.spec.description.clone(),
+        namespace: p
+            .status
+            .as_ref()
+            .and_then(|s| s.namespace.clone())
+            .unwrap_or_else(|| chaoscenter_crds::access::project_namespace(&p.name_any())),
+        my_role: p.spec.members.iter().find(|m| m.user == me).map(|m| m.role.into()),
+        members: p
+            .spec
+            .members
+            .iter()
+            .map(|m| MemberView { user: m.user.clone(), role: m.role.into() })
+            .collect(),
+        target_namespaces: p.spec.target_namespaces.clone(),
+    }
+}
+
+/// An RFC 3339 time as Unix ms, or an error naming the argument.
+fn millis(arg: &str, value: Option<String>) -> Result<Option<i64>> {
+    value
+        .map(|v| {
+            v.parse::<jiff::Timestamp>().map(|t| t.as_millisecond()).map_err(|_| {
+                error("BAD_INPUT", format!("{arg}: not an RFC 3339 time like 2026-11-25T10:00:00Z"))
+            })
+        })
+        .transpose()
+}
+
+#[Object]
+impl Query {
+    /// The projects the caller may see: their memberships, or every project for an admin.
+    async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<ProjectView>> {
+        let state = state(ctx)?;
+        let me = caller(ctx)?;
+        let mut list: Vec<ProjectView> = state
+            .cluster
+            .projects
+            .state()
+            .iter()
+            .filter(|p| me.is_admin() || p.spec.members.iter().any(|m| m.user == me.name()))
+            .map(|p| project_view(p, me.name()))
+            .collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(list)
+    }
+
+    /// One project.
+    async fn project(&self, ctx: &Context<'_>, name: String) -> Result<ProjectView> {
+        let s = scope(ctx, &name)?;
+        let p = s
+            .state
+            .cluster
+            .projects
+            .get(&kube::runtime::reflector::ObjectRef::new(&name))
+            .ok_or_else(|| error("NOT_FOUND", "no such project"))?;
+        Ok(project_view(&p, &s.caller_name))
+    }
+
+    /// The project's workflows with their last run.
+    async fn workflows(&self, ctx: &Context<'_>, project: String) -> Result<Vec<WorkflowView>> {
+        let s = scope(ctx, &project)?;
+        let coll = s.state.db.collection::<Document>(&collection_name::<ChaosWorkflow>());
+        let docs: Vec<Document> = coll
+            .find(doc! { "project": &s.project, "deleted": false })
+            .sort(doc! { "name": 1 })
+            .await
+            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?
+            .try_collect()
+            .await
+            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?;
+        Ok(docs
+            .iter()
+            .map(|d| {
+                let obj = object(d);
+                let last = &obj["status"]["lastRun"];
+                WorkflowView {
+                    name: d.get_str("name").unwrap_or_default().into(),
+                    description: obj["spec"]["description"].as_str().map(String::from),
+                    schedule: obj["spec"]["schedule"].as_str().map(String::from),
+                    suspended: obj["spec"]["suspend"].as_bool().unwrap_or(false),
+                    last_run: last["name"].as_str().map(String::from),
+                    last_phase: last["phase"].as_str().and_then(Phase::parse),
+                    last_score: last["resiliencyScore"].as_f64(),
+                    object: async_graphql::Json(obj.clone()),
+                }
+            })
+            .collect())
+    }
+
+    /// The project's runs, newest first, `first` (1–100, default 50) per page, after the cursor `after`.
+    /// Times are RFC 3339; `since` is inclusive, `until` exclusive.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity")]
+    async fn runs(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        workflow: Option<String>,
+        phase: Option<Phase>,
+        trigger: Option<Trigger>,
+        since: Option<String>,
+        until: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<RunConnection> {
+        let s = scope(ctx, &project)?;
+        let filter = RunFilter {
+            workflow,
+            phase,
+            trigger,
+            since_ms: millis("since", since)?,
+            until_ms: millis("until", until)?,
+        };
+        let first = first.unwrap_or(50);
+        if !(1..=100).contains(&first) {
+            return Err(error("BAD_INPUT", "first: 1 to 100"));
+        }
+        runs_page(&s.state.db, &s.project, &filter, first as usize, after.as_deref()).await.map_err(|m| {
+            if m.starts_with("after:") {
+                error("BAD_INPUT", m)
+            } else {
+                error("UNAVAILABLE", "the history database is not answering")
+            }
+        })
+    }
+
+    /// One run in full, by name (also after it left the cluster).
+    async fn run(&self, ctx: &Context<'_>, project: String, name: String) -> Result<RunDetail> {
+        let s = scope(ctx, &project)?;
+        let coll = s.state.db.collection::<Document>(&collection_name::<ChaosWorkflowRun>());
+        let found = coll
+            .find_one(doc! { "project": &s.project, "name": &name })
+            .sort(doc! { "createdMs": -1 })
+            .await
+            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?
+            .ok_or_else(|| error("NOT_FOUND", format!("no run {name:?} in project {project:?}")))?;
+        let obj = object(&found);
+        let mut events = Vec::new();
+        if int(&found, "deleted").unwrap_or(0) == 0 {
+            // as the caller: RBAC lets members read their project's Events
+            let api: Api<Event> = Api::namespaced(s.as_caller()?, &s.namespace);
+            if let Ok(list) = api.list(&ListParams::default()).await {
+                let mut items: Vec<Event> = list
+                    .items
+                    .into_iter()
+                    .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name.as_str()))
+                    .collect();
+                items.sort_by_key(|e| {
+                    e.event_time.as_ref().map(|t| t.0).or(e.deprecated_last_timestamp.as_ref().map(|t| t.0))
+                });
+                events = items
+                    .into_iter()
+                    .map(|e| EventView {
+                        time: e
+                            .event_time
+                            .map(|t| t.0.to_string())
+                            .or(e.deprecated_last_timestamp.map(|t| t.0.to_string())),
+                        kind: e.type_.unwrap_or_default(),
+                        reason: e.reason.unwrap_or_default(),
+                        message: e.note.unwrap_or_default(),
+                    })
+                    .collect();
+            }
+        }
+        Ok(RunDetail {
+            summary: RunSummary::from_doc(&found),
+            definition: obj["spec"].get("workflow").cloned().map(async_graphql::Json),
+            status: obj.get("status").cloned().map(async_graphql::Json),
+            events,
+        })
+    }
+}

@@ -1,0 +1,217 @@
+//! The GraphQL object types and enums, and how they are read from mirrored documents.
+
+use async_graphql::{Enum, SimpleObject};
+use mongodb::bson::{Bson, Document};
+
+/// A member's role in a project.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(rename_items = "PascalCase")]
+pub enum ProjectRole {
+    Owner,
+    Editor,
+    Viewer,
+}
+
+impl From<chaoscenter_crds::project::Role> for ProjectRole {
+    fn from(role: chaoscenter_crds::project::Role) -> Self {
+        use chaoscenter_crds::project::Role;
+        match role {
+            Role::Owner => Self::Owner,
+            Role::Editor => Self::Editor,
+            Role::Viewer => Self::Viewer,
+        }
+    }
+}
+
+/// The phase of a run.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(rename_items = "PascalCase")]
+pub enum Phase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Aborted,
+    Error,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Running => "Running",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Aborted => "Aborted",
+            Self::Error => "Error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Running, Self::Succeeded, Self::Failed, Self::Aborted, Self::Error]
+            .into_iter()
+            .find(|p| p.as_str() == text)
+    }
+}
+
+/// What started a run.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(rename_items = "PascalCase")]
+pub enum Trigger {
+    Manual,
+    Schedule,
+    GitOps,
+    Api,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "Manual",
+            Self::Schedule => "Schedule",
+            Self::GitOps => "GitOps",
+            Self::Api => "Api",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Manual, Self::Schedule, Self::GitOps, Self::Api].into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+/// A project member.
+#[derive(SimpleObject, Clone)]
+pub struct MemberView {
+    pub user: String,
+    pub role: ProjectRole,
+}
+
+/// A project the caller may see.
+#[derive(SimpleObject, Clone)]
+pub struct ProjectView {
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    /// Where its workflows and runs live.
+    pub namespace: String,
+    /// The caller's role (null for an admin who is not a member).
+    pub my_role: Option<ProjectRole>,
+    pub members: Vec<MemberView>,
+    pub target_namespaces: Vec<String>,
+}
+
+/// A run in a list: what the history page shows.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RunSummary {
+    pub uid: String,
+    pub name: String,
+    pub workflow: String,
+    pub phase: Option<Phase>,
+    pub trigger: Option<Trigger>,
+    /// The resiliency score, 0–100, once finished.
+    pub score: Option<f64>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Gone from the cluster (pruned or deleted); kept in history.
+    pub deleted: bool,
+}
+
+/// One run in full.
+#[derive(SimpleObject, Clone)]
+pub struct RunDetail {
+    #[graphql(flatten)]
+    pub summary: RunSummary,
+    /// The frozen definition the run executes (the workflow's spec).
+    pub definition: Option<async_graphql::Json<serde_json::Value>>,
+    /// The run's status: steps, targets with injection and revert times, probe verdicts, conditions.
+    pub status: Option<async_graphql::Json<serde_json::Value>>,
+    /// The run's Events, oldest first (only while the run is in the cluster).
+    pub events: Vec<EventView>,
+}
+
+/// A Kubernetes Event about a run.
+#[derive(SimpleObject, Clone)]
+pub struct EventView {
+    pub time: Option<String>,
+    pub kind: String,
+    pub reason: String,
+    pub message: String,
+}
+
+/// A workflow with its last run.
+#[derive(SimpleObject, Clone)]
+pub struct WorkflowView {
+    pub name: String,
+    pub description: Option<String>,
+    pub schedule: Option<String>,
+    pub suspended: bool,
+    pub last_run: Option<String>,
+    pub last_phase: Option<Phase>,
+    pub last_score: Option<f64>,
+    /// The full object, for editing.
+    pub object: async_graphql::Json<serde_json::Value>,
+}
+
+/// An edge of the runs connection.
+#[derive(SimpleObject, Clone)]
+pub struct RunEdge {
+    pub cursor: String,
+    pub node: RunSummary,
+}
+
+/// Where a page ends.
+#[derive(SimpleObject, Clone)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+/// A page of runs, newest first.
+#[derive(SimpleObject, Clone)]
+pub struct RunConnection {
+    pub edges: Vec<RunEdge>,
+    pub page_info: PageInfo,
+}
+
+/// An integer field, however the server stored it (nx-27017 narrows Int64 and stores booleans as 0/1).
+pub fn int(doc: &Document, key: &str) -> Option<i64> {
+    match doc.get(key)? {
+        Bson::Int32(n) => Some(i64::from(*n)),
+        Bson::Int64(n) => Some(*n),
+        Bson::Double(f) => Some(*f as i64),
+        Bson::Boolean(b) => Some(i64::from(*b)),
+        _ => None,
+    }
+}
+
+/// A number field as f64.
+pub fn number(doc: &Document, key: &str) -> Option<f64> {
+    match doc.get(key)? {
+        Bson::Double(f) => Some(*f),
+        Bson::Int32(n) => Some(f64::from(*n)),
+        Bson::Int64(n) => Some(*n as f64),
+        _ => None,
+    }
+}
+
+/// A mirrored object's JSON.
+pub fn object(doc: &Document) -> serde_json::Value {
+    doc.get_str("object").ok().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default()
+}
+
+impl RunSummary {
+    /// From a mirrored run document.
+    pub fn from_doc(doc: &Document) -> Self {
+        let created = int(doc, "createdMs").unwrap_or(0);
+        Self {
+            uid: doc.get_str("uid").or_else(|_| doc.get_str("_id")).unwrap_or_default().to_string(),
+            name: doc.get_str("name").unwrap_or_default().to_string(),
+            workflow: doc.get_str("workflow").unwrap_or_default().to_string(),
+            phase: doc.get_str("phase").ok().and_then(Phase::parse),
+            trigger: doc.get_str("trigger").ok().and_then(Trigger::parse),
+            score: number(doc, "score"),
+            created_at: jiff::Timestamp::from_millisecond(created).map(|t| t.to_string()).unwrap_or_default(),
+            deleted: int(doc, "deleted").unwrap_or(0) != 0,
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The GraphQL API end to end: workflows created, run, aborted and suspended through GraphQL, executed by
+//! the real operator, read back from the MongoDB mirror with keyset pagination; denials for Viewers and
+//! non-members; the CRs a mutation writes are the ones kubectl as the same user writes.
+
+use chaoscenter_crds::access::project_namespace;
+use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE};
+use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
+use chaoscenter_e2e::access::{admin_token, kubectl_as, new_user, with_access, AccessWorld};
+use chaoscenter_e2e::{wait_for, wait_run_finished, web_app, Operator};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, Patch, PatchParams};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(90);
+
+fn workflow_yaml(name: &str, target_ns: &str, duration: &str) -> String {
+    format!(
+        "apiVersion: chaoscenter.io/v1alpha1\nkind: ChaosWorkflow\nmetadata:\n  name: {name}\nspec:\n  steps:\n    - name: kill\n      fault:\n        type: pod-delete\n        duration: {duration}\n        target:\n          namespace: {target_ns}\n          selector: {{matchLabels: {{app: web}}}}\n          mode: one\n"
+    )
+}
+
+const RUNS: &str = "query($p: String!, $first: Int, $after: String, $phase: Phase) {
+  runs(project: $p, first: $first, after: $after, phase: $phase) {
+    edges { cursor node { uid name workflow phase trigger score createdAt deleted } }
+    pageInfo { hasNextPage endCursor }
+  }
+}";
+
+fn code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_default().to_string()
+}
+
+/// Waits until the mirror shows run `name` in `phase`.
+async fn mirrored_run(w: &AccessWorld, token: &str, project: &str, name: &str, phase: &str) -> Value {
+    wait_for(WAIT, &format!("run {name} {phase} in the history"), || async {
+        let data = w.api.graphql(token, RUNS, json!({"p": project, "first": 100})).await;
+        data["runs"]["edges"]
+            .as_array()?
+            .iter()
+            .map(|e| e["node"].clone())
+            .find(|n| n["name"] == name && n["phase"] == phase)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
+    with_access("graphql", &[], |w| async move {
+        let client = w.client.clone();
+        let admin = admin_token(&w).await;
+        // the project targets the test namespace (opted in), where a web app runs
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let opt_in = json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
+        namespaces.patch(&w.ns, &PatchParams::default(), &Patch::Merge(&opt_in)).await.unwrap();
+        web_app(&client, &w.ns, "web", 2).await;
+        let project = format!("gql-{}", w.ns.rsplit('-').next().unwrap());
+        let pns = project_namespace(&project);
+        let (status, body) = w
+            .api
+            .call("POST", "/auth/projects", Some(&admin), Some(json!({"name": project, "targetNamespaces": [w.ns]})))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        wait_for(WAIT, "the project namespace", || async { namespaces.get_opt(&pns).await.ok()? }).await;
+        // an operator for the project's namespace, where its workflows and runs live
+        let mut operator = Operator::start(&pns);
+        let suffix = w.ns.rsplit('-').next().unwrap().to_string();
+        let (editor, viewer, outsider) = (format!("ed-{suffix}"), format!("vi-{suffix}"), format!("out-{suffix}"));
+        let editor_token = new_user(&w, &admin, &editor, "editor-password-1").await;
+        let viewer_token = new_user(&w, &admin, &viewer, "viewer-password-1").await;
+        let outsider_token = new_user(&w, &admin, &outsider, "outsider-password-1").await;
+        for (user, role) in [(&editor, "Editor"), (&viewer, "Viewer")] {
+            let (status, body) = w
+                .api
+                .call("POST", &format!("/auth/projects/{project}/members"), Some(&admin), Some(json!({"user": user, "role": role})))
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+        let bindings: Api<k8s_openapi::api::rbac::v1::RoleBinding> = Api::namespaced(client.clone(), &pns);
+        wait_for(WAIT, "the members' bindings", || async {
+            let list = bindings.list(&Default::default()).await.ok()?;
+            (list.items.len() >= 3).then_some(())
+        })
+        .await;
+
+        // create: the Editor may, the Viewer may not, a bad definition is named
+        let create = "mutation($p: String!, $y: String!) { createWorkflow(project: $p, yaml: $y) { name namespace } }";
+        let data = w.api.graphql(&editor_token, create, json!({"p": project, "y": workflow_yaml("kill-one", &w.ns, "1s")})).await;
+        assert_eq!(data["createWorkflow"]["namespace"], pns.as_str());
+        let (_, denied) = w.api.graphql_raw(&viewer_token, create, json!({"p": project, "y": workflow_yaml("nope", &w.ns, "1s")})).await;
+        assert_eq!(code(&denied), "FORBIDDEN", "{denied}");
+        let (_, bad) = w.api.graphql_raw(&editor_token, create, json!({"p": project, "y": "kind: ChaosWorkflow\nmetadata: {name: x}\nspec: {steps: 3}"})).await;
+        assert_eq!(code(&bad), "BAD_INPUT", "{bad}");
+        assert!(bad["errors"][0]["message"].as_str().unwrap().contains("steps"), "{bad}");
+        let (_, invalid) = w
+            .api
+            .graphql_raw(&editor_token, create, json!({"p": project, "y": workflow_yaml("bad-duration", &w.ns, "soon")}))
+            .await;
+        assert_eq!(code(&invalid), "INVALID", "the API server's validation, named: {invalid}");
+        // a non-member sees nothing, not even whether the project exists
+        let (_, hidden) = w.api.graphql_raw(&outsider_token, RUNS, json!({"p": project})).await;
+        assert_eq!(code(&hidden), "FORBIDDEN", "{hidden}");
+        let (_, ghost) = w.api.graphql_raw(&outsider_token, RUNS, json!({"p": "no-such-project"})).await;
+        assert_eq!(hidden["errors"][0]["message"].as_str().unwrap().replace(&project, "X"),
+                   ghost["errors"][0]["message"].as_str().unwrap().replace("no-such-project", "X"));
+        let mine = w.api.graphql(&outsider_token, "{ projects { name } }", json!({})).await;
+        assert_eq!(mine["projects"], json!([]));
+
+        // run now: the operator executes it; the history shows it with its score
+        let run_now = "mutation($p: String!, $w: String!) { runWorkflow(project: $p, workflow: $w) { name trigger } }";
+        let (_, denied) = w.api.graphql_raw(&viewer_token, run_now, json!({"p": project, "w": "kill-one"})).await;
+        assert_eq!(code(&denied), "FORBIDDEN", "a Viewer cannot run: {denied}");
+        let started = w.api.graphql(&editor_token, run_now, json!({"p": project, "w": "kill-one"})).await;
+        let run_name = started["runWorkflow"]["name"].as_str().unwrap().to_string();
+        wait_run_finished(&client, &pns, &run_name, WAIT).await;
+        let node = mirrored_run(&w, &viewer_token, &project, &run_name, "Succeeded").await;
+        assert_eq!((node["score"].as_f64(), node["trigger"].as_str(), node["workflow"].as_str()), (Some(100.0), Some("Manual"), Some("kill-one")));
+        let detail = w
+            .api
+            .graphql(&viewer_token, "query($p: String!, $n: String!) { run(project: $p, name: $n) { name phase status definition events { reason message } } }", json!({"p": project, "n": run_name}))
+            .await;
+        assert_eq!(detail["run"]["status"]["steps"][0]["name"], "kill", "{detail}");
+        assert!(detail["run"]["definition"]["steps"].is_array(), "{detail}");
+        assert!(detail["run"]["events"].as_array().unwrap().iter().any(|e| e["reason"] == "Injected" || e["reason"] == "Finished"), "{detail}");
+
+        // the same CR as kubectl: a run made by kubectl as the Editor matches the one GraphQL made
+        let manifest = json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
+            "metadata": {"generateName": "kill-one-", "namespace": pns}, "spec": {"workflowRef": {"name": "kill-one"}}});
+        let file = std::env::temp_dir().join(format!("{}-run.json", w.ns));
+        std::fs::write(&file, manifest.to_string()).unwrap();
+        let (ok, out) = kubectl_as(&editor, &["create", "-f", file.to_str().unwrap(), "-o", "jsonpath={.metadata.name}"]);
+        assert!(ok, "{out}");
+        let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), &pns);
+        let by_kubectl = runs.get(out.trim()).await.unwrap();
+        let by_graphql = runs.get(&run_name).await.unwrap();
+        let spec = |r: &ChaosWorkflowRun| {
+            (r.spec.workflow_ref.name.clone(), r.spec.trigger, r.spec.dry_run, r.spec.abort)
+        };
+        assert_eq!(spec(&by_kubectl), spec(&by_graphql));
+        wait_run_finished(&client, &pns, out.trim(), WAIT).await;
+
+        // pagination: dry runs to page through, newest first, no overlap, no gaps
+        let dry = "mutation($p: String!, $w: String!) { dryRunWorkflow(project: $p, workflow: $w) { name } }";
+        let mut names = vec![run_name.clone(), out.trim().to_string()];
+        for _ in 0..3 {
+            let data = w.api.graphql(&editor_token, dry, json!({"p": project, "w": "kill-one"})).await;
+            let name = data["dryRunWorkflow"]["name"].as_str().unwrap().to_string();
+            wait_run_finished(&client, &pns, &name, WAIT).await;
+            names.push(name);
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+        }
+        wait_for(WAIT, "all five runs in the history", || async {
+            let data = w.api.graphql(&viewer_token, RUNS, json!({"p": project, "first": 100})).await;
+            (data["runs"]["edges"].as_array()?.len() == 5).then_some(())
+        })
+        .await;
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let data = w.api.graphql(&viewer_token, RUNS, json!({"p": project, "first": 2, "after": after})).await;
+            let page = &data["runs"];
+            for e in page["edges"].as_array().unwrap() {
+                seen.push((e["node"]["createdAt"].as_str().unwrap().to_string(), e["node"]["name"].as_str().unwrap().to_string()));
+            }
+            pages += 1;
+            if page["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].as_str().map(String::from);
+        }
+        assert_eq!(pages, 3, "5 runs at 2 per page");
+        let mut sorted = seen.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(seen.iter().map(|s| &s.0).collect::<Vec<_>>(), sorted.iter().map(|s| &s.0).collect::<Vec<_>>(), "newest first");
+        let mut unique: Vec<&String> = seen.iter().map(|s| &s.1).collect();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 5, "no run twice, none missing: {seen:?}");
+        let (_, bad_cursor) = w.api.graphql_raw(&viewer_token, RUNS, json!({"p": project, "after": "bogus"})).await;
+        assert_eq!(code(&bad_cursor), "BAD_INPUT", "{bad_cursor}");
+        let succeeded = w.api.graphql(&viewer_token, RUNS, json!({"p": project, "phase": "Succeeded"})).await;
+        assert!(succeeded["runs"]["edges"].as_array().unwrap().iter().all(|e| e["node"]["phase"] == "Succeeded"));
+
+        // abort: a long run is stopped and reverted
+        w.api.graphql(&editor_token, create, json!({"p": project, "y": workflow_yaml("long", &w.ns, "60s")})).await;
+        let long = w.api.graphql(&editor_token, run_now, json!({"p": project, "w": "long"})).await;
+        let long_name = long["runWorkflow"]["name"].as_str().unwrap().to_string();
+        wait_for(WAIT, "the long run to be running", || async {
+            let r = runs.get(&long_name).await.ok()?;
+            (serde_json::to_value(r.status?.phase?).ok()? == "Running").then_some(())
+        })
+        .await;
+        let abort = "mutation($p: String!, $n: String!) { abortRun(project: $p, name: $n) { name } }";
+        let (_, denied) = w.api.graphql_raw(&viewer_token, abort, json!({"p": project, "n": long_name})).await;
+        assert_eq!(code(&denied), "FORBIDDEN", "{denied}");
+        w.api.graphql(&editor_token, abort, json!({"p": project, "n": long_name})).await;
+        let aborted = wait_run_finished(&client, &pns, &long_name, WAIT).await;
+        assert_eq!(serde_json::to_value(aborted.status.unwrap().phase.unwrap()).unwrap(), "Aborted");
+        mirrored_run(&w, &viewer_token, &project, &long_name, "Aborted").await;
+
+        // suspend / resume, and the workflow list with its last run
+        let suspend = "mutation($p: String!, $w: String!, $s: Boolean!) { setSuspended(project: $p, workflow: $w, suspended: $s) { name } }";
+        w.api.graphql(&editor_token, suspend, json!({"p": project, "w": "kill-one", "s": true})).await;
+        let workflows: Api<ChaosWorkflow> = Api::namespaced(client.clone(), &pns);
+        assert!(workflows.get("kill-one").await.unwrap().spec.suspend);
+        let listed = wait_for(WAIT, "the workflow list to show the suspension", || async {
+            let data = w.api.graphql(&viewer_token, "query($p: String!) { workflows(project: $p) { name suspended lastRun lastPhase } }", json!({"p": project})).await;
+            let wf = data["workflows"].as_array()?.iter().find(|w| w["name"] == "kill-one")?.clone();
+            (wf["suspended"] == true).then_some(wf)
+        })
+        .await;
+        assert!(listed["lastRun"].is_string(), "{listed}");
+        // delete: gone from the cluster, its runs stay in history
+        w.api.graphql(&editor_token, "mutation($p: String!) { deleteWorkflow(project: $p, name: \"long\") }", json!({"p": project})).await;
+        let after_delete = w.api.graphql(&viewer_token, RUNS, json!({"p": project, "first": 100})).await;
+        assert!(after_delete["runs"]["edges"].as_array().unwrap().iter().any(|e| e["node"]["name"] == long_name.as_str()));
+
+        // limits: no introspection here, and a query too costly is refused with a clear error
+        let (_, intro) = w.api.graphql_raw(&viewer_token, "{ __schema { queryType { name } } }", json!({})).await;
+        assert!(intro["data"].to_string().find("Query").is_none(), "{intro}");
+        let costly = format!("{{ {} }}", (0..7).map(|i| format!("r{i}: runs(project: \"{project}\", first: 100) {{ edges {{ cursor node {{ uid name workflow phase trigger score createdAt deleted }} }} pageInfo {{ hasNextPage endCursor }} }}")).collect::<Vec<_>>().join(" "));
+        let (_, refused) = w.api.graphql_raw(&viewer_token, &costly, json!({})).await;
+        assert!(refused["errors"][0]["message"].as_str().unwrap_or_default().contains("too complex"), "{refused}");
+        assert!(operator.stop(), "the project's operator stopped cleanly");
+    })
+    .await;
+}
