@@ -216,6 +216,20 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         let after_delete = w.api.graphql(&viewer_token, RUNS, json!({"p": project, "first": 100})).await;
         assert!(after_delete["runs"]["edges"].as_array().unwrap().iter().any(|e| e["node"]["name"] == long_name.as_str()));
 
+        // statistics, computed by the database
+        let stats = w
+            .api
+            .graphql(&viewer_token, "query($p: String!) { statistics(project: $p) { runsByPhase { phase runs } scoreByWorkflow { workflow averageScore runs } scoreByDay { day averageScore runs } } }", json!({"p": project}))
+            .await;
+        let phases = &stats["statistics"]["runsByPhase"];
+        let count = |phase: &str| phases.as_array().unwrap().iter().find(|p| p["phase"] == phase).map(|p| p["runs"].as_i64().unwrap());
+        assert_eq!(count("Aborted"), Some(1), "{stats}");
+        assert_eq!(count("Succeeded"), Some(5), "{stats}");
+        let kill_one = stats["statistics"]["scoreByWorkflow"].as_array().unwrap().iter().find(|w| w["workflow"] == "kill-one").cloned().unwrap();
+        assert_eq!(kill_one["averageScore"].as_f64(), Some(100.0), "{stats}");
+        let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+        assert!(stats["statistics"]["scoreByDay"].as_array().unwrap().iter().any(|d| d["day"] == today.as_str()), "{stats}");
+
         // limits: no introspection here, and a query too costly is refused with a clear error
         let (_, intro) = w.api.graphql_raw(&viewer_token, "{ __schema { queryType { name } } }", json!({})).await;
         assert!(intro["data"].to_string().find("Query").is_none(), "{intro}");

@@ -6,6 +6,7 @@ mod access;
 mod history;
 mod mutation;
 mod query;
+mod stats;
 mod types;
 
 pub use mutation::Mutation;

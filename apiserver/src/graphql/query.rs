@@ -2,6 +2,7 @@
 
 use super::access::{caller, error, scope, state};
 use super::history::{runs_page, RunFilter};
+use super::stats::{statistics, Statistics};
 use super::types::{
     int, object, EventView, MemberView, Phase, ProjectView, RunConnection, RunDetail, RunSummary, Trigger,
     WorkflowView,
@@ -146,6 +147,22 @@ impl Query {
                 error("UNAVAILABLE", "the history database is not answering")
             }
         })
+    }
+
+    /// Statistics of the project's runs created since `since` (RFC 3339; default: 30 days ago): runs per
+    /// phase, the average score per workflow and per day.
+    async fn statistics(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        since: Option<String>,
+    ) -> Result<Statistics> {
+        let s = scope(ctx, &project)?;
+        let since = millis("since", since)?
+            .unwrap_or_else(|| jiff::Timestamp::now().as_millisecond() - 30 * 86_400_000);
+        statistics(&s.state.db, &s.project, since)
+            .await
+            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))
     }
 
     /// One run in full, by name (also after it left the cluster).
