@@ -9,6 +9,7 @@ mod query;
 mod stats;
 mod types;
 
+pub use history::{decode_cursor, encode_cursor};
 pub use mutation::Mutation;
 pub use query::Query;
 

@@ -24,13 +24,15 @@ use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--skip-memory] [--skip-auth | --only-auth]
+const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--skip-memory] [--only PART] [--skip PART] [--history-sizes N,N,..]
   --runs N         sequential runs for the create-to-first-pod-deletion latency, and ConfigMaps for the
                    floor (default 50)
   --concurrent N   concurrent runs for the operator's memory (default 200)
   --skip-memory    skip the operator memory readings (idle and concurrent)
-  --skip-auth      skip the apiserver's sign-in measurements (they need CHAOSCENTER_MONGODB_URI)
-  --only-auth      only the apiserver's sign-in measurements
+  --only PART      run only PART: operator (run latency, operator memory), auth (sign-in costs), history
+                   (the run-history page at many runs, mirror lag, apiserver memory); repeatable
+  --skip PART      skip PART (auth and history need CHAOSCENTER_MONGODB_URI, which `make bench` sets)
+  --history-sizes  the numbers of mirrored runs to measure the history page at (default 1000,10000,100000)
 Needs KUBECONFIG and the operator and apiserver binaries next to this one (`cargo build --bins`).";
 
 /// The web app every run targets, and its size.
@@ -51,12 +53,29 @@ struct Args {
     runs: usize,
     concurrent: usize,
     skip_memory: bool,
-    skip_auth: bool,
-    only_auth: bool,
+    parts: Vec<&'static str>,
+    history_sizes: Vec<usize>,
 }
 
 fn parse_args() -> Args {
-    let mut args = Args { runs: 50, concurrent: 200, skip_memory: false, skip_auth: false, only_auth: false };
+    const PARTS: [&str; 3] = ["operator", "auth", "history"];
+    let mut args = Args {
+        runs: 50,
+        concurrent: 200,
+        skip_memory: false,
+        parts: PARTS.to_vec(),
+        history_sizes: vec![1_000, 10_000, 100_000],
+    };
+    let mut only: Vec<&'static str> = Vec::new();
+    let part = |value: Option<String>| -> &'static str {
+        match PARTS.iter().find(|p| Some(**p) == value.as_deref()) {
+            Some(p) => p,
+            None => {
+                eprintln!("--only/--skip take one of {PARTS:?}\n{USAGE}");
+                std::process::exit(2);
+            }
+        }
+    };
     let mut it = std::env::args().skip(1);
     let number = |flag: &str, value: Option<String>| -> usize {
         match value.as_deref().map(str::parse::<usize>) {
@@ -72,8 +91,16 @@ fn parse_args() -> Args {
             "--runs" => args.runs = number("--runs", it.next()),
             "--concurrent" => args.concurrent = number("--concurrent", it.next()),
             "--skip-memory" => args.skip_memory = true,
-            "--skip-auth" => args.skip_auth = true,
-            "--only-auth" => args.only_auth = true,
+            "--only" => only.push(part(it.next())),
+            "--skip" => {
+                let p = part(it.next());
+                args.parts.retain(|q| *q != p);
+            }
+            "--history-sizes" => {
+                let text = it.next().unwrap_or_default();
+                args.history_sizes =
+                    text.split(',').map(|n| number("--history-sizes", Some(n.to_string()))).collect();
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -83,6 +110,9 @@ fn parse_args() -> Args {
                 std::process::exit(2);
             }
         }
+    }
+    if !only.is_empty() {
+        args.parts.retain(|p| only.contains(p));
     }
     args
 }
@@ -123,8 +153,13 @@ async fn main() {
         if args.skip_memory { "skipped" } else { "measured" },
         binary.display()
     );
-    if args.only_auth {
-        bench_auth(args.runs).await;
+    if !args.parts.contains(&"operator") {
+        if args.parts.contains(&"auth") {
+            bench_auth(args.runs).await;
+        }
+        if args.parts.contains(&"history") {
+            bench_history(&args.history_sizes, args.runs).await;
+        }
         return;
     }
     with_namespace("bench", &[], |client, ns| async move {
@@ -136,8 +171,11 @@ async fn main() {
                 others.join(", ")
             );
         }
-        if result.is_ok() && !args.skip_auth {
+        if result.is_ok() && args.parts.contains(&"auth") {
             bench_auth(args.runs).await;
+        }
+        if result.is_ok() && args.parts.contains(&"history") {
+            bench_history(&args.history_sizes, args.runs).await;
         }
         if let Err(panic) = result {
             // Without the operator nothing removes the runs' finalizers, and the namespace would hang in
@@ -546,6 +584,94 @@ async fn bench_auth(runs: usize) {
             rss_of(pid).unwrap_or(f64::NAN),
             runs * 12
         );
+    })
+    .await;
+}
+
+/// The run-history page through GraphQL (50 runs, filtered by phase, newest first; the first page and a
+/// page deep in the history by cursor) with `sizes` runs mirrored, the mirror's lag from a run's status
+/// change to MongoDB, and the apiserver's memory with the most runs.
+async fn bench_history(sizes: &[usize], samples: usize) {
+    use mongodb::bson::{doc, Document};
+    with_access("bench-history", &[], |w| async move {
+        let token = admin_token(&w).await;
+        let project = format!("hist-{}", w.ns.rsplit('-').next().unwrap());
+        let (status, body) = w.api.call("POST", "/auth/projects", Some(&token), Some(json!({"name": project}))).await;
+        assert_eq!(status, 201, "{body}");
+        let db = w.api.database().await;
+        let coll = db.collection::<Document>("mirror_chaosworkflowruns");
+        let phases = ["Succeeded", "Failed", "Succeeded", "Aborted", "Succeeded", "Error"];
+        let query = "query($p: String!, $after: String) { runs(project: $p, phase: Succeeded, first: 50, after: $after) {
+            edges { cursor node { uid name workflow phase trigger score createdAt deleted } } pageInfo { hasNextPage endCursor } } }";
+        let t0: i64 = 1_700_000_000_000;
+        let mut seeded = 0usize;
+        for &size in sizes {
+            // seed up to `size` runs shaped as the mirror writes them (one a minute, ten workflows)
+            let started = Instant::now();
+            while seeded < size {
+                let batch: Vec<Document> = (seeded..size.min(seeded + 1000))
+                    .map(|i| {
+                        let uid = format!("{i:08}-bench");
+                        doc! {
+                            "_id": &uid, "uid": &uid, "kind": "ChaosWorkflowRun", "name": format!("wf{}-{i}", i % 10),
+                            "namespace": format!("{project}-chaos"), "resourceVersion": i as i64, "createdMs": t0 + i as i64 * 60_000,
+                            "deleted": true, "project": &project, "workflow": format!("wf{}", i % 10), "trigger": "Schedule",
+                            "phase": phases[i % phases.len()], "score": (i % 101) as f64, "object": "{}",
+                        }
+                    })
+                    .collect();
+                seeded += batch.len();
+                coll.insert_many(batch).await.expect("seeding the history");
+            }
+            eprintln!("seeded {size} runs in {:.1}s", started.elapsed().as_secs_f64());
+            // a cursor in the middle of the history
+            let mid = size / 2;
+            let middle = Some(chaoscenter_apiserver::graphql::encode_cursor(t0 + mid as i64 * 60_000, &format!("{mid:08}-bench")));
+            for (label, cursor) in [("first", None), ("middle", middle)] {
+                let mut times = Vec::new();
+                for _ in 0..samples {
+                    let start = Instant::now();
+                    let data = w.api.graphql(&token, query, json!({"p": project, "after": cursor})).await;
+                    times.push(millis(start.elapsed()));
+                    assert_eq!(data["runs"]["edges"].as_array().map(|e| e.len()), Some(50));
+                }
+                println!("history_page_ms {} runs={size} page={label} filter=phase", Stats::of(&times));
+            }
+        }
+        let pid = w.api.pid().expect("the apiserver is running");
+        println!("apiserver_rss_mib value={:.1} runs_mirrored={seeded}", rss_of(pid).unwrap_or(f64::NAN));
+
+        // mirror lag: a run's status change in the cluster until MongoDB has that version
+        let runs: Api<chaoscenter_crds::ChaosWorkflowRun> = Api::namespaced(w.client.clone(), &format!("{project}-chaos"));
+        let run: chaoscenter_crds::ChaosWorkflowRun = serde_json::from_value(json!({
+            "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
+            "metadata": {"name": "lag"}, "spec": {"workflowRef": {"name": "none"}, "dryRun": true}
+        }))
+        .unwrap();
+        let run = runs.create(&PostParams::default(), &run).await.unwrap();
+        let uid = run.metadata.uid.clone().unwrap();
+        let mut lags = Vec::new();
+        for i in 0..samples {
+            let patch = json!({"status": {"conditions": [{"type": "Bench", "status": "True", "reason": "Sample", "message": i.to_string(), "lastTransitionTime": "2026-01-01T00:00:00Z"}]}});
+            let start = Instant::now();
+            let updated = runs.patch_status("lag", &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+            let rv: i64 = updated.metadata.resource_version.unwrap().parse().unwrap();
+            loop {
+                let found = coll.find_one(doc! { "_id": &uid }).projection(doc! { "resourceVersion": 1 }).await.unwrap();
+                let stored = found.and_then(|d| match d.get("resourceVersion") {
+                    Some(mongodb::bson::Bson::Int32(n)) => Some(i64::from(*n)),
+                    Some(mongodb::bson::Bson::Int64(n)) => Some(*n),
+                    _ => None,
+                });
+                if stored.is_some_and(|s| s >= rv) {
+                    break;
+                }
+                assert!(start.elapsed() < Duration::from_secs(30), "the mirror did not catch up in 30 s");
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            lags.push(millis(start.elapsed()));
+        }
+        println!("mirror_lag_ms {} (status patch to MongoDB, polled every 2 ms)", Stats::of(&lags));
     })
     .await;
 }
