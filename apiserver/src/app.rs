@@ -36,6 +36,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     graphiql
         .route("/healthz", get(|| async { "ok" }))
         .nest("/auth", crate::auth::routes())
+        .route("/api/graphql/ws", get(crate::graphql::ws))
         .route(
             "/api/graphql",
             axum::routing::post(crate::graphql::handle)

@@ -310,6 +310,7 @@ async fn write_loop(
             let _ = notify.send(MirrorEvent {
                 kind: kind_name.clone(),
                 uid,
+                name: doc.get_str("name").unwrap_or_default().to_string(),
                 namespace: doc.get_str("namespace").ok().map(String::from),
                 project: doc.get_str("project").ok().map(String::from),
                 deleted,
@@ -348,6 +349,7 @@ async fn write_loop(
 pub struct MirrorEvent {
     pub kind: String,
     pub uid: String,
+    pub name: String,
     pub namespace: Option<String>,
     pub project: Option<String>,
     pub deleted: bool,

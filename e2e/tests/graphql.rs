@@ -44,6 +44,44 @@ async fn mirrored_run(w: &AccessWorld, token: &str, project: &str, name: &str, p
     .await
 }
 
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a graphql-transport-ws subscription signed in with `token`.
+async fn subscribe(w: &AccessWorld, token: &str, query: &str, variables: Value) -> Socket {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!("{}/api/graphql/ws", w.api.url.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket connect");
+    let init = json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    let ack = next_message(&mut socket).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    let start = json!({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}});
+    socket.send(Message::text(start.to_string())).await.unwrap();
+    socket
+}
+
+/// The next protocol message (pings are answered by the library), within the test's patience.
+async fn next_message(socket: &mut Socket) -> Value {
+    use futures::StreamExt;
+    loop {
+        let message = tokio::time::timeout(WAIT, socket.next())
+            .await
+            .expect("a message in time")
+            .expect("open")
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] != "ping" && value["type"] != "pong" {
+                return value;
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
     with_access("graphql", &[], |w| async move {
@@ -106,6 +144,13 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         let mine = w.api.graphql(&outsider_token, "{ projects { name } }", json!({})).await;
         assert_eq!(mine["projects"], json!([]));
 
+        // a live view: subscribe to the project's runs over WebSocket before starting one
+        let mut live = subscribe(&w, &viewer_token, "subscription($p: String!) { runsChanged(project: $p) { name phase score } }", json!({"p": project})).await;
+        let mut refused = subscribe(&w, &outsider_token, "subscription($p: String!) { runsChanged(project: $p) { name } }", json!({"p": project})).await;
+        let first = next_message(&mut refused).await;
+        let denied_code = first["payload"]["errors"][0]["extensions"]["code"].as_str().or(first["payload"][0]["extensions"]["code"].as_str());
+        assert_eq!(denied_code, Some("FORBIDDEN"), "a non-member cannot subscribe: {first}");
+
         // run now: the operator executes it; the history shows it with its score
         let run_now = "mutation($p: String!, $w: String!) { runWorkflow(project: $p, workflow: $w) { name trigger } }";
         let (_, denied) = w.api.graphql_raw(&viewer_token, run_now, json!({"p": project, "w": "kill-one"})).await;
@@ -114,6 +159,17 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         let run_name = started["runWorkflow"]["name"].as_str().unwrap().to_string();
         wait_run_finished(&client, &pns, &run_name, WAIT).await;
         let node = mirrored_run(&w, &viewer_token, &project, &run_name, "Succeeded").await;
+        // the subscription saw the run progress to the end
+        let mut phases = Vec::new();
+        while phases.last().map(String::as_str) != Some("Succeeded") {
+            let message = next_message(&mut live).await;
+            assert_eq!(message["type"], "next", "{message}");
+            let run = &message["payload"]["data"]["runsChanged"];
+            if run["name"] == run_name.as_str() {
+                phases.push(run["phase"].as_str().unwrap_or("Pending").to_string());
+            }
+        }
+        assert!(phases.len() >= 2, "progress, not only the end: {phases:?}");
         assert_eq!((node["score"].as_f64(), node["trigger"].as_str(), node["workflow"].as_str()), (Some(100.0), Some("Manual"), Some("kill-one")));
         let detail = w
             .api

@@ -43,10 +43,15 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .ok_or_else(|| ApiError::unauthorized("sign in first: no Authorization header"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
+        Self::from_authorization(state, header.to_str().unwrap_or_default()).await
+    }
+}
+
+impl Caller {
+    /// The caller behind an `Authorization` value (`Bearer <token>`), e.g. a WebSocket's connection_init.
+    pub async fn from_authorization(state: &AppState, value: &str) -> Result<Self, ApiError> {
+        let token = value
+            .strip_prefix("Bearer ")
             .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
         let claims = state.keys.verify(token.trim()).map_err(|e| ApiError::unauthorized(e.to_string()))?;
         let db = |e| ApiError::internal("check the token", e);

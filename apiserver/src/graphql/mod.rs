@@ -7,23 +7,25 @@ mod history;
 mod mutation;
 mod query;
 mod stats;
+mod subscription;
 mod types;
 
 pub use history::{decode_cursor, encode_cursor};
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::Subscription;
 
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The schema type.
-pub type ChaosSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type ChaosSchema = Schema<Query, Mutation, Subscription>;
 
 /// The deepest query accepted.
 pub const MAX_DEPTH: usize = 8;
@@ -36,7 +38,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 /// The schema with its limits; introspection only if `introspection`. (Each request carries the app state
 /// and the caller.)
 pub fn schema(introspection: bool) -> ChaosSchema {
-    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+    let mut builder = Schema::build(Query, Mutation, Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
@@ -68,6 +70,20 @@ pub async fn handle(
             format!("the request took longer than {} s", TIMEOUT.as_secs()),
         )),
     }
+}
+
+/// `GET /api/graphql/ws`: subscriptions over WebSocket; connection_init's `authorization` signs in.
+pub async fn ws(
+    State(state): State<Arc<AppState>>,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    upgrade: axum::extract::WebSocketUpgrade,
+) -> Response {
+    let schema = state.schema.clone();
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
+        async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
+            .on_connection_init(move |payload| subscription::authenticate(state, payload))
+            .serve()
+    })
 }
 
 /// `GET /api/graphiql`: the GraphiQL page (routed only when introspection is enabled).
