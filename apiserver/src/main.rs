@@ -57,6 +57,7 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
     let db = mongo.database(&config.database);
     let store = retry("prepare the MongoDB collections", || AuthStore::open(&db)).await;
     retry("create the mirror's indexes", || mirror::ensure_indexes(&db)).await;
+    retry("create the audit log's indexes", || chaoscenter_apiserver::audit::ensure_indexes(&db)).await;
     let mirror_events = mirror::start(&cluster.client, &db);
     let passwords = Passwords::start(config.hash_workers).await;
     retry("create the first admin", || cluster.bootstrap_admin(&config.admin_username, &passwords)).await;

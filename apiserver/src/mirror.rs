@@ -42,6 +42,12 @@ where
 {
     let meta = obj.meta();
     let uid = meta.uid.clone()?;
+    // who the cluster says wrote it first (e.g. kubectl-create, argocd-controller, chaoscenter-operator)
+    let manager = meta
+        .managed_fields
+        .as_ref()
+        .and_then(|fields| fields.iter().find_map(|f| f.manager.clone()))
+        .unwrap_or_default();
     let mut value = serde_json::to_value(obj).ok()?;
     if let Some(meta) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
         meta.remove("managedFields");
@@ -67,6 +73,7 @@ where
         // that store dates differently)
         "createdMs": created.timestamp_millis(),
         "deleted": false,
+        "manager": manager,
         "object": object,
     };
     doc.extend(extra(obj));
@@ -79,6 +86,8 @@ pub struct Kind<K> {
     pub collection: Collection<Document>,
     /// Fields for queries, beyond the common ones.
     pub extra: Box<dyn Fn(&K) -> Document + Send + Sync>,
+    /// Where objects appearing and disappearing are recorded in the audit log (none for users).
+    pub audit_db: Option<Database>,
 }
 
 /// Creates the mirror's indexes: one for every query the API makes.
@@ -120,11 +129,22 @@ pub async fn write_version(
     object: &serde_json::Value,
 ) -> mongodb::error::Result<bool> {
     let doc = doc! { "_id": uid, "resourceVersion": rv, "object": object.to_string() };
-    write(coll, &Change::Upsert(doc)).await
+    Ok(write(coll, &Change::Upsert(doc)).await? != Written::Stale)
 }
 
-/// Writes one change, guarded by the resourceVersion. `Ok(false)` if a newer version was already there.
-async fn write(coll: &Collection<Document>, change: &Change) -> mongodb::error::Result<bool> {
+/// What a guarded write did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Written {
+    /// The object was new to the mirror.
+    Inserted,
+    /// An older version was replaced.
+    Updated,
+    /// A newer (or the same) version was already stored.
+    Stale,
+}
+
+/// Writes one change, guarded by the resourceVersion.
+async fn write(coll: &Collection<Document>, change: &Change) -> mongodb::error::Result<Written> {
     let (doc, deleted) = match change {
         Change::Upsert(doc) => (doc, false),
         Change::Delete(doc) => (doc, true),
@@ -149,17 +169,17 @@ async fn write(coll: &Collection<Document>, change: &Change) -> mongodb::error::
     for _ in 0..2 {
         let filter = doc! { "_id": &uid, "resourceVersion": guard.clone() };
         if coll.update_one(filter, doc! { "$set": set.clone() }).await?.matched_count > 0 {
-            return Ok(true);
+            return Ok(Written::Updated);
         }
         let mut fresh = set.clone();
         fresh.insert("_id", &uid);
         match coll.insert_one(fresh).await {
-            Ok(_) => return Ok(true),
+            Ok(_) => return Ok(Written::Inserted),
             Err(err) if is_duplicate_key(&err) => continue,
             Err(err) => return Err(err),
         }
     }
-    Ok(false)
+    Ok(Written::Stale)
 }
 
 /// Whether `err` may go away by itself (the server unreachable, a connection dropped), as opposed to the
@@ -214,6 +234,7 @@ where
     let backlog = std::sync::Arc::new(std::sync::Mutex::new(Backlog::default()));
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     let writer = tokio::spawn(write_loop(
+        kind.audit_db.clone(),
         kind.collection.clone(),
         kind_name.clone(),
         backlog.clone(),
@@ -265,6 +286,7 @@ where
 /// Writes the backlog whenever woken (and every 2 s while anything is left), oldest-first per object;
 /// a failure leaves the rest for the next round.
 async fn write_loop(
+    audit_db: Option<Database>,
     coll: Collection<Document>,
     kind_name: String,
     backlog: std::sync::Arc<std::sync::Mutex<Backlog>>,
@@ -284,8 +306,8 @@ async fn write_loop(
         };
         failing = false;
         for (uid, seq, change) in batch {
-            match write(&coll, &change).await {
-                Ok(_) => {}
+            let written = match write(&coll, &change).await {
+                Ok(written) => written,
                 Err(err) if is_transient(&err) => {
                     let left = backlog.lock().unwrap_or_else(|e| e.into_inner()).changes.len();
                     tracing::warn!(kind = %kind_name, %err, pending = left, "MongoDB write failed; keeping the changes and retrying");
@@ -294,8 +316,29 @@ async fn write_loop(
                 }
                 // the server refuses this document: retrying cannot help, and must not hold up the rest
                 Err(err) => {
-                    tracing::error!(kind = %kind_name, %uid, %err, "MongoDB refused a mirrored object; skipping it")
+                    tracing::error!(kind = %kind_name, %uid, %err, "MongoDB refused a mirrored object; skipping it");
+                    Written::Stale
                 }
+            };
+            let action = match (&change, written) {
+                (Change::Upsert(_), Written::Inserted) => Some("create"),
+                (Change::Delete(_), Written::Inserted | Written::Updated) => Some("delete"),
+                _ => None,
+            };
+            if let (Some(action), Some(db)) = (action, audit_db.as_ref()) {
+                let doc = match &change {
+                    Change::Upsert(d) | Change::Delete(d) => d,
+                };
+                let mut entry = crate::audit::Entry::now(
+                    doc.get_str("manager").unwrap_or_default(),
+                    crate::audit::Source::Cluster,
+                    action,
+                    &kind_name,
+                    doc.get_str("name").unwrap_or_default(),
+                );
+                entry.namespace = doc.get_str("namespace").ok().map(String::from);
+                entry.project = doc.get_str("project").ok().map(String::from);
+                crate::audit::record(db, entry).await;
             }
             {
                 let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
@@ -370,6 +413,7 @@ pub fn start(client: &Client, db: &Database) -> tokio::sync::broadcast::Sender<M
     let runs = Kind::<ChaosWorkflowRun> {
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<ChaosWorkflowRun>()),
+        audit_db: Some(db.clone()),
         extra: Box::new(|run| {
             let status = run.status.clone().unwrap_or_default();
             let text =
@@ -387,21 +431,25 @@ pub fn start(client: &Client, db: &Database) -> tokio::sync::broadcast::Sender<M
     let workflows = Kind::<ChaosWorkflow> {
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<ChaosWorkflow>()),
+        audit_db: Some(db.clone()),
         extra: Box::new(|wf| doc! { "project": project_of_namespace(wf.namespace().as_deref()) }),
     };
     let hubs = Kind::<ChaosHub> {
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<ChaosHub>()),
+        audit_db: Some(db.clone()),
         extra: Box::new(|hub| doc! { "project": project_of_namespace(hub.namespace().as_deref()) }),
     };
     let projects = Kind::<Project> {
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<Project>()),
+        audit_db: Some(db.clone()),
         extra: Box::new(|p| doc! { "project": p.name_any() }),
     };
     let users = Kind::<ChaosUser> {
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<ChaosUser>()),
+        audit_db: Some(db.clone()),
         extra: Box::new(|_| doc! {}),
     };
     tokio::spawn(run(runs, notify.clone()));

@@ -187,7 +187,8 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         let (ok, out) = kubectl_as(&editor, &["create", "-f", file.to_str().unwrap(), "-o", "jsonpath={.metadata.name}"]);
         assert!(ok, "{out}");
         let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), &pns);
-        let by_kubectl = runs.get(out.trim()).await.unwrap();
+        let by_kubectl_name = out.trim().to_string();
+        let by_kubectl = runs.get(&by_kubectl_name).await.unwrap();
         let by_graphql = runs.get(&run_name).await.unwrap();
         let spec = |r: &ChaosWorkflowRun| {
             (r.spec.workflow_ref.name.clone(), r.spec.trigger, r.spec.dry_run, r.spec.abort)
@@ -285,6 +286,24 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         assert_eq!(kill_one["averageScore"].as_f64(), Some(100.0), "{stats}");
         let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
         assert!(stats["statistics"]["scoreByDay"].as_array().unwrap().iter().any(|d| d["day"] == today.as_str()), "{stats}");
+
+        // the audit log: the API's writes with the user, the cluster's with the field manager it recorded
+        let log = wait_for(WAIT, "the audit log to show the kubectl-made run", || async {
+            let data = w.api.graphql(&viewer_token, "query($p: String) { auditLog(project: $p, first: 100) { at actor source action kind name } }", json!({"p": project})).await;
+            let entries = data["auditLog"].as_array()?.clone();
+            entries.iter().any(|e| e["source"] == "CLUSTER" && e["name"] == by_kubectl_name.as_str() && e["actor"] == "kubectl-create").then_some(entries)
+        })
+        .await;
+        let has = |source: &str, actor: &str, action: &str, name: &str| {
+            log.iter().any(|e| e["source"] == source && e["actor"] == actor && e["action"] == action && e["name"] == name)
+        };
+        assert!(has("API", &editor, "run", &run_name), "{log:?}");
+        assert!(has("API", &editor, "abort", &long_name), "{log:?}");
+        assert!(has("API", &editor, "create", "kill-one"), "{log:?}");
+        assert!(has("API", &editor, "suspend", "kill-one"), "{log:?}");
+        let (_, everything) = w.api.graphql_raw(&viewer_token, "{ auditLog { name } }", json!({})).await;
+        assert_eq!(code(&everything), "FORBIDDEN", "only admins read the whole log: {everything}");
+        assert!(w.api.graphql(&admin, "{ auditLog(first: 5) { name } }", json!({})).await["auditLog"].is_array());
 
         // limits: no introspection here, and a query too costly is refused with a clear error
         let (_, intro) = w.api.graphql_raw(&viewer_token, "{ __schema { queryType { name } } }", json!({})).await;

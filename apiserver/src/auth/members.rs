@@ -91,6 +91,7 @@ pub async fn create_project(
         .create(&PostParams::default(), &project)
         .await
         .map_err(|e| ApiError::from_kube("create the project", e))?;
+    super::audit(&state, caller.name(), "create", "Project", &req.name, Some(&req.name)).await;
     Ok((StatusCode::CREATED, Json(view(&created, caller.name()))))
 }
 
@@ -161,6 +162,7 @@ pub async fn add(
     })
     .await?;
     tracing::info!(%project, user = %req.user, role = ?req.role, by = %caller.name(), "member added");
+    super::audit(&state, caller.name(), "add-member", "Project", &project, Some(&project)).await;
     Ok(Json(view(&updated, caller.name())))
 }
 
@@ -188,6 +190,7 @@ pub async fn change_role(
     })
     .await?;
     tracing::info!(%project, %user, role = ?req.role, by = %caller.name(), "member role changed");
+    super::audit(&state, caller.name(), "change-role", "Project", &project, Some(&project)).await;
     Ok(Json(view(&updated, caller.name())))
 }
 
@@ -200,6 +203,7 @@ pub async fn remove(
     let client = as_caller(&state, &caller)?;
     let updated = change_members(client, &project, |members| remove_member(members, &user, &project)).await?;
     tracing::info!(%project, %user, by = %caller.name(), "member removed");
+    super::audit(&state, caller.name(), "remove-member", "Project", &project, Some(&project)).await;
     Ok(Json(view(&updated, caller.name())))
 }
 
@@ -245,5 +249,6 @@ pub async fn leave(
             }
         })?;
     tracing::info!(%project, user = %me, "left the project");
+    super::audit(&state, &me, "leave", "Project", &project, Some(&project)).await;
     Ok(StatusCode::NO_CONTENT)
 }

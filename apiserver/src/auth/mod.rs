@@ -15,6 +15,13 @@ use axum::routing::{delete, get, post, put};
 use axum::Router;
 use std::sync::Arc;
 
+/// Records a change the caller made through the auth API.
+async fn audit(state: &AppState, actor: &str, action: &str, kind: &str, name: &str, project: Option<&str>) {
+    let mut entry = crate::audit::Entry::now(actor, crate::audit::Source::Api, action, kind, name);
+    entry.project = project.map(String::from);
+    crate::audit::record(&state.db, entry).await;
+}
+
 /// The `/auth` routes.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()

@@ -88,6 +88,7 @@ pub async fn create(
         return Err(ApiError::internal("store the password", err));
     }
     tracing::info!(user = %req.username, by = %caller.name(), "user created");
+    super::audit(&state, caller.name(), "create", "ChaosUser", &req.username, None).await;
     Ok((StatusCode::CREATED, Json(user_view(&state, &created))))
 }
 
@@ -126,6 +127,7 @@ pub async fn reset_password(
         .map_err(|e| ApiError::internal("store the password", e))?;
     state.store.invalidate_user(&name).await.map_err(|e| ApiError::internal("end the sessions", e))?;
     tracing::info!(user = %name, by = %caller.name(), "password reset");
+    super::audit(&state, caller.name(), "reset-password", "ChaosUser", &name, None).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -148,6 +150,8 @@ async fn set_disabled(
         state.store.invalidate_user(name).await.map_err(|e| ApiError::internal("end the sessions", e))?;
     }
     tracing::info!(user = %name, by = %caller.name(), disabled, "user updated");
+    super::audit(state, caller.name(), if disabled { "disable" } else { "enable" }, "ChaosUser", name, None)
+        .await;
     Ok(Json(user_view(state, &user)))
 }
 

@@ -80,6 +80,13 @@ fn written(wf: ChaosWorkflow) -> WrittenWorkflow {
     }
 }
 
+/// Records a change the caller made through GraphQL.
+async fn audit(s: &Scope, action: &str, kind: &str, name: &str) {
+    let entry = crate::audit::Entry::now(&s.caller_name, crate::audit::Source::Api, action, kind, name)
+        .in_project(&s.project, Some(&s.namespace));
+    crate::audit::record(&s.state.db, entry).await;
+}
+
 /// A run just created (not yet mirrored).
 fn run_summary(run: &ChaosWorkflowRun) -> RunSummary {
     RunSummary {
@@ -117,6 +124,7 @@ async fn new_run(ctx: &Context<'_>, project: &str, workflow: &str, dry_run: bool
     let api: Api<ChaosWorkflowRun> = Api::namespaced(s.as_caller()?, &s.namespace);
     let created =
         api.create(&PostParams::default(), &run).await.map_err(|e| kube_error("start the run", e))?;
+    audit(&s, if dry_run { "dry-run" } else { "run" }, "ChaosWorkflowRun", &created.name_any()).await;
     Ok(run_summary(&created))
 }
 
@@ -136,6 +144,7 @@ impl Mutation {
             .create(&PostParams::default(), &wf)
             .await
             .map_err(|e| kube_error("create the workflow", e))?;
+        audit(&s, "create", "ChaosWorkflow", &created.name_any()).await;
         Ok(written(created))
     }
 
@@ -156,6 +165,7 @@ impl Mutation {
             .replace(&name, &PostParams::default(), &wf)
             .await
             .map_err(|e| kube_error("update the workflow", e))?;
+        audit(&s, "update", "ChaosWorkflow", &name).await;
         Ok(written(replaced))
     }
 
@@ -166,6 +176,7 @@ impl Mutation {
         api.delete(&name, &DeleteParams::default())
             .await
             .map_err(|e| kube_error("delete the workflow", e))?;
+        audit(&s, "delete", "ChaosWorkflow", &name).await;
         Ok(true)
     }
 
@@ -194,6 +205,7 @@ impl Mutation {
             .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .map_err(|e| kube_error("abort the run", e))?;
+        audit(&s, "abort", "ChaosWorkflowRun", &name).await;
         Ok(run_summary(&run))
     }
 
@@ -212,6 +224,7 @@ impl Mutation {
             .patch(&workflow, &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .map_err(|e| kube_error("change the schedule", e))?;
+        audit(&s, if suspended { "suspend" } else { "resume" }, "ChaosWorkflow", &workflow).await;
         Ok(written(wf))
     }
 }

@@ -3,6 +3,7 @@
 use super::access::{caller, error, scope, state};
 use super::history::{runs_page, RunFilter};
 use super::stats::{statistics, Statistics};
+use super::types::AuditView;
 use super::types::{
     int, object, EventView, MemberView, Phase, ProjectView, RunConnection, RunDetail, RunSummary, Trigger,
     WorkflowView,
@@ -163,6 +164,32 @@ impl Query {
         statistics(&s.state.db, &s.project, since)
             .await
             .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))
+    }
+
+    /// The audit log, newest first: `project`'s (members), or everything (admins only, without a project).
+    /// Page with `before`: the `at` of the last entry seen.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        project: Option<String>,
+        first: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Vec<AuditView>> {
+        let state = state(ctx)?;
+        if let Some(p) = &project {
+            scope(ctx, p)?;
+        } else if !caller(ctx)?.is_admin() {
+            return Err(error("FORBIDDEN", "only admins may read the whole audit log; name a project"));
+        }
+        let first = first.unwrap_or(50);
+        if !(1..=100).contains(&first) {
+            return Err(error("BAD_INPUT", "first: 1 to 100"));
+        }
+        let entries =
+            crate::audit::entries(&state.db, project.as_deref(), millis("before", before)?, i64::from(first))
+                .await
+                .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?;
+        Ok(entries.into_iter().map(AuditView::from).collect())
     }
 
     /// One run in full, by name (also after it left the cluster).

@@ -173,6 +173,40 @@ pub struct RunConnection {
     pub page_info: PageInfo,
 }
 
+/// An audit log entry.
+#[derive(SimpleObject, Clone)]
+pub struct AuditView {
+    /// RFC 3339, millisecond precision.
+    pub at: String,
+    /// The user (source API) or the field manager the cluster recorded (source CLUSTER).
+    pub actor: String,
+    /// `API` (the apiserver's write path) or `CLUSTER` (seen in the cluster).
+    pub source: String,
+    pub action: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub project: Option<String>,
+}
+
+impl From<crate::audit::Entry> for AuditView {
+    fn from(e: crate::audit::Entry) -> Self {
+        Self {
+            at: jiff::Timestamp::from_millisecond(e.at_ms).map(|t| t.to_string()).unwrap_or_default(),
+            actor: e.actor,
+            source: match e.source {
+                crate::audit::Source::Api => "API".into(),
+                crate::audit::Source::Cluster => "CLUSTER".into(),
+            },
+            action: e.action,
+            kind: e.kind,
+            namespace: e.namespace,
+            name: e.name,
+            project: e.project,
+        }
+    }
+}
+
 /// An integer field, however the server stored it (nx-27017 narrows Int64 and stores booleans as 0/1).
 pub fn int(doc: &Document, key: &str) -> Option<i64> {
     match doc.get(key)? {
