@@ -62,7 +62,7 @@ where
         .unwrap_or_else(DateTime::now);
     let mut doc = doc! {
         "_id": &uid,
-        // _id again, as the tiebreak of keyset pagination: nx-27017 cannot index `_id` in a compound index
+        // _id again, readable where `_id` is awkward (nx-27017 cannot index `_id` in a compound index)
         "uid": &uid,
         "kind": K::kind(&()).to_string(),
         "name": meta.name.clone().unwrap_or_default(),
@@ -72,12 +72,20 @@ where
         // creation time in Unix milliseconds: what pagination and time ranges compare (portable across servers
         // that store dates differently)
         "createdMs": created.timestamp_millis(),
+        // the keyset of history pages: newest first is descending order of this one string (a single-field
+        // range, which every engine serves from the index, where `(createdMs, uid)` pairs need an `$or`)
+        "sortKey": sort_key(created.timestamp_millis(), &uid),
         "deleted": false,
         "manager": manager,
         "object": object,
     };
     doc.extend(extra(obj));
     Some(doc)
+}
+
+/// The history order key of an object created at `created_ms` with `uid`: creation time, then uid.
+pub fn sort_key(created_ms: i64, uid: &str) -> String {
+    format!("{created_ms:013}-{uid}")
 }
 
 /// What the mirror needs to know about one kind.
@@ -95,10 +103,11 @@ pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
     let index = |keys: Document| IndexModel::builder().keys(keys).build();
     let runs: Collection<Document> = db.collection(&collection_name::<ChaosWorkflowRun>());
     runs.create_indexes([
-        index(doc! { "project": 1, "createdMs": -1, "uid": -1 }),
-        index(doc! { "project": 1, "workflow": 1, "createdMs": -1, "uid": -1 }),
-        index(doc! { "project": 1, "phase": 1, "createdMs": -1, "uid": -1 }),
-        index(doc! { "project": 1, "trigger": 1, "createdMs": -1, "uid": -1 }),
+        index(doc! { "project": 1, "sortKey": -1 }),
+        index(doc! { "project": 1, "workflow": 1, "sortKey": -1 }),
+        index(doc! { "project": 1, "phase": 1, "sortKey": -1 }),
+        index(doc! { "project": 1, "trigger": 1, "sortKey": -1 }),
+        index(doc! { "project": 1, "name": 1, "createdMs": -1 }),
     ])
     .await?;
     for name in [

@@ -197,11 +197,14 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         wait_run_finished(&client, &pns, out.trim(), WAIT).await;
 
         // pagination: dry runs to page through, newest first, no overlap, no gaps
-        let dry = "mutation($p: String!, $w: String!) { dryRunWorkflow(project: $p, workflow: $w) { name } }";
+        let dry = "mutation($p: String!, $w: String!) { dryRunWorkflow(project: $p, workflow: $w) { run { name } finished plan } }";
         let mut names = vec![run_name.clone(), out.trim().to_string()];
         for _ in 0..3 {
             let data = w.api.graphql(&editor_token, dry, json!({"p": project, "w": "kill-one"})).await;
-            let name = data["dryRunWorkflow"]["name"].as_str().unwrap().to_string();
+            let outcome = &data["dryRunWorkflow"];
+            assert_eq!(outcome["finished"], true, "{data}");
+            assert!(outcome["plan"]["steps"][0]["targets"].as_array().is_some_and(|t| !t.is_empty()), "the plan names its targets: {data}");
+            let name = outcome["run"]["name"].as_str().unwrap().to_string();
             wait_run_finished(&client, &pns, &name, WAIT).await;
             names.push(name);
             tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -256,6 +259,16 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         assert_eq!(serde_json::to_value(aborted.status.unwrap().phase.unwrap()).unwrap(), "Aborted");
         mirrored_run(&w, &viewer_token, &project, &long_name, "Aborted").await;
 
+        // structured input, and an update
+        let structured = "mutation($p: String!, $n: String!, $s: JSON!) { createWorkflow(project: $p, name: $n, spec: $s) { name } }";
+        let spec = json!({"steps": [{"name": "kill", "fault": {"type": "pod-delete", "target": {"namespace": w.ns, "selector": {"matchLabels": {"app": "web"}}}}}]});
+        w.api.graphql(&editor_token, structured, json!({"p": project, "n": "from-form", "s": spec})).await;
+        let update = "mutation($p: String!, $y: String!) { updateWorkflow(project: $p, yaml: $y) { name resourceVersion } }";
+        w.api.graphql(&editor_token, update, json!({"p": project, "y": workflow_yaml("from-form", &w.ns, "7s")})).await;
+        let workflows_api: Api<ChaosWorkflow> = Api::namespaced(client.clone(), &pns);
+        let updated = workflows_api.get("from-form").await.unwrap();
+        assert_eq!(updated.spec.steps[0].fault.duration, "7s", "{:?}", updated.spec);
+
         // suspend / resume, and the workflow list with its last run
         let suspend = "mutation($p: String!, $w: String!, $s: Boolean!) { setSuspended(project: $p, workflow: $w, suspended: $s) { name } }";
         w.api.graphql(&editor_token, suspend, json!({"p": project, "w": "kill-one", "s": true})).await;
@@ -268,6 +281,8 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         })
         .await;
         assert!(listed["lastRun"].is_string(), "{listed}");
+        w.api.graphql(&editor_token, suspend, json!({"p": project, "w": "kill-one", "s": false})).await;
+        assert!(!workflows.get("kill-one").await.unwrap().spec.suspend, "resumed");
         // delete: gone from the cluster, its runs stay in history
         w.api.graphql(&editor_token, "mutation($p: String!) { deleteWorkflow(project: $p, name: \"long\") }", json!({"p": project})).await;
         let after_delete = w.api.graphql(&viewer_token, RUNS, json!({"p": project, "first": 100})).await;

@@ -2,7 +2,7 @@
 //! costs the same at run 100,000 as at run 50 (an index range scan, no skip, no count).
 
 use super::types::{int, PageInfo, Phase, RunConnection, RunEdge, RunSummary, Trigger};
-use crate::mirror::collection_name;
+use crate::mirror::{collection_name, sort_key};
 use base64::Engine;
 use chaoscenter_crds::ChaosWorkflowRun;
 use futures::TryStreamExt;
@@ -24,21 +24,21 @@ pub struct RunFilter {
     pub until_ms: Option<i64>,
 }
 
-/// A cursor: the (creation time, uid) of the last run of a page, opaque to clients.
+/// A cursor: the history order key of the last run of a page (creation time, then uid), opaque to clients.
 pub fn encode_cursor(created_ms: i64, uid: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{created_ms}:{uid}"))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sort_key(created_ms, uid))
 }
 
-/// The position a cursor names; `None` if it is not one of ours.
-pub fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
+/// The order key a cursor names; `None` if it is not one of ours.
+pub fn decode_cursor(cursor: &str) -> Option<String> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (ms, uid) = text.split_once(':')?;
-    Some((ms.parse().ok()?, uid.to_string()))
+    let key = String::from_utf8(bytes).ok()?;
+    let (ms, uid) = key.split_once('-')?;
+    (ms.len() == 13 && ms.bytes().all(|b| b.is_ascii_digit()) && !uid.is_empty()).then_some(key)
 }
 
 /// The MongoDB filter for `project`'s runs matching `filter`, after `after`.
-pub fn query(project: &str, filter: &RunFilter, after: Option<&(i64, String)>) -> Document {
+pub fn query(project: &str, filter: &RunFilter, after: Option<&str>) -> Document {
     let mut q = doc! { "project": project };
     if let Some(w) = &filter.workflow {
         q.insert("workflow", w);
@@ -59,11 +59,8 @@ pub fn query(project: &str, filter: &RunFilter, after: Option<&(i64, String)>) -
     if !created.is_empty() {
         q.insert("createdMs", created);
     }
-    if let Some((ms, uid)) = after {
-        q.insert(
-            "$or",
-            vec![doc! { "createdMs": { "$lt": ms } }, doc! { "createdMs": ms, "uid": { "$lt": uid } }],
-        );
+    if let Some(key) = after {
+        q.insert("sortKey", doc! { "$lt": key });
     }
     q
 }
@@ -83,9 +80,9 @@ pub async fn runs_page(
     };
     let coll = db.collection::<Document>(&collection_name::<ChaosWorkflowRun>());
     let docs: Vec<Document> = coll
-        .find(query(project, filter, after.as_ref()))
+        .find(query(project, filter, after.as_deref()))
         .projection(doc! { "object": 0 })
-        .sort(doc! { "createdMs": -1, "uid": -1 })
+        .sort(doc! { "sortKey": -1 })
         .limit(first as i64 + 1)
         .await
         .map_err(|e| format!("history: {e}"))?
@@ -112,7 +109,7 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_foreign_ones_are_refused() {
         let c = encode_cursor(1_795_000_000_123, "9f1c-uid");
-        assert_eq!(decode_cursor(&c), Some((1_795_000_000_123, "9f1c-uid".into())));
+        assert_eq!(decode_cursor(&c), Some("1795000000123-9f1c-uid".into()));
         assert_eq!(decode_cursor("not-base64!"), None);
         assert_eq!(decode_cursor(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("x")), None);
     }
@@ -120,11 +117,14 @@ mod tests {
     #[test]
     fn the_filter_is_keyset_not_offset() {
         let f = RunFilter { phase: Some(Phase::Failed), since_ms: Some(10), ..Default::default() };
-        let q = query("shop", &f, Some(&(50, "u".into())));
+        let q = query("shop", &f, Some("0000000000050-u"));
         assert_eq!(q.get_str("project").unwrap(), "shop");
         assert_eq!(q.get_str("phase").unwrap(), "Failed");
         assert_eq!(q.get_document("createdMs").unwrap().get_i64("$gte").unwrap(), 10);
-        let or = q.get_array("$or").unwrap();
-        assert_eq!(or.len(), 2, "strictly older, or as old with a smaller uid");
+        assert_eq!(
+            q.get_document("sortKey").unwrap().get_str("$lt").unwrap(),
+            "0000000000050-u",
+            "strictly older"
+        );
     }
 }

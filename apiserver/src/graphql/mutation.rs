@@ -13,6 +13,16 @@ use kube::ResourceExt;
 /// The mutation root.
 pub struct Mutation;
 
+/// A dry run's outcome.
+#[derive(SimpleObject)]
+pub struct DryRun {
+    pub run: RunSummary,
+    /// Whether the operator finished it within the wait (otherwise query the run later).
+    pub finished: bool,
+    /// The run's status: per step, the targets it would hit, or why it was refused.
+    pub plan: Option<async_graphql::Json<serde_json::Value>>,
+}
+
 /// A workflow as written.
 #[derive(SimpleObject)]
 pub struct WrittenWorkflow {
@@ -39,6 +49,26 @@ fn kube_error(action: &str, err: kube::Error) -> async_graphql::Error {
             tracing::error!(error = %other, "{action}");
             error("INTERNAL", format!("could not {action}"))
         }
+    }
+}
+
+/// A workflow from YAML, or from a name and a structured spec, placed in the project's namespace.
+fn workflow_input(
+    s: &Scope,
+    yaml: Option<String>,
+    name: Option<String>,
+    spec: Option<async_graphql::Json<serde_json::Value>>,
+) -> Result<ChaosWorkflow> {
+    match (yaml, name, spec) {
+        (Some(yaml), None, None) => parse_workflow(s, &yaml),
+        (None, Some(name), Some(spec)) => {
+            let object = serde_json::json!({
+                "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflow",
+                "metadata": {"name": name}, "spec": spec.0,
+            });
+            parse_workflow(s, &object.to_string())
+        }
+        _ => Err(error("BAD_INPUT", "give either yaml, or name and spec")),
     }
 }
 
@@ -130,15 +160,18 @@ async fn new_run(ctx: &Context<'_>, project: &str, workflow: &str, dry_run: bool
 
 #[Object]
 impl Mutation {
-    /// Creates a workflow from YAML (a ChaosWorkflow; its namespace may be left out).
+    /// Creates a workflow from YAML (a ChaosWorkflow; its namespace may be left out), or from a `name` and
+    /// a structured `spec` (the ChaosWorkflow spec as JSON).
     async fn create_workflow(
         &self,
         ctx: &Context<'_>,
         project: String,
-        yaml: String,
+        yaml: Option<String>,
+        name: Option<String>,
+        spec: Option<async_graphql::Json<serde_json::Value>>,
     ) -> Result<WrittenWorkflow> {
         let s = scope(ctx, &project)?;
-        let wf = parse_workflow(&s, &yaml)?;
+        let wf = workflow_input(&s, yaml, name, spec)?;
         let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
         let created = api
             .create(&PostParams::default(), &wf)
@@ -148,15 +181,17 @@ impl Mutation {
         Ok(written(created))
     }
 
-    /// Replaces a workflow's definition from YAML (the name says which).
+    /// Replaces a workflow's definition from YAML, or a `name` and structured `spec`.
     async fn update_workflow(
         &self,
         ctx: &Context<'_>,
         project: String,
-        yaml: String,
+        yaml: Option<String>,
+        name: Option<String>,
+        spec: Option<async_graphql::Json<serde_json::Value>>,
     ) -> Result<WrittenWorkflow> {
         let s = scope(ctx, &project)?;
-        let mut wf = parse_workflow(&s, &yaml)?;
+        let mut wf = workflow_input(&s, yaml, name, spec)?;
         let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
         let name = wf.name_any();
         let current = api.get(&name).await.map_err(|e| kube_error("read the workflow", e))?;
@@ -185,15 +220,27 @@ impl Mutation {
         new_run(ctx, &project, &workflow, false).await
     }
 
-    /// Starts a dry run: targets are resolved and policy checked, nothing is injected; the plan is in the
-    /// run's status.
-    async fn dry_run_workflow(
-        &self,
-        ctx: &Context<'_>,
-        project: String,
-        workflow: String,
-    ) -> Result<RunSummary> {
-        new_run(ctx, &project, &workflow, true).await
+    /// A dry run: targets are resolved and policy checked, nothing is injected. Waits (up to 10 s) for the
+    /// operator's answer and returns the plan: the run's status, with the targets each step would hit.
+    async fn dry_run_workflow(&self, ctx: &Context<'_>, project: String, workflow: String) -> Result<DryRun> {
+        let run = new_run(ctx, &project, &workflow, true).await?;
+        let s = scope(ctx, &project)?;
+        let api: Api<ChaosWorkflowRun> = Api::namespaced(s.as_caller()?, &s.namespace);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let current = api.get(&run.name).await.map_err(|e| kube_error("read the dry run", e))?;
+            let done = current.status.as_ref().and_then(|st| st.phase).is_some_and(|p| p.is_finished());
+            if done || std::time::Instant::now() > deadline {
+                return Ok(DryRun {
+                    run: run_summary(&current),
+                    finished: done,
+                    plan: current
+                        .status
+                        .map(|st| async_graphql::Json(serde_json::to_value(st).unwrap_or_default())),
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
     }
 
     /// Aborts a run: every injected fault is reverted.

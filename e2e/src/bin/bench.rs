@@ -615,6 +615,7 @@ async fn bench_history(sizes: &[usize], samples: usize) {
                         doc! {
                             "_id": &uid, "uid": &uid, "kind": "ChaosWorkflowRun", "name": format!("wf{}-{i}", i % 10),
                             "namespace": format!("{project}-chaos"), "resourceVersion": i as i64, "createdMs": t0 + i as i64 * 60_000,
+                            "sortKey": chaoscenter_apiserver::mirror::sort_key(t0 + i as i64 * 60_000, &uid),
                             "deleted": true, "project": &project, "workflow": format!("wf{}", i % 10), "trigger": "Schedule",
                             "phase": phases[i % phases.len()], "score": (i % 101) as f64, "object": "{}",
                         }
