@@ -116,7 +116,14 @@ impl Apiserver {
             .unwrap_or_default();
         let process = Process::spawn("chaoscenter-apiserver", &format!("apiserver-{ns}"), &env);
         let addr = process.log_value("serving", "listen").await;
-        Self { process, url: format!("http://{addr}"), env }
+        let url = format!("http://{addr}");
+        // ready when /healthz answers, not merely when the line is logged
+        wait_for(Duration::from_secs(30), "the apiserver's /healthz", || async {
+            let resp = reqwest::get(format!("{url}/healthz")).await.ok()?;
+            resp.status().is_success().then_some(())
+        })
+        .await;
+        Self { process, url, env }
     }
 
     /// Stops it and starts it again with the same settings plus `extra` (same database and namespace).

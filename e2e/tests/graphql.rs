@@ -330,3 +330,50 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_ui_is_served_with_an_index_fallback_and_unknown_apis_stay_404() {
+    let dir = std::env::temp_dir().join(format!("chaoscenter-ui-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>ChaosCenter</title><div id=root></div>")
+        .unwrap();
+    std::fs::write(dir.join("assets/app.js"), "console.log('chaos')").unwrap();
+    let ui_dir = dir.to_str().unwrap().to_string();
+    with_access("ui-files", &[("UI_DIR", &ui_dir)], |w| async move {
+        // hold the whole world (the apiserver process with it), not only the URL the requests use
+        let w = w;
+        let http = reqwest::Client::new();
+        let get = |path: &str| {
+            let url = format!("{}{path}", w.api.url);
+            let http = http.clone();
+            async move {
+                let resp = http.get(url).send().await.unwrap();
+                let status = resp.status().as_u16();
+                let kind = resp
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+                (status, kind, resp.text().await.unwrap())
+            }
+        };
+        let (status, kind, body) = get("/").await;
+        assert!(
+            status == 200 && kind.starts_with("text/html") && body.contains("ChaosCenter"),
+            "{status} {kind}"
+        );
+        let (status, kind, body) = get("/projects/shop/runs/abc").await;
+        assert!(
+            status == 200 && kind.starts_with("text/html") && body.contains("id=root"),
+            "the browser's routes get index.html: {status}"
+        );
+        let (status, kind, body) = get("/assets/app.js").await;
+        assert!(status == 200 && kind.contains("javascript") && body.contains("chaos"), "{status} {kind}");
+        let (status, _, body) = get("/api/nothing-here").await;
+        assert_eq!(status, 404, "{body}");
+        let (status, _, _) = get("/api/graphql").await;
+        assert_eq!(status, 405, "GraphQL is POST only");
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(dir);
+}
