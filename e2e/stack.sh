@@ -64,7 +64,7 @@ ChaosCenter local stack is up ($(( $(date +%s) - T0 ))s).
   Kubernetes:  $envline
   MongoDB URI: $uri
   Operator:    pid $(cat "$APPS/operator.pid"), log $APPS/operator.log, metrics http://127.0.0.1:8081/metrics
-  API:         http://$API_ADDR  (pid $(cat "$APPS/apiserver.pid"), log $APPS/apiserver.log)
+  API:         http://$API_ADDR  (auth: /auth/..., GraphQL: POST /api/graphql; pid $(cat "$APPS/apiserver.pid"), log $APPS/apiserver.log)
                curl -s http://$API_ADDR/auth/login -H 'content-type: application/json' -d '{"username":"admin","password":"..."}'
 $login
 $demo
