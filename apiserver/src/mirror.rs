@@ -104,6 +104,8 @@ pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
     let runs: Collection<Document> = db.collection(&collection_name::<ChaosWorkflowRun>());
     runs.create_indexes([
         index(doc! { "project": 1, "sortKey": -1 }),
+        // nx-27017 (SQLite) ignores the compound indexes for the sort, but walks this one in order
+        index(doc! { "sortKey": -1 }),
         index(doc! { "project": 1, "workflow": 1, "sortKey": -1 }),
         index(doc! { "project": 1, "phase": 1, "sortKey": -1 }),
         index(doc! { "project": 1, "trigger": 1, "sortKey": -1 }),
