@@ -251,6 +251,13 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
             (serde_json::to_value(r.status?.phase?).ok()? == "Running").then_some(())
         })
         .await;
+        let mut watching = subscribe(
+            &w,
+            &viewer_token,
+            "subscription($p: String!, $n: String!) { runUpdated(project: $p, name: $n) { name phase } }",
+            json!({"p": project, "n": long_name}),
+        )
+        .await;
         let abort = "mutation($p: String!, $n: String!) { abortRun(project: $p, name: $n) { name } }";
         let (_, denied) = w.api.graphql_raw(&viewer_token, abort, json!({"p": project, "n": long_name})).await;
         assert_eq!(code(&denied), "FORBIDDEN", "{denied}");
@@ -258,6 +265,21 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         let aborted = wait_run_finished(&client, &pns, &long_name, WAIT).await;
         assert_eq!(serde_json::to_value(aborted.status.unwrap().phase.unwrap()).unwrap(), "Aborted");
         mirrored_run(&w, &viewer_token, &project, &long_name, "Aborted").await;
+        // the run's own subscription followed it to the end, then completed
+        let mut last_phase = String::new();
+        loop {
+            let message = next_message(&mut watching).await;
+            match message["type"].as_str() {
+                Some("next") => {
+                    let run = &message["payload"]["data"]["runUpdated"];
+                    assert_eq!(run["name"], long_name.as_str(), "{message}");
+                    last_phase = run["phase"].as_str().unwrap_or_default().to_string();
+                }
+                Some("complete") => break,
+                other => panic!("unexpected {other:?}: {message}"),
+            }
+        }
+        assert_eq!(last_phase, "Aborted");
 
         // structured input, and an update
         let structured = "mutation($p: String!, $n: String!, $s: JSON!) { createWorkflow(project: $p, name: $n, spec: $s) { name } }";
