@@ -32,9 +32,12 @@ if ls "$R"/*.pid >/dev/null 2>&1 || [ -f "$R/sysctl.orig" ]; then
   echo "cleaning up what an earlier run left behind" >&2; CACHE="$CACHE" BIN="$BIN" "$HERE/down.sh" >&2 || true
 fi
 # ---- refuse clearly when another cluster (not ours) owns the node-level pieces we need
+live() { for pid in $(pgrep -x "$1"); do pid_alive "$pid" && echo "$pid"; done; }
 for p in kubelet kube-apiserver containerd etcd; do
-  if pgrep -x "$p" >/dev/null; then
-    echo "up.sh: refusing to start: a $p process not started by ChaosCenter is running (pid $(pgrep -x "$p" | head -1))." >&2
+  # one still exiting (e.g. just after make down) gets 10 s; zombies the sandbox has not reaped do not count
+  for _ in $(seq 1 50); do [ -z "$(live "$p")" ] && break; sleep 0.2; done
+  if [ -n "$(live "$p")" ]; then
+    echo "up.sh: refusing to start: a $p process not started by ChaosCenter is running (pid $(live "$p" | head -1))." >&2
     echo "       Stop that cluster, or use it instead: export KUBECONFIG=<its kubeconfig> and run make up / make test." >&2
     exit 1
   fi
