@@ -3,7 +3,7 @@
 //! cluster (from kubectl, GitOps or the operator), with the field manager the cluster recorded.
 
 use futures::TryStreamExt;
-use mongodb::bson::{doc, oid::ObjectId, Bson, DateTime, Document};
+use mongodb::bson::{doc, oid::ObjectId, DateTime, Document};
 use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
@@ -99,6 +99,5 @@ pub async fn entries(
     if let Some(before) = before_ms {
         filter.insert("atMs", doc! { "$lt": before });
     }
-    let _ = Bson::Null;
     collection(db).find(filter).sort(doc! { "atMs": -1 }).limit(limit).await?.try_collect().await
 }

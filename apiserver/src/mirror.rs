@@ -83,6 +83,28 @@ where
     Some(doc)
 }
 
+/// An integer field of a mirrored document, however the server stored it (nx-27017 narrows small
+/// Int64s to Int32 and stores booleans as 0/1).
+pub fn stored_int(doc: &Document, key: &str) -> Option<i64> {
+    match doc.get(key)? {
+        Bson::Int32(n) => Some(i64::from(*n)),
+        Bson::Int64(n) => Some(*n),
+        Bson::Double(f) => Some(*f as i64),
+        Bson::Boolean(b) => Some(i64::from(*b)),
+        _ => None,
+    }
+}
+
+/// A number field of a mirrored document as f64, however the server stored it.
+pub fn stored_number(doc: &Document, key: &str) -> Option<f64> {
+    match doc.get(key)? {
+        Bson::Double(f) => Some(*f),
+        Bson::Int32(n) => Some(f64::from(*n)),
+        Bson::Int64(n) => Some(*n as f64),
+        _ => None,
+    }
+}
+
 /// The history order key of an object created at `created_ms` with `uid`: creation time, then uid.
 pub fn sort_key(created_ms: i64, uid: &str) -> String {
     format!("{created_ms:013}-{uid}")

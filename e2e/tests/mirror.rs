@@ -2,7 +2,7 @@
 //! once with their final status, through creates, updates, deletes, an apiserver that was down while runs
 //! happened (a re-list), versions arriving out of order, and MongoDB itself away for 30 s.
 
-use chaoscenter_apiserver::mirror::collection_name;
+use chaoscenter_apiserver::mirror::{collection_name, stored_int as int, stored_number};
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
 use chaoscenter_e2e::access::with_access;
 use chaoscenter_e2e::{
@@ -36,21 +36,9 @@ async fn mirrored(
     .await
 }
 
-/// An integer field, however the server stored it (nx-27017 returns small Int64s as Int32).
-fn int(d: &Document, key: &str) -> Option<i64> {
-    match d.get(key)? {
-        mongodb::bson::Bson::Int32(n) => Some(i64::from(*n)),
-        mongodb::bson::Bson::Int64(n) => Some(*n),
-        _ => None,
-    }
-}
-
 /// A boolean field, however the server stored it (nx-27017 returns booleans as 0 and 1).
 fn flag(d: &Document, key: &str) -> Option<bool> {
-    match d.get(key)? {
-        mongodb::bson::Bson::Boolean(b) => Some(*b),
-        other => int(&doc! { "v": other.clone() }, "v").map(|n| n != 0),
-    }
+    int(d, key).map(|n| n != 0)
 }
 
 fn rv(obj: &impl kube::Resource) -> i64 {
@@ -81,8 +69,7 @@ async fn runs_reach_history_once_with_their_final_status_through_changes_and_res
         assert_eq!(doc.get_str("phase").unwrap(), "Succeeded", "{doc}");
         assert_eq!(doc.get_str("workflow").unwrap(), "wf");
         assert_eq!(doc.get_str("project").unwrap(), format!("p-{ns}"));
-        let score =
-            doc.get("score").and_then(|s| s.as_f64().or_else(|| int(&doc, "score").map(|n| n as f64)));
+        let score = stored_number(&doc, "score");
         assert_eq!(score, Some(100.0), "{doc}");
         assert_eq!(flag(&doc, "deleted"), Some(false));
         let object: serde_json::Value = serde_json::from_str(doc.get_str("object").unwrap()).unwrap();

@@ -1,8 +1,8 @@
 //! Run history from the mirror: filtered, newest first, with keyset (cursor) pagination only, so a page
 //! costs the same at run 100,000 as at run 50 (an index range scan, no skip, no count).
 
-use super::types::{int, PageInfo, Phase, RunConnection, RunEdge, RunSummary, Trigger};
-use crate::mirror::{collection_name, sort_key};
+use super::types::{PageInfo, Phase, RunConnection, RunEdge, RunSummary, Trigger};
+use crate::mirror::{collection_name, sort_key, stored_int};
 use base64::Engine;
 use chaoscenter_crds::ChaosWorkflowRun;
 use futures::TryStreamExt;
@@ -95,7 +95,7 @@ pub async fn runs_page(
         .take(first)
         .map(|d| {
             let node = RunSummary::from_doc(d);
-            RunEdge { cursor: encode_cursor(int(d, "createdMs").unwrap_or(0), &node.uid), node }
+            RunEdge { cursor: encode_cursor(stored_int(d, "createdMs").unwrap_or(0), &node.uid), node }
         })
         .collect();
     let end_cursor = edges.last().map(|e| e.cursor.clone());

@@ -123,15 +123,8 @@ fn run_summary(run: &ChaosWorkflowRun) -> RunSummary {
         uid: run.metadata.uid.clone().unwrap_or_default(),
         name: run.name_any(),
         workflow: run.spec.workflow_ref.name.clone(),
-        phase: run
-            .status
-            .as_ref()
-            .and_then(|s| s.phase)
-            .and_then(|p| serde_json::to_value(p).ok())
-            .and_then(|v| v.as_str().and_then(Phase::parse)),
-        trigger: serde_json::to_value(run.spec.trigger)
-            .ok()
-            .and_then(|v| v.as_str().and_then(Trigger::parse)),
+        phase: run.status.as_ref().and_then(|s| s.phase).map(Phase::from),
+        trigger: Some(Trigger::from(run.spec.trigger)),
         score: run.status.as_ref().and_then(|s| s.resiliency_score),
         created_at: run.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default(),
         deleted: false,

@@ -5,10 +5,10 @@ use super::history::{runs_page, RunFilter};
 use super::stats::{statistics, Statistics};
 use super::types::AuditView;
 use super::types::{
-    int, object, EventView, MemberView, Phase, ProjectView, RunConnection, RunDetail, RunSummary, Trigger,
+    object, EventView, MemberView, Phase, ProjectView, RunConnection, RunDetail, RunSummary, Trigger,
     WorkflowView,
 };
-use crate::mirror::collection_name;
+use crate::mirror::{collection_name, stored_int};
 use async_graphql::{Context, Object, Result};
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
 use futures::TryStreamExt;
@@ -204,7 +204,7 @@ impl Query {
             .ok_or_else(|| error("NOT_FOUND", format!("no run {name:?} in project {project:?}")))?;
         let obj = object(&found);
         let mut events = Vec::new();
-        if int(&found, "deleted").unwrap_or(0) == 0 {
+        if stored_int(&found, "deleted").unwrap_or(0) == 0 {
             // as the caller: RBAC lets members read their project's Events
             let api: Api<Event> = Api::namespaced(s.as_caller()?, &s.namespace);
             if let Ok(list) = api.list(&ListParams::default()).await {

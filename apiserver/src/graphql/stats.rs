@@ -1,8 +1,8 @@
 //! Run statistics from the mirror, computed by the database (`$group`): runs per phase, the average score
 //! per workflow, and the average score per day.
 
-use super::types::{int, number, Phase};
-use crate::mirror::collection_name;
+use super::types::Phase;
+use crate::mirror::{collection_name, stored_int, stored_number};
 use async_graphql::SimpleObject;
 use chaoscenter_crds::ChaosWorkflowRun;
 use futures::TryStreamExt;
@@ -80,26 +80,26 @@ pub async fn statistics(db: &Database, project: &str, since_ms: i64) -> mongodb:
             .iter()
             .map(|d| PhaseCount {
                 phase: d.get_str("_id").ok().and_then(Phase::parse),
-                runs: int(d, "runs").unwrap_or(0),
+                runs: stored_int(d, "runs").unwrap_or(0),
             })
             .collect(),
         score_by_workflow: workflows
             .iter()
             .map(|d| WorkflowScore {
                 workflow: d.get_str("_id").unwrap_or_default().to_string(),
-                average_score: round2(number(d, "avg").unwrap_or(0.0)),
-                runs: int(d, "runs").unwrap_or(0),
+                average_score: round2(stored_number(d, "avg").unwrap_or(0.0)),
+                runs: stored_int(d, "runs").unwrap_or(0),
             })
             .collect(),
         score_by_day: days
             .iter()
             .filter_map(|d| {
-                let ms = number(d, "_id")? as i64;
+                let ms = stored_number(d, "_id")? as i64;
                 let day = jiff::Timestamp::from_millisecond(ms).ok()?.strftime("%Y-%m-%d").to_string();
                 Some(DayScore {
                     day,
-                    average_score: round2(number(d, "avg").unwrap_or(0.0)),
-                    runs: int(d, "runs").unwrap_or(0),
+                    average_score: round2(stored_number(d, "avg").unwrap_or(0.0)),
+                    runs: stored_int(d, "runs").unwrap_or(0),
                 })
             })
             .collect(),

@@ -1,7 +1,8 @@
 //! The GraphQL object types and enums, and how they are read from mirrored documents.
 
+use crate::mirror::{stored_int, stored_number};
 use async_graphql::{Enum, SimpleObject};
-use mongodb::bson::{Bson, Document};
+use mongodb::bson::Document;
 
 /// A member's role in a project.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -54,6 +55,20 @@ impl Phase {
     }
 }
 
+impl From<chaoscenter_crds::run::RunPhase> for Phase {
+    fn from(phase: chaoscenter_crds::run::RunPhase) -> Self {
+        use chaoscenter_crds::run::RunPhase;
+        match phase {
+            RunPhase::Pending => Self::Pending,
+            RunPhase::Running => Self::Running,
+            RunPhase::Succeeded => Self::Succeeded,
+            RunPhase::Failed => Self::Failed,
+            RunPhase::Aborted => Self::Aborted,
+            RunPhase::Error => Self::Error,
+        }
+    }
+}
+
 /// What started a run.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(rename_items = "PascalCase")]
@@ -76,6 +91,18 @@ impl Trigger {
 
     pub fn parse(text: &str) -> Option<Self> {
         [Self::Manual, Self::Schedule, Self::GitOps, Self::Api].into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+impl From<chaoscenter_crds::run::Trigger> for Trigger {
+    fn from(trigger: chaoscenter_crds::run::Trigger) -> Self {
+        use chaoscenter_crds::run::Trigger as T;
+        match trigger {
+            T::Manual => Self::Manual,
+            T::Schedule => Self::Schedule,
+            T::GitOps => Self::GitOps,
+            T::Api => Self::Api,
+        }
     }
 }
 
@@ -207,27 +234,6 @@ impl From<crate::audit::Entry> for AuditView {
     }
 }
 
-/// An integer field, however the server stored it (nx-27017 narrows Int64 and stores booleans as 0/1).
-pub fn int(doc: &Document, key: &str) -> Option<i64> {
-    match doc.get(key)? {
-        Bson::Int32(n) => Some(i64::from(*n)),
-        Bson::Int64(n) => Some(*n),
-        Bson::Double(f) => Some(*f as i64),
-        Bson::Boolean(b) => Some(i64::from(*b)),
-        _ => None,
-    }
-}
-
-/// A number field as f64.
-pub fn number(doc: &Document, key: &str) -> Option<f64> {
-    match doc.get(key)? {
-        Bson::Double(f) => Some(*f),
-        Bson::Int32(n) => Some(f64::from(*n)),
-        Bson::Int64(n) => Some(*n as f64),
-        _ => None,
-    }
-}
-
 /// A mirrored object's JSON.
 pub fn object(doc: &Document) -> serde_json::Value {
     doc.get_str("object").ok().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default()
@@ -236,16 +242,16 @@ pub fn object(doc: &Document) -> serde_json::Value {
 impl RunSummary {
     /// From a mirrored run document.
     pub fn from_doc(doc: &Document) -> Self {
-        let created = int(doc, "createdMs").unwrap_or(0);
+        let created = stored_int(doc, "createdMs").unwrap_or(0);
         Self {
             uid: doc.get_str("uid").or_else(|_| doc.get_str("_id")).unwrap_or_default().to_string(),
             name: doc.get_str("name").unwrap_or_default().to_string(),
             workflow: doc.get_str("workflow").unwrap_or_default().to_string(),
             phase: doc.get_str("phase").ok().and_then(Phase::parse),
             trigger: doc.get_str("trigger").ok().and_then(Trigger::parse),
-            score: number(doc, "score"),
+            score: stored_number(doc, "score"),
             created_at: jiff::Timestamp::from_millisecond(created).map(|t| t.to_string()).unwrap_or_default(),
-            deleted: int(doc, "deleted").unwrap_or(0) != 0,
+            deleted: stored_int(doc, "deleted").unwrap_or(0) != 0,
         }
     }
 }

@@ -659,11 +659,7 @@ async fn bench_history(sizes: &[usize], samples: usize) {
             let rv: i64 = updated.metadata.resource_version.unwrap().parse().unwrap();
             loop {
                 let found = coll.find_one(doc! { "_id": &uid }).projection(doc! { "resourceVersion": 1 }).await.unwrap();
-                let stored = found.and_then(|d| match d.get("resourceVersion") {
-                    Some(mongodb::bson::Bson::Int32(n)) => Some(i64::from(*n)),
-                    Some(mongodb::bson::Bson::Int64(n)) => Some(*n),
-                    _ => None,
-                });
+                let stored = found.and_then(|d| chaoscenter_apiserver::mirror::stored_int(&d, "resourceVersion"));
                 if stored.is_some_and(|s| s >= rv) {
                     break;
                 }
