@@ -46,7 +46,9 @@ else
       step "paused make up's operator for the tests (make up starts it again)"
     fi
   else
-    "$ROOT/e2e/cluster/build.sh" > /dev/null
+    BIN="$("$ROOT/e2e/cluster/build.sh" | tail -1)"
+    # the "before" snapshot is of the host without what a killed earlier cluster left (up.sh would clean it)
+    cleanup_leftovers
     "$ROOT/e2e/cluster/check-clean.sh" snapshot "$snapshot"; clean_check=1; own_cluster=1
     step "starting a local cluster"
   fi

@@ -10,3 +10,11 @@ CLUSTER_PROCS="etcd kube-apiserver kube-controller-manager kube-scheduler kubele
 snapshot_sysctls() { for k in $HOST_SYSCTLS; do v=$(sysctl -n "$k" 2>/dev/null) && echo "$k=$v"; done; }
 # True when the process is running (a zombie, which kill -0 still reports, is not).
 pid_alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }
+# A cluster of ours that was killed rather than stopped (e.g. its machine session ended) leaves pid files, the
+# saved sysctls and kubepods cgroups behind; down.sh undoes them. Run before starting or snapshotting the host.
+cleanup_leftovers() {
+  if ls "$R"/*.pid >/dev/null 2>&1 || [ -f "$R/sysctl.orig" ]; then
+    echo "cleaning up what an earlier, killed cluster left behind" >&2
+    CACHE="$CACHE" BIN="$BIN" "$(dirname "${BASH_SOURCE[0]}")/down.sh" >&2 || true
+  fi
+}

@@ -28,9 +28,7 @@ print_env() { echo "export KUBECONFIG=$R/admin.kubeconfig PATH=$BIN:\$PATH"; }
 if alive kube-apiserver && alive kubelet && [ -f "$R/env" ]; then
   echo "local cluster already running (stop it with make down)" >&2; cat "$R/env"; exit 0
 fi
-if ls "$R"/*.pid >/dev/null 2>&1 || [ -f "$R/sysctl.orig" ]; then
-  echo "cleaning up what an earlier run left behind" >&2; CACHE="$CACHE" BIN="$BIN" "$HERE/down.sh" >&2 || true
-fi
+cleanup_leftovers
 # ---- refuse clearly when another cluster (not ours) owns the node-level pieces we need
 live() { for pid in $(pgrep -x "$1"); do pid_alive "$pid" && echo "$pid"; done; }
 for p in kubelet kube-apiserver containerd etcd; do
