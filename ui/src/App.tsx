@@ -1,0 +1,84 @@
+// The routes: sign-in pages for everyone, the rest only with a session (and a changed password).
+import { useMemo, type ReactNode } from "react";
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
+import { Provider } from "urql";
+import { makeClient } from "./api/client";
+import { Layout } from "./components/Layout";
+import { Account } from "./pages/Account";
+import { Dashboard } from "./pages/Dashboard";
+import { ForcedPassword } from "./pages/ForcedPassword";
+import { History } from "./pages/History";
+import { Home } from "./pages/Home";
+import { Login } from "./pages/Login";
+import { Members } from "./pages/Members";
+import { NotFound } from "./pages/NotFound";
+import { RunView } from "./pages/RunView";
+import { Users } from "./pages/Users";
+import { WorkflowEditor } from "./pages/WorkflowEditor";
+import { Workflows } from "./pages/Workflows";
+import { SessionProvider, useSession } from "./session";
+
+/** Signed-in pages: without a session, to /login (and back afterwards); with a password to change, to /password. */
+function RequireSession({ children, allowPasswordChange }: { children: ReactNode; allowPasswordChange?: boolean }) {
+  const { session } = useSession();
+  const location = useLocation();
+  if (!session) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  if (session.mustChangePassword && !allowPasswordChange) return <Navigate to="/password" replace />;
+  return <>{children}</>;
+}
+
+function SignedIn() {
+  const { session } = useSession();
+  const username = session?.user.username;
+  // one client per user: nothing cached crosses from one user to the next
+  const client = useMemo(() => makeClient(), [username]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <Provider value={client}>
+      <Routes>
+        <Route element={<Layout />}>
+          <Route index element={<Home />} />
+          <Route path="projects/:project">
+            <Route index element={<Dashboard />} />
+            <Route path="workflows" element={<Workflows />} />
+            <Route path="workflows/new" element={<WorkflowEditor />} />
+            <Route path="workflows/:workflow" element={<WorkflowEditor />} />
+            <Route path="runs" element={<History />} />
+            <Route path="runs/:run" element={<RunView />} />
+            <Route path="members" element={<Members />} />
+          </Route>
+          <Route path="admin/users" element={<Users />} />
+          <Route path="account" element={<Account />} />
+          <Route path="*" element={<NotFound />} />
+        </Route>
+      </Routes>
+    </Provider>
+  );
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      <BrowserRouter>
+        <Routes>
+          <Route path="/login" element={<Login />} />
+          <Route
+            path="/password"
+            element={
+              <RequireSession allowPasswordChange>
+                <ForcedPassword />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/*"
+            element={
+              <RequireSession>
+                <SignedIn />
+              </RequireSession>
+            }
+          />
+        </Routes>
+      </BrowserRouter>
+    </SessionProvider>
+  );
+}

@@ -1,0 +1,92 @@
+// The frame of every signed-in page: the header with the project switcher, navigation and the user menu.
+import { useEffect, useState } from "react";
+import { NavLink, Outlet, useNavigate, useParams } from "react-router";
+import { logout } from "../api/session";
+import { ProjectProvider, useProjects } from "../project";
+import { useSession } from "../session";
+import { ErrorBox, Loading } from "./ui";
+
+export function Layout() {
+  const { session } = useSession();
+  const { project } = useParams();
+  const navigate = useNavigate();
+  const [{ data, fetching, error }] = useProjects();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const projects = data?.projects ?? [];
+  const current = projects.find((p) => p.name === project);
+  const isAdmin = session?.user.role === "Admin";
+
+  useEffect(() => setMenuOpen(false), [project]);
+
+  return (
+    <div className="app">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <NavLink to="/" className="brand" aria-label="ChaosCenter home">
+          <img src="/favicon.svg" alt="" width={24} height={24} />
+          <span>ChaosCenter</span>
+        </NavLink>
+        <label className="switcher">
+          <span className="visually-hidden">Project</span>
+          <select
+            aria-label="Project"
+            value={project ?? ""}
+            onChange={(e) => e.target.value && navigate(`/projects/${e.target.value}`)}
+          >
+            {!project && <option value="">Choose a project…</option>}
+            {projects.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.displayName || p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="primary-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          Menu
+        </button>
+        <nav id="primary-nav" className={menuOpen ? "nav open" : "nav"} aria-label="Main">
+          {project && (
+            <>
+              <NavLink to={`/projects/${project}`} end>
+                Dashboard
+              </NavLink>
+              <NavLink to={`/projects/${project}/workflows`}>Workflows</NavLink>
+              <NavLink to={`/projects/${project}/runs`}>History</NavLink>
+              <NavLink to={`/projects/${project}/members`}>Members</NavLink>
+            </>
+          )}
+          {isAdmin && <NavLink to="/admin/users">Users</NavLink>}
+          <NavLink to="/account">Account</NavLink>
+          <span className="who" aria-label="Signed in as">
+            {session?.user.displayName || session?.user.username}
+          </span>
+          <button type="button" className="link" onClick={() => void logout()}>
+            Sign out
+          </button>
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {error && <ErrorBox error={error} title="Could not load your projects" />}
+        {project && fetching && !data ? (
+          <Loading what="project" />
+        ) : project && data && !current ? (
+          <ErrorBox error={`There is no project "${project}" that you can see.`} />
+        ) : project ? (
+          <ProjectProvider name={project} project={current}>
+            <Outlet />
+          </ProjectProvider>
+        ) : (
+          <Outlet />
+        )}
+      </main>
+    </div>
+  );
+}
