@@ -5,6 +5,7 @@
 //! and written when it returns, so no run is lost. After every (re-)list, objects the list no longer has
 //! are marked deleted; their documents stay, so run history outlives runs pruned from the cluster.
 
+use chaoscenter_crds::common::PREVIEW_LABEL;
 use chaoscenter_crds::{ChaosHub, ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
 use futures::StreamExt;
 use kube::api::Api;
@@ -118,6 +119,8 @@ pub struct Kind<K> {
     pub extra: Box<dyn Fn(&K) -> Document + Send + Sync>,
     /// Where objects appearing and disappearing are recorded in the audit log (none for users).
     pub audit_db: Option<Database>,
+    /// A label selector limiting what is mirrored (runs: not target previews).
+    pub selector: Option<String>,
 }
 
 /// Creates the mirror's indexes: one for every query the API makes.
@@ -274,8 +277,11 @@ where
         wake.clone(),
         notify,
     ));
-    let mut stream =
-        watcher(kind.api.clone(), watcher::Config::default().any_semantic()).default_backoff().boxed();
+    let mut config = watcher::Config::default().any_semantic();
+    if let Some(selector) = &kind.selector {
+        config = config.labels(selector);
+    }
+    let mut stream = watcher(kind.api.clone(), config).default_backoff().boxed();
     let mut listing: Option<BTreeSet<String>> = None;
     while let Some(event) = stream.next().await {
         let (obj, deleted) = match event {
@@ -447,6 +453,7 @@ pub fn start(client: &Client, db: &Database) -> tokio::sync::broadcast::Sender<M
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<ChaosWorkflowRun>()),
         audit_db: Some(db.clone()),
+        selector: Some(format!("!{PREVIEW_LABEL}")),
         extra: Box::new(|run| {
             let status = run.status.clone().unwrap_or_default();
             let text =
@@ -466,24 +473,28 @@ pub fn start(client: &Client, db: &Database) -> tokio::sync::broadcast::Sender<M
         collection: db.collection(&collection_name::<ChaosWorkflow>()),
         audit_db: Some(db.clone()),
         extra: Box::new(|wf| doc! { "project": project_of_namespace(wf.namespace().as_deref()) }),
+        selector: None,
     };
     let hubs = Kind::<ChaosHub> {
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<ChaosHub>()),
         audit_db: Some(db.clone()),
         extra: Box::new(|hub| doc! { "project": project_of_namespace(hub.namespace().as_deref()) }),
+        selector: None,
     };
     let projects = Kind::<Project> {
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<Project>()),
         audit_db: Some(db.clone()),
         extra: Box::new(|p| doc! { "project": p.name_any() }),
+        selector: None,
     };
     let users = Kind::<ChaosUser> {
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<ChaosUser>()),
         audit_db: Some(db.clone()),
         extra: Box::new(|_| doc! {}),
+        selector: None,
     };
     tokio::spawn(run(runs, notify.clone()));
     tokio::spawn(run(workflows, notify.clone()));

@@ -25,6 +25,9 @@ pub const RUN_NOW_ANNOTATION: &str = "chaoscenter.io/run-now";
 pub const RUN_NOW_HANDLED_ANNOTATION: &str = "chaoscenter.io/run-now-handled";
 /// Label on a run naming its workflow.
 pub const WORKFLOW_LABEL: &str = "chaoscenter.io/workflow";
+/// Label on a dry run that previews an unsaved definition (the UI's target preview): it is never mirrored
+/// into the history, and the operator deletes it a minute after it finished.
+pub const PREVIEW_LABEL: &str = "chaoscenter.io/preview";
 /// Label on objects the operator creates for a run (NetworkPolicies, probe Jobs) naming the run.
 pub const RUN_LABEL: &str = "chaoscenter.io/run";
 /// Name of the ConfigMap, in the operator's namespace, whose existence halts all chaos: every running run

@@ -399,3 +399,80 @@ async fn the_ui_is_served_with_an_index_fallback_and_unknown_apis_stay_404() {
     .await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn an_unsaved_definition_is_previewed_without_entering_the_history() {
+    with_access("preview", &[], |w| async move {
+        let client = w.client.clone();
+        let admin = admin_token(&w).await;
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let opt_in = json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
+        namespaces.patch(&w.ns, &PatchParams::default(), &Patch::Merge(&opt_in)).await.unwrap();
+        web_app(&client, &w.ns, "web", 2).await;
+        let project = format!("pre-{}", w.ns.rsplit('-').next().unwrap());
+        let pns = project_namespace(&project);
+        let (status, body) = w
+            .api
+            .call(
+                "POST",
+                "/auth/projects",
+                Some(&admin),
+                Some(json!({"name": project, "targetNamespaces": [w.ns]})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        wait_for(WAIT, "the project namespace", || async { namespaces.get_opt(&pns).await.ok()? }).await;
+        let mut operator = Operator::start_with(&pns, &[("PREVIEW_TTL", "2s")]);
+        let preview = "mutation($p: String!, $w: String!, $s: JSON) {
+            dryRunWorkflow(project: $p, workflow: $w, spec: $s) { run { name } finished plan } }";
+        let spec = |ns: &str| {
+            json!({"steps": [{"name": "kill", "fault": {"type": "pod-delete", "duration": "5s",
+                "target": {"namespace": ns, "selector": {"matchLabels": {"app": "web"}}, "mode": "all"}}}]})
+        };
+
+        // the plan names the pods the unsaved step would hit; no workflow of that name exists
+        let data =
+            w.api.graphql(&admin, preview, json!({"p": project, "w": "draft", "s": spec(&w.ns)})).await;
+        let outcome = &data["dryRunWorkflow"];
+        assert_eq!(outcome["finished"], true, "{outcome}");
+        let targets = outcome["plan"]["steps"][0]["targets"].as_array().cloned().unwrap_or_default();
+        assert_eq!(targets.len(), 2, "both web pods: {outcome}");
+        assert!(targets.iter().all(|t| t["name"].as_str().unwrap().starts_with("web-")), "{outcome}");
+        let first = outcome["run"]["name"].as_str().unwrap().to_string();
+
+        // a namespace the project may not target is refused, and the plan says why
+        let data = w
+            .api
+            .graphql(&admin, preview, json!({"p": project, "w": "draft", "s": spec("kube-system")}))
+            .await;
+        let plan = &data["dryRunWorkflow"]["plan"];
+        assert_eq!(plan["phase"], "Failed", "{plan}");
+        assert!(
+            plan["conditions"].to_string().contains("kube-system"),
+            "the refusal names the namespace: {plan}"
+        );
+
+        // a malformed definition is named, and nothing is created
+        let (_, bad) =
+            w.api.graphql_raw(&admin, preview, json!({"p": project, "w": "draft", "s": {"steps": 3}})).await;
+        assert_eq!(code(&bad), "BAD_INPUT", "{bad}");
+
+        // previews never reach the history, and the operator deletes them after PREVIEW_TTL
+        let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), &pns);
+        wait_for(WAIT, "the previews to be deleted", || async {
+            runs.list(&Default::default()).await.ok()?.items.is_empty().then_some(())
+        })
+        .await;
+        let data = w.api.graphql(&admin, RUNS, json!({"p": project})).await;
+        assert_eq!(data["runs"]["edges"], json!([]), "no preview in the history (first was {first})");
+        let db = w.api.database().await;
+        let stored = db
+            .collection::<mongodb::bson::Document>("mirror_chaosworkflowruns")
+            .count_documents(mongodb::bson::doc! {"name": &first})
+            .await
+            .unwrap();
+        assert_eq!(stored, 0, "the preview was never mirrored");
+        assert!(operator.stop(), "the project's operator stopped cleanly");
+    })
+    .await;
+}

@@ -22,6 +22,9 @@ pub struct Config {
     /// The cap on every run's deadline, whatever its workflow's `maxDuration` (`MAX_RUN_DURATION`,
     /// default `2h`).
     pub max_run_duration: Duration,
+    /// How long a finished target preview (a dry run of an unsaved definition) stays before it is deleted
+    /// (`PREVIEW_TTL`, default `60s`).
+    pub preview_ttl: Duration,
 }
 
 impl Config {
@@ -36,6 +39,7 @@ impl Config {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
         let metrics_addr = var("METRICS_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into());
         let max = var("MAX_RUN_DURATION").unwrap_or_else(|| "2h".into());
+        let preview_ttl = var("PREVIEW_TTL").unwrap_or_else(|| "60s".into());
         Ok(Self {
             namespace: var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into()),
             identity: var("POD_NAME").unwrap_or_else(|| format!("{}-{}", host.trim(), std::process::id())),
@@ -46,6 +50,9 @@ impl Config {
             watch_selector: var("WATCH_SELECTOR"),
             max_run_duration: chaoscenter_crds::common::parse_duration(&max).ok_or_else(|| {
                 anyhow::anyhow!("MAX_RUN_DURATION={max:?} is not a duration like 2h or 90m")
+            })?,
+            preview_ttl: chaoscenter_crds::common::parse_duration(&preview_ttl).ok_or_else(|| {
+                anyhow::anyhow!("PREVIEW_TTL={preview_ttl:?} is not a duration like 60s or 5m")
             })?,
         })
     }

@@ -4,9 +4,9 @@
 use super::access::{error, scope, Scope};
 use super::types::{Phase, RunSummary, Trigger};
 use async_graphql::{Context, Object, Result, SimpleObject};
-use chaoscenter_crds::common::LocalObjectReference;
+use chaoscenter_crds::common::{LocalObjectReference, PREVIEW_LABEL};
 use chaoscenter_crds::run::ChaosWorkflowRunSpec;
-use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
+use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, ChaosWorkflowSpec};
 use kube::api::{Api, DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::ResourceExt;
 
@@ -131,23 +131,36 @@ fn run_summary(run: &ChaosWorkflowRun) -> RunSummary {
     }
 }
 
-async fn new_run(ctx: &Context<'_>, project: &str, workflow: &str, dry_run: bool) -> Result<RunSummary> {
+/// Starts a run of `workflow`; `preview` is an unsaved definition to dry-run instead of the stored one.
+async fn new_run(
+    ctx: &Context<'_>,
+    project: &str,
+    workflow: &str,
+    dry_run: bool,
+    preview: Option<ChaosWorkflowSpec>,
+) -> Result<RunSummary> {
     let s = scope(ctx, project)?;
+    let labels = preview.is_some().then(|| [(PREVIEW_LABEL.to_string(), "true".to_string())].into());
     let run = ChaosWorkflowRun {
-        metadata: ObjectMeta { generate_name: Some(format!("{workflow}-")), ..Default::default() },
+        metadata: ObjectMeta { generate_name: Some(format!("{workflow}-")), labels, ..Default::default() },
         spec: ChaosWorkflowRunSpec {
             workflow_ref: LocalObjectReference { name: workflow.to_string() },
             trigger: chaoscenter_crds::run::Trigger::Manual,
-            dry_run,
+            dry_run: dry_run || preview.is_some(),
             abort: false,
-            workflow: None,
+            workflow: preview.clone(),
         },
         status: None,
     };
     let api: Api<ChaosWorkflowRun> = Api::namespaced(s.as_caller()?, &s.namespace);
     let created =
         api.create(&PostParams::default(), &run).await.map_err(|e| kube_error("start the run", e))?;
-    audit(&s, if dry_run { "dry-run" } else { "run" }, "ChaosWorkflowRun", &created.name_any()).await;
+    let action = match (&preview, dry_run) {
+        (Some(_), _) => "preview",
+        (None, true) => "dry-run",
+        (None, false) => "run",
+    };
+    audit(&s, action, "ChaosWorkflowRun", &created.name_any()).await;
     Ok(run_summary(&created))
 }
 
@@ -210,14 +223,26 @@ impl Mutation {
 
     /// Starts a run of the workflow now.
     async fn run_workflow(&self, ctx: &Context<'_>, project: String, workflow: String) -> Result<RunSummary> {
-        new_run(ctx, &project, &workflow, false).await
+        new_run(ctx, &project, &workflow, false, None).await
     }
 
     /// A dry run: targets are resolved and policy checked, nothing is injected. Waits (up to 10 s) for the
     /// operator's answer and returns the plan: the run's status, with the targets each step would hit.
-    async fn dry_run_workflow(&self, ctx: &Context<'_>, project: String, workflow: String) -> Result<DryRun> {
-        let run = new_run(ctx, &project, &workflow, true).await?;
+    /// With `spec` (a ChaosWorkflow spec as JSON), an unsaved definition named `workflow` is previewed: the
+    /// preview never enters the history, and the operator deletes it a minute after it finished.
+    async fn dry_run_workflow(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        workflow: String,
+        spec: Option<async_graphql::Json<serde_json::Value>>,
+    ) -> Result<DryRun> {
         let s = scope(ctx, &project)?;
+        let preview = match spec {
+            Some(spec) => Some(workflow_input(&s, None, Some(workflow.clone()), Some(spec))?.spec),
+            None => None,
+        };
+        let run = new_run(ctx, &project, &workflow, true, preview).await?;
         let api: Api<ChaosWorkflowRun> = Api::namespaced(s.as_caller()?, &s.namespace);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {

@@ -8,11 +8,13 @@ use crate::engine::{score, select};
 use crate::faults::{self, Origin};
 use crate::metrics::Metrics;
 use crate::probes::{self, ProbeContext};
-use chaoscenter_crds::common::{set_condition, ConditionStatus, RUN_FINALIZER, WORKFLOW_LABEL};
+use chaoscenter_crds::common::{
+    set_condition, ConditionStatus, PREVIEW_LABEL, RUN_FINALIZER, WORKFLOW_LABEL,
+};
 use chaoscenter_crds::run::{ChaosWorkflowRunStatus, ProbeStatus, RunPhase, StepStatus, Verdict};
 use chaoscenter_crds::workflow::{ChaosWorkflowSpec, Step};
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::Action as Requeue;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
@@ -34,6 +36,28 @@ pub fn error_policy(run: Arc<ChaosWorkflowRun>, error: &Error, ctx: Arc<Context>
     Requeue::requeue(Duration::from_secs(2))
 }
 
+/// Deletes a finished target preview (a dry run of an unsaved definition) once the configured time to read
+/// its plan has passed; it never injected anything, so nothing needs reverting.
+async fn expire_preview(
+    run: &ChaosWorkflowRun,
+    status: &ChaosWorkflowRunStatus,
+    ctx: &Context,
+) -> Result<Requeue, Error> {
+    let finished: Option<jiff::Timestamp> = status.finished_at.as_deref().and_then(|t| t.parse().ok());
+    let age = finished.map(|f| Duration::try_from(now().duration_since(f)).unwrap_or_default());
+    match age {
+        Some(age) if age < ctx.config.preview_ttl => Ok(Requeue::requeue(ctx.config.preview_ttl - age)),
+        _ => {
+            match api(ctx, run).delete(&run.name_any(), &DeleteParams::background()).await {
+                Ok(_) => tracing::debug!(run = %run.name_any(), "deleted an expired target preview"),
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => return Err(Error::kube("delete an expired target preview")(e)),
+            }
+            Ok(Requeue::await_change())
+        }
+    }
+}
+
 fn api(ctx: &Context, run: &ChaosWorkflowRun) -> Api<ChaosWorkflowRun> {
     Api::namespaced(ctx.client.clone(), &run.namespace().unwrap_or_default())
 }
@@ -45,6 +69,9 @@ async fn reconcile_inner(run: &ChaosWorkflowRun, ctx: &Context) -> Result<Requeu
     let deleting = run.meta().deletion_timestamp.is_some();
     if deleting && !has_finalizer {
         return Ok(Requeue::await_change());
+    }
+    if phase.is_finished() && !deleting && run.labels().contains_key(PREVIEW_LABEL) {
+        return expire_preview(run, &status, ctx).await;
     }
 
     // dereference: the definition, admission (only while Pending), the halt switch
