@@ -41,11 +41,13 @@ case "${1:-}" in
     # config/manager are for real installs; here both run as local processes)
     "$KUBECTL" apply -k "$ROOT/config/rbac/" >&2
     uri=$("$ROOT/e2e/mongo.sh" up dev)
+    # the web UI, which the apiserver serves
+    "$ROOT/e2e/ui.sh" build
     # the operator, as a local process against the cluster
     cargo build --quiet --bins
     target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
     start_app operator "$target_dir/debug/chaoscenter-operator" METRICS_ADDR=127.0.0.1:8081
-    start_app apiserver "$target_dir/debug/chaoscenter-apiserver" LISTEN_ADDR="$API_ADDR" MONGODB_URI="$uri"
+    start_app apiserver "$target_dir/debug/chaoscenter-apiserver" LISTEN_ADDR="$API_ADDR" MONGODB_URI="$uri" UI_DIR="$ROOT/ui/dist"
     for _ in $(seq 1 300); do grep -q serving "$APPS/apiserver.log" && break; sleep 0.2; done
     grep -q 'serving' "$APPS/apiserver.log" || { echo "the apiserver did not start; see $APPS/apiserver.log" >&2; tail -20 "$APPS/apiserver.log" >&2; exit 1; }
     login="  Admin login: admin has already changed the generated password (make down && make up starts afresh)"
@@ -61,6 +63,7 @@ case "${1:-}" in
     cat <<MSG
 
 ChaosCenter local stack is up ($(( $(date +%s) - T0 ))s).
+  Open:        http://$API_ADDR  (the web UI)
   Kubernetes:  $envline
   MongoDB URI: $uri
   Operator:    pid $(cat "$APPS/operator.pid"), log $APPS/operator.log, metrics http://127.0.0.1:8081/metrics
