@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: every test. Lint (rustfmt, clippy -D warnings), unit tests, then the end-to-end tests against
-# a real cluster and a real MongoDB-protocol server. Without KUBECONFIG a local cluster is started for the
+# `make test`: every test. Lint (rustfmt, clippy -D warnings), unit tests (Rust, and the UI's Vitest), then
+# the end-to-end tests against a real cluster and a real MongoDB-protocol server, the UI's Playwright test in
+# Chromium among them (screenshots in e2e/artifacts/ui). Without KUBECONFIG a local cluster is started for the
 # run and torn down afterwards, and the host is checked to be exactly as clean as before.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"; cd "$ROOT"; export CACHE="${CACHE:-$HOME/.cache/chaoscenter}"
@@ -14,6 +15,9 @@ step "build"
 cargo build --workspace --bins --tests --quiet
 step "unit tests"
 cargo test --workspace --exclude chaoscenter-e2e --quiet
+step "web UI: npm ci, codegen, type check, build, unit tests (Vitest)"
+"$ROOT/e2e/ui.sh" build
+(cd "$ROOT/ui" && npm test --silent -- --reporter=dot)
 
 restart_operator=0; own_cluster=0; clean_check=0; local_cluster=0; snapshot="$CACHE/host-before-test.txt"; mongo_name="test-$$"
 finish() {
@@ -76,3 +80,4 @@ fi
 step "e2e tests"
 KUBECONFIG="$KUBECONFIG" CHAOSCENTER_KUBECTL="$KUBECTL" CHAOSCENTER_MONGODB_URI="$uri" \
   cargo test -p chaoscenter-e2e --quiet -- --test-threads 6 "${skip[@]}"
+step "the web UI's screenshots: $ROOT/e2e/artifacts/ui"

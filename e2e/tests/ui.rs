@@ -1,0 +1,99 @@
+//! The web UI end to end: Playwright drives Debian's Chromium through sign-in, administration, a workflow
+//! made in the form, a run watched to Succeeded, a run aborted and a Viewer's read-only view, against the
+//! real apiserver (serving ui/dist), operator, cluster and MongoDB; then the cluster is checked for what
+//! the browser did.
+
+use chaoscenter_crds::access::project_namespace;
+use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE};
+use chaoscenter_crds::run::RunPhase;
+use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, Project};
+use chaoscenter_e2e::access::{wait_impersonable, wait_user_ready, with_access};
+use chaoscenter_e2e::{repo_root, wait_for, web_app, Operator};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use serde_json::json;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(90);
+
+#[tokio::test]
+async fn the_web_ui_works_end_to_end_in_chromium() {
+    let ui = repo_root().join("ui");
+    let dist = ui.join("dist");
+    assert!(dist.join("index.html").is_file(), "the UI is not built: run e2e/ui.sh build (make test does)");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(std::path::Path::new(&chromium).is_file(), "no Chromium at {chromium}: run e2e/deps.sh");
+    let dist = dist.to_str().unwrap().to_string();
+    with_access("ui", &[("UI_DIR", &dist)], |w| async move {
+        let w = w;
+        let client = w.client.clone();
+        // the admin signs in for the first time in the browser; here only wait until they could
+        wait_user_ready(&client, &w.admin).await;
+        wait_impersonable(&client, &w.admin).await;
+        // a namespace the project may target, with a web app to hit
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let opt_in = json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
+        namespaces.patch(&w.ns, &PatchParams::default(), &Patch::Merge(&opt_in)).await.unwrap();
+        web_app(&client, &w.ns, "web", 2).await;
+        // the admin's project, as `kubectl apply` would make it (the API needs a changed password first)
+        let suffix = w.ns.rsplit('-').next().unwrap().to_string();
+        let project = format!("ui-{suffix}");
+        let (scope_key, scope_value) = w.scope();
+        let object: Project = serde_json::from_value(json!({
+            "apiVersion": "chaoscenter.io/v1alpha1", "kind": "Project",
+            "metadata": {"name": project, "labels": {scope_key: scope_value}},
+            "spec": {"displayName": "UI test", "members": [{"user": w.admin, "role": "Owner"}], "targetNamespaces": [w.ns]},
+        }))
+        .unwrap();
+        Api::<Project>::all(client.clone()).create(&PostParams::default(), &object).await.unwrap();
+        let pns = project_namespace(&project);
+        wait_for(WAIT, "the project namespace", || async { namespaces.get_opt(&pns).await.ok()? }).await;
+        let mut operator = Operator::start(&pns);
+
+        let viewer = format!("vi-{suffix}");
+        let artifacts = repo_root().join("e2e/artifacts/ui");
+        std::fs::create_dir_all(&artifacts).unwrap();
+        let output = tokio::process::Command::new("npx")
+            .args(["--no-install", "playwright", "test", "-c", "e2e/playwright.config.ts"])
+            .current_dir(&ui)
+            .env("CC_URL", &w.api.url)
+            .env("CC_ADMIN", &w.admin)
+            .env("CC_ADMIN_PASSWORD", &w.admin_password)
+            .env("CC_PROJECT", &project)
+            .env("CC_TARGET_NAMESPACE", &w.ns)
+            .env("CC_VIEWER", &viewer)
+            .env("CC_ARTIFACTS", &artifacts)
+            .env("CHROMIUM", &chromium)
+            .output()
+            .await
+            .expect("run npx playwright (make test runs e2e/ui.sh first, which installs it)");
+        let log = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        std::fs::write(artifacts.join("playwright.log"), &log).unwrap();
+        assert!(
+            output.status.success(),
+            "the Playwright test failed (screenshots and traces in {}):\n{log}\n--- apiserver ---\n{}\n--- operator ---\n{}",
+            artifacts.display(),
+            w.api.logs(),
+            operator.logs()
+        );
+
+        // what the browser did is what the cluster holds
+        let member = Api::<Project>::all(client.clone()).get(&project).await.unwrap();
+        assert!(
+            member.spec.members.iter().any(|m| m.user == viewer && format!("{:?}", m.role) == "Viewer"),
+            "{viewer} is a Viewer of {project}: {:?}",
+            member.spec.members
+        );
+        let workflows = Api::<ChaosWorkflow>::namespaced(client.clone(), &pns).list(&Default::default()).await.unwrap();
+        let workflow = workflows.items.first().expect("the workflow made in the form");
+        assert_eq!(workflow.spec.steps[0].fault.target.namespace.as_deref(), Some(w.ns.as_str()));
+        let runs = Api::<ChaosWorkflowRun>::namespaced(client.clone(), &pns).list(&Default::default()).await.unwrap();
+        let phases: Vec<_> = runs.items.iter().filter_map(|r| r.status.as_ref()?.phase).collect();
+        assert!(phases.contains(&RunPhase::Succeeded), "one run Succeeded: {phases:?}");
+        assert!(phases.contains(&RunPhase::Aborted), "one run was aborted: {phases:?}");
+        let scored = runs.items.iter().filter_map(|r| r.status.as_ref()?.resiliency_score).count();
+        assert!(scored >= 1, "the succeeded run has a score");
+        assert!(operator.stop(), "the project's operator stopped cleanly");
+    })
+    .await;
+}

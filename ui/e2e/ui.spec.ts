@@ -1,0 +1,180 @@
+// The browser test of the whole product: the steps a new team takes on day one, with screenshots.
+import { expect, test, type Page } from "@playwright/test";
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (e2e/tests/ui.rs sets it)`);
+  return value;
+}
+
+const admin = env("CC_ADMIN");
+const adminInitial = env("CC_ADMIN_PASSWORD");
+const project = env("CC_PROJECT");
+const targetNamespace = env("CC_TARGET_NAMESPACE");
+const viewer = env("CC_VIEWER");
+const artifacts = process.env.CC_ARTIFACTS ?? "e2e-artifacts";
+const adminPassword = "admin-chosen-password-1";
+const viewerInitial = "viewer-initial-password-1";
+const viewerPassword = "viewer-chosen-password-1";
+const workflow = "web-pod-delete";
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
+}
+
+/** Signs in with the initial password, then makes the forced change. */
+async function firstSignIn(page: Page, user: string, initial: string, chosen: string) {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel("Username").fill(user);
+  await page.getByLabel("Password").fill(initial);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  await page.getByLabel("Current password").fill(initial);
+  await page.getByLabel("New password", { exact: true }).fill(chosen);
+  await page.getByLabel("Confirm new password").fill(chosen);
+  await page.getByRole("button", { name: "Set password and continue" }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${project}$`));
+}
+
+/** The phase the run view's header shows. */
+function runPhase(page: Page) {
+  return page.getByRole("main").locator("[data-phase]").first();
+}
+
+async function runNow(page: Page) {
+  await page.getByRole("link", { name: "Workflows", exact: true }).click();
+  await page.getByRole("button", { name: `Run ${workflow} now` }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${project}/runs/${workflow}-`));
+  await expect(page.getByRole("region", { name: "Steps graph" })).toBeVisible();
+}
+
+test("a team's first day with ChaosCenter", async ({ page }) => {
+  page.on("dialog", (dialog) => void dialog.accept());
+
+  await test.step("the bootstrap admin signs in and must change the password", async () => {
+    await page.goto("/");
+    await expect(page.getByRole("heading", { name: "Sign in to ChaosCenter" })).toBeVisible();
+    await shot(page, "01-sign-in");
+    await firstSignIn(page, admin, adminInitial, adminPassword);
+    await expect(page.getByRole("heading", { name: "Recent runs" })).toBeVisible();
+  });
+
+  await test.step("the admin creates a user", async () => {
+    await page.getByRole("link", { name: "Users", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Users", exact: true })).toBeVisible();
+    await page.getByLabel("Username").fill(viewer);
+    await page.getByLabel("Initial password").fill(viewerInitial);
+    await page.getByRole("button", { name: "Create user" }).click();
+    await expect(page.getByRole("cell", { name: viewer, exact: true })).toBeVisible();
+    await shot(page, "02-users");
+  });
+
+  await test.step("and adds them to the project as a Viewer", async () => {
+    await page.getByRole("link", { name: "Members", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Members", exact: true })).toBeVisible();
+    await page.getByLabel("User", { exact: true }).fill(viewer);
+    await page.getByLabel("Role", { exact: true }).selectOption("Viewer");
+    await page.getByRole("button", { name: "Add member" }).click();
+    await expect(page.getByLabel(`Role of ${viewer}`)).toHaveValue("Viewer");
+    await shot(page, "03-members");
+  });
+
+  await test.step("the admin makes a pod-delete workflow in the form, previewing its targets", async () => {
+    await page.getByRole("link", { name: "Workflows", exact: true }).click();
+    await page.getByRole("link", { name: "New workflow" }).click();
+    await page.getByLabel("Name", { exact: true }).fill(workflow);
+    await page.getByLabel("Description").fill("The web app survives losing a pod");
+    const step = page.getByRole("group", { name: "Step 1" });
+    await step.getByLabel("Fault type").selectOption("pod-delete");
+    await step.getByLabel("Target namespace").selectOption(targetNamespace);
+    await step.getByLabel("Label selector").fill("app=web");
+    await step.getByLabel("Mode").selectOption("one");
+    await step.getByLabel("Duration").fill("10s");
+    await step.getByLabel("Interval").fill("5s");
+    await step.getByLabel("Weight").fill("10");
+    await page.getByRole("button", { name: "Preview targets" }).click();
+    const preview = page.getByRole("region", { name: "Target preview" });
+    await expect(preview).toContainText(`${targetNamespace}/web-`, { timeout: 30_000 });
+    await shot(page, "04-workflow-form");
+    await page.getByRole("tab", { name: "YAML" }).click();
+    await expect(page.getByRole("main")).toContainText("pod-delete");
+    await shot(page, "05-workflow-yaml");
+    await page.getByRole("tab", { name: "Form" }).click();
+    await page.getByRole("button", { name: "Create workflow" }).click();
+    await expect(page.getByRole("heading", { name: "Workflows", exact: true })).toBeVisible();
+    await expect(page.getByRole("link", { name: workflow, exact: true })).toBeVisible();
+    await shot(page, "06-workflows");
+  });
+
+  await test.step("runs it and watches it reach Succeeded with a score", async () => {
+    await runNow(page);
+    await expect(runPhase(page)).toHaveAttribute("data-phase", "Running", { timeout: 30_000 });
+    await shot(page, "07-run-running");
+    await expect(runPhase(page)).toHaveAttribute("data-phase", "Succeeded", { timeout: 120_000 });
+    await expect(page.getByRole("main").locator("[data-score]").first()).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Events" })).toBeVisible();
+    await shot(page, "08-run-succeeded");
+  });
+
+  await test.step("starts another run and aborts it", async () => {
+    await runNow(page);
+    await expect(runPhase(page)).toHaveAttribute("data-phase", "Running", { timeout: 30_000 });
+    await page.getByRole("button", { name: "Abort run" }).click();
+    await expect(runPhase(page)).toHaveAttribute("data-phase", "Aborted", { timeout: 60_000 });
+    await expect(page.getByRole("button", { name: "Abort run" })).toHaveCount(0);
+    await shot(page, "09-run-aborted");
+  });
+
+  await test.step("the dashboard, the history and the account page", async () => {
+    await page.getByRole("link", { name: "Dashboard", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Score trend" })).toBeVisible();
+    await expect(page.getByRole("main")).toContainText(workflow);
+    await shot(page, "10-dashboard");
+    await page.getByRole("link", { name: "History", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "History", exact: true })).toBeVisible();
+    await expect(page.getByRole("main")).toContainText("Succeeded");
+    await expect(page.getByRole("main")).toContainText("Aborted");
+    await shot(page, "11-history");
+    await page.getByRole("link", { name: "Account", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Account", exact: true })).toBeVisible();
+    await shot(page, "12-account");
+  });
+
+  await test.step("on a narrow screen the menu folds away", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`/projects/${project}`);
+    await expect(page.getByRole("heading", { name: "Recent runs" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "History", exact: true })).toBeHidden();
+    await page.getByRole("button", { name: "Menu" }).click();
+    await expect(page.getByRole("link", { name: "History", exact: true })).toBeVisible();
+    await shot(page, "13-dashboard-narrow");
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login$/);
+  });
+
+  await test.step("the Viewer finds no way to change anything", async () => {
+    await firstSignIn(page, viewer, viewerInitial, viewerPassword);
+    await page.getByRole("link", { name: "Workflows", exact: true }).click();
+    await expect(page.getByRole("link", { name: workflow, exact: true })).toBeVisible();
+    await expect(page.getByRole("link", { name: "New workflow" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: `Run ${workflow} now` })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: `Delete ${workflow}` })).toHaveCount(0);
+    await shot(page, "14-viewer-workflows");
+    await page.getByRole("link", { name: workflow, exact: true }).click();
+    await expect(page.getByText("You have read-only access to this project.")).toBeVisible();
+    for (const name of ["Save changes", "Delete workflow", "Run now", "Preview targets"]) {
+      await expect(page.getByRole("button", { name })).toHaveCount(0);
+    }
+    await page.getByRole("link", { name: "History", exact: true }).click();
+    await page.getByRole("main").getByRole("link", { name: new RegExp(`^${workflow}-`) }).first().click();
+    await expect(page.getByRole("region", { name: "Steps graph" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Abort run" })).toHaveCount(0);
+    await page.getByRole("link", { name: "Members", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Members", exact: true })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Add member" })).toHaveCount(0);
+    await expect(page.getByRole("link", { name: "Users", exact: true })).toHaveCount(0);
+    await shot(page, "15-viewer-members");
+  });
+});
