@@ -141,6 +141,22 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await shot(page, "12-account");
   });
 
+  await test.step("an expired session returns to sign-in and back", async () => {
+    // both tokens become unusable, as after the refresh token's expiry or a password change elsewhere
+    await page.evaluate(() => {
+      const key = "chaoscenter.session";
+      const session = JSON.parse(localStorage.getItem(key) ?? "{}");
+      localStorage.setItem(key, JSON.stringify({ ...session, accessToken: "expired", refreshToken: "expired" }));
+    });
+    await page.goto(`/projects/${project}/runs`);
+    await expect(page).toHaveURL(/\/login$/);
+    await expect(page.getByText("Your session expired. Sign in again to continue.")).toBeVisible();
+    await page.getByLabel("Username").fill(admin);
+    await page.getByLabel("Password").fill(adminPassword);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(new RegExp(`/projects/${project}/runs$`));
+  });
+
   await test.step("on a narrow screen the menu folds away", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`/projects/${project}`);

@@ -38,6 +38,8 @@ export function makeClient(): Client {
   });
   return new Client({
     url: "/api/graphql",
+    // the apiserver takes GraphQL only as POST (no queries in URLs, where proxies log them)
+    preferGetMethod: false,
     fetch: authFetch,
     requestPolicy: "cache-and-network",
     exchanges: [

@@ -1,6 +1,7 @@
 // The signed-in session: tokens kept in localStorage, refreshed before they expire, and every REST call.
 
-export type GlobalRole = "Admin" | "User";
+/** As the apiserver spells it. */
+export type GlobalRole = "admin" | "user";
 export type ProjectRole = "Owner" | "Editor" | "Viewer";
 
 export interface Membership {
@@ -177,7 +178,8 @@ export async function logout(): Promise<void> {
     if (session) {
       await fetch("/auth/logout", { method: "POST", headers: { authorization: `Bearer ${session.accessToken}` } });
     }
-  } finally {
-    setSession(null, "signed-out");
+  } catch {
+    // unreachable server: the token expires by itself within minutes; sign out here anyway
   }
+  setSession(null, "signed-out");
 }

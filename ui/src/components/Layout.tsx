@@ -14,7 +14,7 @@ export function Layout() {
   const [menuOpen, setMenuOpen] = useState(false);
   const projects = data?.projects ?? [];
   const current = projects.find((p) => p.name === project);
-  const isAdmin = session?.user.role === "Admin";
+  const isAdmin = session?.user.role === "admin";
 
   useEffect(() => setMenuOpen(false), [project]);
 

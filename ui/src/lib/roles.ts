@@ -10,7 +10,7 @@ export interface Permissions {
 
 /** The caller's permissions in a project: admins may act in every project. */
 export function permissions(role: ProjectRole | null | undefined, globalRole: GlobalRole | undefined): Permissions {
-  const admin = globalRole === "Admin";
+  const admin = globalRole === "admin";
   return {
     canEdit: admin || role === "Owner" || role === "Editor",
     canManageMembers: admin || role === "Owner",

@@ -24,7 +24,7 @@ export function Home() {
   return (
     <Empty>
       <h1>No projects yet</h1>
-      {session?.user.role === "Admin" ? (
+      {session?.user.role === "admin" ? (
         <CreateProject />
       ) : (
         <p>You are not a member of any project. Ask a project Owner or an administrator to add you.</p>

@@ -1,0 +1,11 @@
+// How the UI shows a global role ("admin" or "user", as the apiserver spells it).
+import type { GlobalRole } from "../api/session";
+
+export function isAdmin(role: GlobalRole | null | undefined): boolean {
+  return role === "admin";
+}
+
+/** "Admin" or "User". */
+export function roleLabel(role: GlobalRole | null | undefined): "Admin" | "User" {
+  return isAdmin(role) ? "Admin" : "User";
+}
