@@ -34,7 +34,12 @@ async function firstSignIn(page: Page, user: string, initial: string, chosen: st
   await page.getByLabel("New password", { exact: true }).fill(chosen);
   await page.getByLabel("Confirm new password").fill(chosen);
   await page.getByRole("button", { name: "Set password and continue" }).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${project}$`));
+  await expect(page).toHaveURL(/\/projects\/[a-z0-9-]+$/);
+}
+
+/** A link of the main navigation. */
+function nav(page: Page, name: string) {
+  return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 }
 
 /** The phase the run view's header shows. */
@@ -43,7 +48,7 @@ function runPhase(page: Page) {
 }
 
 async function runNow(page: Page) {
-  await page.getByRole("link", { name: "Workflows", exact: true }).click();
+  await nav(page, "Workflows").click();
   await page.getByRole("button", { name: `Run ${workflow} now` }).click();
   await expect(page).toHaveURL(new RegExp(`/projects/${project}/runs/${workflow}-`));
   await expect(page.getByRole("region", { name: "Steps graph" })).toBeVisible();
@@ -57,11 +62,14 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await expect(page.getByRole("heading", { name: "Sign in to ChaosCenter" })).toBeVisible();
     await shot(page, "01-sign-in");
     await firstSignIn(page, admin, adminInitial, adminPassword);
+    // an admin sees every project: pick ours in the switcher
+    await page.getByLabel("Project").selectOption(project);
+    await expect(page).toHaveURL(new RegExp(`/projects/${project}$`));
     await expect(page.getByRole("heading", { name: "Recent runs" })).toBeVisible();
   });
 
   await test.step("the admin creates a user", async () => {
-    await page.getByRole("link", { name: "Users", exact: true }).click();
+    await nav(page, "Users").click();
     await expect(page.getByRole("heading", { name: "Users", exact: true })).toBeVisible();
     await page.getByLabel("Username").fill(viewer);
     await page.getByLabel("Initial password").fill(viewerInitial);
@@ -71,7 +79,7 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
   });
 
   await test.step("and adds them to the project as a Viewer", async () => {
-    await page.getByRole("link", { name: "Members", exact: true }).click();
+    await nav(page, "Members").click();
     await expect(page.getByRole("heading", { name: "Members", exact: true })).toBeVisible();
     await page.getByLabel("User", { exact: true }).fill(viewer);
     await page.getByLabel("Role", { exact: true }).selectOption("Viewer");
@@ -81,7 +89,7 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
   });
 
   await test.step("the admin makes a pod-delete workflow in the form, previewing its targets", async () => {
-    await page.getByRole("link", { name: "Workflows", exact: true }).click();
+    await nav(page, "Workflows").click();
     await page.getByRole("link", { name: "New workflow" }).click();
     await page.getByLabel("Name", { exact: true }).fill(workflow);
     await page.getByLabel("Description").fill("The web app survives losing a pod");
@@ -127,16 +135,16 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
   });
 
   await test.step("the dashboard, the history and the account page", async () => {
-    await page.getByRole("link", { name: "Dashboard", exact: true }).click();
+    await nav(page, "Dashboard").click();
     await expect(page.getByRole("heading", { name: "Score trend" })).toBeVisible();
     await expect(page.getByRole("main")).toContainText(workflow);
     await shot(page, "10-dashboard");
-    await page.getByRole("link", { name: "History", exact: true }).click();
+    await nav(page, "History").click();
     await expect(page.getByRole("heading", { name: "History", exact: true })).toBeVisible();
     await expect(page.getByRole("main")).toContainText("Succeeded");
     await expect(page.getByRole("main")).toContainText("Aborted");
     await shot(page, "11-history");
-    await page.getByRole("link", { name: "Account", exact: true }).click();
+    await nav(page, "Account").click();
     await expect(page.getByRole("heading", { name: "Account", exact: true })).toBeVisible();
     await shot(page, "12-account");
   });
@@ -161,9 +169,9 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`/projects/${project}`);
     await expect(page.getByRole("heading", { name: "Recent runs" })).toBeVisible();
-    await expect(page.getByRole("link", { name: "History", exact: true })).toBeHidden();
+    await expect(nav(page, "History")).toBeHidden();
     await page.getByRole("button", { name: "Menu" }).click();
-    await expect(page.getByRole("link", { name: "History", exact: true })).toBeVisible();
+    await expect(nav(page, "History")).toBeVisible();
     await shot(page, "13-dashboard-narrow");
     await page.setViewportSize({ width: 1280, height: 860 });
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -172,7 +180,8 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
 
   await test.step("the Viewer finds no way to change anything", async () => {
     await firstSignIn(page, viewer, viewerInitial, viewerPassword);
-    await page.getByRole("link", { name: "Workflows", exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`/projects/${project}$`));
+    await nav(page, "Workflows").click();
     await expect(page.getByRole("link", { name: workflow, exact: true })).toBeVisible();
     await expect(page.getByRole("link", { name: "New workflow" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: `Run ${workflow} now` })).toHaveCount(0);
@@ -183,14 +192,14 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     for (const name of ["Save changes", "Delete workflow", "Run now", "Preview targets"]) {
       await expect(page.getByRole("button", { name })).toHaveCount(0);
     }
-    await page.getByRole("link", { name: "History", exact: true }).click();
+    await nav(page, "History").click();
     await page.getByRole("main").getByRole("link", { name: new RegExp(`^${workflow}-`) }).first().click();
     await expect(page.getByRole("region", { name: "Steps graph" })).toBeVisible();
     await expect(page.getByRole("button", { name: "Abort run" })).toHaveCount(0);
-    await page.getByRole("link", { name: "Members", exact: true }).click();
+    await nav(page, "Members").click();
     await expect(page.getByRole("heading", { name: "Members", exact: true })).toBeVisible();
     await expect(page.getByRole("button", { name: "Add member" })).toHaveCount(0);
-    await expect(page.getByRole("link", { name: "Users", exact: true })).toHaveCount(0);
+    await expect(nav(page, "Users")).toHaveCount(0);
     await shot(page, "15-viewer-members");
   });
 });

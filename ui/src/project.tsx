@@ -25,6 +25,19 @@ export const ProjectsDocument = graphql(`
 
 export type ProjectItem = ProjectsQuery["projects"][number];
 
+const LAST = "chaoscenter.lastProject";
+
+/** Remembers the project last worked in (the start page and the navigation return to it). */
+export function rememberProject(name: string) {
+  localStorage.setItem(LAST, name);
+}
+
+/** The project last worked in, if the user still sees it; else their first. */
+export function lastProject(projects: readonly { name: string }[]): string | undefined {
+  const last = localStorage.getItem(LAST);
+  return (projects.find((p) => p.name === last) ?? projects[0])?.name;
+}
+
 export interface ProjectState extends Permissions {
   name: string;
   project: ProjectItem | undefined;

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 import { NavLink, Outlet, useNavigate, useParams } from "react-router";
 import { logout } from "../api/session";
-import { ProjectProvider, useProjects } from "../project";
+import { lastProject, ProjectProvider, rememberProject, useProjects } from "../project";
 import { useSession } from "../session";
 import { ErrorBox, Loading } from "./ui";
 
@@ -14,9 +14,14 @@ export function Layout() {
   const [menuOpen, setMenuOpen] = useState(false);
   const projects = data?.projects ?? [];
   const current = projects.find((p) => p.name === project);
+  // outside a project's pages (Users, Account) the navigation keeps to the project last worked in
+  const navProject = project ?? lastProject(projects);
   const isAdmin = session?.user.role === "admin";
 
   useEffect(() => setMenuOpen(false), [project]);
+  useEffect(() => {
+    if (project && current) rememberProject(project);
+  }, [project, current]);
 
   return (
     <div className="app">
@@ -32,10 +37,10 @@ export function Layout() {
           <span className="visually-hidden">Project</span>
           <select
             aria-label="Project"
-            value={project ?? ""}
+            value={navProject ?? ""}
             onChange={(e) => e.target.value && navigate(`/projects/${e.target.value}`)}
           >
-            {!project && <option value="">Choose a project…</option>}
+            {!navProject && <option value="">Choose a project…</option>}
             {projects.map((p) => (
               <option key={p.name} value={p.name}>
                 {p.displayName || p.name}
@@ -53,14 +58,14 @@ export function Layout() {
           Menu
         </button>
         <nav id="primary-nav" className={menuOpen ? "nav open" : "nav"} aria-label="Main">
-          {project && (
+          {navProject && (
             <>
-              <NavLink to={`/projects/${project}`} end>
+              <NavLink to={`/projects/${navProject}`} end>
                 Dashboard
               </NavLink>
-              <NavLink to={`/projects/${project}/workflows`}>Workflows</NavLink>
-              <NavLink to={`/projects/${project}/runs`}>History</NavLink>
-              <NavLink to={`/projects/${project}/members`}>Members</NavLink>
+              <NavLink to={`/projects/${navProject}/workflows`}>Workflows</NavLink>
+              <NavLink to={`/projects/${navProject}/runs`}>History</NavLink>
+              <NavLink to={`/projects/${navProject}/members`}>Members</NavLink>
             </>
           )}
           {isAdmin && <NavLink to="/admin/users">Users</NavLink>}

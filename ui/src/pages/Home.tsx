@@ -3,14 +3,10 @@ import { useState, type FormEvent } from "react";
 import { Navigate, useNavigate } from "react-router";
 import { rest } from "../api/rest";
 import { Empty, ErrorBox, Loading } from "../components/ui";
-import { useProjects } from "../project";
+import { lastProject, useProjects } from "../project";
 import { useSession } from "../session";
 
-const LAST = "chaoscenter.lastProject";
-
-export function rememberProject(name: string) {
-  localStorage.setItem(LAST, name);
-}
+export { rememberProject } from "../project";
 
 export function Home() {
   const [{ data, fetching, error }] = useProjects();
@@ -18,9 +14,8 @@ export function Home() {
   if (fetching && !data) return <Loading what="your projects" />;
   if (error) return <ErrorBox error={error} />;
   const projects = data?.projects ?? [];
-  const last = localStorage.getItem(LAST);
-  const target = projects.find((p) => p.name === last) ?? projects[0];
-  if (target) return <Navigate to={`/projects/${target.name}`} replace />;
+  const target = lastProject(projects);
+  if (target) return <Navigate to={`/projects/${target}`} replace />;
   return (
     <Empty>
       <h1>No projects yet</h1>
