@@ -1,0 +1,251 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { act, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { dateTime } from "../lib/format";
+import { installLayoutStubs, mockNetwork, renderPage, type MockAnswer } from "../run/testing";
+import { NOT_FOUND_RETRIES, NOT_FOUND_RETRY_MS } from "../run/useRunDetail";
+import { ABORT_CONFIRM, RunView } from "./RunView";
+
+beforeAll(installLayoutStubs);
+
+const RUN = "web-survives-pod-loss-dwc9w";
+
+function runJson(overrides: Record<string, unknown> = {}, statusOverrides: Record<string, unknown> = {}) {
+  return {
+    __typename: "RunDetail",
+    uid: "a3d1fbf6",
+    name: RUN,
+    workflow: "web-survives-pod-loss",
+    phase: "Running",
+    trigger: "Manual",
+    score: null,
+    createdAt: "2026-11-25T21:59:16Z",
+    deleted: false,
+    definition: {
+      maxDuration: "5m",
+      steps: [
+        {
+          name: "delete-half-the-web-pods",
+          weight: 10,
+          fault: { type: "pod-delete", duration: "30s", interval: "10s", target: { namespace: "demo" } },
+          probes: [{ name: "web-answers", type: "http" }],
+        },
+        { name: "scale-down", dependsOn: ["delete-half-the-web-pods"], weight: 5, fault: { type: "pod-autoscaler" } },
+      ],
+    },
+    status: {
+      phase: "Running",
+      startedAt: "2026-11-25T21:59:16.275Z",
+      deadline: "2026-11-25T22:04:16.275Z",
+      steps: [
+        {
+          name: "delete-half-the-web-pods",
+          phase: "Running",
+          verdict: "Awaited",
+          startedAt: "2026-11-25T21:59:16.275Z",
+          chaosStartedAt: "2026-11-25T21:59:16.346Z",
+          chaosEndsAt: "2026-11-25T21:59:46.346Z",
+          injections: 1,
+          targets: [
+            {
+              kind: "Pod",
+              namespace: "demo",
+              name: "web-7f5fb8f99b-2kxh6",
+              round: 0,
+              injectedAt: "2026-11-25T21:59:17Z",
+              revertedAt: "2026-11-25T21:59:48Z",
+              revertVerified: true,
+            },
+            {
+              kind: "Pod",
+              namespace: "demo",
+              name: "web-7f5fb8f99b-9ndtc",
+              round: 1,
+              injectedAt: "2026-11-25T21:59:27Z",
+              revertVerified: false,
+              revertError: "pod still terminating",
+            },
+          ],
+          probes: [
+            {
+              name: "web-answers",
+              verdict: "Passed",
+              passed: 7,
+              failed: 1,
+              lastCheckedAt: "2026-11-25T21:59:22Z",
+              message: "GET http://10.96.100.100/ -> 200",
+            },
+          ],
+        },
+      ],
+      conditions: [{ type: "Admitted", status: "True", reason: "Admitted", message: "every policy check passed" }],
+      ...statusOverrides,
+    },
+    events: [
+      { time: "2026-11-25T21:59:16Z", kind: "Normal", reason: "Started", message: "run started; deadline in 5m0s" },
+      { time: "2026-11-25T21:59:30Z", kind: "Warning", reason: "RevertFailed", message: "pod still terminating" },
+    ],
+    ...overrides,
+  };
+}
+
+function setup(answer: () => MockAnswer, role: "Editor" | "Viewer" = "Editor") {
+  const network = mockNetwork({
+    RunView: answer,
+    RunViewAbort: (v) => ({
+      data: { abortRun: { __typename: "RunSummary", uid: "a3d1fbf6", name: String(v.name), phase: "Running" } },
+    }),
+  });
+  renderPage(<RunView />, { path: "/projects/:project/runs/:run", url: `/projects/demo/runs/${RUN}`, network, role });
+  return network;
+}
+
+describe("RunView", () => {
+  it("shows the run's header, graph, targets with their injected and reverted times, probes and events", async () => {
+    setup(() => ({ data: { run: runJson() } }));
+    expect(await screen.findByRole("heading", { level: 1, name: RUN })).toBeTruthy();
+    expect(document.querySelectorAll("[data-phase]")).toHaveLength(1);
+    expect(document.querySelector("[data-phase]")?.getAttribute("data-phase")).toBe("Running");
+    expect(screen.getByRole("link", { name: "web-survives-pod-loss" }).getAttribute("href")).toBe(
+      "/projects/demo/workflows/web-survives-pod-loss",
+    );
+    const graph = screen.getByRole("region", { name: "Steps graph" });
+    expect(within(graph).getByText("scale-down")).toBeTruthy();
+    expect(within(graph).getByText("pod-autoscaler")).toBeTruthy();
+
+    const targets = screen.getByRole("heading", { name: "Targets" }).closest("section")!;
+    const rows = within(targets).getAllByRole("row").slice(1);
+    expect(rows).toHaveLength(2);
+    expect(rows[0].textContent).toContain("demo/web-7f5fb8f99b-2kxh6");
+    expect(rows[0].textContent).toContain(dateTime("2026-11-25T21:59:17Z"));
+    expect(rows[0].textContent).toContain(dateTime("2026-11-25T21:59:48Z"));
+    expect(within(rows[0]).getByText("Yes")).toBeTruthy();
+    expect(rows[1].textContent).toContain("not yet");
+    expect(rows[1].textContent).toContain("Revert failed: pod still terminating");
+
+    const steps = screen.getByRole("table", { name: "Steps" });
+    expect(within(steps).getAllByRole("row")).toHaveLength(3);
+    expect(within(steps).getByText("scale-down")).toBeTruthy();
+
+    const probes = screen.getByRole("heading", { name: "Probes" }).closest("section")!;
+    expect(within(probes).getByText("GET http://10.96.100.100/ -> 200")).toBeTruthy();
+
+    const events = screen.getByRole("heading", { name: "Events" }).closest("section")!;
+    const items = within(events).getAllByRole("listitem");
+    expect(items.map((li) => li.textContent)).toEqual([
+      expect.stringContaining("Started"),
+      expect.stringContaining("RevertFailed"),
+    ]);
+    expect(items[1].className).toContain("run-event-warning");
+    expect(items[0].className).not.toContain("run-event-warning");
+
+    expect(screen.getByRole("button", { name: "Abort run" })).toBeTruthy();
+  });
+
+  it("hides Abort run from a viewer", async () => {
+    setup(() => ({ data: { run: runJson() } }), "Viewer");
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    expect(screen.queryByRole("button", { name: "Abort run" })).toBeNull();
+  });
+
+  it("hides Abort run for a finished run and shows its score", async () => {
+    setup(() => ({
+      data: {
+        run: runJson(
+          { phase: "Succeeded", score: 87.5 },
+          { phase: "Succeeded", finishedAt: "2026-11-25T22:00:00Z", resiliencyScore: 87.5 },
+        ),
+      },
+    }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    expect(screen.queryByRole("button", { name: "Abort run" })).toBeNull();
+    expect(document.querySelector("[data-phase]")?.getAttribute("data-phase")).toBe("Succeeded");
+    expect(document.querySelector("[data-score]")?.getAttribute("data-score")).toBe("87.5");
+  });
+
+  it("aborts after confirmation and says so until the run is Aborted", async () => {
+    let current = runJson();
+    const network = setup(() => ({ data: { run: current } }));
+    const confirm = vi.spyOn(window, "confirm").mockReturnValue(true);
+    await userEvent.click(await screen.findByRole("button", { name: "Abort run" }));
+    expect(confirm).toHaveBeenCalledWith(ABORT_CONFIRM);
+    expect(network.callsOf("RunViewAbort").map((c) => c.variables)).toEqual([{ project: "demo", name: RUN }]);
+    expect(await screen.findByRole("button", { name: "Aborting…" })).toHaveProperty("disabled", true);
+
+    // the operator reverts everything; the subscription tells the page, which reads the run again
+    current = runJson({ phase: "Aborted" }, { phase: "Aborted", finishedAt: "2026-11-25T22:00:00Z" });
+    const before = network.callsOf("RunView").length;
+    act(() => network.push("RunViewUpdated", { runUpdated: { __typename: "RunSummary", uid: "a3d1fbf6", phase: "Aborted", score: null } }));
+    await waitFor(() => expect(document.querySelector("[data-phase]")?.getAttribute("data-phase")).toBe("Aborted"));
+    expect(network.callsOf("RunView").length).toBeGreaterThan(before);
+    expect(screen.queryByRole("button", { name: /Abort/ })).toBeNull();
+    confirm.mockRestore();
+  });
+
+  it("does not abort when the confirmation is declined", async () => {
+    const network = setup(() => ({ data: { run: runJson() } }));
+    const confirm = vi.spyOn(window, "confirm").mockReturnValue(false);
+    await userEvent.click(await screen.findByRole("button", { name: "Abort run" }));
+    expect(network.callsOf("RunViewAbort")).toEqual([]);
+    expect(screen.getByRole("button", { name: "Abort run" })).toBeTruthy();
+    confirm.mockRestore();
+  });
+
+  it("explains a refused run and a run gone from the cluster", async () => {
+    setup(() => ({
+      data: {
+        run: runJson(
+          { phase: "Failed", deleted: true, events: [] },
+          {
+            phase: "Failed",
+            steps: [],
+            conditions: [{ type: "Admitted", status: "False", reason: "NamespaceNotAllowed", message: "namespace kube-system is not a target" }],
+          },
+        ),
+      },
+    }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    expect(screen.getByRole("alert").textContent).toContain("namespace kube-system is not a target");
+    expect(screen.getByText(/gone from the cluster; it is shown from ChaosCenter's history/)).toBeTruthy();
+    expect(screen.getByText(/its Kubernetes events are no longer available/)).toBeTruthy();
+  });
+
+  describe("a run the history does not know", () => {
+    const notFound: MockAnswer = { errors: [{ message: 'no run "x"', extensions: { code: "NOT_FOUND" } }] };
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    /** Lets one retry's timer fire and its answer render. */
+    const nextRetry = () => act(() => vi.advanceTimersByTimeAsync(NOT_FOUND_RETRY_MS));
+
+    it("keeps looking for a run just started, then shows it", async () => {
+      vi.useFakeTimers();
+      let asked = 0;
+      setup(() => (++asked <= 2 ? notFound : { data: { run: runJson() } }));
+      await act(() => vi.advanceTimersByTimeAsync(0));
+      expect(screen.getByText("Loading the run…")).toBeTruthy();
+      await nextRetry();
+      expect(screen.queryByText(/No run named/)).toBeNull();
+      await nextRetry();
+      expect(screen.getByRole("heading", { level: 1, name: RUN })).toBeTruthy();
+      expect(screen.queryByText("Loading the run…")).toBeNull();
+    });
+
+    it("says so once the retries are spent", async () => {
+      vi.useFakeTimers();
+      const network = setup(() => notFound);
+      await act(() => vi.advanceTimersByTimeAsync(0));
+      const first = network.callsOf("RunView").length;
+      for (let i = 0; i < NOT_FOUND_RETRIES; i++) {
+        expect(screen.queryByText(/No run named/)).toBeNull();
+        await nextRetry();
+      }
+      expect(screen.getByText(`No run named ${RUN} in this project.`)).toBeTruthy();
+      expect(network.callsOf("RunView")).toHaveLength(first + NOT_FOUND_RETRIES);
+      // no more asking after that
+      await nextRetry();
+      await nextRetry();
+      expect(network.callsOf("RunView")).toHaveLength(first + NOT_FOUND_RETRIES);
+    });
+  });
+});

@@ -1,0 +1,192 @@
+// The run view's sections: the step table (the graph's text alternative), targets, probes, the event
+// timeline and the conditions that do not hold.
+import { Empty } from "../components/ui";
+import { dateTime, finished } from "../lib/format";
+import { StepPhase, VerdictBadge } from "./badges";
+import type { Condition, StepRow } from "./status";
+import { targetName } from "./status";
+import { timeline, type RunEvent } from "./timeline";
+
+/** The id of a step's row, the target of the graph's node clicks. */
+export function stepAnchor(step: string): string {
+  return `step-${step}`;
+}
+
+function percent(v: number | undefined): string {
+  return v === undefined ? "—" : `${Math.round(v * 10) / 10} %`;
+}
+
+export function StepsTable({ steps }: { steps: StepRow[] }) {
+  return (
+    <table className="data">
+      <caption className="visually-hidden">Steps</caption>
+      <thead>
+        <tr>
+          <th scope="col">Step</th>
+          <th scope="col">Depends on</th>
+          <th scope="col">Weight</th>
+          <th scope="col">Phase</th>
+          <th scope="col">Verdict</th>
+          <th scope="col">Probe success</th>
+          <th scope="col">Chaos</th>
+          <th scope="col">Injections</th>
+        </tr>
+      </thead>
+      <tbody>
+        {steps.map((s) => (
+          <tr key={s.name} id={stepAnchor(s.name)} tabIndex={-1}>
+            <th scope="row">
+              <div className="mono">{s.name}</div>
+              <div className="hint">{s.faultType ?? "unknown fault"}</div>
+              {s.message && <div className="hint step-message">{s.message}</div>}
+            </th>
+            <td>{s.dependsOn.length ? s.dependsOn.join(", ") : "—"}</td>
+            <td className="tabnum">{s.weight}</td>
+            <td>
+              <StepPhase phase={s.phase} />
+            </td>
+            <td>
+              <VerdictBadge verdict={s.verdict} />
+            </td>
+            <td className="tabnum">{percent(s.probeSuccessPercentage)}</td>
+            <td>
+              <div>
+                <span className="hint">started </span>
+                {dateTime(s.chaosStartedAt)}
+              </div>
+              <div>
+                <span className="hint">ends </span>
+                {dateTime(s.chaosEndsAt)}
+              </div>
+            </td>
+            <td>
+              <span className="tabnum">{s.injections}</span>
+              {s.nextInjectionAt && !finished(s.phase) && <div className="hint">next {dateTime(s.nextInjectionAt)}</div>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function TargetsTable({ steps }: { steps: StepRow[] }) {
+  const rows = steps.flatMap((s) => s.targets.map((t, i) => ({ step: s.name, t, key: `${s.name}/${i}` })));
+  if (rows.length === 0) return <Empty>No targets yet: no fault has been injected.</Empty>;
+  const anyOriginal = rows.some((r) => r.t.original);
+  return (
+    <table className="data">
+      <caption className="visually-hidden">Targets of each step</caption>
+      <thead>
+        <tr>
+          <th scope="col">Step</th>
+          <th scope="col">Kind</th>
+          <th scope="col">Namespace/name</th>
+          <th scope="col">Round</th>
+          <th scope="col">Injected at</th>
+          <th scope="col">Reverted at</th>
+          <th scope="col">Revert verified</th>
+          {anyOriginal && <th scope="col">Original</th>}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(({ step, t, key }) => (
+          <tr key={key} className={t.revertError ? "run-row-bad" : undefined}>
+            <td className="mono">{step}</td>
+            <td>{t.kind}</td>
+            <td className="mono">{targetName(t)}</td>
+            <td className="tabnum">{t.round}</td>
+            <td>
+              <time dateTime={t.injectedAt}>{dateTime(t.injectedAt)}</time>
+            </td>
+            <td>
+              {t.revertedAt ? <time dateTime={t.revertedAt}>{dateTime(t.revertedAt)}</time> : "not yet"}
+              {t.revertError && <div className="field-error">Revert failed: {t.revertError}</div>}
+            </td>
+            <td>{t.revertVerified ? "Yes" : "No"}</td>
+            {anyOriginal && <td className="mono">{t.original ?? "—"}</td>}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function ProbesTable({ steps }: { steps: StepRow[] }) {
+  const rows = steps.flatMap((s) => s.probes.map((p) => ({ step: s.name, p, key: `${s.name}/${p.name}` })));
+  if (rows.length === 0) return <Empty>No probe results yet.</Empty>;
+  return (
+    <table className="data">
+      <caption className="visually-hidden">Probe verdicts of each step</caption>
+      <thead>
+        <tr>
+          <th scope="col">Step</th>
+          <th scope="col">Probe</th>
+          <th scope="col">Verdict</th>
+          <th scope="col">Passed</th>
+          <th scope="col">Failed</th>
+          <th scope="col">Last checked</th>
+          <th scope="col">Message</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(({ step, p, key }) => (
+          <tr key={key}>
+            <td className="mono">{step}</td>
+            <td className="mono">{p.name}</td>
+            <td>
+              <VerdictBadge verdict={p.verdict} />
+            </td>
+            <td className="tabnum">{p.passed}</td>
+            <td className="tabnum">{p.failed}</td>
+            <td>{dateTime(p.lastCheckedAt)}</td>
+            <td className="probe-message">{p.message || "—"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function EventTimeline({ events, deleted }: { events: readonly RunEvent[]; deleted: boolean }) {
+  if (events.length === 0) {
+    return (
+      <Empty>
+        {deleted
+          ? "This run is gone from the cluster, so its Kubernetes events are no longer available."
+          : "No events yet."}
+      </Empty>
+    );
+  }
+  return (
+    <ol className="run-events">
+      {timeline(events).map((e) => (
+        <li key={e.key} className={e.warning ? "run-event run-event-warning" : "run-event"}>
+          <time dateTime={e.time ?? undefined} className="run-event-time">
+            {dateTime(e.time)}
+          </time>
+          <span className={`badge ${e.warning ? "run-event-kind-warning" : "run-event-kind-normal"}`}>{e.kind}</span>
+          <strong className="run-event-reason">{e.reason}</strong>
+          <span className="run-event-message">{e.message}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function ConditionWarnings({ conditions }: { conditions: Condition[] }) {
+  if (conditions.length === 0) return null;
+  return (
+    <div className="run-warning" role="alert">
+      {conditions.map((c) => (
+        <p key={c.type}>
+          <strong>
+            {c.type}: {c.reason || "False"}
+          </strong>
+          {c.message && <> — {c.message}</>}
+          {c.lastTransitionTime && <span className="hint"> ({dateTime(c.lastTransitionTime)})</span>}
+        </p>
+      ))}
+    </div>
+  );
+}

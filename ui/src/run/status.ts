@@ -1,0 +1,258 @@
+// A run's status and frozen definition as the UI reads them: typed, defensive parsing of the JSON the API
+// returns (crds/src/run.rs, crds/src/workflow.rs), the per-step merge of both, and status helpers.
+import { duration, finished } from "../lib/format";
+
+export const PHASES = ["Pending", "Running", "Succeeded", "Failed", "Aborted", "Error"] as const;
+export type RunPhase = (typeof PHASES)[number];
+export const TRIGGERS = ["Manual", "Schedule", "GitOps", "Api"] as const;
+export type RunTrigger = (typeof TRIGGERS)[number];
+
+export interface TargetStatus {
+  kind: string;
+  namespace?: string;
+  name: string;
+  round: number;
+  injectedAt?: string;
+  revertedAt?: string;
+  revertVerified: boolean;
+  original?: string;
+  revertError?: string;
+}
+
+export interface ProbeStatus {
+  name: string;
+  verdict: string;
+  passed: number;
+  failed: number;
+  lastCheckedAt?: string;
+  sotDone: boolean;
+  eotDone: boolean;
+  message: string;
+}
+
+export interface StepStatus {
+  name: string;
+  phase: RunPhase;
+  verdict: string;
+  probeSuccessPercentage?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  chaosStartedAt?: string;
+  chaosEndsAt?: string;
+  injections: number;
+  nextInjectionAt?: string;
+  targets: TargetStatus[];
+  probes: ProbeStatus[];
+  message?: string;
+}
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  lastTransitionTime?: string;
+}
+
+export interface RunStatus {
+  phase?: RunPhase;
+  startedAt?: string;
+  finishedAt?: string;
+  duration?: string;
+  deadline?: string;
+  resiliencyScore?: number;
+  steps: StepStatus[];
+  conditions: Condition[];
+}
+
+/** A step of the frozen definition: what the DAG and the step table need. */
+export interface StepDefinition {
+  name: string;
+  dependsOn: string[];
+  weight: number;
+  faultType?: string;
+  duration?: string;
+  interval?: string;
+  probes: string[];
+}
+
+export interface RunDefinition {
+  description?: string;
+  maxDuration?: string;
+  steps: StepDefinition[];
+}
+
+/** The default weight of a step in the score (crds DEFAULT_WEIGHT). */
+export const DEFAULT_WEIGHT = 10;
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown): Obj {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {};
+}
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+export function isPhase(v: unknown): v is RunPhase {
+  return typeof v === "string" && (PHASES as readonly string[]).includes(v);
+}
+export function isTrigger(v: unknown): v is RunTrigger {
+  return typeof v === "string" && (TRIGGERS as readonly string[]).includes(v);
+}
+
+function parseTarget(v: unknown): TargetStatus {
+  const o = obj(v);
+  return {
+    kind: str(o.kind) ?? "",
+    namespace: str(o.namespace),
+    name: str(o.name) ?? "",
+    round: num(o.round) ?? 0,
+    injectedAt: str(o.injectedAt),
+    revertedAt: str(o.revertedAt),
+    revertVerified: o.revertVerified === true,
+    original: str(o.original),
+    revertError: str(o.revertError),
+  };
+}
+
+function parseProbe(v: unknown): ProbeStatus {
+  const o = obj(v);
+  return {
+    name: str(o.name) ?? "",
+    verdict: str(o.verdict) ?? "Awaited",
+    passed: num(o.passed) ?? 0,
+    failed: num(o.failed) ?? 0,
+    lastCheckedAt: str(o.lastCheckedAt),
+    sotDone: o.sotDone === true,
+    eotDone: o.eotDone === true,
+    message: str(o.message) ?? "",
+  };
+}
+
+function parseStep(v: unknown): StepStatus {
+  const o = obj(v);
+  return {
+    name: str(o.name) ?? "",
+    phase: isPhase(o.phase) ? o.phase : "Pending",
+    verdict: str(o.verdict) ?? "Awaited",
+    probeSuccessPercentage: num(o.probeSuccessPercentage),
+    startedAt: str(o.startedAt),
+    finishedAt: str(o.finishedAt),
+    chaosStartedAt: str(o.chaosStartedAt),
+    chaosEndsAt: str(o.chaosEndsAt),
+    injections: num(o.injections) ?? 0,
+    nextInjectionAt: str(o.nextInjectionAt),
+    targets: arr(o.targets).map(parseTarget),
+    probes: arr(o.probes).map(parseProbe),
+    message: str(o.message),
+  };
+}
+
+function parseCondition(v: unknown): Condition {
+  const o = obj(v);
+  return {
+    type: str(o.type) ?? "",
+    status: str(o.status) ?? "Unknown",
+    reason: str(o.reason) ?? "",
+    message: str(o.message) ?? "",
+    lastTransitionTime: str(o.lastTransitionTime),
+  };
+}
+
+/** The run's status JSON (anything missing or malformed reads as absent). */
+export function parseStatus(json: unknown): RunStatus {
+  const o = obj(json);
+  return {
+    phase: isPhase(o.phase) ? o.phase : undefined,
+    startedAt: str(o.startedAt),
+    finishedAt: str(o.finishedAt),
+    duration: str(o.duration),
+    deadline: str(o.deadline),
+    resiliencyScore: num(o.resiliencyScore),
+    steps: arr(o.steps).map(parseStep).filter((s) => s.name),
+    conditions: arr(o.conditions).map(parseCondition),
+  };
+}
+
+/** The frozen ChaosWorkflow spec JSON the run executes. */
+export function parseDefinition(json: unknown): RunDefinition {
+  const o = obj(json);
+  return {
+    description: str(o.description),
+    maxDuration: str(o.maxDuration),
+    steps: arr(o.steps)
+      .map((v): StepDefinition => {
+        const s = obj(v);
+        const fault = obj(s.fault);
+        return {
+          name: str(s.name) ?? "",
+          dependsOn: arr(s.dependsOn).filter((d): d is string => typeof d === "string"),
+          weight: num(s.weight) ?? DEFAULT_WEIGHT,
+          faultType: str(fault.type),
+          duration: str(fault.duration),
+          interval: str(fault.interval),
+          probes: arr(s.probes)
+            .map((p) => str(obj(p).name))
+            .filter((n): n is string => !!n),
+        };
+      })
+      .filter((s) => s.name),
+  };
+}
+
+/** One step as the run view shows it: its definition and its progress. */
+export interface StepRow extends StepStatus {
+  dependsOn: string[];
+  weight: number;
+  faultType?: string;
+  /** Whether the step is in the definition (false: only the status knows it). */
+  defined: boolean;
+}
+
+function emptyStep(name: string): StepStatus {
+  return { name, phase: "Pending", verdict: "Awaited", injections: 0, targets: [], probes: [] };
+}
+
+/** The steps in definition order, each with its status (Pending/Awaited until the operator reports),
+ *  then any step only the status knows. */
+export function stepRows(definition: RunDefinition, status: RunStatus): StepRow[] {
+  const byName = new Map(status.steps.map((s) => [s.name, s]));
+  const rows: StepRow[] = definition.steps.map((d) => ({
+    ...(byName.get(d.name) ?? emptyStep(d.name)),
+    dependsOn: d.dependsOn,
+    weight: d.weight,
+    faultType: d.faultType,
+    defined: true,
+  }));
+  const known = new Set(definition.steps.map((d) => d.name));
+  for (const s of status.steps) {
+    if (!known.has(s.name)) rows.push({ ...s, dependsOn: [], weight: DEFAULT_WEIGHT, defined: false });
+  }
+  return rows;
+}
+
+/** Conditions that do not hold (e.g. Admitted=False: why a run was refused). */
+export function failedConditions(conditions: Condition[]): Condition[] {
+  return conditions.filter((c) => c.status === "False");
+}
+
+/** How long the run has taken: from its start to its end, or to `now` while it runs. */
+export function runDuration(status: RunStatus, createdAt: string, now = Date.now()): string {
+  const start = status.startedAt ?? (status.phase === "Pending" ? undefined : createdAt);
+  if (!start) return status.duration ?? "—";
+  // a finished run without an end time must not keep ticking
+  if (!status.finishedAt && finished(status.phase)) return status.duration ?? "—";
+  return duration(start, status.finishedAt ?? null, now);
+}
+
+/** A target's namespace/name ("node-1" for nodes). */
+export function targetName(t: Pick<TargetStatus, "namespace" | "name">): string {
+  return t.namespace ? `${t.namespace}/${t.name}` : t.name;
+}
