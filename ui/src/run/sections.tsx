@@ -48,7 +48,7 @@ export function StepsTable({ steps }: { steps: StepRow[] }) {
             <td>
               <VerdictBadge verdict={s.verdict} />
             </td>
-            <td className="tabnum">{percent(s.probeSuccessPercentage)}</td>
+            <td className="tabnum">{s.probeCount > 0 ? percent(s.probeSuccessPercentage) : <span className="hint">no probes</span>}</td>
             <td>
               <div>
                 <span className="hint">started </span>

@@ -58,6 +58,8 @@ describe("stepRows", () => {
     ]);
     expect(rows[1].dependsOn).toEqual(["kill"]);
     expect(rows[0].targets).toHaveLength(1);
+    // a step without probes in its definition has no success rate to show
+    expect(rows.map((r) => r.probeCount)).toEqual([1, 0, 0]);
   });
 
   it("shows the status's steps when the definition is unknown", () => {

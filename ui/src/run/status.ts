@@ -214,6 +214,8 @@ export interface StepRow extends StepStatus {
   faultType?: string;
   /** Whether the step is in the definition (false: only the status knows it). */
   defined: boolean;
+  /** How many probes the definition gives the step (a step without probes has no success rate to show). */
+  probeCount: number;
 }
 
 function emptyStep(name: string): StepStatus {
@@ -230,10 +232,13 @@ export function stepRows(definition: RunDefinition, status: RunStatus): StepRow[
     weight: d.weight,
     faultType: d.faultType,
     defined: true,
+    probeCount: d.probes.length,
   }));
   const known = new Set(definition.steps.map((d) => d.name));
   for (const s of status.steps) {
-    if (!known.has(s.name)) rows.push({ ...s, dependsOn: [], weight: DEFAULT_WEIGHT, defined: false });
+    if (!known.has(s.name)) {
+      rows.push({ ...s, dependsOn: [], weight: DEFAULT_WEIGHT, defined: false, probeCount: s.probes.length });
+    }
   }
   return rows;
 }
