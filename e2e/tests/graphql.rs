@@ -9,6 +9,7 @@ use chaoscenter_e2e::access::{admin_token, kubectl_as, new_user, with_access, Ac
 use chaoscenter_e2e::{wait_for, wait_run_finished, web_app, Operator};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, Patch, PatchParams};
+use kube::ResourceExt;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -285,11 +286,15 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         let structured = "mutation($p: String!, $n: String!, $s: JSON!) { createWorkflow(project: $p, name: $n, spec: $s) { name } }";
         let spec = json!({"steps": [{"name": "kill", "fault": {"type": "pod-delete", "target": {"namespace": w.ns, "selector": {"matchLabels": {"app": "web"}}}}}]});
         w.api.graphql(&editor_token, structured, json!({"p": project, "n": "from-form", "s": spec})).await;
+        // a GitOps tool's label on the workflow survives an edit that does not mention labels
+        let workflows_api: Api<ChaosWorkflow> = Api::namespaced(client.clone(), &pns);
+        let tracked = json!({"metadata": {"labels": {"argocd.argoproj.io/instance": "shop"}}});
+        workflows_api.patch("from-form", &PatchParams::default(), &Patch::Merge(&tracked)).await.unwrap();
         let update = "mutation($p: String!, $y: String!) { updateWorkflow(project: $p, yaml: $y) { name resourceVersion } }";
         w.api.graphql(&editor_token, update, json!({"p": project, "y": workflow_yaml("from-form", &w.ns, "7s")})).await;
-        let workflows_api: Api<ChaosWorkflow> = Api::namespaced(client.clone(), &pns);
         let updated = workflows_api.get("from-form").await.unwrap();
         assert_eq!(updated.spec.steps[0].fault.duration, "7s", "{:?}", updated.spec);
+        assert_eq!(updated.labels().get("argocd.argoproj.io/instance").map(String::as_str), Some("shop"));
 
         // suspend / resume, and the workflow list with its last run
         let suspend = "mutation($p: String!, $w: String!, $s: Boolean!) { setSuspended(project: $p, workflow: $w, suspended: $s) { name } }";

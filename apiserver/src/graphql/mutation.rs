@@ -201,7 +201,15 @@ impl Mutation {
         let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
         let name = wf.name_any();
         let current = api.get(&name).await.map_err(|e| kube_error("read the workflow", e))?;
-        wf.metadata.resource_version = current.metadata.resource_version;
+        // metadata the input leaves out is kept (labels of GitOps tools, annotations, owners): the form
+        // edits only the spec, and a YAML that names labels replaces them
+        let kept = current.metadata;
+        let meta = &mut wf.metadata;
+        meta.resource_version = kept.resource_version;
+        meta.labels = meta.labels.take().or(kept.labels);
+        meta.annotations = meta.annotations.take().or(kept.annotations);
+        meta.owner_references = meta.owner_references.take().or(kept.owner_references);
+        meta.finalizers = meta.finalizers.take().or(kept.finalizers);
         let replaced = api
             .replace(&name, &PostParams::default(), &wf)
             .await
