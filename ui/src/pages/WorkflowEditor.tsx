@@ -1,4 +1,395 @@
-// Placeholder: filled by the page's own work.
+// The workflow editor: form and YAML tabs over one definition, validation, target preview, save/run/delete.
+import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { useMutation, useQuery } from "urql";
+import { errorCode, errorMessage } from "../api/client";
+import { ErrorBox, Loading, PageHeader } from "../components/ui";
+import { useProject } from "../project";
+import {
+  CreateWorkflowDocument,
+  DeleteWorkflowDocument,
+  DryRunWorkflowDocument,
+  RunWorkflowDocument,
+  UpdateWorkflowDocument,
+  WorkflowObjectsDocument,
+  WORKFLOWS_CHANGED,
+} from "../workflow/api";
+import { FieldErrorsContext, type FieldErrorsState } from "../workflow/fields";
+import { formToSpec, newWorkflowForm, specToForm, type WorkflowForm } from "../workflow/form";
+import { readPlan } from "../workflow/plan";
+import { TargetPreview, type PreviewState } from "../workflow/TargetPreview";
+import type { ChaosWorkflow } from "../workflow/types";
+import { fieldOfMessage, validateForm } from "../workflow/validate";
+import { WorkflowFormView } from "../workflow/WorkflowFormView";
+import { checkWorkflowYaml, formToYaml, yamlToForm } from "../workflow/yaml";
+
+// CodeMirror is big: it loads with the YAML tab, not with the app
+const YamlEditor = lazy(() => import("../workflow/YamlEditor").then((m) => ({ default: m.YamlEditor })));
+
+/** How long the form must stay still before a changed target is previewed. */
+const PREVIEW_DEBOUNCE_MS = 800;
+
 export function WorkflowEditor() {
-  return <p>WorkflowEditor</p>;
+  const { workflow } = useParams();
+  const { project } = useProject();
+  if (!workflow) {
+    return <EditorBody key="new" initial={newWorkflowForm(project?.targetNamespaces ?? [])} />;
+  }
+  return <ExistingWorkflow key={workflow} name={workflow} />;
+}
+
+/** Loads an existing workflow, then edits it. */
+function ExistingWorkflow({ name }: { name: string }) {
+  const { name: project } = useProject();
+  // fresh from the server: the form starts from what is stored now
+  const [{ data, fetching, error }] = useQuery({ query: WorkflowObjectsDocument, variables: { project }, requestPolicy: "network-only" });
+  const initial = useMemo(() => {
+    const found = data?.workflows.find((w) => w.name === name);
+    if (!found) return null;
+    const object = found.object as ChaosWorkflow;
+    return specToForm(name, object.spec ?? { steps: [] });
+  }, [data, name]);
+
+  if (!data && fetching) return <Loading what="the workflow" />;
+  if (error && !data) {
+    return (
+      <>
+        <PageHeader title={name} />
+        <ErrorBox error={error} title="Could not load the workflow" />
+      </>
+    );
+  }
+  if (!initial) {
+    return (
+      <>
+        <PageHeader title={name} />
+        <ErrorBox error={`There is no workflow "${name}" in project ${project}.`} />
+        <p>
+          <Link to={`/projects/${project}/workflows`}>Back to the workflows</Link>
+        </p>
+      </>
+    );
+  }
+  return <EditorBody initial={initial} fixedName={name} />;
+}
+
+type Tab = "form" | "yaml";
+
+interface ServerError {
+  message: string;
+  /** The form field the message names, if it names one. */
+  field: string | null;
+}
+
+/** The editor itself; `fixedName` when editing an existing workflow. */
+function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?: string }) {
+  const { name: project, project: info, canEdit } = useProject();
+  const navigate = useNavigate();
+  const creating = fixedName === undefined;
+  const readOnly = !canEdit;
+  const targetNamespaces = useMemo(() => info?.targetNamespaces ?? [], [info]);
+
+  const [tab, setTab] = useState<Tab>("form");
+  const [form, setForm] = useState(initial);
+  const [yamlText, setYamlText] = useState("");
+  const [tabNote, setTabNote] = useState<string | null>(null);
+  const [showAllErrors, setShowAllErrors] = useState(false);
+  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
+  const [serverError, setServerError] = useState<ServerError | null>(null);
+  const [focusRequest, setFocusRequest] = useState(0);
+  const [preview, setPreview] = useState<PreviewState>({ status: "idle" });
+  const [busy, setBusy] = useState(false);
+  const rootRef = useRef<HTMLDivElement>(null);
+
+  const [, createWorkflow] = useMutation(CreateWorkflowDocument);
+  const [, updateWorkflow] = useMutation(UpdateWorkflowDocument);
+  const [, runWorkflow] = useMutation(RunWorkflowDocument);
+  const [, deleteWorkflow] = useMutation(DeleteWorkflowDocument);
+  const [, dryRun] = useMutation(DryRunWorkflowDocument);
+
+  const errors = useMemo(() => validateForm(form), [form]);
+  const yamlProblems = useMemo(() => (tab === "yaml" ? checkWorkflowYaml(yamlText) : []), [tab, yamlText]);
+
+  const changeForm = useCallback((next: WorkflowForm) => {
+    setForm(next);
+    // a server message about a field is stale once the form changes
+    setServerError((e) => (e?.field ? { ...e, field: null } : e));
+  }, []);
+
+  const fieldErrors = useMemo<FieldErrorsState>(
+    () => ({
+      errorOf: (path) => {
+        if (errors[path] && (showAllErrors || touched.has(path))) return errors[path];
+        if (serverError?.field === path) return serverError.message;
+        return undefined;
+      },
+      warningOf: (path) => {
+        const m = path.match(/^steps\.(\d+)\.fault\.target\.namespace$/);
+        const ns = m ? form.steps[Number(m[1])]?.namespace : undefined;
+        if (info && ns && !targetNamespaces.includes(ns)) {
+          return `${ns} is not one of this project's target namespaces (${targetNamespaces.join(", ") || "none"}): runs will be refused.`;
+        }
+        return undefined;
+      },
+      touch: (path) => setTouched((t) => (t.has(path) ? t : new Set(t).add(path))),
+    }),
+    [errors, showAllErrors, touched, serverError, form.steps, info, targetNamespaces],
+  );
+
+  // after a refused save, the keyboard goes to the first field in error
+  useEffect(() => {
+    if (focusRequest === 0) return;
+    const first = rootRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    first?.focus();
+  }, [focusRequest]);
+
+  /** The definition being edited, from whichever tab is open; or why the YAML cannot be read as one. */
+  function currentForm(): { form: WorkflowForm; problem?: undefined } | { form?: undefined; problem: string } {
+    if (tab === "form") return { form };
+    const read = yamlToForm(yamlText);
+    if (read.problems) {
+      const [first, ...more] = read.problems;
+      const where = first.line !== undefined ? `line ${first.line}, column ${first.col ?? 1}: ` : "";
+      const rest = more.length > 0 ? ` (and ${more.length} more, listed under the editor)` : "";
+      return { problem: `${where}${first.message}${rest}` };
+    }
+    if (fixedName !== undefined && read.form.name !== fixedName) {
+      return { problem: `metadata.name must stay ${fixedName}: a workflow cannot be renamed` };
+    }
+    return { form: read.form };
+  }
+
+  // ---- tabs ----
+
+  function switchTo(next: Tab) {
+    if (next === tab) return;
+    if (next === "yaml") {
+      setYamlText(formToYaml(form));
+      setTabNote(null);
+      setTab("yaml");
+      return;
+    }
+    const read = currentForm();
+    if (read.problem !== undefined) {
+      setTabNote(`This YAML cannot be shown as a form: ${read.problem}.`);
+      return;
+    }
+    changeForm(read.form);
+    setTabNote(null);
+    setTab("form");
+  }
+
+  function onTabKey(e: KeyboardEvent<HTMLButtonElement>) {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
+    e.preventDefault();
+    const next: Tab = e.key === "Home" ? "form" : e.key === "End" ? "yaml" : tab === "form" ? "yaml" : "form";
+    switchTo(next);
+    document.getElementById(`wf-tab-${next}`)?.focus();
+  }
+
+  // ---- save, run, delete ----
+
+  async function save() {
+    setServerError(null);
+    let variables;
+    let mapping: WorkflowForm;
+    if (tab === "form") {
+      if (Object.keys(errors).length > 0) {
+        setShowAllErrors(true);
+        setFocusRequest((n) => n + 1);
+        return;
+      }
+      mapping = form;
+      variables = { project, name: form.name.trim(), spec: formToSpec(form) };
+    } else {
+      const read = currentForm();
+      if (read.problem !== undefined || yamlProblems.length > 0) {
+        setTabNote(`Not saved: ${read.problem ?? "fix the problems listed under the editor first"}.`);
+        return;
+      }
+      mapping = read.form;
+      variables = { project, yaml: yamlText };
+    }
+    setBusy(true);
+    const result = creating
+      ? await createWorkflow(variables, WORKFLOWS_CHANGED)
+      : await updateWorkflow(variables, WORKFLOWS_CHANGED);
+    setBusy(false);
+    if (result.error) {
+      const message = errorMessage(result.error);
+      // a name already taken is about the Name field
+      const field = creating && errorCode(result.error) === "CONFLICT" ? "name" : fieldOfMessage(message, mapping);
+      setServerError({ message, field: tab === "form" ? field : null });
+      return;
+    }
+    navigate(`/projects/${project}/workflows`);
+  }
+
+  async function runNow() {
+    if (!fixedName) return;
+    setServerError(null);
+    setBusy(true);
+    const result = await runWorkflow({ project, workflow: fixedName }, WORKFLOWS_CHANGED);
+    setBusy(false);
+    if (result.error || !result.data) {
+      setServerError({ message: errorMessage(result.error ?? "The run did not start."), field: null });
+      return;
+    }
+    navigate(`/projects/${project}/runs/${result.data.runWorkflow.name}`);
+  }
+
+  async function remove() {
+    if (!fixedName) return;
+    if (!window.confirm(`Delete workflow ${fixedName}? Its runs stay in the history.`)) return;
+    setServerError(null);
+    setBusy(true);
+    const result = await deleteWorkflow({ project, name: fixedName }, WORKFLOWS_CHANGED);
+    setBusy(false);
+    if (result.error) {
+      setServerError({ message: errorMessage(result.error), field: null });
+      return;
+    }
+    navigate(`/projects/${project}/workflows`);
+  }
+
+  // ---- target preview ----
+
+  const previewRequest = useRef(0);
+
+  async function runPreview(byUser: boolean) {
+    const read = currentForm();
+    if (read.problem !== undefined) {
+      if (byUser) setPreview({ status: "blocked", message: `Fix the YAML first: ${read.problem}.` });
+      return;
+    }
+    const problems = validateForm(read.form);
+    if (Object.keys(problems).length > 0) {
+      if (byUser) {
+        setPreview({ status: "blocked", message: "Fix the errors in the definition first; then the targets can be previewed." });
+        if (tab === "form") {
+          setShowAllErrors(true);
+          setFocusRequest((n) => n + 1);
+        }
+      }
+      return;
+    }
+    const request = ++previewRequest.current;
+    setPreview({ status: "loading" });
+    const result = await dryRun({ project, workflow: read.form.name.trim(), spec: formToSpec(read.form) });
+    if (request !== previewRequest.current) return; // a newer preview was asked for
+    if (result.error || !result.data) {
+      setPreview({ status: "error", message: errorMessage(result.error ?? "no answer") });
+      return;
+    }
+    const { plan, finished, run } = result.data.dryRunWorkflow;
+    setPreview({
+      status: "done",
+      plan: readPlan(plan, read.form.steps.map((s) => s.name.trim())),
+      finished,
+      run: run.name,
+    });
+  }
+
+  // preview by itself when a step's target, fault type or mode changes (and the form is valid)
+  const runPreviewRef = useRef(runPreview);
+  useLayoutEffect(() => {
+    runPreviewRef.current = runPreview;
+  });
+  const targetKey = JSON.stringify(form.steps.map((s) => [s.faultType, s.namespace, s.kind, s.targetName, s.selector, s.mode, s.value]));
+  const lastTargetKey = useRef(targetKey);
+  const formValid = Object.keys(errors).length === 0;
+  useEffect(() => {
+    if (lastTargetKey.current === targetKey) return;
+    lastTargetKey.current = targetKey;
+    if (readOnly || tab !== "form" || !formValid) return;
+    const timer = window.setTimeout(() => void runPreviewRef.current(false), PREVIEW_DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [targetKey, readOnly, tab, formValid]);
+
+  // ---- page ----
+
+  const title = creating ? "New workflow" : fixedName;
+  return (
+    <div ref={rootRef} className="workflow-editor">
+      <p className="breadcrumb">
+        <Link to={`/projects/${project}/workflows`}>← Workflows</Link>
+      </p>
+      <PageHeader title={title}>
+        {!creating && canEdit && (
+          <>
+            <button type="button" onClick={() => void runNow()} disabled={busy}>
+              Run now
+            </button>
+            <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>
+              Delete workflow
+            </button>
+          </>
+        )}
+      </PageHeader>
+      {readOnly && <p className="notice">You have read-only access to this project.</p>}
+
+      <div className="tabs" role="tablist" aria-label="Edit as">
+        {(["form", "yaml"] as const).map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            id={`wf-tab-${t}`}
+            aria-selected={tab === t}
+            aria-controls={tab === t ? `wf-panel-${t}` : undefined}
+            tabIndex={tab === t ? 0 : -1}
+            onClick={() => switchTo(t)}
+            onKeyDown={onTabKey}
+          >
+            {t === "form" ? "Form" : "YAML"}
+          </button>
+        ))}
+      </div>
+      {tabNote && (
+        <p className="error" role="alert">
+          {tabNote}
+        </p>
+      )}
+
+      <form
+        noValidate
+        aria-label={creating ? "New workflow" : `Workflow ${fixedName}`}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (canEdit) void save();
+        }}
+      >
+        {tab === "form" ? (
+          <div role="tabpanel" id="wf-panel-form" aria-labelledby="wf-tab-form" className="stack">
+            <FieldErrorsContext.Provider value={fieldErrors}>
+              <WorkflowFormView form={form} onChange={changeForm} creating={creating} readOnly={readOnly} targetNamespaces={targetNamespaces} />
+            </FieldErrorsContext.Provider>
+          </div>
+        ) : (
+          <div role="tabpanel" id="wf-panel-yaml" aria-labelledby="wf-tab-yaml" className="card">
+            <Suspense fallback={<Loading what="the YAML editor" />}>
+              <YamlEditor value={yamlText} onChange={setYamlText} problems={yamlProblems} readOnly={readOnly} />
+            </Suspense>
+          </div>
+        )}
+
+        <TargetPreview state={preview} onPreview={canEdit ? () => void runPreview(true) : undefined} />
+
+        {serverError && <ErrorBox error={serverError.message} title={creating ? "Not created" : "Not saved"} />}
+        {showAllErrors && tab === "form" && Object.keys(errors).length > 0 && (
+          <p className="field-error" role="status">
+            {Object.keys(errors).length === 1 ? "One field needs" : `${Object.keys(errors).length} fields need`} fixing before saving.
+          </p>
+        )}
+        {canEdit && (
+          <div className="actions form-actions">
+            <button type="submit" className="primary" disabled={busy} aria-busy={busy || undefined}>
+              {creating ? "Create workflow" : "Save changes"}
+            </button>
+            <Link to={`/projects/${project}/workflows`}>Cancel</Link>
+          </div>
+        )}
+      </form>
+    </div>
+  );
 }

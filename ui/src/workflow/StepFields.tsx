@@ -1,0 +1,312 @@
+// One step in the form: name, order, dependencies, the fault and its parameters, the target and probes.
+import { useContext } from "react";
+import { changeFaultType, newProbe, uniqueName, type StepForm } from "./form";
+import { CheckField, FieldErrorsContext, FieldNotes, fieldId, NumberField, plainOptions, SelectField, TextField, type Option } from "./fields";
+import { ProbeFields } from "./ProbeFields";
+import {
+  DEFAULTS,
+  kindsFor,
+  modeIsPercent,
+  modeNeedsValue,
+  PARTITION_DIRECTIONS,
+  TAINT_EFFECTS,
+  targetsNodes,
+  type FaultType,
+  type TargetKind,
+  type TargetMode,
+} from "./types";
+
+const FAULT_OPTIONS: Option<FaultType>[] = [
+  { value: "pod-delete", label: "pod-delete — delete pods" },
+  { value: "pod-autoscaler", label: "pod-autoscaler — scale a Deployment or StatefulSet" },
+  { value: "node-cordon", label: "node-cordon — mark nodes unschedulable" },
+  { value: "node-taint", label: "node-taint — taint nodes" },
+  { value: "node-drain", label: "node-drain — drain nodes" },
+  { value: "network-partition", label: "network-partition — isolate pods" },
+];
+
+const MODE_OPTIONS: Option<TargetMode>[] = [
+  { value: "all", label: "all — every matching object" },
+  { value: "one", label: "one — one at random" },
+  { value: "fixed", label: "fixed — this many at random" },
+  { value: "fixed-percent", label: "fixed-percent — this percentage" },
+  { value: "random-max-percent", label: "random-max-percent — up to this percentage" },
+];
+
+interface StepFieldsProps {
+  step: StepForm;
+  index: number;
+  count: number;
+  /** The names of the other steps, which this one may depend on. */
+  otherSteps: string[];
+  targetNamespaces: readonly string[];
+  readOnly: boolean;
+  onChange(step: StepForm): void;
+  onRename(name: string): void;
+  onMove(by: -1 | 1): void;
+  onRemove(): void;
+}
+
+function DependsOn({ step, path, otherSteps, onChange }: { step: StepForm; path: string; otherSteps: string[]; onChange(deps: string[]): void }) {
+  const { errorOf, touch } = useContext(FieldErrorsContext);
+  const id = fieldId(path);
+  const error = errorOf(path);
+  // dependencies on steps that do not exist stay listed, so they can be seen and unticked
+  const choices = [...otherSteps, ...step.dependsOn.filter((d) => !otherSteps.includes(d))];
+  return (
+    <fieldset className="depends-on" aria-describedby={error ? `${id}-error` : undefined}>
+      <legend>Depends on</legend>
+      {choices.length === 0 ? (
+        <p className="hint">No other steps: this step starts when the run starts.</p>
+      ) : (
+        <div className="checks">
+          {choices.map((name, i) => (
+            <label className="inline" key={name}>
+              <input
+                type="checkbox"
+                id={i === 0 ? id : undefined}
+                checked={step.dependsOn.includes(name)}
+                aria-invalid={error ? true : undefined}
+                aria-describedby={error ? `${id}-error` : undefined}
+                onBlur={() => touch(path)}
+                onChange={(e) =>
+                  onChange(e.target.checked ? [...step.dependsOn, name] : step.dependsOn.filter((d) => d !== name))
+                }
+              />
+              {name}
+              {!otherSteps.includes(name) && " (no such step)"}
+            </label>
+          ))}
+        </div>
+      )}
+      <FieldNotes id={id} error={error} />
+    </fieldset>
+  );
+}
+
+export function StepFields({ step, index, count, otherSteps, targetNamespaces, readOnly, onChange, onRename, onMove, onRemove }: StepFieldsProps) {
+  const path = `steps.${index}`;
+  const probesError = useContext(FieldErrorsContext).errorOf(`${path}.probes`);
+  const set = (patch: Partial<StepForm>) => onChange({ ...step, ...patch });
+  const n = index + 1;
+  const type = step.faultType;
+  const nodes = targetsNodes(type);
+
+  const namespaces = [...targetNamespaces];
+  if (step.namespace && !namespaces.includes(step.namespace)) namespaces.push(step.namespace);
+  const namespaceOptions: Option<string>[] = [
+    ...(step.namespace === "" ? [{ value: "", label: "Choose a namespace…" }] : []),
+    ...namespaces.map((ns) => ({ value: ns, label: targetNamespaces.includes(ns) ? ns : `${ns} (not a target namespace of this project)` })),
+  ];
+
+  const kinds: TargetKind[] = kindsFor(type);
+  if (step.kind && !kinds.includes(step.kind)) kinds.push(step.kind);
+  const kindOptions: Option<TargetKind | "">[] = [
+    ...(type === "pod-autoscaler"
+      ? step.kind
+        ? []
+        : [{ value: "" as const, label: "Choose…" }]
+      : [{ value: "" as const, label: `Default (${nodes ? "Node" : "Pod"})` }]),
+    ...plainOptions(kinds),
+  ];
+
+  return (
+    <fieldset className="step" data-step={step.name}>
+      <legend>Step {n}</legend>
+      {!readOnly && (
+        <div className="item-actions">
+          <button type="button" className="small" onClick={() => onMove(-1)} disabled={index === 0} aria-label={`Move step ${n} up`}>
+            ↑ Up
+          </button>
+          <button type="button" className="small" onClick={() => onMove(1)} disabled={index === count - 1} aria-label={`Move step ${n} down`}>
+            ↓ Down
+          </button>
+          <button type="button" className="small danger" onClick={onRemove} disabled={count === 1} aria-label={`Remove step ${n}`}>
+            Remove step
+          </button>
+        </div>
+      )}
+
+      <div className="grid-3">
+        <TextField label="Step name" path={`${path}.name`} value={step.name} onChange={onRename} hint="A DNS label, e.g. kill-checkout." />
+        <NumberField
+          label="Weight"
+          path={`${path}.weight`}
+          value={step.weight}
+          placeholder={String(DEFAULTS.weight)}
+          hint="How much the step counts in the score, 0–1000."
+          onChange={(weight) => set({ weight })}
+        />
+        <SelectField<FaultType>
+          label="Fault type"
+          path={`${path}.fault.type`}
+          value={type}
+          options={FAULT_OPTIONS}
+          onChange={(t) => onChange(changeFaultType(step, t))}
+        />
+        <TextField
+          label="Duration"
+          path={`${path}.fault.duration`}
+          value={step.duration}
+          placeholder={DEFAULTS.duration}
+          hint="How long the chaos lasts, e.g. 30s, 5m, 1h."
+          onChange={(duration) => set({ duration })}
+        />
+        {type === "pod-delete" && (
+          <TextField
+            label="Interval"
+            path={`${path}.fault.interval`}
+            value={step.interval}
+            placeholder="once"
+            hint="Delete again every interval, e.g. 10s; empty: once."
+            onChange={(interval) => set({ interval })}
+          />
+        )}
+        {(type === "pod-delete" || type === "node-drain") && (
+          <NumberField
+            label="Grace period (seconds)"
+            path={`${path}.fault.params.gracePeriodSeconds`}
+            value={step.gracePeriodSeconds}
+            placeholder="the pod's own"
+            hint="0–3600."
+            onChange={(gracePeriodSeconds) => set({ gracePeriodSeconds })}
+          />
+        )}
+        {type === "pod-delete" && (
+          <CheckField
+            label="Force (delete at once)"
+            path={`${path}.fault.params.force`}
+            checked={step.force === true}
+            onChange={(force) => set({ force })}
+          />
+        )}
+        {type === "pod-autoscaler" && (
+          <NumberField
+            label="Replicas"
+            path={`${path}.fault.params.replicas`}
+            value={step.replicas}
+            hint="The replica count for the duration, 0–10000."
+            onChange={(replicas) => set({ replicas })}
+          />
+        )}
+        {type === "node-taint" && (
+          <>
+            <TextField
+              label="Taint key"
+              path={`${path}.fault.params.taint.key`}
+              value={step.taintKey}
+              placeholder="chaoscenter.io/chaos"
+              onChange={(taintKey) => set({ taintKey })}
+            />
+            <TextField
+              label="Taint value"
+              path={`${path}.fault.params.taint.value`}
+              value={step.taintValue}
+              onChange={(taintValue) => set({ taintValue })}
+            />
+            <SelectField
+              label="Taint effect"
+              path={`${path}.fault.params.taint.effect`}
+              value={step.taintEffect ?? DEFAULTS.taintEffect}
+              options={plainOptions(TAINT_EFFECTS)}
+              onChange={(taintEffect) => set({ taintEffect })}
+            />
+          </>
+        )}
+        {type === "network-partition" && (
+          <SelectField
+            label="Direction"
+            path={`${path}.fault.params.direction`}
+            value={step.direction ?? DEFAULTS.direction}
+            options={plainOptions(PARTITION_DIRECTIONS)}
+            hint="Which traffic is cut."
+            onChange={(direction) => set({ direction })}
+          />
+        )}
+      </div>
+
+      <DependsOn step={step} path={`${path}.dependsOn`} otherSteps={otherSteps} onChange={(dependsOn) => set({ dependsOn })} />
+
+      <fieldset className="target">
+        <legend>Target</legend>
+        <div className="grid-3">
+          {!nodes && (
+            <SelectField
+              label="Target namespace"
+              path={`${path}.fault.target.namespace`}
+              value={step.namespace}
+              options={namespaceOptions}
+              hint={targetNamespaces.length === 0 ? "The project has no target namespaces yet: an administrator adds them." : undefined}
+              onChange={(namespace) => set({ namespace })}
+            />
+          )}
+          <SelectField<TargetKind | "">
+            label="Target kind"
+            path={`${path}.fault.target.kind`}
+            value={step.kind ?? ""}
+            options={kindOptions}
+            onChange={(kind) => set({ kind: kind === "" ? undefined : kind })}
+          />
+          <TextField
+            label="Target name"
+            path={`${path}.fault.target.name`}
+            value={step.targetName}
+            hint="One object by name (optional)."
+            onChange={(targetName) => set({ targetName })}
+          />
+          <TextField
+            label="Label selector"
+            path={`${path}.fault.target.selector`}
+            value={step.selector}
+            placeholder="app=web,tier!=cache"
+            hint="kubectl syntax: k=v, k!=v, k in (a,b), k notin (a,b), k, !k."
+            onChange={(selector) => set({ selector })}
+          />
+          <SelectField<TargetMode>
+            label="Mode"
+            path={`${path}.fault.target.mode`}
+            value={step.mode ?? DEFAULTS.mode}
+            options={MODE_OPTIONS}
+            onChange={(mode) => set({ mode })}
+          />
+          {modeNeedsValue(step.mode) && (
+            <NumberField
+              label="Value"
+              path={`${path}.fault.target.value`}
+              value={step.value}
+              hint={modeIsPercent(step.mode) ? "A percentage, 1–100." : "How many objects."}
+              onChange={(value) => set({ value })}
+            />
+          )}
+        </div>
+      </fieldset>
+
+      <div className="probes">
+        <h3 id={`${fieldId(path)}-probes`}>Probes</h3>
+        {step.probes.length === 0 && <p className="hint">No probes: the step passes when its fault was injected and reverted.</p>}
+        {step.probes.map((probe, j) => (
+          <ProbeFields
+            key={probe.key}
+            probe={probe}
+            index={j}
+            path={`${path}.probes.${j}`}
+            readOnly={readOnly}
+            onChange={(p) => set({ probes: step.probes.map((o, k) => (k === j ? p : o)) })}
+            onRemove={() => set({ probes: step.probes.filter((_, k) => k !== j) })}
+          />
+        ))}
+        <FieldNotes id={fieldId(`${path}.probes`)} error={probesError} />
+        {!readOnly && (
+          <button
+            type="button"
+            className="small"
+            disabled={step.probes.length >= 20}
+            onClick={() => set({ probes: [...step.probes, newProbe(uniqueName("probe", step.probes.map((p) => p.name.trim())))] })}
+          >
+            Add probe
+          </button>
+        )}
+      </div>
+    </fieldset>
+  );
+}

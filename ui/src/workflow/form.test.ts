@@ -1,0 +1,222 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  changeFaultType,
+  formToSpec,
+  moveStep,
+  newProbe,
+  newStep,
+  newWorkflowForm,
+  removeStep,
+  renameStep,
+  specToForm,
+  uniqueName,
+} from "./form";
+import type { ChaosWorkflow, ChaosWorkflowSpec } from "./types";
+import { validateForm } from "./validate";
+import { formToYaml, yamlToForm } from "./yaml";
+
+// The repository's sample workflow, read from disk (it lies outside Vite's root, so it cannot be imported;
+// node:fs is loaded by name because the UI's types leave out Node's).
+const fsModule = "node:fs";
+const { readFileSync } = (await import(/* @vite-ignore */ fsModule)) as { readFileSync(path: string, encoding: "utf8"): string };
+const here = (import.meta as ImportMeta & { dirname: string }).dirname;
+const sample = parse(readFileSync(`${here}/../../../config/samples/chaosworkflow.yaml`, "utf8")) as ChaosWorkflow;
+
+/** The demo workflow as the server answers it: every default written out. */
+const served: ChaosWorkflowSpec = {
+  description: "The web Service keeps answering while half its pods are deleted every 10 s",
+  timeZone: "UTC",
+  concurrencyPolicy: "Forbid",
+  suspend: false,
+  runHistoryLimit: 10,
+  maxDuration: "5m",
+  steps: [
+    {
+      name: "delete-half-the-web-pods",
+      weight: 10,
+      fault: {
+        type: "pod-delete",
+        target: { namespace: "demo", selector: { matchLabels: { app: "web" } }, mode: "fixed-percent", value: 50 },
+        duration: "30s",
+        interval: "10s",
+        params: { gracePeriodSeconds: 1 },
+      },
+      probes: [
+        {
+          name: "web-answers",
+          type: "http",
+          mode: "Continuous",
+          http: { url: "http://10.96.100.100/", method: "GET", expectStatus: 200, expectBodyContains: "hello" },
+          runProperties: { interval: "1s", timeout: "2s", attempts: 3, stopOnFailure: false },
+        },
+      ],
+    },
+  ],
+};
+
+describe("spec <-> form", () => {
+  it("gives back the sample's spec exactly", () => {
+    const form = specToForm(sample.metadata.name ?? "", sample.spec);
+    expect(form.name).toBe("checkout-resilience");
+    expect(form.steps[0].selector).toBe("app=checkout");
+    expect(form.steps[1].dependsOn).toEqual(["kill-checkout"]);
+    expect(formToSpec(form)).toStrictEqual(sample.spec);
+    expect(validateForm(form)).toEqual({});
+  });
+
+  it("gives back a served spec with its defaults written out", () => {
+    expect(formToSpec(specToForm("web-survives-pod-loss", served))).toStrictEqual(served);
+  });
+
+  it("keeps selectors with expressions, cmd probes, taints and partitions", () => {
+    const spec: ChaosWorkflowSpec = {
+      schedule: "@hourly",
+      startingDeadlineSeconds: 60,
+      suspend: true,
+      steps: [
+        {
+          name: "taint",
+          fault: {
+            type: "node-taint",
+            target: { kind: "Node", selector: { matchLabels: { role: "worker" }, matchExpressions: [{ key: "zone", operator: "In", values: ["a", "b"] }] }, mode: "one" },
+            params: { taint: { key: "chaoscenter.io/chaos", value: "yes", effect: "NoExecute" } },
+          },
+        },
+        {
+          name: "cut",
+          dependsOn: ["taint"],
+          fault: {
+            type: "network-partition",
+            target: { namespace: "shop", selector: { matchExpressions: [{ key: "canary", operator: "DoesNotExist" }] }, mode: "fixed", value: 2 },
+            params: { direction: "Ingress" },
+          },
+          probes: [
+            {
+              name: "shell",
+              type: "cmd",
+              cmd: { command: ["sh", "-c", "wget -qO- http://checkout/healthz"], image: "busybox", comparator: { type: "string", criteria: "contains", value: "ok" } },
+              runProperties: { initialDelay: "5s", stopOnFailure: true },
+            },
+            { name: "count", type: "k8s", mode: "Edge", k8s: { apiVersion: "apps/v1", kind: "Deployment", operation: "count", count: 0 } },
+          ],
+        },
+      ],
+    };
+    expect(formToSpec(specToForm("x", spec))).toStrictEqual(spec);
+  });
+
+  it("writes only the settings of the chosen fault and probe types", () => {
+    const form = newWorkflowForm(["demo"]);
+    const step = form.steps[0];
+    step.gracePeriodSeconds = "5";
+    step.interval = "10s";
+    step.replicas = "3";
+    step.probes = [{ ...newProbe("up"), type: "k8s" }];
+    step.probes[0].http.url = "http://ignored";
+    const asScaler = { ...changeFaultType(step, "pod-autoscaler"), probes: step.probes };
+    const spec = formToSpec({ ...form, steps: [asScaler] });
+    expect(spec.steps[0].fault).toEqual({
+      type: "pod-autoscaler",
+      target: { namespace: "demo", kind: "Deployment", mode: "all" },
+      duration: "30s",
+      params: { replicas: 3 },
+    });
+    expect(spec.steps[0].probes?.[0]).toEqual({
+      name: "up",
+      type: "k8s",
+      mode: "Continuous",
+      k8s: { apiVersion: "v1", kind: "Pod", operation: "present" },
+    });
+  });
+
+  it("drops the namespace of node faults and the value of modes that need none", () => {
+    const form = newWorkflowForm(["demo"]);
+    form.steps[0] = { ...changeFaultType(form.steps[0], "node-cordon"), selector: "role=worker", value: "5" };
+    expect(formToSpec(form).steps[0].fault.target).toEqual({ kind: "Node", selector: { matchLabels: { role: "worker" } }, mode: "all" });
+  });
+});
+
+describe("a new workflow", () => {
+  it("starts with one pod-delete step against the first target namespace", () => {
+    const form = newWorkflowForm(["demo", "other"]);
+    form.name = "my-flow";
+    form.steps[0].selector = "app=web";
+    expect(formToSpec(form)).toEqual({
+      steps: [
+        {
+          name: "kill-pods",
+          weight: 10,
+          fault: { type: "pod-delete", target: { namespace: "demo", kind: "Pod", selector: { matchLabels: { app: "web" } }, mode: "all" }, duration: "30s" },
+        },
+      ],
+    });
+    expect(validateForm(form)).toEqual({});
+  });
+
+  it("prints as a whole ChaosWorkflow and reads back", () => {
+    const form = newWorkflowForm(["demo"]);
+    form.name = "my-flow";
+    form.steps[0].selector = "app=web";
+    const text = formToYaml(form);
+    expect(text).toContain("apiVersion: chaoscenter.io/v1alpha1");
+    expect(text).toContain("kind: ChaosWorkflow");
+    expect(text).toContain("name: my-flow");
+    const back = yamlToForm(text);
+    expect(back.problems).toBeUndefined();
+    expect(formToSpec(back.form!)).toEqual(formToSpec(form));
+    expect(back.form!.name).toBe("my-flow");
+  });
+});
+
+describe("step list edits", () => {
+  const three = () => {
+    const form = newWorkflowForm(["demo"]);
+    form.steps = [newStep("a", "demo"), { ...newStep("b", "demo"), dependsOn: ["a"] }, { ...newStep("c", "demo"), dependsOn: ["a", "b"] }];
+    return form;
+  };
+
+  it("renames a step and the dependencies on it", () => {
+    const form = renameStep(three(), 0, "first");
+    expect(form.steps.map((s) => s.name)).toEqual(["first", "b", "c"]);
+    expect(form.steps[1].dependsOn).toEqual(["first"]);
+    expect(form.steps[2].dependsOn).toEqual(["first", "b"]);
+  });
+
+  it("removes a step and the dependencies on it", () => {
+    const form = removeStep(three(), 1);
+    expect(form.steps.map((s) => s.name)).toEqual(["a", "c"]);
+    expect(form.steps[1].dependsOn).toEqual(["a"]);
+  });
+
+  it("moves steps and stops at the ends", () => {
+    const form = three();
+    expect(moveStep(form, 0, 1).steps.map((s) => s.name)).toEqual(["b", "a", "c"]);
+    expect(moveStep(form, 2, -1).steps.map((s) => s.name)).toEqual(["a", "c", "b"]);
+    expect(moveStep(form, 0, -1)).toBe(form);
+    expect(moveStep(form, 2, 1)).toBe(form);
+  });
+
+  it("finds unused names", () => {
+    expect(uniqueName("step", [])).toBe("step");
+    expect(uniqueName("step", ["step", "step-2"])).toBe("step-3");
+  });
+
+  it("keeps the kind when the new fault type allows it", () => {
+    const step = { ...newStep("a", "demo"), kind: "Deployment" as const };
+    expect(changeFaultType(step, "pod-autoscaler").kind).toBe("Deployment");
+    expect(changeFaultType(step, "node-drain").kind).toBe("Node");
+    expect(changeFaultType(newStep("a", "demo"), "pod-autoscaler").kind).toBe("Deployment");
+  });
+});
+
+describe("renaming through an empty name", () => {
+  it("keeps the dependency on the step", () => {
+    const form = newWorkflowForm(["demo"]);
+    form.steps = [newStep("ab", "demo"), { ...newStep("c", "demo"), dependsOn: ["ab"] }];
+    let f = renameStep(form, 0, "a");
+    f = renameStep(f, 0, "");
+    f = renameStep(f, 0, "x");
+    expect(f.steps[1].dependsOn).toEqual(["x"]);
+  });
+});

@@ -1,0 +1,214 @@
+// The ChaosWorkflow kind as TypeScript types, mirroring crds/src/workflow.rs (field names as serialized).
+
+export const API_VERSION = "chaoscenter.io/v1alpha1";
+export const KIND = "ChaosWorkflow";
+
+export const FAULT_TYPES = [
+  "pod-delete",
+  "pod-autoscaler",
+  "node-cordon",
+  "node-taint",
+  "node-drain",
+  "network-partition",
+] as const;
+export type FaultType = (typeof FAULT_TYPES)[number];
+
+export const TARGET_KINDS = ["Pod", "Deployment", "StatefulSet", "Node"] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+export const TARGET_MODES = ["all", "one", "fixed", "fixed-percent", "random-max-percent"] as const;
+export type TargetMode = (typeof TARGET_MODES)[number];
+
+export const CONCURRENCY_POLICIES = ["Allow", "Forbid", "Replace"] as const;
+export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number];
+
+export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+export type TaintEffect = (typeof TAINT_EFFECTS)[number];
+
+export const PARTITION_DIRECTIONS = ["Ingress", "Egress", "Both"] as const;
+export type PartitionDirection = (typeof PARTITION_DIRECTIONS)[number];
+
+export const PROBE_TYPES = ["http", "k8s", "prom", "cmd"] as const;
+export type ProbeType = (typeof PROBE_TYPES)[number];
+
+export const PROBE_MODES = ["SOT", "EOT", "Edge", "Continuous", "OnChaos"] as const;
+export type ProbeMode = (typeof PROBE_MODES)[number];
+
+export const HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export const K8S_OPERATIONS = ["present", "absent", "count"] as const;
+export type K8sOperation = (typeof K8S_OPERATIONS)[number];
+
+export const COMPARATOR_TYPES = ["int", "float", "string"] as const;
+export type ComparatorType = (typeof COMPARATOR_TYPES)[number];
+
+export const NUMBER_CRITERIA = ["==", "!=", ">", "<", ">=", "<=", "equal", "notEqual"] as const;
+export const STRING_CRITERIA = ["==", "!=", "equal", "notEqual", "contains", "matches"] as const;
+export const CRITERIA = ["==", "!=", ">", "<", ">=", "<=", "equal", "notEqual", "contains", "matches"] as const;
+export type Criteria = (typeof CRITERIA)[number];
+
+/** Defaults the server applies to absent fields. */
+export const DEFAULTS = {
+  timeZone: "UTC",
+  concurrencyPolicy: "Forbid" as ConcurrencyPolicy,
+  runHistoryLimit: 10,
+  maxDuration: "30m",
+  weight: 10,
+  duration: "30s",
+  mode: "all" as TargetMode,
+  taintEffect: "NoSchedule" as TaintEffect,
+  direction: "Both" as PartitionDirection,
+  probeMode: "Continuous" as ProbeMode,
+  method: "GET" as HttpMethod,
+  comparatorType: "float" as ComparatorType,
+  probeInterval: "2s",
+  probeTimeout: "1s",
+  attempts: 1,
+};
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface Target {
+  namespace?: string;
+  kind?: TargetKind;
+  name?: string;
+  selector?: LabelSelector;
+  mode?: TargetMode;
+  value?: number;
+}
+
+export interface TaintParams {
+  key: string;
+  value?: string;
+  effect?: TaintEffect;
+}
+
+export interface FaultParams {
+  gracePeriodSeconds?: number;
+  force?: boolean;
+  replicas?: number;
+  taint?: TaintParams;
+  direction?: PartitionDirection;
+}
+
+export interface Fault {
+  type: FaultType;
+  target: Target;
+  duration?: string;
+  interval?: string;
+  params?: FaultParams;
+}
+
+export interface Comparator {
+  type?: ComparatorType;
+  criteria: Criteria;
+  value: string;
+}
+
+export interface HttpProbe {
+  url: string;
+  method?: HttpMethod;
+  body?: string;
+  expectStatus?: number;
+  expectBodyContains?: string;
+}
+
+export interface K8sProbe {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  operation: K8sOperation;
+  count?: number;
+}
+
+export interface PromProbe {
+  endpoint: string;
+  query: string;
+  comparator: Comparator;
+}
+
+export interface CmdProbe {
+  command: string[];
+  image: string;
+  comparator: Comparator;
+}
+
+export interface RunProperties {
+  interval?: string;
+  timeout?: string;
+  attempts?: number;
+  initialDelay?: string;
+  stopOnFailure?: boolean;
+}
+
+export interface Probe {
+  name: string;
+  type: ProbeType;
+  mode?: ProbeMode;
+  http?: HttpProbe;
+  k8s?: K8sProbe;
+  prom?: PromProbe;
+  cmd?: CmdProbe;
+  runProperties?: RunProperties;
+}
+
+export interface Step {
+  name: string;
+  dependsOn?: string[];
+  weight?: number;
+  fault: Fault;
+  probes?: Probe[];
+}
+
+export interface ChaosWorkflowSpec {
+  description?: string;
+  schedule?: string;
+  timeZone?: string;
+  concurrencyPolicy?: ConcurrencyPolicy;
+  suspend?: boolean;
+  startingDeadlineSeconds?: number;
+  runHistoryLimit?: number;
+  maxDuration?: string;
+  steps: Step[];
+}
+
+export interface ChaosWorkflow {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; [key: string]: unknown };
+  spec: ChaosWorkflowSpec;
+}
+
+/** Faults that target nodes (no namespace). */
+export function targetsNodes(type: FaultType): boolean {
+  return type === "node-cordon" || type === "node-taint" || type === "node-drain";
+}
+
+/** Target modes that need a `value`. */
+export function modeNeedsValue(mode: TargetMode | undefined): boolean {
+  return mode === "fixed" || mode === "fixed-percent" || mode === "random-max-percent";
+}
+
+/** Target modes whose `value` is a percentage. */
+export function modeIsPercent(mode: TargetMode | undefined): boolean {
+  return mode === "fixed-percent" || mode === "random-max-percent";
+}
+
+/** The target kinds a fault type may hit. */
+export function kindsFor(type: FaultType): TargetKind[] {
+  if (targetsNodes(type)) return ["Node"];
+  if (type === "pod-autoscaler") return ["Deployment", "StatefulSet"];
+  return ["Pod", "Deployment", "StatefulSet"];
+}
