@@ -28,6 +28,29 @@ const RUNS: &str = "query($p: String!, $first: Int, $after: String, $phase: Phas
   }
 }";
 
+/// A project `<prefix>-<suffix>` made by the admin through the API, targeting the test namespace (opted in),
+/// where a two-pod web app runs; its name and namespace once the namespace exists.
+async fn project_with_web_app(w: &AccessWorld, admin: &str, prefix: &str) -> (String, String) {
+    let namespaces: Api<Namespace> = Api::all(w.client.clone());
+    let opt_in = json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
+    namespaces.patch(&w.ns, &PatchParams::default(), &Patch::Merge(&opt_in)).await.unwrap();
+    web_app(&w.client, &w.ns, "web", 2).await;
+    let project = format!("{prefix}-{}", w.ns.rsplit('-').next().unwrap());
+    let pns = project_namespace(&project);
+    let (status, body) = w
+        .api
+        .call(
+            "POST",
+            "/auth/projects",
+            Some(admin),
+            Some(json!({"name": project, "targetNamespaces": [w.ns]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    wait_for(WAIT, "the project namespace", || async { namespaces.get_opt(&pns).await.ok()? }).await;
+    (project, pns)
+}
+
 fn code(body: &Value) -> String {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or_default().to_string()
 }
@@ -89,18 +112,7 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         let client = w.client.clone();
         let admin = admin_token(&w).await;
         // the project targets the test namespace (opted in), where a web app runs
-        let namespaces: Api<Namespace> = Api::all(client.clone());
-        let opt_in = json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
-        namespaces.patch(&w.ns, &PatchParams::default(), &Patch::Merge(&opt_in)).await.unwrap();
-        web_app(&client, &w.ns, "web", 2).await;
-        let project = format!("gql-{}", w.ns.rsplit('-').next().unwrap());
-        let pns = project_namespace(&project);
-        let (status, body) = w
-            .api
-            .call("POST", "/auth/projects", Some(&admin), Some(json!({"name": project, "targetNamespaces": [w.ns]})))
-            .await;
-        assert_eq!(status, 201, "{body}");
-        wait_for(WAIT, "the project namespace", || async { namespaces.get_opt(&pns).await.ok()? }).await;
+        let (project, pns) = project_with_web_app(&w, &admin, "gql").await;
         // an operator for the project's namespace, where its workflows and runs live
         let mut operator = Operator::start(&pns);
         let suffix = w.ns.rsplit('-').next().unwrap().to_string();
@@ -410,23 +422,7 @@ async fn an_unsaved_definition_is_previewed_without_entering_the_history() {
     with_access("preview", &[], |w| async move {
         let client = w.client.clone();
         let admin = admin_token(&w).await;
-        let namespaces: Api<Namespace> = Api::all(client.clone());
-        let opt_in = json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
-        namespaces.patch(&w.ns, &PatchParams::default(), &Patch::Merge(&opt_in)).await.unwrap();
-        web_app(&client, &w.ns, "web", 2).await;
-        let project = format!("pre-{}", w.ns.rsplit('-').next().unwrap());
-        let pns = project_namespace(&project);
-        let (status, body) = w
-            .api
-            .call(
-                "POST",
-                "/auth/projects",
-                Some(&admin),
-                Some(json!({"name": project, "targetNamespaces": [w.ns]})),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        wait_for(WAIT, "the project namespace", || async { namespaces.get_opt(&pns).await.ok()? }).await;
+        let (project, pns) = project_with_web_app(&w, &admin, "pre").await;
         let mut operator = Operator::start_with(&pns, &[("PREVIEW_TTL", "2s")]);
         let preview = "mutation($p: String!, $w: String!, $s: JSON) {
             dryRunWorkflow(project: $p, workflow: $w, spec: $s) { run { name } finished plan } }";

@@ -1,43 +1,40 @@
 // The GraphQL documents of the dashboard, the history and the run view.
 import { graphql } from "../gql";
 
+/** What a list of runs shows of each run. */
+export const RunListFieldsFragment = graphql(`
+  fragment RunListFields on RunSummary {
+    uid
+    name
+    workflow
+    phase
+    trigger
+    score
+    createdAt
+    deleted
+  }
+`);
+
 export const DashboardDocument = graphql(`
   query DashboardOverview($project: String!) {
     running: runs(project: $project, phase: Running, first: 100) {
       edges {
         node {
-          uid
-          name
-          workflow
-          phase
-          trigger
-          createdAt
+          ...RunListFields
         }
       }
     }
     pending: runs(project: $project, phase: Pending, first: 100) {
       edges {
         node {
-          uid
-          name
-          workflow
-          phase
-          trigger
-          createdAt
+          ...RunListFields
         }
       }
     }
     recent: runs(project: $project, first: 10) {
       edges {
         node {
-          uid
-          name
-          workflow
-          phase
-          trigger
-          score
-          createdAt
-          deleted
+          ...RunListFields
         }
       }
     }
@@ -102,14 +99,7 @@ export const HistoryRunsDocument = graphql(`
       edges {
         cursor
         node {
-          uid
-          name
-          workflow
-          phase
-          trigger
-          score
-          createdAt
-          deleted
+          ...RunListFields
         }
       }
       pageInfo {
