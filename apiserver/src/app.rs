@@ -47,12 +47,25 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// The web UI's files; any other path that is not an API gets `index.html` (the UI routes in the browser).
-/// Unknown `/api` and `/auth` paths stay 404s.
+/// Unknown `/api` and `/auth` paths stay 404s, and so do unknown assets. Vite names every file under
+/// `/assets` by its content's hash, so those are cached for good; everything else (`index.html`) is
+/// revalidated, so a new version of the UI is picked up at the next load.
 fn ui(dir: &std::path::Path) -> Router {
+    use axum::http::{header::CACHE_CONTROL, HeaderValue, Response};
     use tower_http::services::{ServeDir, ServeFile};
+    use tower_http::set_header::SetResponseHeaderLayer;
     let not_found = || async { crate::error::ApiError::not_found("no such API endpoint") };
+    let immutable = SetResponseHeaderLayer::overriding(CACHE_CONTROL, |res: &Response<_>| {
+        res.status().is_success().then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
+    });
+    let revalidate = SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let assets = Router::new().nest_service("/assets", ServeDir::new(dir.join("assets"))).layer(immutable);
+    let pages = Router::new()
+        .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
+        .layer(revalidate);
     Router::new()
         .route("/api/{*rest}", axum::routing::any(not_found))
         .route("/auth/{*rest}", axum::routing::any(not_found))
-        .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
+        .merge(assets)
+        .merge(pages)
 }

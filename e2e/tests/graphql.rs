@@ -388,29 +388,34 @@ async fn the_ui_is_served_with_an_index_fallback_and_unknown_apis_stay_404() {
             async move {
                 let resp = http.get(url).send().await.unwrap();
                 let status = resp.status().as_u16();
-                let kind = resp
-                    .headers()
-                    .get("content-type")
-                    .map(|v| v.to_str().unwrap().to_string())
-                    .unwrap_or_default();
-                (status, kind, resp.text().await.unwrap())
+                let header = |name: &str| {
+                    resp.headers().get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+                };
+                let (kind, cache) = (header("content-type"), header("cache-control"));
+                (status, kind, cache, resp.text().await.unwrap())
             }
         };
-        let (status, kind, body) = get("/").await;
+        let (status, kind, cache, body) = get("/").await;
         assert!(
             status == 200 && kind.starts_with("text/html") && body.contains("ChaosCenter"),
             "{status} {kind}"
         );
-        let (status, kind, body) = get("/projects/shop/runs/abc").await;
+        assert_eq!(cache, "no-cache", "index.html is revalidated, so a new UI is seen at the next load");
+        let (status, kind, cache, body) = get("/projects/shop/runs/abc").await;
         assert!(
             status == 200 && kind.starts_with("text/html") && body.contains("id=root"),
             "the browser's routes get index.html: {status}"
         );
-        let (status, kind, body) = get("/assets/app.js").await;
+        assert_eq!(cache, "no-cache");
+        let (status, kind, cache, body) = get("/assets/app.js").await;
         assert!(status == 200 && kind.contains("javascript") && body.contains("chaos"), "{status} {kind}");
-        let (status, _, body) = get("/api/nothing-here").await;
+        assert!(cache.contains("immutable"), "hashed assets are cached for good: {cache:?}");
+        let (status, _, cache, _) = get("/assets/gone-1234.js").await;
+        assert_eq!(status, 404, "a missing asset is not answered with index.html");
+        assert!(!cache.contains("immutable"), "nor cached: {cache:?}");
+        let (status, _, _, body) = get("/api/nothing-here").await;
         assert_eq!(status, 404, "{body}");
-        let (status, _, _) = get("/api/graphql").await;
+        let (status, _, _, _) = get("/api/graphql").await;
         assert_eq!(status, 405, "GraphQL is POST only");
     })
     .await;
