@@ -1,20 +1,19 @@
-//! The web UI end to end: Playwright drives Debian's Chromium through sign-in, administration, a workflow
-//! made in the form, a run watched to Succeeded, a run aborted and a Viewer's read-only view, against the
-//! real apiserver (serving ui/dist), operator, cluster and MongoDB; then the cluster is checked for what
-//! the browser did.
+//! The web UI end to end: Playwright drives Debian's Chromium through sign-in, administration (a project,
+//! a user, a membership), a workflow made in the form, a run watched to Succeeded, a run aborted and a
+//! Viewer's read-only view, against the real apiserver (serving ui/dist), operator, cluster and MongoDB;
+//! then the cluster is checked for what the browser did.
 
 use chaoscenter_crds::access::project_namespace;
-use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE};
+use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, PROJECT_LABEL};
 use chaoscenter_crds::run::RunPhase;
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, Project};
 use chaoscenter_e2e::access::{wait_impersonable, wait_user_ready, with_access};
 use chaoscenter_e2e::{repo_root, wait_for, web_app, Operator};
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::api::{Api, Patch, PatchParams};
+use kube::ResourceExt;
 use serde_json::json;
 use std::time::Duration;
-
-const WAIT: Duration = Duration::from_secs(90);
 
 #[tokio::test]
 async fn the_web_ui_works_end_to_end_in_chromium() {
@@ -35,20 +34,22 @@ async fn the_web_ui_works_end_to_end_in_chromium() {
         let opt_in = json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
         namespaces.patch(&w.ns, &PatchParams::default(), &Patch::Merge(&opt_in)).await.unwrap();
         web_app(&client, &w.ns, "web", 2).await;
-        // the admin's project, as `kubectl apply` would make it (the API needs a changed password first)
+        // the admin creates the project in the browser; its operator starts once the project's namespace
+        // exists (an operator creates its own namespace when missing, which the project would refuse)
         let suffix = w.ns.rsplit('-').next().unwrap().to_string();
         let project = format!("ui-{suffix}");
-        let (scope_key, scope_value) = w.scope();
-        let object: Project = serde_json::from_value(json!({
-            "apiVersion": "chaoscenter.io/v1alpha1", "kind": "Project",
-            "metadata": {"name": project, "labels": {scope_key: scope_value}},
-            "spec": {"displayName": "UI test", "members": [{"user": w.admin, "role": "Owner"}], "targetNamespaces": [w.ns]},
-        }))
-        .unwrap();
-        Api::<Project>::all(client.clone()).create(&PostParams::default(), &object).await.unwrap();
         let pns = project_namespace(&project);
-        wait_for(WAIT, "the project namespace", || async { namespaces.get_opt(&pns).await.ok()? }).await;
-        let mut operator = Operator::start(&pns);
+        let operator = tokio::spawn({
+            let (namespaces, pns) = (namespaces.clone(), pns.clone());
+            async move {
+                wait_for(Duration::from_secs(300), "the project's namespace", || async {
+                    let ns = namespaces.get_opt(&pns).await.ok()??;
+                    ns.labels().contains_key(PROJECT_LABEL).then_some(())
+                })
+                .await;
+                Operator::start(&pns)
+            }
+        });
 
         let viewer = format!("vi-{suffix}");
         let artifacts = repo_root().join("e2e/artifacts/ui");
@@ -69,6 +70,8 @@ async fn the_web_ui_works_end_to_end_in_chromium() {
             .expect("run npx playwright (make test runs e2e/ui.sh first, which installs it)");
         let log = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         std::fs::write(artifacts.join("playwright.log"), &log).unwrap();
+        assert!(operator.is_finished(), "the browser never created the project:\n{log}");
+        let mut operator = operator.await.expect("the project's operator started");
         assert!(
             output.status.success(),
             "the Playwright test failed (screenshots and traces in {}):\n{log}\n--- apiserver ---\n{}\n--- operator ---\n{}",
@@ -79,6 +82,8 @@ async fn the_web_ui_works_end_to_end_in_chromium() {
 
         // what the browser did is what the cluster holds
         let member = Api::<Project>::all(client.clone()).get(&project).await.unwrap();
+        assert_eq!(member.spec.target_namespaces, vec![w.ns.clone()], "the project made in the form");
+        assert!(member.spec.members.iter().any(|m| m.user == w.admin), "its creator is a member");
         assert!(
             member.spec.members.iter().any(|m| m.user == viewer && format!("{:?}", m.role) == "Viewer"),
             "{viewer} is a Viewer of {project}: {:?}",

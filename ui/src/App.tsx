@@ -11,6 +11,7 @@ import { History } from "./pages/History";
 import { Home } from "./pages/Home";
 import { Login } from "./pages/Login";
 import { Members } from "./pages/Members";
+import { NewProject } from "./pages/NewProject";
 import { NotFound } from "./pages/NotFound";
 import { RunView } from "./pages/RunView";
 import { Users } from "./pages/Users";
@@ -47,6 +48,7 @@ function SignedIn() {
             <Route path="members" element={<Members />} />
           </Route>
           <Route path="admin/users" element={<Users />} />
+          <Route path="admin/projects/new" element={<NewProject />} />
           <Route path="account" element={<Account />} />
           <Route path="*" element={<NotFound />} />
         </Route>

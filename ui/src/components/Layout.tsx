@@ -69,6 +69,7 @@ export function Layout() {
             </>
           )}
           {isAdmin && <NavLink to="/admin/users">Users</NavLink>}
+          {isAdmin && <NavLink to="/admin/projects/new">New project</NavLink>}
           <NavLink to="/account">Account</NavLink>
           <span className="who" aria-label="Signed in as">
             {session?.user.displayName || session?.user.username}

@@ -9,7 +9,7 @@ import { ScoreTrendChart } from "../run/charts";
 import { DashboardDocument, RunsChangedDocument } from "../run/queries";
 import { dailyScores, inProgress, phaseBars } from "../run/series";
 import { useNow } from "../run/useNow";
-import { rememberProject } from "./Home";
+import { rememberProject } from "../project";
 
 /** How long to gather run changes before refreshing the lists once. */
 const REFRESH_DEBOUNCE_MS = 800;

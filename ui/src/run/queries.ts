@@ -17,14 +17,14 @@ export const RunListFieldsFragment = graphql(`
 
 export const DashboardDocument = graphql(`
   query DashboardOverview($project: String!) {
-    running: runs(project: $project, phase: Running, first: 100) {
+    running: runs(project: $project, phase: Running, first: 50) {
       edges {
         node {
           ...RunListFields
         }
       }
     }
-    pending: runs(project: $project, phase: Pending, first: 100) {
+    pending: runs(project: $project, phase: Pending, first: 50) {
       edges {
         node {
           ...RunListFields
