@@ -1,4 +1,6 @@
 // The browser test of the whole product: the steps a new team takes on day one, with screenshots.
+import AxeBuilder from "@axe-core/playwright";
+import { writeFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 
 function env(name: string): string {
@@ -18,8 +20,22 @@ const viewerInitial = "viewer-initial-password-1";
 const viewerPassword = "viewer-chosen-password-1";
 const workflow = "web-pod-delete";
 
+/** Accessibility problems axe-core found (WCAG 2.1 A and AA), per page; the test fails on any at the end. */
+const a11y: { page: string; rule: string; impact: string; help: string; targets: string[] }[] = [];
+
+/** Saves a screenshot of the page and checks it with axe-core. */
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  for (const v of result.violations) {
+    a11y.push({
+      page: name,
+      rule: v.id,
+      impact: v.impact ?? "",
+      help: v.help,
+      targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+    });
+  }
 }
 
 /** Signs in with the initial password, then makes the forced change; with `keyboard`, without a mouse. */
@@ -216,5 +232,11 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await expect(page.getByRole("button", { name: "Add member" })).toHaveCount(0);
     await expect(nav(page, "Users")).toHaveCount(0);
     await shot(page, "15-viewer-members");
+  });
+
+  await test.step("every page passes axe-core's WCAG 2.1 AA checks", async () => {
+    writeFileSync(`${artifacts}/accessibility.json`, JSON.stringify(a11y, null, 2));
+    const summary = a11y.map((v) => `${v.page}: ${v.rule} (${v.impact}) ${v.help}: ${v.targets.join(", ")}`);
+    expect(summary).toEqual([]);
   });
 });

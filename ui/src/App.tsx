@@ -1,23 +1,28 @@
 // The routes: sign-in pages for everyone, the rest only with a session (and a changed password).
-import { useMemo, type ReactNode } from "react";
+import { lazy, useMemo, type ComponentType, type ReactNode } from "react";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
 import { Provider } from "urql";
 import { makeClient } from "./api/client";
 import { Layout } from "./components/Layout";
-import { Account } from "./pages/Account";
-import { Dashboard } from "./pages/Dashboard";
 import { ForcedPassword } from "./pages/ForcedPassword";
-import { History } from "./pages/History";
 import { Home } from "./pages/Home";
 import { Login } from "./pages/Login";
-import { Members } from "./pages/Members";
-import { NewProject } from "./pages/NewProject";
 import { NotFound } from "./pages/NotFound";
-import { RunView } from "./pages/RunView";
-import { Users } from "./pages/Users";
-import { WorkflowEditor } from "./pages/WorkflowEditor";
-import { Workflows } from "./pages/Workflows";
 import { SessionProvider, useSession } from "./session";
+
+// pages load when first visited (the layout shows "Loading" meanwhile): the run view's graph library and
+// the charts stay out of the first load
+const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) =>
+  lazy(() => load().then((m) => ({ default: m[name] })));
+const Account = page(() => import("./pages/Account"), "Account");
+const Dashboard = page(() => import("./pages/Dashboard"), "Dashboard");
+const History = page(() => import("./pages/History"), "History");
+const Members = page(() => import("./pages/Members"), "Members");
+const NewProject = page(() => import("./pages/NewProject"), "NewProject");
+const RunView = page(() => import("./pages/RunView"), "RunView");
+const Users = page(() => import("./pages/Users"), "Users");
+const WorkflowEditor = page(() => import("./pages/WorkflowEditor"), "WorkflowEditor");
+const Workflows = page(() => import("./pages/Workflows"), "Workflows");
 
 /** Signed-in pages: without a session, to /login (and back afterwards); with a password to change, to /password. */
 function RequireSession({ children, allowPasswordChange }: { children: ReactNode; allowPasswordChange?: boolean }) {

@@ -1,5 +1,5 @@
 // The frame of every signed-in page: the header with the project switcher, navigation and the user menu.
-import { useEffect, useState } from "react";
+import { Suspense, useEffect, useState } from "react";
 import { NavLink, Outlet, useNavigate, useParams } from "react-router";
 import { logout } from "../api/session";
 import { lastProject, ProjectProvider, rememberProject, useProjects } from "../project";
@@ -87,10 +87,14 @@ export function Layout() {
           <ErrorBox error={`There is no project "${project}" that you can see.`} />
         ) : project ? (
           <ProjectProvider name={project} project={current}>
-            <Outlet />
+            <Suspense fallback={<Loading />}>
+              <Outlet />
+            </Suspense>
           </ProjectProvider>
         ) : (
-          <Outlet />
+          <Suspense fallback={<Loading />}>
+            <Outlet />
+          </Suspense>
         )}
       </main>
     </div>
