@@ -36,8 +36,8 @@ function RequireSession({ children, allowPasswordChange }: { children: ReactNode
 function SignedIn() {
   const { session } = useSession();
   const username = session?.user.username;
-  // one client per user: nothing cached crosses from one user to the next
-  const client = useMemo(() => makeClient(), [username]); // eslint-disable-line react-hooks/exhaustive-deps
+  // one client per user, made anew when the user changes: nothing cached crosses from one user to the next
+  const client = useMemo(() => makeClient(), [username]);
   return (
     <Provider value={client}>
       <Routes>

@@ -1,3 +1,4 @@
+// Tests of validation.ts.
 import { describe, expect, it } from "vitest";
 import { isAdmin, roleLabel } from "./globalRole";
 import { addableUsers, sameMembers, sortMembers } from "./members";

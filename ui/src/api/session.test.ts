@@ -1,3 +1,4 @@
+// Tests of session.ts.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, ApiError, current, expiresSoon, login, logout, onSessionChange, setSession, type Tokens } from "./session";
 

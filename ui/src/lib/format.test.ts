@@ -1,3 +1,4 @@
+// Tests of format.ts.
 import { describe, expect, it } from "vitest";
 import { ago, duration, finished, score } from "./format";
 

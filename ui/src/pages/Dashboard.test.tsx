@@ -1,3 +1,4 @@
+// Tests of the Dashboard page.
 import { beforeAll, describe, expect, it } from "vitest";
 import { act, screen, waitFor, within } from "@testing-library/react";
 import { installLayoutStubs, mockNetwork, renderPage, type MockAnswer } from "../run/testing";

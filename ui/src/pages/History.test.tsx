@@ -1,3 +1,4 @@
+// Tests of the History page.
 import { beforeAll, describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";

@@ -1,3 +1,4 @@
+// Tests of the NewProject page.
 import { describe, expect, it } from "vitest";
 import { parseNamespaces, projectNameProblem } from "./NewProject";
 

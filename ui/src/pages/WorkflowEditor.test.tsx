@@ -1,3 +1,4 @@
+// Tests of the WorkflowEditor page.
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";

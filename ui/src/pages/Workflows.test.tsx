@@ -1,3 +1,4 @@
+// Tests of the Workflows page.
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";

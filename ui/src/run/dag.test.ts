@@ -1,3 +1,4 @@
+// Tests of dag.ts.
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SIZES, layoutDag, type DagInput } from "./dag";
 

@@ -1,3 +1,4 @@
+// Tests of filters.ts.
 import { describe, expect, it } from "vitest";
 import { dateRangeError, filterKey, filterVariables, readFilters, writeFilters } from "./filters";
 

@@ -1,3 +1,4 @@
+// Tests of pagination.ts.
 import { describe, expect, it } from "vitest";
 import { initialPager, pagerItems, pagerReducer, type Edge, type PagerState } from "./pagination";
 

@@ -1,3 +1,4 @@
+// Tests of series.ts.
 import { describe, expect, it } from "vitest";
 import { dailyScores, describeDays, describeSeries, inProgress, phaseBars, scoreSeries } from "./series";
 

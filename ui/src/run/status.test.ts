@@ -1,3 +1,4 @@
+// Tests of status.ts.
 import { describe, expect, it } from "vitest";
 import { failedConditions, parseDefinition, parseStatus, runDuration, stepRows, targetName } from "./status";
 

@@ -1,3 +1,4 @@
+// Tests of timeline.ts.
 import { describe, expect, it } from "vitest";
 import { timeline, warningCount } from "./timeline";
 

@@ -1,3 +1,4 @@
+// Tests of form.ts.
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {

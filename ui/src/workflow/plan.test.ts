@@ -1,3 +1,4 @@
+// Tests of plan.ts.
 import { describe, expect, it } from "vitest";
 import { describeTargets, readPlan } from "./plan";
 

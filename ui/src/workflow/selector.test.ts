@@ -1,3 +1,4 @@
+// Tests of selector.ts.
 import { describe, expect, it } from "vitest";
 import { labelKeyError, labelValueError, parseSelector, printSelector } from "./selector";
 

@@ -1,3 +1,4 @@
+// Tests of validate.ts.
 import { describe, expect, it } from "vitest";
 import { newProbe, newStep, newWorkflowForm, type ProbeForm, type StepForm, type WorkflowForm } from "./form";
 import { fieldOfMessage, findCycle, parseDuration, scheduleError, validateForm } from "./validate";

@@ -1,3 +1,4 @@
+// Tests of yaml.ts.
 import { describe, expect, it } from "vitest";
 import { checkWorkflowYaml, objectPath, parseWorkflowYaml, yamlToForm } from "./yaml";
 
