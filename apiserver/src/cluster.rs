@@ -45,7 +45,15 @@ pub struct Cluster {
 impl Cluster {
     /// Connects, and starts caching users and projects (wait for [`Cluster::ready`] before serving).
     pub async fn connect(config: &Config) -> anyhow::Result<Arc<Self>> {
-        let base = kube::Config::infer().await?;
+        let mut base = kube::Config::infer().await?;
+        // the cluster records our writes under this field manager (it is taken from the User-Agent)
+        base.headers.push((
+            axum::http::header::USER_AGENT,
+            axum::http::HeaderValue::from_static(concat!(
+                "chaoscenter-apiserver/",
+                env!("CARGO_PKG_VERSION")
+            )),
+        ));
         let client = Client::try_from(base.clone())?;
         let users = cache::<ChaosUser>(&client);
         let projects = cache::<Project>(&client);

@@ -82,7 +82,13 @@ where
     F: Fn() -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send + Sync + 'static,
 {
-    let client = Client::try_default().await?;
+    let mut kube_config = kube::Config::infer().await?;
+    // the cluster records our writes (e.g. scheduled runs) under this field manager, taken from the User-Agent
+    kube_config.headers.push((
+        axum::http::header::USER_AGENT,
+        axum::http::HeaderValue::from_static(concat!("chaoscenter-operator/", env!("CARGO_PKG_VERSION"))),
+    ));
+    let client = Client::try_from(kube_config)?;
     ensure_namespace(&client, &config.namespace).await;
 
     let elector = LeaderElector::new(client.clone(), &config.namespace, &config.identity);
