@@ -89,7 +89,7 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
   });
 
   await test.step("the admin creates a project that may target the app's namespace", async () => {
-    await nav(page, "New project").click();
+    await page.getByRole("link", { name: "New project" }).click();
     await page.getByLabel("Project name").fill(project);
     await page.getByLabel("Display name").fill("UI test");
     await page.getByLabel("Target namespaces").fill(targetNamespace);
@@ -175,9 +175,16 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await expect(page.getByRole("main")).toContainText("Succeeded");
     await expect(page.getByRole("main")).toContainText("Aborted");
     await shot(page, "11-history");
+    await nav(page, "Activity").click();
+    const activity = page.getByRole("table", { name: "Activity" });
+    // who did what: the admin's workflow, both runs and the abort, each once
+    await expect(activity.getByRole("row").filter({ hasText: workflow }).filter({ hasText: "create" })).toHaveCount(1);
+    await expect(activity.getByRole("row").filter({ hasText: "abort" })).toHaveCount(1);
+    await expect(activity).toContainText(admin);
+    await shot(page, "12-activity");
     await nav(page, "Account").click();
     await expect(page.getByRole("heading", { name: "Account", exact: true })).toBeVisible();
-    await shot(page, "12-account");
+    await shot(page, "13-account");
   });
 
   await test.step("an expired session returns to sign-in and back", async () => {
@@ -203,7 +210,7 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await expect(nav(page, "History")).toBeHidden();
     await page.getByRole("button", { name: "Menu" }).click();
     await expect(nav(page, "History")).toBeVisible();
-    await shot(page, "13-dashboard-narrow");
+    await shot(page, "14-dashboard-narrow");
     await page.setViewportSize({ width: 1280, height: 860 });
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/login$/);
@@ -217,7 +224,7 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await expect(page.getByRole("link", { name: "New workflow" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: `Run ${workflow} now` })).toHaveCount(0);
     await expect(page.getByRole("button", { name: `Delete ${workflow}` })).toHaveCount(0);
-    await shot(page, "14-viewer-workflows");
+    await shot(page, "15-viewer-workflows");
     await page.getByRole("link", { name: workflow, exact: true }).click();
     await expect(page.getByText("You have read-only access to this project.")).toBeVisible();
     for (const name of ["Save changes", "Delete workflow", "Run now", "Preview targets"]) {
@@ -231,7 +238,7 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await expect(page.getByRole("heading", { name: "Members", exact: true })).toBeVisible();
     await expect(page.getByRole("button", { name: "Add member" })).toHaveCount(0);
     await expect(nav(page, "Users")).toHaveCount(0);
-    await shot(page, "15-viewer-members");
+    await shot(page, "16-viewer-members");
   });
 
   await test.step("every page passes axe-core's WCAG 2.1 AA checks", async () => {

@@ -15,6 +15,7 @@ import { SessionProvider, useSession } from "./session";
 const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) =>
   lazy(() => load().then((m) => ({ default: m[name] })));
 const Account = page(() => import("./pages/Account"), "Account");
+const Activity = page(() => import("./pages/Activity"), "Activity");
 const Dashboard = page(() => import("./pages/Dashboard"), "Dashboard");
 const History = page(() => import("./pages/History"), "History");
 const Members = page(() => import("./pages/Members"), "Members");
@@ -51,6 +52,7 @@ function SignedIn() {
             <Route path="runs" element={<History />} />
             <Route path="runs/:run" element={<RunView />} />
             <Route path="members" element={<Members />} />
+            <Route path="activity" element={<Activity />} />
           </Route>
           <Route path="admin/users" element={<Users />} />
           <Route path="admin/projects/new" element={<NewProject />} />

@@ -48,6 +48,11 @@ export function Layout() {
             ))}
           </select>
         </label>
+        {isAdmin && (
+          <NavLink to="/admin/projects/new" className="button small new-project" aria-label="New project" title="New project">
+            <span aria-hidden="true">+</span>
+          </NavLink>
+        )}
         <button
           type="button"
           className="menu-toggle"
@@ -66,10 +71,10 @@ export function Layout() {
               <NavLink to={`/projects/${navProject}/workflows`}>Workflows</NavLink>
               <NavLink to={`/projects/${navProject}/runs`}>History</NavLink>
               <NavLink to={`/projects/${navProject}/members`}>Members</NavLink>
+              <NavLink to={`/projects/${navProject}/activity`}>Activity</NavLink>
             </>
           )}
           {isAdmin && <NavLink to="/admin/users">Users</NavLink>}
-          {isAdmin && <NavLink to="/admin/projects/new">New project</NavLink>}
           <NavLink to="/account">Account</NavLink>
           <span className="who" aria-label="Signed in as">
             {session?.user.displayName || session?.user.username}
