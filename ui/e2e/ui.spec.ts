@@ -180,6 +180,8 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     // who did what: the admin's workflow, both runs and the abort, each once
     await expect(activity.getByRole("row").filter({ hasText: workflow }).filter({ hasText: "create" })).toHaveCount(1);
     await expect(activity.getByRole("row").filter({ hasText: "abort" })).toHaveCount(1);
+    const action = (name: string) => activity.getByRole("row").filter({ has: page.getByRole("cell", { name, exact: true }) });
+    await expect(action("run")).toHaveCount(2);
     await expect(activity).toContainText(admin);
     await shot(page, "12-activity");
     await nav(page, "Account").click();
