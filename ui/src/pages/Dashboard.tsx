@@ -3,13 +3,13 @@ import { useEffect, useMemo } from "react";
 import { Link } from "react-router";
 import { useQuery, useSubscription } from "urql";
 import { Empty, ErrorBox, Loading, PageHeader, PhaseBadge, ScoreBadge } from "../components/ui";
-import { ago, dateTime, duration, score } from "../lib/format";
-import { useProject } from "../project";
+import { score } from "../lib/format";
+import { rememberProject, useProject } from "../project";
 import { ScoreTrendChart } from "../run/charts";
 import { DashboardDocument, RunsChangedDocument } from "../run/queries";
+import { RunsTable } from "../run/RunsTable";
 import { dailyScores, inProgress, phaseBars } from "../run/series";
 import { useNow } from "../run/useNow";
-import { rememberProject } from "../project";
 
 /** How long to gather run changes before refreshing the lists once. */
 const REFRESH_DEBOUNCE_MS = 800;
@@ -48,7 +48,6 @@ export function Dashboard() {
   // the same element while the data is unchanged, so the clock's ticks do not redraw the chart
   const trendChart = useMemo(() => <ScoreTrendChart points={days} />, [days]);
   const bars = phaseBars(stats?.runsByPhase ?? []);
-  const runsLink = (name: string) => `/projects/${project}/runs/${encodeURIComponent(name)}`;
 
   return (
     <div className="stack">
@@ -71,32 +70,7 @@ export function Dashboard() {
           )}
           {data && active.length === 0 && <p className="muted">No run is in progress.</p>}
           {active.length > 0 && (
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">Run</th>
-                  <th scope="col">Workflow</th>
-                  <th scope="col">Phase</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Elapsed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {active.map((r) => (
-                  <tr key={r.uid}>
-                    <td>
-                      <Link to={runsLink(r.name)}>{r.name}</Link>
-                    </td>
-                    <td>{r.workflow}</td>
-                    <td>
-                      <PhaseBadge phase={r.phase} />
-                    </td>
-                    <td title={dateTime(r.createdAt)}>{ago(r.createdAt, now)}</td>
-                    <td className="tabnum">{duration(r.createdAt, null, now)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <RunsTable project={project} runs={active} columns={["started", "elapsed"]} now={now} />
           )}
         </section>
 
@@ -107,36 +81,7 @@ export function Dashboard() {
               No runs yet — run a workflow from the <Link to={`/projects/${project}/workflows`}>Workflows</Link> page.
             </Empty>
           )}
-          {recent.length > 0 && (
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">Run</th>
-                  <th scope="col">Workflow</th>
-                  <th scope="col">Phase</th>
-                  <th scope="col">Score</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {recent.map((r) => (
-                  <tr key={r.uid}>
-                    <td>
-                      <Link to={runsLink(r.name)}>{r.name}</Link>
-                    </td>
-                    <td>{r.workflow}</td>
-                    <td>
-                      <PhaseBadge phase={r.phase} />
-                    </td>
-                    <td>
-                      <ScoreBadge value={r.score} />
-                    </td>
-                    <td title={dateTime(r.createdAt)}>{ago(r.createdAt, now)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          {recent.length > 0 && <RunsTable project={project} runs={recent} columns={["score", "started"]} now={now} />}
         </section>
       </div>
 

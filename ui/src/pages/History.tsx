@@ -3,11 +3,11 @@
 import { useEffect, useMemo, useReducer } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useClient, useQuery } from "urql";
-import { Empty, ErrorBox, Loading, PageHeader, PhaseBadge, ScoreBadge } from "../components/ui";
+import { Empty, ErrorBox, Loading, PageHeader } from "../components/ui";
 import type { HistoryRunsQuery } from "../gql/graphql";
-import { ago, dateTime } from "../lib/format";
 import { useProject } from "../project";
 import { ScoreOverTimeChart } from "../run/charts";
+import { RunsTable } from "../run/RunsTable";
 import {
   dateRangeError,
   filterKey,
@@ -174,7 +174,7 @@ export function History() {
         <h2 id="history-runs" className="visually-hidden">
           Runs
         </h2>
-        {runs.length > 0 && <RunsTable project={project} runs={runs} />}
+        {runs.length > 0 && <RunsTable project={project} runs={runs} columns={["trigger", "score", "created"]} />}
         {loading && <Loading what="runs" />}
         {current && state.error !== undefined && (
           <div className="row">
@@ -220,47 +220,5 @@ export function History() {
         {series.length === 0 ? <Empty>No scored runs in this list.</Empty> : <ScoreOverTimeChart series={series} />}
       </section>
     </div>
-  );
-}
-
-function RunsTable({ project, runs }: { project: string; runs: HistoryRun[] }) {
-  return (
-    <table className="data">
-      <thead>
-        <tr>
-          <th scope="col">Run</th>
-          <th scope="col">Workflow</th>
-          <th scope="col">Phase</th>
-          <th scope="col">Trigger</th>
-          <th scope="col">Score</th>
-          <th scope="col">Created</th>
-        </tr>
-      </thead>
-      <tbody>
-        {runs.map((r) => (
-          <tr key={r.uid}>
-            <td>
-              <Link to={`/projects/${project}/runs/${encodeURIComponent(r.name)}`}>{r.name}</Link>
-              {r.deleted && (
-                <span className="badge tag-deleted" title="Gone from the cluster; kept in history">
-                  deleted
-                </span>
-              )}
-            </td>
-            <td>{r.workflow}</td>
-            <td>
-              <PhaseBadge phase={r.phase} />
-            </td>
-            <td>{r.trigger ?? "—"}</td>
-            <td>
-              <ScoreBadge value={r.score} />
-            </td>
-            <td>
-              {dateTime(r.createdAt)} <span className="muted">({ago(r.createdAt)})</span>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
