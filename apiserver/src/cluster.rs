@@ -17,6 +17,8 @@ use kube::{Client, Resource, ResourceExt};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+/// The field manager the cluster records for the apiserver's writes (sent as its User-Agent).
+pub const FIELD_MANAGER: &str = "chaoscenter-apiserver";
 /// The Secret holding the JWT signing key (key `signingKey`).
 pub const SIGNING_KEY_SECRET: &str = "chaoscenter-jwt";
 /// The Secret holding the first admin's initial password (keys `username`, `password`) until it is
@@ -46,14 +48,9 @@ impl Cluster {
     /// Connects, and starts caching users and projects (wait for [`Cluster::ready`] before serving).
     pub async fn connect(config: &Config) -> anyhow::Result<Arc<Self>> {
         let mut base = kube::Config::infer().await?;
-        // the cluster records our writes under this field manager (it is taken from the User-Agent)
-        base.headers.push((
-            axum::http::header::USER_AGENT,
-            axum::http::HeaderValue::from_static(concat!(
-                "chaoscenter-apiserver/",
-                env!("CARGO_PKG_VERSION")
-            )),
-        ));
+        // the cluster records our writes under FIELD_MANAGER (it is taken from the User-Agent)
+        let agent = format!("{FIELD_MANAGER}/{}", env!("CARGO_PKG_VERSION"));
+        base.headers.push((axum::http::header::USER_AGENT, axum::http::HeaderValue::from_str(&agent)?));
         let client = Client::try_from(base.clone())?;
         let users = cache::<ChaosUser>(&client);
         let projects = cache::<Project>(&client);

@@ -259,9 +259,6 @@ struct Backlog {
     gone_check: Option<BTreeSet<String>>,
 }
 
-/// The field manager the cluster records for the apiserver's writes (from its User-Agent).
-pub const APISERVER_MANAGER: &str = "chaoscenter-apiserver";
-
 /// Mirrors one kind for the life of the process: the watch keeps reading even while MongoDB is down, so
 /// nothing the cluster shows meanwhile is missed, and a writer catches up when MongoDB answers again.
 pub async fn run<K>(kind: Kind<K>, notify: tokio::sync::broadcast::Sender<MirrorEvent>)
@@ -367,19 +364,15 @@ async fn write_loop(
                 (Change::Delete(_), Written::Inserted | Written::Updated) => Some("delete"),
                 _ => None,
             };
+            let doc = match &change {
+                Change::Upsert(d) | Change::Delete(d) => d,
+            };
+            let manager = doc.get_str("manager").unwrap_or_default();
             // what the apiserver itself wrote is in the log already, with the user it acted for
-            let action = action.filter(|_| {
-                let doc = match &change {
-                    Change::Upsert(d) | Change::Delete(d) => d,
-                };
-                doc.get_str("manager").unwrap_or_default() != APISERVER_MANAGER
-            });
+            let action = action.filter(|_| manager != crate::cluster::FIELD_MANAGER);
             if let (Some(action), Some(db)) = (action, audit_db.as_ref()) {
-                let doc = match &change {
-                    Change::Upsert(d) | Change::Delete(d) => d,
-                };
                 let mut entry = crate::audit::Entry::now(
-                    doc.get_str("manager").unwrap_or_default(),
+                    manager,
                     crate::audit::Source::Cluster,
                     action,
                     &kind_name,

@@ -1,24 +1,7 @@
 // The GraphQL client: urql over fetch (the session's token, refreshed on 401) and graphql-ws subscriptions.
 import { Client, cacheExchange, fetchExchange, subscriptionExchange, type CombinedError } from "urql";
 import { createClient as createWsClient } from "graphql-ws";
-import { accessToken, current, refresh, setSession } from "./session";
-
-/** fetch with the session's bearer token; on 401 the token is refreshed once and the request retried. */
-async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  const send = (token: string | null) => {
-    const headers = new Headers(init?.headers);
-    if (token) headers.set("authorization", `Bearer ${token}`);
-    return fetch(input, { ...init, headers });
-  };
-  let resp = await send(await accessToken());
-  if (resp.status === 401 && current()) {
-    const fresh = await refresh();
-    if (!fresh) return resp;
-    resp = await send(fresh.accessToken);
-    if (resp.status === 401) setSession(null, "expired");
-  }
-  return resp;
-}
+import { accessToken, authFetch } from "./session";
 
 function wsUrl(): string {
   const { protocol, host } = window.location;

@@ -140,24 +140,36 @@ export async function accessToken(): Promise<string | null> {
 }
 
 /**
- * A REST call to the apiserver as the signed-in user. On 401 the token is refreshed once and the call
- * retried; if that fails too the session ends ("expired"). Errors are thrown as ApiError with the server's
- * message. Answers 204 as undefined.
+ * fetch as the signed-in user (REST and GraphQL alike): the bearer token, refreshed first when it is about
+ * to expire; on a 401 the token is refreshed once and the request retried, and if that fails too the
+ * session ends ("expired"). The answer is returned as it is.
  */
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const send = async (token: string | null) => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+export async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const send = (token: string | null) => {
+    const headers = new Headers(init?.headers);
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    return fetch(input, { ...init, headers });
   };
   let resp = await send(await accessToken());
   if (resp.status === 401 && current()) {
     const fresh = await refresh();
-    if (!fresh) throw new ApiError(401, "Your session expired; sign in again.");
+    if (!fresh) return resp;
     resp = await send(fresh.accessToken);
     if (resp.status === 401) setSession(null, "expired");
   }
+  return resp;
+}
+
+/**
+ * A REST call to the apiserver as the signed-in user (see authFetch). Errors are thrown as ApiError with
+ * the server's message; a refused refresh as "Your session expired". Answers 204 as undefined.
+ */
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const signedIn = current() !== null;
+  const resp = await authFetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (resp.status === 401 && signedIn && !current()) throw new ApiError(401, "Your session expired; sign in again.");
   if (!resp.ok) throw await errorOf(resp);
   if (resp.status === 204) return undefined as T;
   const text = await resp.text();

@@ -2,6 +2,7 @@
 import { Suspense, useEffect, useState } from "react";
 import { NavLink, Outlet, useNavigate, useParams } from "react-router";
 import { logout } from "../api/session";
+import { isAdmin } from "../lib/roles";
 import { lastProject, ProjectProvider, rememberProject, useProjects } from "../project";
 import { useSession } from "../session";
 import { ErrorBox, Loading } from "./ui";
@@ -16,7 +17,7 @@ export function Layout() {
   const current = projects.find((p) => p.name === project);
   // outside a project's pages (Users, Account) the navigation keeps to the project last worked in
   const navProject = project ?? lastProject(projects);
-  const isAdmin = session?.user.role === "admin";
+  const admin = isAdmin(session?.user.role);
 
   useEffect(() => setMenuOpen(false), [project]);
   useEffect(() => {
@@ -48,7 +49,7 @@ export function Layout() {
             ))}
           </select>
         </label>
-        {isAdmin && (
+        {admin && (
           <NavLink to="/admin/projects/new" className="button small new-project" aria-label="New project" title="New project">
             <span aria-hidden="true">+</span>
           </NavLink>
@@ -74,7 +75,7 @@ export function Layout() {
               <NavLink to={`/projects/${navProject}/activity`}>Activity</NavLink>
             </>
           )}
-          {isAdmin && <NavLink to="/admin/users">Users</NavLink>}
+          {admin && <NavLink to="/admin/users">Users</NavLink>}
           <NavLink to="/account">Account</NavLink>
           <span className="who" aria-label="Signed in as">
             {session?.user.displayName || session?.user.username}

@@ -8,9 +8,14 @@ export interface Permissions {
   canManageMembers: boolean;
 }
 
+/** Whether a user with this global role is an administrator. */
+export function isAdmin(role: GlobalRole | null | undefined): boolean {
+  return role === "admin";
+}
+
 /** The caller's permissions in a project: admins may act in every project. */
 export function permissions(role: ProjectRole | null | undefined, globalRole: GlobalRole | undefined): Permissions {
-  const admin = globalRole === "admin";
+  const admin = isAdmin(globalRole);
   return {
     canEdit: admin || role === "Owner" || role === "Editor",
     canManageMembers: admin || role === "Owner",

@@ -57,7 +57,6 @@ describe("Dashboard", () => {
     expect(within(trend).getByRole("link", { name: "web-survives-pod-loss" }).getAttribute("href")).toBe(
       "/projects/demo/runs?workflow=web-survives-pod-loss",
     );
-    expect(localStorage.getItem("chaoscenter.lastProject")).toBe("demo");
   });
 
   it("says how to start when there are no runs", async () => {

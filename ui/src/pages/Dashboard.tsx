@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import { useQuery, useSubscription } from "urql";
 import { Empty, ErrorBox, Loading, PageHeader, PhaseBadge, ScoreBadge } from "../components/ui";
 import { score } from "../lib/format";
-import { rememberProject, useProject } from "../project";
+import { useProject } from "../project";
 import { ScoreTrendChart } from "../run/charts";
 import { DashboardDocument, RunsChangedDocument } from "../run/queries";
 import { RunsTable } from "../run/RunsTable";
@@ -18,7 +18,6 @@ const FALLBACK_REFRESH_MS = 15_000;
 
 export function Dashboard() {
   const { name: project } = useProject();
-  useEffect(() => rememberProject(project), [project]);
 
   const [{ data, fetching, error }, reexecute] = useQuery({ query: DashboardDocument, variables: { project } });
   const [changes] = useSubscription({ query: RunsChangedDocument, variables: { project } });

@@ -1,6 +1,7 @@
 // The start page: straight to the user's first project, or what to do when they have none.
 import { Navigate } from "react-router";
 import { Empty, ErrorBox, Loading } from "../components/ui";
+import { isAdmin } from "../lib/roles";
 import { lastProject, useProjects } from "../project";
 import { useSession } from "../session";
 import { CreateProject } from "./NewProject";
@@ -16,7 +17,7 @@ export function Home() {
   return (
     <Empty>
       <h1>No projects yet</h1>
-      {session?.user.role === "admin" ? (
+      {isAdmin(session?.user.role) ? (
         <CreateProject />
       ) : (
         <p>You are not a member of any project. Ask a project Owner or an administrator to add you.</p>

@@ -50,7 +50,7 @@ function ProjectMembers({ name, project }: { name: string; project: ProjectItem 
   const myRole = latest ? latest.myRole : project.myRole;
   const targetNamespaces = latest?.targetNamespaces ?? project.targetNamespaces;
   const namespace = latest?.namespace ?? project.namespace;
-  const { canManageMembers } = permissions(myRole, admin ? "admin" : "user");
+  const { canManageMembers } = permissions(myRole, session?.user.role);
 
   const knownUsers = useRest(() => rest.users(), admin && canManageMembers);
   const [busy, setBusy] = useState<string | null>(null);

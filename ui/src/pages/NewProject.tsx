@@ -4,6 +4,7 @@ import { useNavigate } from "react-router";
 import { useClient } from "urql";
 import { rest } from "../api/rest";
 import { ErrorBox, PageHeader } from "../components/ui";
+import { isAdmin } from "../lib/roles";
 import { ProjectsDocument } from "../project";
 import { useSession } from "../session";
 
@@ -24,7 +25,7 @@ export function parseNamespaces(text: string): string[] {
 
 export function NewProject() {
   const { session } = useSession();
-  if (session?.user.role !== "admin") {
+  if (!isAdmin(session?.user.role)) {
     return <ErrorBox error="Only administrators can create projects." />;
   }
   return (
