@@ -38,14 +38,20 @@ pub struct Entry {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// The time, then the id (`mirror::sort_key`): unique, so pages of the log neither skip nor repeat
+    /// entries that share a millisecond.
+    #[serde(default)]
+    pub sort_key: String,
 }
 
 impl Entry {
     /// An entry for now.
     pub fn now(actor: &str, source: Source, action: &str, kind: &str, name: &str) -> Self {
+        let (id, at_ms) = (ObjectId::new(), DateTime::now().timestamp_millis());
         Self {
-            id: None,
-            at_ms: DateTime::now().timestamp_millis(),
+            id: Some(id),
+            sort_key: crate::mirror::sort_key(at_ms, &id.to_hex()),
+            at_ms,
             actor: actor.into(),
             source,
             action: action.into(),
@@ -67,15 +73,26 @@ fn collection(db: &Database) -> Collection<Entry> {
     db.collection(COLLECTION)
 }
 
-/// The indexes the audit query uses.
+/// The indexes the audit query uses; entries written before entries had a sort key get theirs.
 pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
     collection(db)
         .create_indexes([
-            IndexModel::builder().keys(doc! { "project": 1, "atMs": -1 }).build(),
-            IndexModel::builder().keys(doc! { "atMs": -1 }).build(),
+            IndexModel::builder().keys(doc! { "project": 1, "sortKey": -1 }).build(),
+            // nx-27017 ignores the compound index for the sort, but walks this one in order
+            IndexModel::builder().keys(doc! { "sortKey": -1 }).build(),
         ])
-        .await
-        .map(|_| ())
+        .await?;
+    let raw: Collection<Document> = db.collection(COLLECTION);
+    let mut old = raw.find(doc! { "sortKey": { "$exists": false } }).await?;
+    while let Some(entry) = old.try_next().await? {
+        let (Ok(id), Some(at_ms)) = (entry.get_object_id("_id"), crate::mirror::stored_int(&entry, "atMs"))
+        else {
+            continue;
+        };
+        let key = crate::mirror::sort_key(at_ms, &id.to_hex());
+        raw.update_one(doc! { "_id": id }, doc! { "$set": { "sortKey": key } }).await?;
+    }
+    Ok(())
 }
 
 /// Records `entry`; a failure is logged, never fatal to the change it describes.
@@ -85,19 +102,28 @@ pub async fn record(db: &Database, entry: Entry) {
     }
 }
 
-/// The newest entries (of `project`, or all), at most `limit`, older than `before_ms` if given.
+/// Where a page of the log starts: after an entry (its sort key), or before a time.
+pub enum Older {
+    Than(String),
+    ThanTime(i64),
+}
+
+/// The newest entries (of `project`, or all), at most `limit`, older than `older` if given.
 pub async fn entries(
     db: &Database,
     project: Option<&str>,
-    before_ms: Option<i64>,
+    older: Option<Older>,
     limit: i64,
 ) -> mongodb::error::Result<Vec<Entry>> {
     let mut filter = Document::new();
     if let Some(p) = project {
         filter.insert("project", p);
     }
-    if let Some(before) = before_ms {
-        filter.insert("atMs", doc! { "$lt": before });
-    }
-    collection(db).find(filter).sort(doc! { "atMs": -1 }).limit(limit).await?.try_collect().await
+    // every sort key starts with the time in milliseconds, zero-padded: a time bound is a key bound
+    match older {
+        Some(Older::Than(key)) => filter.insert("sortKey", doc! { "$lt": key }),
+        Some(Older::ThanTime(ms)) => filter.insert("sortKey", doc! { "$lt": format!("{ms:013}") }),
+        None => None,
+    };
+    collection(db).find(filter).sort(doc! { "sortKey": -1 }).limit(limit).await?.try_collect().await
 }

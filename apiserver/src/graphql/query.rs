@@ -167,13 +167,15 @@ impl Query {
     }
 
     /// The audit log, newest first: `project`'s (members), or everything (admins only, without a project).
-    /// Page with `before`: the `at` of the last entry seen.
+    /// Page with `after`: the `cursor` of the last entry seen; or start at a time with `before` (RFC 3339,
+    /// exclusive).
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
         project: Option<String>,
         first: Option<i32>,
         before: Option<String>,
+        after: Option<String>,
     ) -> Result<Vec<AuditView>> {
         let state = state(ctx)?;
         if let Some(p) = &project {
@@ -185,10 +187,15 @@ impl Query {
         if !(1..=100).contains(&first) {
             return Err(error("BAD_INPUT", "first: 1 to 100"));
         }
-        let entries =
-            crate::audit::entries(&state.db, project.as_deref(), millis("before", before)?, i64::from(first))
-                .await
-                .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?;
+        let older = match (after, millis("before", before)?) {
+            (Some(_), Some(_)) => return Err(error("BAD_INPUT", "give before or after, not both")),
+            (Some(cursor), None) => Some(crate::audit::Older::Than(cursor)),
+            (None, Some(ms)) => Some(crate::audit::Older::ThanTime(ms)),
+            (None, None) => None,
+        };
+        let entries = crate::audit::entries(&state.db, project.as_deref(), older, i64::from(first))
+            .await
+            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?;
         Ok(entries.into_iter().map(AuditView::from).collect())
     }
 

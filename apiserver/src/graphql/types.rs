@@ -214,6 +214,8 @@ pub struct AuditView {
     pub namespace: Option<String>,
     pub name: String,
     pub project: Option<String>,
+    /// Pass as `after` to read the entries older than this one.
+    pub cursor: String,
 }
 
 impl From<crate::audit::Entry> for AuditView {
@@ -230,6 +232,7 @@ impl From<crate::audit::Entry> for AuditView {
             namespace: e.namespace,
             name: e.name,
             project: e.project,
+            cursor: e.sort_key,
         }
     }
 }

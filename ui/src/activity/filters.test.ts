@@ -4,7 +4,7 @@ import { actionsSeen, filterEntries, isOwnWrite, matches, OWN_WRITE, readFilters
 import type { AuditEntry } from "./log";
 
 function entry(actor: string, action: string, source = "API"): AuditEntry {
-  return { at: "2026-11-25T10:00:00.000Z", actor, source, action, kind: "ChaosWorkflow", name: "web" };
+  return { at: "2026-11-25T10:00:00.000Z", actor, source, action, kind: "ChaosWorkflow", name: "web", cursor: `${actor}-${action}` };
 }
 
 const ENTRIES = [

@@ -1,5 +1,5 @@
-// The activity page's "Load older" state: pages of audit entries fetched by `before`, merged without
-// duplicates; a pure reducer that ignores stale answers (another project, a page not asked for).
+// The activity page's "Load older" state: pages of audit entries fetched by the server's cursor (`after`
+// the last entry seen); a pure reducer that ignores stale answers (another project, a page not asked for).
 
 /** Entries per page. */
 export const PAGE_SIZE = 50;
@@ -16,30 +16,8 @@ export interface AuditEntry {
   namespace?: string | null;
   name: string;
   project?: string | null;
-}
-
-/** What tells two entries apart (the API gives them no id). */
-export function entryKey(e: AuditEntry): string {
-  return JSON.stringify([e.at, e.actor, e.action, e.kind, e.name]);
-}
-
-/** `loaded` followed by the entries of `page` not in it yet (nor repeated within the page). */
-export function mergeEntries(loaded: readonly AuditEntry[], page: readonly AuditEntry[]): AuditEntry[] {
-  const seen = new Set(loaded.map(entryKey));
-  const merged = [...loaded];
-  for (const e of page) {
-    const key = entryKey(e);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    merged.push(e);
-  }
-  return merged;
-}
-
-/** The instant 1 ms after `at` (RFC 3339); `at` itself if it cannot be read. */
-export function justAfter(at: string): string {
-  const t = Date.parse(at);
-  return Number.isNaN(t) ? at : new Date(t + 1).toISOString();
+  /** Unique and ordered: `after` this, the server answers the older entries. */
+  cursor: string;
 }
 
 export interface LogState {
@@ -47,14 +25,14 @@ export interface LogState {
   key: string;
   /** Newest first. */
   entries: AuditEntry[];
-  /** The `before` of the page being fetched (null: the newest page); undefined when nothing is fetched. */
+  /** The `after` of the page being fetched (null: the newest page); undefined when nothing is fetched. */
   loading?: string | null;
-  /** The `before` of the next older page; undefined before the first page and at the end. */
+  /** The `after` of the next older page; undefined before the first page and at the end. */
   next?: string;
   /** The oldest entry has been loaded. */
   end: boolean;
-  /** Why the page asked for with `before` could not be loaded. */
-  error?: { cause: unknown; before: string | null };
+  /** Why the page asked for with `after` could not be loaded. */
+  error?: { cause: unknown; after: string | null };
 }
 
 export type LogAction =
@@ -65,9 +43,9 @@ export type LogAction =
   | { type: "loadOlder"; key: string }
   /** Fetch again the page that failed. */
   | { type: "retry" }
-  /** A page of at most `first` entries fetched with `before`. */
-  | { type: "received"; key: string; before: string | null; first: number; entries: readonly AuditEntry[] }
-  | { type: "failed"; key: string; before: string | null; error: unknown };
+  /** A page of at most `first` entries fetched with `after`. */
+  | { type: "received"; key: string; after: string | null; first: number; entries: readonly AuditEntry[] }
+  | { type: "failed"; key: string; after: string | null; error: unknown };
 
 /** The state for `key` before anything is fetched: it asks for the newest page. */
 export function initialLog(key: string): LogState {
@@ -82,28 +60,20 @@ export function logReducer(state: LogState, action: LogAction): LogState {
       return initialLog(state.key);
     case "retry":
       if (state.loading !== undefined || !state.error) return state;
-      return { ...state, loading: state.error.before, error: undefined };
+      return { ...state, loading: state.error.after, error: undefined };
     case "loadOlder":
       if (action.key !== state.key || state.loading !== undefined || state.next === undefined) return state;
       return { ...state, loading: state.next, error: undefined };
     case "received": {
-      if (action.key !== state.key || action.before !== state.loading) return state;
-      const entries = mergeEntries(state.entries, action.entries);
-      const added = entries.length - state.entries.length;
+      if (action.key !== state.key || action.after !== state.loading) return state;
+      // a full page may have older entries behind it; a short one is the last
       const last = action.entries.at(-1);
-      let next: string | undefined;
-      if (last && action.entries.length >= action.first) {
-        // the server answers entries strictly older than `before`: asking from just after the last one
-        // seen brings again those sharing its millisecond (dropped as duplicates) and the ones that did not
-        // fit in this page, which `before = last.at` would skip; a page of nothing new (a full page within
-        // one millisecond) steps past that millisecond instead, so paging always moves on
-        if (added > 0) next = justAfter(last.at);
-        else if (action.before !== last.at) next = last.at;
-      }
+      const next = last && action.entries.length >= action.first ? last.cursor : undefined;
+      const entries = [...state.entries, ...action.entries];
       return { ...state, entries, loading: undefined, next, end: next === undefined, error: undefined };
     }
     case "failed":
-      if (action.key !== state.key || action.before !== state.loading) return state;
-      return { ...state, loading: undefined, error: { cause: action.error, before: action.before } };
+      if (action.key !== state.key || action.after !== state.loading) return state;
+      return { ...state, loading: undefined, error: { cause: action.error, after: action.after } };
   }
 }

@@ -2,8 +2,8 @@
 import { graphql } from "../gql";
 
 export const ActivityLogDocument = graphql(`
-  query ActivityLog($project: String!, $first: Int!, $before: String) {
-    auditLog(project: $project, first: $first, before: $before) {
+  query ActivityLog($project: String!, $first: Int!, $after: String) {
+    auditLog(project: $project, first: $first, after: $after) {
       at
       actor
       source
@@ -12,6 +12,7 @@ export const ActivityLogDocument = graphql(`
       namespace
       name
       project
+      cursor
     }
   }
 `);

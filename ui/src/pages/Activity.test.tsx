@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { justAfter, PAGE_SIZE, type AuditEntry } from "../activity/log";
+import { PAGE_SIZE, type AuditEntry } from "../activity/log";
 import { mockNetwork, renderPage, type MockAnswer } from "../run/testing";
 import { Activity } from "./Activity";
 
@@ -28,16 +28,18 @@ const ENTRIES: AuditEntry[] = Array.from({ length: 70 }, (_, i) => {
     action: ["create", "update", "run", "delete", "abort"][i % 5],
     namespace: "demo-chaos",
     project: "demo",
+    // as the server's: the time, then a unique id, so entries sharing a millisecond still have an order
+    cursor: `${new Date(NEWEST - minutes * MINUTE).getTime()}-${String(999 - i).padStart(3, "0")}`,
     ...kindAndName(i),
   };
 });
 
-/** The server's `auditLog`: newest first, at most `first`, strictly older than `before`. */
+/** The server's `auditLog`: newest first, at most `first`, with cursors below `after`. */
 function auditLog(all: AuditEntry[]) {
   return (v: Record<string, unknown>): MockAnswer => {
-    const before = typeof v.before === "string" ? Date.parse(v.before) : Infinity;
+    const after = typeof v.after === "string" ? v.after : undefined;
     const first = typeof v.first === "number" ? v.first : 50;
-    return { data: { auditLog: all.filter((e) => Date.parse(e.at) < before).slice(0, first) } };
+    return { data: { auditLog: all.filter((e) => after === undefined || e.cursor < after).slice(0, first) } };
   };
 }
 
@@ -59,12 +61,12 @@ describe("Activity", () => {
     expect(screen.getByText("Loading activity…")).toBeTruthy();
     await screen.findByRole("table", { name: "Activity" });
     expect(rows()).toHaveLength(PAGE_SIZE);
-    expect(network.callsOf("ActivityLog")[0].variables).toEqual({ project: "demo", first: PAGE_SIZE, before: null });
+    expect(network.callsOf("ActivityLog")[0].variables).toEqual({ project: "demo", first: PAGE_SIZE, after: null });
 
     await userEvent.click(screen.getByRole("button", { name: "Load older" }));
     await screen.findByText("No more entries");
     // 50 and 51 come though they are as old as 49, the last of the first page; 49 is not listed twice
-    expect(network.callsOf("ActivityLog")[1].variables).toMatchObject({ before: justAfter(ENTRIES[49].at) });
+    expect(network.callsOf("ActivityLog")[1].variables).toMatchObject({ after: ENTRIES[49].cursor });
     expect(objectNames()).toEqual(ENTRIES.map((e) => `${e.kind} ${e.name}`));
     expect(screen.queryByRole("button", { name: "Load older" })).toBeNull();
     expect(screen.getByText("70 entries shown.")).toBeTruthy();

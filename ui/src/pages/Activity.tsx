@@ -13,7 +13,7 @@ import {
   writeFilters,
   type ActivityFilters,
 } from "../activity/filters";
-import { entryKey, initialLog, logReducer, PAGE_SIZE, type AuditEntry } from "../activity/log";
+import { initialLog, logReducer, PAGE_SIZE, type AuditEntry } from "../activity/log";
 import { ActivityLogDocument } from "../activity/queries";
 import { Empty, ErrorBox, Loading, PageHeader } from "../components/ui";
 import { ago, dateTime } from "../lib/format";
@@ -51,14 +51,14 @@ export function Activity() {
     if (due === undefined) return;
     let cancelled = false;
     client
-      .query(ActivityLogDocument, { project, first: PAGE_SIZE, before: due }, { requestPolicy: "network-only" })
+      .query(ActivityLogDocument, { project, first: PAGE_SIZE, after: due }, { requestPolicy: "network-only" })
       .toPromise()
       .then((res) => {
         if (cancelled) return;
         if (res.data) {
-          dispatch({ type: "received", key: project, before: due, first: PAGE_SIZE, entries: res.data.auditLog });
+          dispatch({ type: "received", key: project, after: due, first: PAGE_SIZE, entries: res.data.auditLog });
         } else {
-          dispatch({ type: "failed", key: project, before: due, error: res.error ?? "The server sent no entries." });
+          dispatch({ type: "failed", key: project, after: due, error: res.error ?? "The server sent no entries." });
         }
       });
     return () => {
@@ -201,7 +201,7 @@ function ActivityTable({ project, entries }: { project: string; entries: AuditEn
       <tbody>
         {entries.map((e) => (
           // unique: the loaded entries are deduplicated by this key
-          <tr key={entryKey(e)}>
+          <tr key={e.cursor}>
             <td>
               <time dateTime={e.at}>{dateTime(e.at)}</time> <span className="muted">({ago(e.at)})</span>
             </td>
