@@ -45,7 +45,7 @@ impl Config {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let duration = |name: &str, default: &str| {
             let text = var(name).unwrap_or_else(|| default.into());
-            chaoscenter_crds::common::parse_duration(&text)
+            chaoscenter_core::duration::parse(&text)
                 .filter(|d| !d.is_zero())
                 .ok_or_else(|| anyhow::anyhow!("{name}={text:?} is not a duration like 15m or 12h"))
         };

@@ -135,37 +135,6 @@ pub(crate) fn list_map_by_type(schema: &mut schemars::Schema) {
     list_map_by(schema, "type");
 }
 
-/// Parses a duration matching [`DURATION_PATTERN`], e.g. `1m30s` or `250ms`.
-pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
-    let mut total = std::time::Duration::ZERO;
-    let mut rest = text;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-        if digits == 0 {
-            return None;
-        }
-        let value: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let (unit_ms, len) = if rest.starts_with("ms") {
-            (1, 2)
-        } else if rest.starts_with('s') {
-            (1_000, 1)
-        } else if rest.starts_with('m') {
-            (60_000, 1)
-        } else if rest.starts_with('h') {
-            (3_600_000, 1)
-        } else {
-            return None;
-        };
-        total = total.checked_add(std::time::Duration::from_millis(value.checked_mul(unit_ms)?))?;
-        rest = &rest[len..];
-    }
-    Some(total)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,18 +158,5 @@ mod tests {
         assert!(set_condition(&mut c, "Ready", ConditionStatus::False, "Bad", "x", Some(2), "t4"));
         assert_eq!(c[0].last_transition_time.as_deref(), Some("t4"));
         assert_eq!(c.len(), 1);
-    }
-    use std::time::Duration;
-
-    #[test]
-    fn durations_parse_like_the_schema_pattern_allows() {
-        assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
-        assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
-        assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1h1m1s1ms"), Some(Duration::from_millis(3_661_001)));
-        for bad in ["", "s", "10", "1.5s", "-1s", "1d", "1 s", "99999999999999999999h"] {
-            assert_eq!(parse_duration(bad), None, "{bad:?}");
-        }
     }
 }

@@ -158,6 +158,10 @@ pub struct StepStatus {
     /// Every object the fault touched (or, in a dry run, would touch).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<TargetStatus>,
+    /// Objects the step's target matched but that were not allowed to be hit (named with the reason),
+    /// at most 100.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedTarget>,
     /// The verdict of each probe.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<ProbeStatus>,
@@ -190,6 +194,9 @@ pub struct TargetStatus {
     /// The injection round that hit it (0 for the first).
     #[serde(default)]
     pub round: u32,
+    /// The fault type that hit it, e.g. `node-taint`. Its revert needs nothing but this record.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fault: String,
     /// When the fault was injected into it (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injected_at: Option<String>,
@@ -202,9 +209,34 @@ pub struct TargetStatus {
     /// What was saved to revert the fault (e.g. the original replica count).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<String>,
+    /// node-taint: the taint put on the node, removed by the revert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taint: Option<crate::workflow::TaintParams>,
+    /// Why injecting into it failed (it is not retried; a revert still runs in case it half-happened).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injection_error: Option<String>,
+    /// Why its fault was reverted before the chaos ended: it stopped being allowed (its namespace or node
+    /// withdrew its opt-in, or left the project's targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<String>,
     /// Why the last revert attempt failed; it is retried until it succeeds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revert_error: Option<String>,
+}
+
+/// An object a step's target matched that was not hit because it is not allowed to be.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedTarget {
+    /// The object's kind.
+    pub kind: String,
+    /// The object's namespace (absent for nodes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The object's name.
+    pub name: String,
+    /// Why it may not be hit, e.g. that its namespace has not opted in.
+    pub reason: String,
 }
 
 /// One probe's verdict.

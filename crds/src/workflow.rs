@@ -58,19 +58,20 @@ pub struct ChaosWorkflowSpec {
     #[serde(default)]
     pub suspend: bool,
     /// A scheduled run that could not start within this many seconds of its time is skipped and counted
-    /// as missed. Absent means no deadline.
+    /// as missed (1 to 604800, a week). Absent means no deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 604800))]
     pub starting_deadline_seconds: Option<i64>,
     /// How many finished runs of this workflow stay in the cluster; older ones are deleted (their history
     /// stays in ChaosCenter's database).
     #[serde(default = "default_run_history_limit")]
     #[schemars(range(min = 0, max = 1000))]
     pub run_history_limit: u32,
-    /// The hard deadline of a run, e.g. `15m`: when it passes, the run is stopped and every fault reverted.
-    /// Capped by the operator's own maximum.
+    /// The hard deadline of a run, e.g. `15m` (1s to 24h; default 30m): when it passes, the run is stopped
+    /// and every fault reverted. Every duration in the workflow (a fault's duration, a probe's timeout,
+    /// interval and initial delay) must fit in it. The operator's `MAX_RUN_DURATION` may shorten it.
     #[serde(default = "default_max_duration")]
-    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN), length(max = 32))]
     pub max_duration: String,
     /// The steps of the workflow. Steps with no `dependsOn` start at once; a step starts when every step it
     /// depends on has finished. Step names are unique.
@@ -110,9 +111,9 @@ pub struct Step {
     /// The step's name, unique in the workflow (a DNS label, e.g. `kill-checkout`).
     #[schemars(regex(pattern = crate::common::DNS_LABEL_PATTERN), length(min = 1, max = 63))]
     pub name: String,
-    /// Names of the steps that must finish before this one starts.
+    /// Names of the steps that must finish before this one starts (at most 100).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(transform = list_set, inner(regex(pattern = crate::common::DNS_LABEL_PATTERN)))]
+    #[schemars(transform = list_set, length(max = 100), inner(regex(pattern = crate::common::DNS_LABEL_PATTERN)))]
     pub depends_on: Vec<String>,
     /// How much this step counts in the resiliency score (0 to 1000; default 10).
     #[serde(default = "default_weight")]
@@ -136,15 +137,16 @@ pub struct Fault {
     pub type_: FaultType,
     /// What the fault hits.
     pub target: Target,
-    /// How long the chaos lasts, e.g. `60s`. Faults that hold a state (scale, cordon, taint, drain,
-    /// partition) are reverted when it ends.
+    /// How long the chaos lasts, e.g. `60s` (at least 1s, at most the workflow's `maxDuration`; default
+    /// 30s). Faults that hold a state (scale, cordon, taint, drain, partition) are reverted when it ends.
     #[serde(default = "default_fault_duration")]
-    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN), length(max = 32))]
     pub duration: String,
-    /// For repeating faults (pod-delete): inject again every interval within the duration, e.g. `10s`.
-    /// Absent means inject once.
+    /// Inject again every interval within the duration, e.g. `10s` (at least 1s, at most the duration, at
+    /// most 100 rounds; not for pod-autoscaler, whose scale holds throughout). Absent means inject once.
+    /// Each round hits at most 100 targets, and a run records at most 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN), length(max = 32))]
     pub interval: Option<String>,
     /// Fault-specific parameters; each applies only to the fault types named in its description.
     #[serde(default, skip_serializing_if = "FaultParams::is_empty")]
@@ -213,9 +215,10 @@ pub struct Target {
     /// How many of the matching objects are hit: all, one, fixed, fixed-percent or random-max-percent.
     #[serde(default)]
     pub mode: TargetMode,
-    /// The count (mode fixed) or the percentage, 1 to 100 (modes fixed-percent and random-max-percent).
+    /// The count, 1 to 10000 (mode fixed), or the percentage, 1 to 100 (modes fixed-percent and
+    /// random-max-percent). Not used by modes all and one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 10000))]
     pub value: Option<u32>,
 }
 
@@ -362,15 +365,17 @@ pub struct HttpProbe {
     /// The HTTP method: GET (default), POST, PUT, DELETE, HEAD or PATCH.
     #[serde(default)]
     pub method: HttpMethod,
-    /// The request body, for POST, PUT and PATCH.
+    /// The request body, for POST, PUT and PATCH (at most 64 KiB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 65536))]
     pub body: Option<String>,
     /// The status code the response must have. Default: any 2xx.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 100, max = 599))]
     pub expect_status: Option<u16>,
-    /// A string the response body must contain.
+    /// A string the response body must contain (at most 4096 bytes; not with HEAD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 4096))]
     pub expect_body_contains: Option<String>,
 }
 
@@ -391,10 +396,10 @@ pub enum HttpMethod {
 #[serde(rename_all = "camelCase")]
 pub struct K8sProbe {
     /// The API version of the objects, e.g. `v1` or `apps/v1`.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = 1024))]
     pub api_version: String,
     /// The kind of the objects, e.g. `Pod`.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = 1024))]
     pub kind: String,
     /// The namespace to look in; absent for cluster-scoped kinds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -402,16 +407,18 @@ pub struct K8sProbe {
     pub namespace: Option<String>,
     /// A label selector in kubectl syntax, e.g. `app=checkout,tier!=cache`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
     pub label_selector: Option<String>,
     /// A field selector in kubectl syntax, e.g. `status.phase=Running`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
     pub field_selector: Option<String>,
     /// What must hold: present (at least one object matches), absent (none does) or count (exactly
     /// `count` match).
     pub operation: K8sOperation,
-    /// The number of matching objects required by operation count.
+    /// The number of matching objects required by operation count (0 to 100000; only with count).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0))]
+    #[schemars(range(min = 0, max = 100000))]
     pub count: Option<u32>,
 }
 
@@ -429,10 +436,10 @@ pub enum K8sOperation {
 #[serde(rename_all = "camelCase")]
 pub struct PromProbe {
     /// The Prometheus base URL, e.g. `http://prometheus.monitoring:9090`.
-    #[schemars(regex(pattern = r"^https?://[^\s]+$"))]
+    #[schemars(regex(pattern = r"^https?://[^\s]+$"), length(max = 2048))]
     pub endpoint: String,
-    /// The PromQL query; it must return one scalar or a one-element vector.
-    #[schemars(length(min = 1))]
+    /// The PromQL query; it must return one scalar or a one-element vector (at most 4096 bytes).
+    #[schemars(length(min = 1, max = 4096))]
     pub query: String,
     /// How the result is compared.
     pub comparator: Comparator,
@@ -443,10 +450,10 @@ pub struct PromProbe {
 #[serde(rename_all = "camelCase")]
 pub struct CmdProbe {
     /// The command and its arguments, e.g. `["sh", "-c", "wget -qO- http://checkout/healthz"]`.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = 64), inner(length(max = 4096)))]
     pub command: Vec<String>,
     /// The container image the command runs in.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = 512))]
     pub image: String,
     /// How the command's trimmed standard output is compared.
     pub comparator: Comparator,
@@ -462,7 +469,8 @@ pub struct Comparator {
     /// The comparison: `==`, `!=`, `>`, `<`, `>=`, `<=` for numbers; `equal`, `notEqual`, `contains`,
     /// `matches` (a regular expression) for strings.
     pub criteria: Criteria,
-    /// The expected value.
+    /// The expected value (at most 4096 bytes).
+    #[schemars(length(max = 4096))]
     pub value: String,
 }
 
@@ -505,21 +513,22 @@ pub enum Criteria {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RunProperties {
-    /// Time between two checks (Continuous and OnChaos modes), e.g. `2s`.
+    /// Time between two checks (Continuous and OnChaos modes), e.g. `2s` (500ms to 1h; default 2s).
     #[serde(default = "default_probe_interval")]
-    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN), length(max = 32))]
     pub interval: String,
-    /// How long one check may take, e.g. `1s`.
+    /// How long one check may take, e.g. `1s` (100ms to 15m; default 1s).
     #[serde(default = "default_probe_timeout")]
-    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN), length(max = 32))]
     pub timeout: String,
-    /// How many times one check is tried before it counts as failed.
+    /// How many times one check is tried before it counts as failed (1 to 100); all attempts, 500 ms
+    /// apart, must fit in the workflow's `maxDuration`.
     #[serde(default = "default_probe_attempts")]
     #[schemars(range(min = 1, max = 100))]
     pub attempts: u32,
-    /// Wait this long before the first check, e.g. `5s`.
+    /// Wait this long before the first check, e.g. `5s` (at most 1h).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = crate::common::DURATION_PATTERN))]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN), length(max = 32))]
     pub initial_delay: Option<String>,
     /// Stop the step (and revert its fault) as soon as this probe fails.
     #[serde(default)]

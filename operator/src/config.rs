@@ -1,5 +1,7 @@
 //! The operator's settings, from the environment.
 
+use chaoscenter_core::duration;
+use chaoscenter_core::limits::MAX_RUN_DURATION;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -20,7 +22,7 @@ pub struct Config {
     /// selector is, so that a namespace-scoped operator leaves cluster-scoped objects alone.
     pub watch_selector: Option<String>,
     /// The cap on every run's deadline, whatever its workflow's `maxDuration` (`MAX_RUN_DURATION`,
-    /// default `2h`).
+    /// default `2h`, at most 24h).
     pub max_run_duration: Duration,
     /// How long a finished target preview (a dry run of an unsaved definition) stays before it is deleted
     /// (`PREVIEW_TTL`, default `60s`).
@@ -48,10 +50,15 @@ impl Config {
                 .map_err(|e| anyhow::anyhow!("METRICS_ADDR={metrics_addr:?} is not an address: {e}"))?,
             watch_namespace: var("WATCH_NAMESPACE"),
             watch_selector: var("WATCH_SELECTOR"),
-            max_run_duration: chaoscenter_crds::common::parse_duration(&max).ok_or_else(|| {
-                anyhow::anyhow!("MAX_RUN_DURATION={max:?} is not a duration like 2h or 90m")
-            })?,
-            preview_ttl: chaoscenter_crds::common::parse_duration(&preview_ttl).ok_or_else(|| {
+            max_run_duration: match duration::parse(&max) {
+                Some(d) if d > Duration::ZERO && d <= MAX_RUN_DURATION => d,
+                Some(_) => anyhow::bail!(
+                    "MAX_RUN_DURATION={max:?} is outside 1ms to {}",
+                    duration::format(MAX_RUN_DURATION)
+                ),
+                None => anyhow::bail!("MAX_RUN_DURATION={max:?} is not a duration like 2h or 90m"),
+            },
+            preview_ttl: duration::parse(&preview_ttl).ok_or_else(|| {
                 anyhow::anyhow!("PREVIEW_TTL={preview_ttl:?} is not a duration like 60s or 5m")
             })?,
         })

@@ -1,13 +1,12 @@
-//! The ChaosCenter operator: controllers for workflows and runs, the execution engine, faults injected
-//! through the Kubernetes API, probes, metrics and leader election.
+//! The ChaosCenter operator: controllers for workflows and runs (around `chaoscenter-core`'s validator
+//! and engine), faults injected through the Kubernetes API, probes, caches, metrics and leader election.
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod controllers;
-pub mod engine;
 pub mod faults;
 pub mod leader;
 pub mod metrics;
 pub mod probes;
-pub mod schedule;
 pub mod server;
+pub mod world;

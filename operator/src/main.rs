@@ -4,15 +4,16 @@
 use chaoscenter_crds::access::{
     ADMIN_ROLE, EDITOR_ROLE, IMPERSONATE_ROLE, MANAGED_BY, MANAGED_BY_LABEL, OWNER_ROLE, VIEWER_ROLE,
 };
-use chaoscenter_crds::common::HALT_CONFIGMAP;
 use chaoscenter_crds::common::PROJECT_LABEL;
 use chaoscenter_crds::{ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
 use chaoscenter_operator::config::Config;
+use chaoscenter_operator::controllers::tasks::Tasks;
 use chaoscenter_operator::controllers::{self, AccessContext, Context};
 use chaoscenter_operator::leader::LeaderElector;
 use chaoscenter_operator::metrics::Metrics;
+use chaoscenter_operator::world::World;
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, ObjectMeta, PostParams};
@@ -119,30 +120,48 @@ where
         None => (Api::all(client.clone()), Api::all(client.clone())),
     };
     let run_controller = Controller::new(runs.clone(), watcher::Config::default().any_semantic());
+    let workflow_controller = Controller::new(workflows, watcher::Config::default().any_semantic());
     let reporter =
         Reporter { controller: "chaoscenter-operator".into(), instance: Some(config.identity.clone()) };
+    let (world, fillers, changes) =
+        World::start(&client, &config.namespace, run_controller.store(), workflow_controller.store());
+    let (tasks, woken) = Tasks::new();
     let ctx = Arc::new(Context {
         client: client.clone(),
         recorder: Recorder::new(client.clone(), reporter.clone()),
         metrics,
         http: reqwest::Client::builder().build()?,
-        runs: run_controller.store(),
+        world,
         claims: Default::default(),
+        tasks: Arc::new(tasks),
+        panics: Default::default(),
+        written: Default::default(),
         config: config.clone(),
     });
+    for filler in fillers {
+        tokio::spawn(filler);
+    }
+    // tasks of runs that are gone (deleted without a finalizer) are cancelled
+    let sweeper = {
+        let ctx = ctx.clone();
+        async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                let live = ctx.world.runs.state().iter().filter_map(|r| r.metadata.uid.clone()).collect();
+                ctx.tasks.sweep(&live).await;
+            }
+        }
+    };
 
-    // The halt switch: any change to its ConfigMap re-examines every run at once.
-    let halt_api: Api<ConfigMap> = Api::namespaced(client.clone(), &config.namespace);
-    let halt_changes =
-        watcher(halt_api, watcher::Config::default().fields(&format!("metadata.name={HALT_CONFIGMAP}")))
-            .touched_objects()
-            .map(|_| ());
+    // Any change that may change what runs may do (the halt switch, namespace and node labels, projects)
+    // re-examines every run at once; a task that reported wakes its run.
     let run_loop = run_controller
-        .reconcile_all_on(halt_changes)
+        .reconcile_all_on(changes)
+        .reconcile_on(woken)
         .graceful_shutdown_on(stopped())
         .run(controllers::run::reconcile, controllers::run::error_policy, ctx.clone())
         .for_each(|_| futures::future::ready(()));
-    let workflow_loop = Controller::new(workflows, watcher::Config::default().any_semantic())
+    let workflow_loop = workflow_controller
         .owns(runs, watcher::Config::default().any_semantic())
         .graceful_shutdown_on(stopped())
         .run(controllers::workflow::reconcile, controllers::workflow::error_policy, ctx.clone())
@@ -151,10 +170,12 @@ where
     tracing::info!(namespace = config.watch_namespace.as_deref().unwrap_or("(all)"), "controllers running");
     tokio::select! {
         _ = futures::future::join3(run_loop, workflow_loop, access_loop) => {
+            ctx.tasks.sweep(&Default::default()).await;
             elector.release().await;
             Ok(())
         }
         _ = elector.keep() => anyhow::bail!("lost the leader lease; exiting so a replica that holds it takes over"),
+        _ = sweeper => unreachable!("the sweeper never ends"),
     }
 }
 

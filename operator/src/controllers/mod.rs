@@ -1,24 +1,28 @@
 //! The controllers (projects, users, workflows, runs), what they share, and their error type.
 
+pub mod claims;
 pub mod policy;
 pub mod project;
 pub mod run;
+pub mod tasks;
 pub mod user;
 pub mod workflow;
 
 use crate::config::Config;
 use crate::metrics::Metrics;
-use chaoscenter_crds::{ChaosUser, ChaosWorkflowRun, Project};
+use crate::world::World;
+use chaoscenter_crds::{ChaosUser, Project};
+use futures::FutureExt;
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::runtime::reflector::Store;
 use kube::{Client, Resource};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 
 /// Field manager of the operator's writes.
 pub const FIELD_MANAGER: &str = "chaoscenter-operator";
-
-/// A target another run may not inject into meanwhile: (kind, namespace, name).
-pub type TargetKey = (String, Option<String>, String);
 
 /// What every reconcile gets.
 pub struct Context {
@@ -27,10 +31,27 @@ pub struct Context {
     pub metrics: Metrics,
     pub config: Config,
     pub http: reqwest::Client,
-    /// Every run, as the run controller's cache sees it (to find targets held by other runs).
-    pub runs: Store<ChaosWorkflowRun>,
-    /// Targets claimed by a run's uid since this process started; serialises choosing targets.
-    pub claims: tokio::sync::Mutex<BTreeMap<TargetKey, String>>,
+    /// The caches: namespaces, nodes, projects, pods, workflows, runs, the halt switch.
+    pub world: World,
+    /// Targets claimed by a run's step in this process.
+    pub claims: claims::Claims,
+    /// The runs' probe checks and injection rounds in flight, and what they reported.
+    pub tasks: Arc<tasks::Tasks>,
+    /// How often reconciling an object panicked (by uid), so a panicking object is not replayed into the
+    /// same panic and the process goes on.
+    pub panics: Mutex<HashMap<String, u32>>,
+    /// The resourceVersion this process last wrote to each run (by uid): a cached copy older than that
+    /// is read again before anything is decided on it.
+    pub written: Mutex<HashMap<String, String>>,
+}
+
+impl Context {
+    /// Forgets what this process kept about a run that is gone or let go.
+    pub fn forget(&self, uid: &str) {
+        self.tasks.forget(uid);
+        self.panics.lock().unwrap_or_else(|e| e.into_inner()).remove(uid);
+        self.written.lock().unwrap_or_else(|e| e.into_inner()).remove(uid);
+    }
 }
 
 impl Context {
@@ -78,6 +99,23 @@ where
     }
 }
 
+/// Runs `work`, catching a panic: `Err` carries the panic's message. A panic inside one object's
+/// reconcile must not stop the process (and every other object's reverts with it).
+pub async fn contain<T>(work: impl Future<Output = T>) -> Result<T, String> {
+    AssertUnwindSafe(work).catch_unwind().await.map_err(|panic| panic_message(&panic))
+}
+
+/// The message of a caught panic.
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
 /// Why a reconcile failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -119,19 +157,9 @@ where
     matches!(store.wait_until_ready().now_or_never(), Some(Ok(())))
 }
 
-/// Now, in RFC 3339.
+/// Now.
 pub fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()
-}
-
-/// A duration in words, e.g. `1m32s`.
-pub fn human_duration(d: std::time::Duration) -> String {
-    let secs = d.as_secs();
-    match secs {
-        0..=59 => format!("{secs}s"),
-        60..=3599 => format!("{}m{}s", secs / 60, secs % 60),
-        _ => format!("{}h{}m", secs / 3600, (secs % 3600) / 60),
-    }
 }
 
 /// A JSON merge patch setting `status` to `new`: top-level fields that `old` had and `new` lacks are

@@ -1,137 +1,188 @@
-//! Admission of a run: its workflow exists and is valid, the halt switch is off, and every namespace (or
-//! node) it targets belongs to the run's project and opted in. A refusal names what was refused.
+//! Who may be targeted, read from the caches: a run's project, whether a namespace or node may be hit by
+//! it, and the admission of a run before it starts. Every answer is Yes, No (with the reason, naming the
+//! namespace or node) or Unknown (a cache is not filled): only Yes lets anything be injected.
 
-use super::Context;
-use crate::engine::dag;
-use crate::engine::decide::Refusal;
-use crate::faults;
+use crate::world::World;
+use chaoscenter_core::decide::Refusal;
+use chaoscenter_core::plan::{FaultAction, NodeTarget};
+use chaoscenter_core::Workflow;
 use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, HALT_CONFIGMAP, PROJECT_LABEL};
-use chaoscenter_crds::workflow::ChaosWorkflowSpec;
-use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, Project};
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node};
-use kube::api::Api;
+use chaoscenter_crds::run::TargetStatus;
+use chaoscenter_crds::Project;
+use k8s_openapi::api::core::v1::{Namespace, Node};
+use kube::runtime::reflector::ObjectRef;
 use kube::ResourceExt;
+use std::sync::Arc;
 
-/// True while the halt ConfigMap exists in the operator's namespace.
-pub async fn halted(ctx: &Context) -> Result<bool, kube::Error> {
-    let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &ctx.config.namespace);
-    Ok(api.get_opt(HALT_CONFIGMAP).await?.is_some())
+/// Whether something may be targeted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Allowed {
+    Yes,
+    /// It may not; the reason names the namespace or node.
+    No(String),
+    /// It cannot be told now (a cache is not filled): treated like No for injecting.
+    Unknown(String),
 }
 
-fn refuse(reason: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal { reason, message: message.into() }
+impl Allowed {
+    pub fn is_yes(&self) -> bool {
+        *self == Self::Yes
+    }
 }
 
-/// The workflow definition a run executes: its frozen copy, else the named workflow's current spec.
-pub async fn workflow_of(
-    ctx: &Context,
-    run: &ChaosWorkflowRun,
-) -> Result<Result<ChaosWorkflowSpec, Refusal>, kube::Error> {
-    if let Some(spec) = &run.spec.workflow {
-        return Ok(Ok(spec.clone()));
-    }
-    let ns = run.namespace().unwrap_or_default();
-    let api: Api<ChaosWorkflow> = Api::namespaced(ctx.client.clone(), &ns);
-    Ok(match api.get_opt(&run.spec.workflow_ref.name).await? {
-        Some(wf) => Ok(wf.spec),
-        None => Err(refuse(
-            "WorkflowNotFound",
-            format!(
-                "spec.workflowRef.name: ChaosWorkflow {:?} not found in namespace {ns}",
-                run.spec.workflow_ref.name
-            ),
-        )),
-    })
+fn opted_in<K: ResourceExt>(object: &K) -> bool {
+    object.labels().get(CHAOS_OPT_IN_LABEL).map(String::as_str) == Some(CHAOS_OPT_IN_VALUE)
 }
 
-/// Pure checks of a definition: the step graph and each fault's settings.
-pub fn validate_definition(spec: &ChaosWorkflowSpec) -> Result<(), String> {
-    dag::validate(spec).map_err(|e| e.to_string())?;
-    for step in &spec.steps {
-        faults::validate(&step.name, &step.fault)?;
-    }
-    Ok(())
+/// Policy checks over the caches.
+pub struct Policy<'a> {
+    pub world: &'a World,
 }
 
-/// Runs every admission check for a run with definition `spec`; returns the project's name.
-pub async fn admit(
-    ctx: &Context,
-    run: &ChaosWorkflowRun,
-    spec: &ChaosWorkflowSpec,
-) -> Result<Result<String, Refusal>, kube::Error> {
-    if let Err(message) = validate_definition(spec) {
-        return Ok(Err(refuse("InvalidWorkflow", message)));
+impl Policy<'_> {
+    /// The project a run in namespace `run_ns` belongs to.
+    pub fn project_of(&self, run_ns: &str) -> Result<Arc<Project>, Allowed> {
+        let w = self.world;
+        if !w.ready() {
+            return Err(Allowed::Unknown("the operator's caches are still filling".into()));
+        }
+        let Some(home) = w.namespaces.get(&ObjectRef::new(run_ns)) else {
+            return Err(Allowed::No(format!("namespace {run_ns} does not exist")));
+        };
+        let Some(project) = home.labels().get(PROJECT_LABEL).cloned() else {
+            return Err(Allowed::No(format!(
+                "namespace {run_ns} belongs to no project (it has no label {PROJECT_LABEL})"
+            )));
+        };
+        w.projects.get(&ObjectRef::new(&project)).ok_or_else(|| {
+            Allowed::No(format!("project {project:?} (label of namespace {run_ns}) does not exist"))
+        })
     }
-    if halted(ctx).await? {
-        return Ok(Err(refuse(
-            "Halted",
-            format!(
-                "the halt switch (ConfigMap {HALT_CONFIGMAP} in {}) is on: no run may start",
-                ctx.config.namespace
-            ),
-        )));
+
+    /// Whether `project`'s runs may hit objects in namespace `ns`.
+    pub fn namespace(&self, project: &Project, ns: &str) -> Allowed {
+        let name = project.name_any();
+        if !project.spec.target_namespaces.iter().any(|t| t == ns) {
+            return Allowed::No(format!("namespace {ns} is not in project {name}'s targetNamespaces"));
+        }
+        if !crate::controllers::is_filled(&self.world.namespaces) {
+            return Allowed::Unknown("the namespace cache is still filling".into());
+        }
+        match self.world.namespaces.get(&ObjectRef::<Namespace>::new(ns)) {
+            Some(n) if opted_in(n.as_ref()) => Allowed::Yes,
+            Some(_) => Allowed::No(format!(
+                "namespace {ns} has not opted in to chaos (label {CHAOS_OPT_IN_LABEL}={CHAOS_OPT_IN_VALUE})"
+            )),
+            None => Allowed::No(format!("namespace {ns} does not exist")),
+        }
     }
-    let run_ns = run.namespace().unwrap_or_default();
-    let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
-    let Some(home) = namespaces.get_opt(&run_ns).await? else {
-        return Ok(Err(refuse("NoProject", format!("namespace {run_ns} does not exist"))));
-    };
-    let Some(project_name) = home.labels().get(PROJECT_LABEL).cloned() else {
-        return Ok(Err(refuse(
-            "NoProject",
-            format!("namespace {run_ns} belongs to no project (it has no label {PROJECT_LABEL})"),
-        )));
-    };
-    let Some(project) = Api::<Project>::all(ctx.client.clone()).get_opt(&project_name).await? else {
-        return Ok(Err(refuse(
-            "NoProject",
-            format!("project {project_name:?} (label of namespace {run_ns}) does not exist"),
-        )));
-    };
-    for step in &spec.steps {
-        let fault = &step.fault;
-        if faults::targets_nodes(fault.type_) {
-            let candidates = faults::candidates(&ctx.client, fault).await;
-            let nodes: Api<Node> = Api::all(ctx.client.clone());
-            for c in candidates.unwrap_or_default() {
-                let node = nodes.get_opt(&c.name).await?;
-                let opted = node.is_some_and(|n| {
-                    n.labels().get(CHAOS_OPT_IN_LABEL).map(String::as_str) == Some(CHAOS_OPT_IN_VALUE)
-                });
-                if !opted {
-                    return Ok(Err(refuse(
-                        "NodeNotAllowed",
-                        format!(
-                            "spec.steps[{}].fault.target: node {} has not opted in to chaos (label {CHAOS_OPT_IN_LABEL}={CHAOS_OPT_IN_VALUE})",
-                            step.name, c.name
-                        ),
-                    )));
+
+    /// Whether node `name` may be hit.
+    pub fn node(&self, name: &str) -> Allowed {
+        if !crate::controllers::is_filled(&self.world.nodes) {
+            return Allowed::Unknown("the node cache is still filling".into());
+        }
+        match self.world.nodes.get(&ObjectRef::<Node>::new(name)) {
+            Some(n) if opted_in(n.as_ref()) => Allowed::Yes,
+            Some(_) => Allowed::No(format!(
+                "node {name} has not opted in to chaos (label {CHAOS_OPT_IN_LABEL}={CHAOS_OPT_IN_VALUE})"
+            )),
+            None => Allowed::No(format!("node {name} does not exist")),
+        }
+    }
+
+    /// Whether a run of project `project` may hit `target` (a node, or an object in a namespace).
+    pub fn target(
+        &self,
+        project: Option<&Project>,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Allowed {
+        match (kind, namespace) {
+            ("Node", _) => self.node(name),
+            (_, Some(ns)) => match project {
+                Some(p) => self.namespace(p, ns),
+                None => Allowed::No("the run belongs to no project".into()),
+            },
+            (_, None) => Allowed::No(format!("{kind} {name} has no namespace")),
+        }
+    }
+
+    /// [`Policy::target`] for a recorded target of a run in `run_ns`.
+    pub fn recorded(&self, run_ns: &str, target: &TargetStatus) -> Allowed {
+        let project = if target.kind == "Node" {
+            None
+        } else {
+            match self.project_of(run_ns) {
+                Ok(p) => Some(p),
+                Err(why) => return why,
+            }
+        };
+        self.target(project.as_deref(), &target.kind, target.namespace.as_deref(), &target.name)
+    }
+
+    /// Whether a run in `run_ns` of `workflow` may start: the halt switch is off, its namespace belongs
+    /// to a project, every namespace it targets is the project's and opted in, and every node a node
+    /// fault matches now opted in. `None` while a cache is not filled. Returns the project's name.
+    pub fn admit(&self, run_ns: &str, workflow: &Workflow) -> Option<Result<String, Refusal>> {
+        let refuse = |reason: &'static str, message: String| Some(Err(Refusal { reason, message }));
+        if !self.world.ready() {
+            return None;
+        }
+        if self.world.halted() {
+            return refuse(
+                "Halted",
+                format!(
+                    "the halt switch (ConfigMap {HALT_CONFIGMAP} in {}) is on: no run may start",
+                    self.world.control_namespace
+                ),
+            );
+        }
+        let project = match self.project_of(run_ns) {
+            Ok(p) => p,
+            Err(Allowed::No(message)) => return refuse("NoProject", message),
+            Err(_) => return None,
+        };
+        for (i, step) in workflow.steps.iter().enumerate() {
+            match step.fault.action.namespace() {
+                Some(ns) => match self.namespace(&project, ns) {
+                    Allowed::Yes => {}
+                    Allowed::No(message) => {
+                        return refuse(
+                            "NamespaceNotAllowed",
+                            format!("spec.steps[{i}].fault.target.namespace: {message}"),
+                        )
+                    }
+                    Allowed::Unknown(_) => return None,
+                },
+                None => {
+                    for node in self.matching_nodes(&step.fault.action) {
+                        match self.node(&node) {
+                            Allowed::Yes => {}
+                            Allowed::No(message) => {
+                                return refuse(
+                                    "NodeNotAllowed",
+                                    format!("spec.steps[{i}].fault.target: {message}"),
+                                )
+                            }
+                            Allowed::Unknown(_) => return None,
+                        }
+                    }
                 }
             }
-            continue;
         }
-        let ns = fault.target.namespace.clone().unwrap_or_default();
-        if !project.spec.target_namespaces.contains(&ns) {
-            return Ok(Err(refuse(
-                "NamespaceNotAllowed",
-                format!(
-                    "spec.steps[{}].fault.target.namespace: namespace {ns} is not in project {project_name}'s targetNamespaces",
-                    step.name
-                ),
-            )));
-        }
-        let opted = namespaces.get_opt(&ns).await?.is_some_and(|n| {
-            n.labels().get(CHAOS_OPT_IN_LABEL).map(String::as_str) == Some(CHAOS_OPT_IN_VALUE)
-        });
-        if !opted {
-            return Ok(Err(refuse(
-                "NamespaceNotAllowed",
-                format!(
-                    "spec.steps[{}].fault.target.namespace: namespace {ns} has not opted in to chaos (label {CHAOS_OPT_IN_LABEL}={CHAOS_OPT_IN_VALUE})",
-                    step.name
-                ),
-            )));
-        }
+        Some(Ok(project.name_any()))
     }
-    Ok(Ok(project_name))
+
+    /// The names of the nodes a node fault's target matches now.
+    fn matching_nodes(&self, action: &FaultAction) -> Vec<String> {
+        let target: &NodeTarget = match action {
+            FaultAction::NodeCordon(f) => &f.target,
+            FaultAction::NodeTaint(f) => &f.target,
+            FaultAction::NodeDrain(f) => &f.target,
+            _ => return Vec::new(),
+        };
+        crate::faults::node::matching(self.world, target)
+    }
 }

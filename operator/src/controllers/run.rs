@@ -1,30 +1,53 @@
-//! The ChaosWorkflowRun controller: reads the run and the world, lets the pure engine decide, applies the
-//! actions (finalizer, injections, probes, reverts) and writes the status — a pipeline that resumes from
-//! the status alone after a restart.
+//! The ChaosWorkflowRun controller: a pipeline that reads the run and the caches, validates its definition
+//! with `chaoscenter-core`, records what its tasks reported, lets the pure engine decide, applies the
+//! actions (start, inject, probe, cancel, revert, finish) and writes the status with a precondition. It
+//! never waits for a probe or an injection (those are tasks), never holds a lock across a network call,
+//! and contains a panic to the one run that caused it.
 
-use super::{human_duration, now, policy, Context, Error, TargetKey};
-use crate::engine::decide::{self, Action, Observed, Stage};
-use crate::engine::{score, select};
-use crate::faults::{self, Origin};
+use super::claims::{Holder, TargetKey};
+use super::policy::{Allowed, Policy};
+use super::tasks::{Numbered, Report};
+use super::{contain, now, Context, Error};
+use crate::faults::{self, Candidate, FaultContext, FaultError, Origin};
 use crate::metrics::Metrics;
 use crate::probes::{self, ProbeContext};
+use chaoscenter_core::decide::{self, Action, Observed, Refusal, RunInput, Task, Withdrawal};
+use chaoscenter_core::limits::{MAX_TARGETS_PER_ROUND, MAX_TARGET_RECORDS_PER_RUN};
+use chaoscenter_core::plan::{holds_state, FaultAction, Step, Workflow};
+use chaoscenter_core::{duration, score, select, time};
 use chaoscenter_crds::common::{
     set_condition, ConditionStatus, PREVIEW_LABEL, RUN_FINALIZER, WORKFLOW_LABEL,
 };
-use chaoscenter_crds::run::{ChaosWorkflowRunStatus, ProbeStatus, RunPhase, StepStatus, Verdict};
-use chaoscenter_crds::workflow::{ChaosWorkflowSpec, Step};
+use chaoscenter_crds::run::{
+    ChaosWorkflowRunStatus, RunPhase, SkippedTarget, StepStatus, TargetStatus, Verdict,
+};
+use chaoscenter_crds::workflow::ChaosWorkflowSpec;
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::Action as Requeue;
 use kube::runtime::events::EventType;
+use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Reconciles one run.
+/// How many times reconciling one run may panic before the operator leaves it alone (with its finalizer
+/// and a `RevertPanicked` Event) until it restarts.
+pub const MAX_PANICS: u32 = 3;
+/// How many decide → apply rounds one reconcile chains before it writes and looks again.
+const MAX_CHAINED_DECISIONS: usize = 8;
+/// The most skipped targets a step's status lists.
+const MAX_SKIPPED: usize = 100;
+
+/// Reconciles one run; a panic anywhere inside ends the run in Error (its faults are then reverted)
+/// instead of stopping the process.
 pub async fn reconcile(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Result<Requeue, Error> {
     let started = std::time::Instant::now();
-    let result = reconcile_inner(&run, &ctx).await;
+    let result = match contain(reconcile_inner(run.clone(), ctx.clone())).await {
+        Ok(result) => result,
+        Err(panic) => Ok(panicked(&run, &ctx, panic).await),
+    };
     ctx.metrics.observe("run", started.elapsed().as_secs_f64());
     result
 }
@@ -36,6 +59,63 @@ pub fn error_policy(run: Arc<ChaosWorkflowRun>, error: &Error, ctx: Arc<Context>
     Requeue::requeue(Duration::from_secs(2))
 }
 
+fn api(ctx: &Context, run: &ChaosWorkflowRun) -> Api<ChaosWorkflowRun> {
+    Api::namespaced(ctx.client.clone(), &run.namespace().unwrap_or_default())
+}
+
+fn uid(run: &ChaosWorkflowRun) -> String {
+    run.uid().unwrap_or_default()
+}
+
+/// After a panic: counts it, cancels the run's tasks and records the run as Error, so the next reconcile
+/// only reverts. Past [`MAX_PANICS`] the run is left alone.
+async fn panicked(run: &ChaosWorkflowRun, ctx: &Context, message: String) -> Requeue {
+    let id = uid(run);
+    let count = {
+        let mut panics = ctx.panics.lock().unwrap_or_else(|e| e.into_inner());
+        let count = panics.entry(id.clone()).or_insert(0);
+        *count += 1;
+        *count
+    };
+    tracing::error!(run = %run.name_any(), panic = %message, count, "reconciling the run panicked: it ends in Error and its faults are reverted");
+    ctx.metrics.reconcile_failed("run", "Panic");
+    ctx.tasks.cancel(&id, None).await;
+    if count > MAX_PANICS {
+        let note = format!(
+            "reconciling this run panicked {count} times (last: {message}); the operator leaves it alone until it restarts: check its targets by hand"
+        );
+        let _ = contain(ctx.event(run, EventType::Warning, "RevertPanicked", "Run", note)).await;
+        return Requeue::await_change();
+    }
+    let _ = contain(mark_error(run, ctx, &format!("the operator hit an internal error (panic: {message})")))
+        .await;
+    Requeue::requeue(Duration::from_secs(1))
+}
+
+/// Ends a run in Error without a precondition (it must land even on a stale copy); reverting follows.
+async fn mark_error(run: &ChaosWorkflowRun, ctx: &Context, message: &str) -> Result<(), Error> {
+    let status = run.status.clone().unwrap_or_default();
+    if status.phase.unwrap_or_default().is_finished() {
+        return Ok(());
+    }
+    let at = now().to_string();
+    let mut conditions = status.conditions.clone();
+    let generation = run.metadata.generation;
+    let reason = "InternalError";
+    set_condition(&mut conditions, "Completed", ConditionStatus::True, reason, message, generation, &at);
+    set_condition(&mut conditions, "Succeeded", ConditionStatus::False, reason, message, generation, &at);
+    let patch =
+        serde_json::json!({"status": {"phase": RunPhase::Error, "finishedAt": at, "conditions": conditions}});
+    api(ctx, run)
+        .patch_status(&run.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(Error::kube("record the run as Error"))?;
+    ctx.event(run, EventType::Warning, reason, "Run", format!("{message}; its faults are being reverted"))
+        .await;
+    ctx.metrics.run_phase("Error");
+    Ok(())
+}
+
 /// Deletes a finished target preview (a dry run of an unsaved definition) once the configured time to read
 /// its plan has passed; it never injected anything, so nothing needs reverting.
 async fn expire_preview(
@@ -43,8 +123,7 @@ async fn expire_preview(
     status: &ChaosWorkflowRunStatus,
     ctx: &Context,
 ) -> Result<Requeue, Error> {
-    let finished: Option<jiff::Timestamp> = status.finished_at.as_deref().and_then(|t| t.parse().ok());
-    let age = finished.map(|f| Duration::try_from(now().duration_since(f)).unwrap_or_default());
+    let age = time::parse(&status.finished_at).map(|f| time::until(f, now()));
     match age {
         Some(age) if age < ctx.config.preview_ttl => Ok(Requeue::requeue(ctx.config.preview_ttl - age)),
         _ => {
@@ -58,114 +137,162 @@ async fn expire_preview(
     }
 }
 
-fn api(ctx: &Context, run: &ChaosWorkflowRun) -> Api<ChaosWorkflowRun> {
-    Api::namespaced(ctx.client.clone(), &run.namespace().unwrap_or_default())
+/// The run as this process last wrote it, when the cache has not caught up with that write yet (so a
+/// decision is never made on a copy older than what this process itself recorded).
+async fn fresh(run: Arc<ChaosWorkflowRun>, ctx: &Context) -> Result<Option<Arc<ChaosWorkflowRun>>, Error> {
+    let written = ctx.written.lock().unwrap_or_else(|e| e.into_inner()).get(&uid(&run)).cloned();
+    match written {
+        Some(rv) if run.resource_version().as_deref() != Some(rv.as_str()) => {
+            match api(ctx, &run).get_opt(&run.name_any()).await.map_err(Error::kube("read the run"))? {
+                Some(current) => Ok(Some(Arc::new(current))),
+                None => Ok(None),
+            }
+        }
+        _ => Ok(Some(run)),
+    }
 }
 
-async fn reconcile_inner(run: &ChaosWorkflowRun, ctx: &Context) -> Result<Requeue, Error> {
-    let status = run.status.clone().unwrap_or_default();
-    let phase = status.phase.unwrap_or_default();
+/// The definition a run executes: its frozen copy; while Pending, else the named workflow's current spec.
+async fn definition_of(
+    ctx: &Context,
+    run: &ChaosWorkflowRun,
+    phase: RunPhase,
+) -> Result<Result<ChaosWorkflowSpec, Refusal>, Error> {
+    if let Some(spec) = &run.spec.workflow {
+        return Ok(Ok(spec.clone()));
+    }
+    if phase != RunPhase::Pending {
+        return Ok(Err(Refusal {
+            reason: "InvalidDefinition",
+            message: "spec.workflow: a started run has no frozen definition".into(),
+        }));
+    }
+    let ns = run.namespace().unwrap_or_default();
+    let name = &run.spec.workflow_ref.name;
+    if let Some(wf) = ctx.world.workflows.get(&ObjectRef::new(name).within(&ns)) {
+        return Ok(Ok(wf.spec.clone()));
+    }
+    let api: Api<ChaosWorkflow> = Api::namespaced(ctx.client.clone(), &ns);
+    Ok(match api.get_opt(name).await.map_err(Error::kube("read the workflow"))? {
+        Some(wf) => Ok(wf.spec),
+        None => Err(Refusal {
+            reason: "WorkflowNotFound",
+            message: format!("spec.workflowRef.name: ChaosWorkflow {name:?} not found in namespace {ns}"),
+        }),
+    })
+}
+
+async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Result<Requeue, Error> {
+    let id = uid(&run);
     let has_finalizer = run.finalizers().iter().any(|f| f == RUN_FINALIZER);
     let deleting = run.meta().deletion_timestamp.is_some();
     if deleting && !has_finalizer {
+        ctx.tasks.cancel(&id, None).await;
+        ctx.forget(&id);
         return Ok(Requeue::await_change());
     }
+    let panics = ctx.panics.lock().unwrap_or_else(|e| e.into_inner()).get(&id).copied().unwrap_or(0);
+    if panics > MAX_PANICS {
+        return Ok(Requeue::await_change());
+    }
+    let Some(run) = fresh(run, &ctx).await? else { return Ok(Requeue::await_change()) };
+    let status = run.status.clone().unwrap_or_default();
+    let phase = status.phase.unwrap_or_default();
+    if panics > 0 && !phase.is_finished() {
+        // a reconcile of this run panicked: never replay it into the same panic
+        mark_error(&run, &ctx, "the operator hit an internal error reconciling this run").await?;
+        return Ok(Requeue::requeue(Duration::from_millis(200)));
+    }
     if phase.is_finished() && !deleting && run.labels().contains_key(PREVIEW_LABEL) {
-        return expire_preview(run, &status, ctx).await;
+        return expire_preview(&run, &status, &ctx).await;
+    }
+    if !ctx.world.ready() {
+        return Ok(Requeue::requeue(Duration::from_millis(200)));
     }
 
-    // dereference: the definition, admission (only while Pending), the halt switch
-    let (spec, admission, project) = if phase == RunPhase::Pending {
-        match policy::workflow_of(ctx, run).await.map_err(Error::kube("read the workflow"))? {
-            Err(refusal) => (ChaosWorkflowSpec::default(), Some(Err(refusal)), None),
-            Ok(spec) => {
-                match policy::admit(ctx, run, &spec).await.map_err(Error::kube("check the run's policy"))? {
-                    Ok(project) => (spec, Some(Ok(())), Some(project)),
-                    Err(refusal) => (spec, Some(Err(refusal)), None),
-                }
-            }
+    // dereference and validate: the definition, once, into the typed plan
+    let definition = definition_of(&ctx, &run, phase).await?;
+    let validated = match &definition {
+        Ok(spec) => chaoscenter_core::validate(spec).map_err(|invalid| invalid.to_string()),
+        Err(refusal) => Err(refusal.message.clone()),
+    };
+    let run_ns = run.namespace().unwrap_or_default();
+    let mut project = status.project.clone();
+    let admission = match (phase, &definition, &validated) {
+        (RunPhase::Pending, Err(refusal), _) => Some(Err(refusal.clone())),
+        (RunPhase::Pending, Ok(_), Ok(wf)) => {
+            Policy { world: &ctx.world }.admit(&run_ns, wf).map(|admitted| {
+                admitted.map(|name| {
+                    project = Some(name);
+                })
+            })
         }
-    } else {
-        (run.spec.workflow.clone().unwrap_or_default(), None, None)
+        _ => None,
     };
-    let halted = if phase == RunPhase::Running {
-        policy::halted(ctx).await.map_err(Error::kube("read the halt switch"))?
-    } else {
-        false
+    let input = RunInput {
+        workflow: validated.as_ref().map_err(String::as_str),
+        abort: run.spec.abort || deleting,
+        dry_run: run.spec.dry_run,
     };
-    let mut observed = Observed { now: now(), halted, has_finalizer, admission };
-    let abort = run.spec.abort || deleting;
 
-    // decide (pure)
-    let mut decision = decide::decide(&spec, abort, run.spec.dry_run, &status, &observed);
-    if decision.actions.is_empty() {
-        return Ok(Requeue::requeue(decision.requeue.max(Duration::from_millis(100))));
-    }
-
-    // apply, then decide again on the updated status while there is more to do at once (admit → start →
-    // start steps → inject in one reconcile). Every write carries the resourceVersion read, so a decision
-    // made on a stale copy of the run (the cache lags our own writes) fails with a conflict instead of
-    // overwriting newer progress.
     let mut exec = Exec {
-        ctx,
-        run,
-        spec: &spec,
+        ctx: ctx.clone(),
+        run: run.clone(),
+        workflow: validated.as_ref().ok(),
+        definition: definition.as_ref().ok(),
         status,
         dirty: false,
         resource_version: run.resource_version(),
+        has_finalizer,
+        finalizer_removed: false,
+        project,
         events: Vec::new(),
+        acknowledged: None,
     };
+    // what the tasks reported since the last write
+    exec.apply_reports(&ctx.tasks.reports(&id));
+    let mut observed = Observed {
+        now: now(),
+        halted: ctx.world.halted(),
+        has_finalizer,
+        admission,
+        in_flight: ctx.tasks.in_flight(&id),
+        withdrawn: exec.withdrawals(),
+    };
+    let mut decision = decide::decide(&input, &exec.status, &observed);
+
+    // apply, then decide again on the updated status while there is more to do at once (admit → start →
+    // start steps → inject in one reconcile). Writes carry the resourceVersion read, so a decision made
+    // on a stale copy fails with a conflict instead of overwriting newer progress.
     let applied: Result<Duration, Error> = async {
         for _ in 0..MAX_CHAINED_DECISIONS {
-            let before = exec.status.clone();
-            let mut probe_actions = Vec::new();
-            let mut finalizer_removed = false;
-            for action in decision.actions {
-                match action {
-                    Action::Probe { step, probe, stage } => probe_actions.push((step, probe, stage)),
-                    Action::AddFinalizer => {
-                        exec.apply(Action::AddFinalizer, project.as_deref()).await?;
-                        observed.has_finalizer = true;
-                    }
-                    Action::RemoveFinalizer => {
-                        if exec.dirty {
-                            exec.write_status().await?; // the final status first, then let the run go
-                        }
-                        exec.apply(Action::RemoveFinalizer, project.as_deref()).await?;
-                        finalizer_removed = true;
-                    }
-                    other => exec.apply(other, project.as_deref()).await?,
-                }
-            }
-            let probed = !probe_actions.is_empty();
-            if probed {
-                exec.run_probes(probe_actions).await;
-            }
-            if finalizer_removed || probed {
-                break;
-            }
-            if exec.status == before {
-                // nothing changed (e.g. waiting for a target another run holds): look again shortly
-                if exec.dirty {
-                    exec.write_status().await?;
-                }
-                return Ok(Duration::from_secs(1));
-            }
-            observed.now = now();
-            decision = decide::decide(&spec, abort, run.spec.dry_run, &exec.status, &observed);
             if decision.actions.is_empty() {
-                if exec.dirty {
-                    exec.write_status().await?;
-                }
                 return Ok(decision.requeue.max(Duration::from_millis(100)));
             }
-        }
-        if exec.dirty {
-            exec.write_status().await?;
+            let before = (exec.status.clone(), observed.in_flight.clone());
+            for action in decision.actions {
+                exec.apply(action).await?;
+                if exec.finalizer_removed {
+                    return Ok(Duration::from_secs(10));
+                }
+            }
+            observed.now = now();
+            observed.in_flight = ctx.tasks.in_flight(&id);
+            observed.has_finalizer = exec.has_finalizer;
+            observed.withdrawn = exec.withdrawals();
+            if (&exec.status, &observed.in_flight) == (&before.0, &before.1) {
+                // nothing changed (e.g. waiting for a target another run holds): look again shortly
+                return Ok(Duration::from_secs(1));
+            }
+            decision = decide::decide(&input, &exec.status, &observed);
         }
         Ok(Duration::from_millis(50))
     }
     .await;
+    let applied = match applied {
+        Ok(requeue) if exec.dirty => exec.write_status().await.map(|()| requeue),
+        other => other,
+    };
     match applied {
         Ok(requeue) => {
             exec.publish_events().await;
@@ -173,40 +300,54 @@ async fn reconcile_inner(run: &ChaosWorkflowRun, ctx: &Context) -> Result<Requeu
         }
         Err(Error::Kube { source: kube::Error::Api(s), .. }) if s.code == 409 => {
             tracing::debug!(run = %run.name_any(), "stale copy of the run; retrying with a fresh one");
+            ctx.written.lock().unwrap_or_else(|e| e.into_inner()).insert(id, String::new());
             Ok(Requeue::requeue(Duration::from_millis(100)))
         }
         Err(e) => Err(e),
     }
 }
 
-/// How many decide → apply rounds one reconcile chains before it writes and looks again.
-const MAX_CHAINED_DECISIONS: usize = 8;
-
 /// Applies actions to one run, keeping the status in memory until it is written.
 struct Exec<'a> {
-    ctx: &'a Context,
-    run: &'a ChaosWorkflowRun,
-    spec: &'a ChaosWorkflowSpec,
+    ctx: Arc<Context>,
+    run: Arc<ChaosWorkflowRun>,
+    /// The validated definition (absent when it is not valid).
+    workflow: Option<&'a Workflow>,
+    /// The definition as written (to freeze it into the run when it starts).
+    definition: Option<&'a ChaosWorkflowSpec>,
     status: ChaosWorkflowRunStatus,
     dirty: bool,
     /// The run's resourceVersion as last read or written: the precondition of the next write.
     resource_version: Option<String>,
+    has_finalizer: bool,
+    finalizer_removed: bool,
+    project: Option<String>,
     /// Events about changes not yet written: published once the write succeeds, dropped if it is
     /// refused (a decision made on a stale copy must not report what it did not record).
     events: Vec<(EventType, String, String)>,
+    /// The last task report applied to `status`: acknowledged once the status is written.
+    acknowledged: Option<u64>,
 }
 
 impl Exec<'_> {
-    fn origin(&self, step: &str) -> Origin {
-        Origin {
-            run: self.run.name_any(),
-            run_uid: self.run.uid().unwrap_or_default(),
-            step: step.to_string(),
-        }
+    fn uid(&self) -> String {
+        uid(&self.run)
     }
 
-    fn step_spec(&self, name: &str) -> Option<&Step> {
-        self.spec.steps.iter().find(|s| s.name == name)
+    fn ns(&self) -> String {
+        self.run.namespace().unwrap_or_default()
+    }
+
+    fn origin(&self, step: &str) -> Origin {
+        Origin { run: self.run.name_any(), run_uid: self.uid(), step: step.to_string() }
+    }
+
+    fn fault_context(&self) -> FaultContext {
+        FaultContext { client: self.ctx.client.clone(), world: self.ctx.world.clone() }
+    }
+
+    fn step_def(&self, name: &str) -> Option<Step> {
+        self.workflow.and_then(|w| w.step(name)).cloned()
     }
 
     fn step_mut(&mut self, name: &str) -> &mut StepStatus {
@@ -234,14 +375,24 @@ impl Exec<'_> {
     async fn write_status(&mut self) -> Result<(), Error> {
         let mut patch = super::status_patch(self.run.status.as_ref(), &self.status)?;
         patch["metadata"] = serde_json::json!({"resourceVersion": self.resource_version});
-        let written = api(self.ctx, self.run)
+        let written = api(&self.ctx, &self.run)
             .patch_status(&self.run.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .map_err(Error::kube("write the run status"))?;
-        self.resource_version = written.resource_version();
+        self.wrote(written.resource_version());
         self.dirty = false;
+        if let Some(seq) = self.acknowledged.take() {
+            self.ctx.tasks.acknowledge(&self.uid(), seq);
+        }
         self.publish_events().await;
         Ok(())
+    }
+
+    fn wrote(&mut self, resource_version: Option<String>) {
+        if let Some(rv) = &resource_version {
+            self.ctx.written.lock().unwrap_or_else(|e| e.into_inner()).insert(self.uid(), rv.clone());
+        }
+        self.resource_version = resource_version;
     }
 
     async fn patch_metadata(
@@ -250,63 +401,148 @@ impl Exec<'_> {
         action: &'static str,
     ) -> Result<(), Error> {
         patch["metadata"]["resourceVersion"] = serde_json::json!(self.resource_version);
-        let written = api(self.ctx, self.run)
+        let written = api(&self.ctx, &self.run)
             .patch(&self.run.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .map_err(Error::kube(action))?;
-        self.resource_version = written.resource_version();
+        self.wrote(written.resource_version());
         Ok(())
     }
 
-    async fn event(&mut self, type_: EventType, reason: &str, note: String) {
+    fn event(&mut self, type_: EventType, reason: &str, note: String) {
         self.events.push((type_, reason.to_string(), note));
     }
 
     /// Publishes an Event about something done in the cluster (an injection, a revert) at once.
     async fn event_now(&self, type_: EventType, reason: &str, note: String) {
-        self.ctx.event(self.run, type_, reason, "Run", note).await;
+        self.ctx.event(self.run.as_ref(), type_, reason, "Run", note).await;
     }
 
     /// Publishes the Events of everything written so far.
     async fn publish_events(&mut self) {
         for (type_, reason, note) in std::mem::take(&mut self.events) {
-            self.ctx.event(self.run, type_, &reason, "Run", note).await;
+            self.ctx.event(self.run.as_ref(), type_, &reason, "Run", note).await;
         }
     }
 
-    async fn apply(&mut self, action: Action, project: Option<&str>) -> Result<(), Error> {
-        let ctx = self.ctx;
+    /// Records what the run's tasks reported (probe checks, injected targets, finished rounds).
+    fn apply_reports(&mut self, reports: &[Numbered]) {
+        for Numbered { seq, report } in reports {
+            if self.acknowledged.is_some_and(|done| *seq <= done) {
+                continue;
+            }
+            self.acknowledged = Some(*seq);
+            self.dirty = true;
+            match report {
+                Report::Probe { step, probe, stage, passed, message, at } => {
+                    let running =
+                        self.status.steps.iter().any(|s| s.name == *step && s.phase == RunPhase::Running);
+                    if !running {
+                        continue; // the step ended while the check ran: its verdict is already given
+                    }
+                    decide::record_probe(self.step_mut(step), probe, *stage, *passed, message.clone(), *at);
+                    if !passed {
+                        self.event(
+                            EventType::Warning,
+                            "ProbeFailed",
+                            format!("step {step}: probe {probe} failed: {message}"),
+                        );
+                    }
+                }
+                Report::Target { step, round, index, name, outcome, at } => {
+                    let st = self.step_mut(step);
+                    let Some(t) = st.targets.get_mut(*index).filter(|t| t.round == *round && t.name == *name)
+                    else {
+                        continue;
+                    };
+                    match outcome {
+                        Ok(_) => {
+                            t.injected_at = Some(time::show(*at));
+                            t.injection_error = None;
+                            if !holds_state(&t.fault) {
+                                t.reverted_at = Some(time::show(*at));
+                                t.revert_verified = true;
+                            }
+                        }
+                        Err(why) => t.injection_error = Some(why.clone()),
+                    }
+                }
+                Report::RoundDone { step, round, at } => {
+                    let Some(def) = self.step_def(step) else { continue };
+                    let st = self.step_mut(step);
+                    if st.phase != RunPhase::Running {
+                        continue;
+                    }
+                    let of_round: Vec<&TargetStatus> =
+                        st.targets.iter().filter(|t| t.round == *round).collect();
+                    let injected_any = of_round.iter().any(|t| t.injected_at.is_some());
+                    let errors: Vec<String> = of_round
+                        .iter()
+                        .filter_map(|t| {
+                            t.injection_error.as_ref().map(|e| format!("{}: {e}", faults::describe(t)))
+                        })
+                        .collect();
+                    st.message = (!errors.is_empty()).then(|| errors.join("; "));
+                    decide::record_round(st, &def, *round, injected_any, *at);
+                }
+            }
+        }
+    }
+
+    /// Injected targets, not yet reverted, that may no longer be hit.
+    fn withdrawals(&self) -> Vec<Withdrawal> {
+        if self.status.phase != Some(RunPhase::Running) {
+            return Vec::new();
+        }
+        let policy = Policy { world: &self.ctx.world };
+        let ns = self.ns();
+        let mut found = Vec::new();
+        for st in &self.status.steps {
+            for (i, t) in st.targets.iter().enumerate() {
+                if t.injected_at.is_none() || t.revert_verified || t.withdrawn.is_some() {
+                    continue;
+                }
+                if let Allowed::No(reason) = policy.recorded(&ns, t) {
+                    found.push(Withdrawal { step: st.name.clone(), target: i, reason });
+                }
+            }
+        }
+        found
+    }
+
+    async fn apply(&mut self, action: Action) -> Result<(), Error> {
         match action {
             Action::Refuse(refusal) => {
                 self.status.phase = Some(RunPhase::Failed);
                 self.status.finished_at = Some(now().to_string());
                 self.condition("Admitted", ConditionStatus::False, refusal.reason, &refusal.message);
                 self.dirty = true;
-                self.event(EventType::Warning, refusal.reason, refusal.message).await;
-                ctx.metrics.run_phase("Failed");
+                self.event(EventType::Warning, refusal.reason, refusal.message);
+                self.ctx.metrics.run_phase("Failed");
             }
-            Action::Plan => self.plan(project).await?,
-            Action::AddFinalizer => {
-                let mut finalizers = self.run.finalizers().to_vec();
-                finalizers.push(RUN_FINALIZER.to_string());
-                let patch = serde_json::json!({"metadata": {"finalizers": finalizers}});
-                self.patch_metadata(patch, "add the revert finalizer").await?;
-            }
-            Action::Start => self.start(project).await?,
+            Action::Plan => self.plan().await?,
+            Action::Start { finalizer } => self.start(finalizer).await?,
             Action::StartStep { step } => {
                 let st = self.step_mut(&step);
                 st.phase = RunPhase::Running;
                 st.started_at = Some(now().to_string());
                 self.dirty = true;
             }
+            Action::Probe { step, probe, stage } => self.probe(&step, &probe, stage),
             Action::Inject { step, round } => self.inject(&step, round).await?,
-            Action::Revert { step } => self.revert(&step).await?,
+            Action::Cancel { step } => {
+                self.ctx.tasks.cancel(&self.uid(), step.as_deref()).await;
+                // what they reported before going is recorded too
+                let reports = self.ctx.tasks.reports(&self.uid());
+                self.apply_reports(&reports);
+            }
+            Action::Withdraw(w) => self.withdraw(w).await,
+            Action::Revert { step } => self.revert(&step).await,
             Action::FinishStep { step } => {
-                let Some(step_spec) = self.step_spec(&step).cloned() else {
-                    return Ok(());
-                };
+                self.ctx.tasks.cancel(&self.uid(), Some(&step)).await;
+                let Some(def) = self.step_def(&step) else { return Ok(()) };
                 let st = self.step_mut(&step);
-                let verdict = decide::step_verdict(&step_spec, st);
+                let verdict = decide::step_verdict(&def, st);
                 st.verdict = verdict;
                 st.phase = if verdict == Verdict::Pass { RunPhase::Succeeded } else { RunPhase::Failed };
                 st.probe_success_percentage = Some(score::probe_success_percentage(&st.probes));
@@ -317,7 +553,7 @@ impl Exec<'_> {
                 );
                 self.dirty = true;
                 let type_ = if verdict == Verdict::Pass { EventType::Normal } else { EventType::Warning };
-                self.event(type_, "StepFinished", note).await;
+                self.event(type_, "StepFinished", note);
             }
             Action::StopStep { step } => {
                 let st = self.step_mut(&step);
@@ -331,11 +567,11 @@ impl Exec<'_> {
                 let finished = now();
                 self.status.phase = Some(phase);
                 self.status.finished_at = Some(finished.to_string());
-                if let Some(start) = decide::ts(&self.status.started_at) {
-                    let took = Duration::try_from(finished.duration_since(start)).unwrap_or_default();
-                    self.status.duration = Some(human_duration(took));
+                if let Some(start) = time::parse(&self.status.started_at) {
+                    self.status.duration = Some(duration::human(time::until(start, finished)));
                 }
-                self.status.resiliency_score = score::resiliency_score(self.spec, &self.status.steps);
+                self.status.resiliency_score =
+                    self.workflow.and_then(|w| score::resiliency_score(w, &self.status.steps));
                 let ok = phase == RunPhase::Succeeded;
                 let cond = if ok { ConditionStatus::True } else { ConditionStatus::False };
                 self.condition("Completed", ConditionStatus::True, reason, &message);
@@ -348,388 +584,540 @@ impl Exec<'_> {
                     type_,
                     reason,
                     format!("run finished {phase:?} with resiliency score {score}: {message}"),
-                )
-                .await;
-                ctx.metrics.run_phase(&format!("{phase:?}"));
+                );
+                self.ctx.metrics.run_phase(&format!("{phase:?}"));
+                if !self.status.steps.iter().any(decide::has_unreverted) {
+                    self.ctx.claims.release_run(&self.uid());
+                }
             }
             Action::RemoveFinalizer => {
+                if self.dirty {
+                    self.write_status().await?; // the final status first, then let the run go
+                }
                 let finalizers: Vec<String> =
                     self.run.finalizers().iter().filter(|f| *f != RUN_FINALIZER).cloned().collect();
                 let patch = serde_json::json!({"metadata": {"finalizers": finalizers}});
                 self.patch_metadata(patch, "remove the revert finalizer").await?;
-                self.release_claims().await;
+                self.has_finalizer = false;
+                self.finalizer_removed = true;
+                self.ctx.claims.release_run(&self.uid());
+                self.ctx.forget(&self.uid());
             }
-            Action::Probe { .. } => unreachable!("probes are run together"),
         }
         Ok(())
     }
 
-    /// Freezes the definition into the run, links it to its workflow, and starts it.
-    async fn start(&mut self, project: Option<&str>) -> Result<(), Error> {
-        let ns = self.run.namespace().unwrap_or_default();
-        let mut meta = serde_json::json!({"labels": {WORKFLOW_LABEL: self.run.spec.workflow_ref.name}});
+    /// Freezes the definition into the run, links it to its workflow, adds the finalizer when its faults
+    /// hold state (one write), and starts it.
+    async fn start(&mut self, finalizer: bool) -> Result<(), Error> {
+        let Some(workflow) = self.workflow else { return Ok(()) };
+        let ns = self.ns();
+        let wf_name = self.run.spec.workflow_ref.name.clone();
+        let mut meta = serde_json::Map::new();
+        if self.run.labels().get(WORKFLOW_LABEL) != Some(&wf_name) {
+            meta.insert("labels".into(), serde_json::json!({WORKFLOW_LABEL: wf_name}));
+        }
         if self.run.owner_references().is_empty() {
-            let wf = Api::<ChaosWorkflow>::namespaced(self.ctx.client.clone(), &ns)
-                .get_opt(&self.run.spec.workflow_ref.name)
-                .await
-                .map_err(Error::kube("read the workflow"))?;
+            let cached = self.ctx.world.workflows.get(&ObjectRef::new(&wf_name).within(&ns));
+            let wf = match cached {
+                Some(wf) => Some(wf.as_ref().clone()),
+                None => Api::<ChaosWorkflow>::namespaced(self.ctx.client.clone(), &ns)
+                    .get_opt(&wf_name)
+                    .await
+                    .map_err(Error::kube("read the workflow"))?,
+            };
             if let Some(owner) = wf.and_then(|w| w.controller_owner_ref(&())) {
-                meta["ownerReferences"] = serde_json::json!([owner]);
+                meta.insert("ownerReferences".into(), serde_json::json!([owner]));
             }
         }
-        let mut patch = serde_json::json!({"metadata": meta});
-        if self.run.spec.workflow.is_none() {
-            patch["spec"] = serde_json::json!({"workflow": self.spec});
+        if finalizer {
+            let mut finalizers = self.run.finalizers().to_vec();
+            finalizers.push(RUN_FINALIZER.to_string());
+            meta.insert("finalizers".into(), serde_json::json!(finalizers));
         }
-        self.patch_metadata(patch, "freeze the workflow into the run").await?;
+        let mut patch = serde_json::json!({});
+        if !meta.is_empty() {
+            patch["metadata"] = serde_json::Value::Object(meta);
+        }
+        if self.run.spec.workflow.is_none() {
+            patch["spec"] = serde_json::json!({"workflow": self.definition});
+        }
+        if patch != serde_json::json!({}) {
+            self.patch_metadata(patch, "freeze the definition into the run").await?;
+        }
+        if finalizer {
+            self.has_finalizer = true;
+        }
         let started = now();
-        let max = chaoscenter_crds::common::parse_duration(&self.spec.max_duration)
-            .unwrap_or(self.ctx.config.max_run_duration)
-            .min(self.ctx.config.max_run_duration);
+        let max = workflow.max_duration.min(self.ctx.config.max_run_duration);
         self.status.phase = Some(RunPhase::Running);
         self.status.started_at = Some(started.to_string());
-        self.status.deadline = Some((started + max).to_string());
-        self.status.project = project.map(str::to_string);
+        self.status.deadline = Some(time::add(started, max).to_string());
+        self.status.project = self.project.clone();
         self.condition("Admitted", ConditionStatus::True, "Admitted", "every policy check passed");
         self.dirty = true;
         self.ctx.metrics.run_phase("Running");
-        self.event(EventType::Normal, "Started", format!("run started; deadline in {}", human_duration(max)))
-            .await;
+        let capped = if max < workflow.max_duration {
+            " (maxDuration capped by the operator's MAX_RUN_DURATION)"
+        } else {
+            ""
+        };
+        self.event(
+            EventType::Normal,
+            "Started",
+            format!("run started; deadline in {}{capped}", duration::human(max)),
+        );
         Ok(())
     }
 
-    /// Targets of other active runs that are not yet verified reverted (from the cache and this process).
-    fn held_by_others(
-        &self,
-        claims: &std::collections::BTreeMap<TargetKey, String>,
-    ) -> std::collections::BTreeSet<TargetKey> {
-        let me = self.run.uid().unwrap_or_default();
-        let mut held: std::collections::BTreeSet<TargetKey> =
-            claims.iter().filter(|(_, uid)| **uid != me).map(|(k, _)| k.clone()).collect();
-        for other in self.ctx.runs.state() {
-            if other.uid().unwrap_or_default() == me {
+    /// Starts a probe check as a task; its result comes back as a report.
+    fn probe(&mut self, step: &str, probe: &str, stage: decide::Stage) {
+        let Some(def) = self.step_def(step).and_then(|s| s.probe(probe).cloned()) else { return };
+        let pctx = ProbeContext {
+            client: self.ctx.client.clone(),
+            http: self.ctx.http.clone(),
+            namespace: self.ns(),
+            run: self.run.name_any(),
+        };
+        let (step, probe) = (step.to_string(), probe.to_string());
+        let task = Task::Probe { step: step.clone(), probe: probe.clone() };
+        self.ctx.tasks.spawn(&self.run, task, move |reporter| async move {
+            let outcome = probes::check(&pctx, &def).await;
+            reporter.send(Report::Probe {
+                step,
+                probe,
+                stage,
+                passed: outcome.passed,
+                message: outcome.message,
+                at: now(),
+            });
+        });
+    }
+
+    /// A step waits (nothing is injected this time), saying why.
+    fn wait(&mut self, step: &str, message: String) {
+        let st = self.step_mut(step);
+        if st.message.as_deref() != Some(message.as_str()) {
+            st.message = Some(message.clone());
+            self.dirty = true;
+            self.event(EventType::Normal, "TargetBusy", format!("step {step}: {message}"));
+        }
+    }
+
+    /// A round hit nothing: round 0 ends the chaos at once (the verdict will be Fail); a later round is
+    /// tried again soon.
+    fn round_failed(&mut self, step: &Step, round: u32, message: String) {
+        let st = self.step_mut(&step.name);
+        decide::record_round(st, step, round, false, now());
+        st.message = Some(message.clone());
+        self.dirty = true;
+        self.event(EventType::Warning, "InjectionFailed", format!("step {}: {message}", step.name));
+    }
+
+    /// Records objects that matched but may not be hit (each once), with an Event.
+    fn skipped(&mut self, step: &str, skipped: Vec<(Candidate, String)>) {
+        let mut new = Vec::new();
+        let st = self.step_mut(step);
+        for (c, reason) in skipped {
+            let known =
+                st.skipped.iter().any(|s| s.kind == c.kind && s.namespace == c.namespace && s.name == c.name);
+            if !known && st.skipped.len() < MAX_SKIPPED {
+                st.skipped.push(SkippedTarget {
+                    kind: c.kind.to_string(),
+                    namespace: c.namespace.clone(),
+                    name: c.name.clone(),
+                    reason: reason.clone(),
+                });
+                new.push(format!("{} {}: {reason}", c.kind, c.name));
+            }
+        }
+        if !new.is_empty() {
+            self.dirty = true;
+            self.event(
+                EventType::Warning,
+                "TargetNotAllowed",
+                format!("step {step}: skipped {}", new.join("; ")),
+            );
+        }
+    }
+
+    /// Targets no other step may take now: claimed in this process, or recorded (not yet verified
+    /// reverted) by another run or another step of this run.
+    fn held(&self, me: &Holder) -> BTreeSet<TargetKey> {
+        let key = |t: &TargetStatus| (t.kind.clone(), t.namespace.clone(), t.name.clone());
+        let mut held = self.ctx.claims.held_by_others(me);
+        for other in self.ctx.world.runs.state() {
+            if uid(&other) == me.0 {
                 continue;
             }
             for step in other.status.iter().flat_map(|s| s.steps.iter()) {
-                for t in step.targets.iter().filter(|t| !t.revert_verified) {
-                    held.insert((t.kind.clone(), t.namespace.clone(), t.name.clone()));
-                }
+                held.extend(step.targets.iter().filter(|t| !t.revert_verified).map(key));
             }
+        }
+        for step in self.status.steps.iter().filter(|s| s.name != me.1) {
+            held.extend(step.targets.iter().filter(|t| !t.revert_verified).map(key));
         }
         held
     }
 
-    /// Candidates of a step's fault minus targets other runs hold, chosen by the target mode.
-    /// `Ok(None)` means every candidate is held: wait.
-    async fn choose(
-        &self,
-        step: &Step,
-        round: u32,
-        held: &std::collections::BTreeSet<TargetKey>,
-    ) -> Result<Option<Vec<faults::Candidate>>, faults::FaultError> {
-        let all = faults::candidates(&self.ctx.client, &step.fault).await?;
-        let free: Vec<faults::Candidate> = all
-            .iter()
-            .filter(|c| !held.contains(&(c.kind.to_string(), c.namespace.clone(), c.name.clone())))
-            .cloned()
-            .collect();
-        if free.is_empty() && !all.is_empty() {
-            return Ok(None);
-        }
-        let seed = select::seed(&self.run.uid().unwrap_or_default(), &step.name, round);
-        let names = select::choose(&step.fault.target, free.iter().map(|c| c.name.clone()).collect(), seed);
-        Ok(Some(free.into_iter().filter(|c| names.contains(&c.name)).collect()))
-    }
-
+    /// Chooses, claims, prepares and records a round's targets (or resumes a recorded round), then starts
+    /// injecting them as a task. Every candidate is checked against the policy here, and every target
+    /// again by the task right before it is injected.
     async fn inject(&mut self, step_name: &str, round: u32) -> Result<(), Error> {
-        let Some(step) = self.step_spec(step_name).cloned() else {
+        let Some(step) = self.step_def(step_name) else { return Ok(()) };
+        let action = step.fault.action.clone();
+        let fault = faults::of(&action);
+        let st = self.step_mut(step_name);
+        let recorded: Vec<usize> =
+            st.targets.iter().enumerate().filter(|(_, t)| t.round == round).map(|(i, _)| i).collect();
+        if !recorded.is_empty() {
+            // a recorded round (the operator restarted, or its task was lost): finish it, never re-choose
+            let pending: Vec<usize> = recorded
+                .iter()
+                .copied()
+                .filter(|i| {
+                    let t = &st.targets[*i];
+                    t.injected_at.is_none() && t.injection_error.is_none() && !t.revert_verified
+                })
+                .collect();
+            if pending.is_empty() {
+                let injected_any = recorded.iter().any(|i| st.targets[*i].injected_at.is_some());
+                decide::record_round(st, &step, round, injected_any, now());
+                self.dirty = true;
+            } else {
+                self.spawn_injection(&step, round, pending);
+            }
             return Ok(());
-        };
-        let fault = step.fault.clone();
-        let fault_name = faults::name(fault.type_);
-        let origin = self.origin(step_name);
-        let client = self.ctx.client.clone();
-        let uid = self.run.uid().unwrap_or_default();
-
-        // choose and record the targets (with what their revert needs) before touching anything
-        let claims_lock = self.ctx.claims.lock().await;
-        let held = self.held_by_others(&claims_lock);
-        let chosen = match self.choose(&step, round, &held).await {
-            Ok(Some(chosen)) => chosen,
-            Ok(None) => {
-                drop(claims_lock);
-                let st = self.step_mut(step_name);
-                let msg = "waiting: every matching target is held by another run".to_string();
-                if st.message.as_deref() != Some(msg.as_str()) {
-                    st.message = Some(msg.clone());
-                    self.dirty = true;
-                    self.event(EventType::Normal, "TargetBusy", format!("step {step_name}: {msg}")).await;
-                }
+        }
+        let records: usize = self.status.steps.iter().map(|s| s.targets.len()).sum();
+        if records >= MAX_TARGET_RECORDS_PER_RUN {
+            let message = format!("not injected: the run has recorded {records} targets, the most a run may ({MAX_TARGET_RECORDS_PER_RUN})");
+            self.round_failed(&step, round, message);
+            return Ok(());
+        }
+        let cx = self.fault_context();
+        let candidates = match fault.candidates(&cx, &action).await {
+            Ok(candidates) => candidates,
+            Err(FaultError::NotReady(what)) => {
+                self.wait(step_name, format!("waiting: the operator's {what} cache is still filling"));
                 return Ok(());
             }
-            Err(err) => {
-                drop(claims_lock);
-                return self
-                    .injection_failed(step_name, round, fault.interval.as_deref(), err.to_string())
-                    .await;
+            Err(e) => {
+                self.round_failed(&step, round, e.to_string());
+                return Ok(());
             }
         };
-        if chosen.is_empty() {
-            drop(claims_lock);
-            return self
-                .injection_failed(
-                    step_name,
-                    round,
-                    fault.interval.as_deref(),
-                    "no target matches the step's target".into(),
-                )
-                .await;
-        }
-        let mut recorded = Vec::new();
-        for c in &chosen {
-            let mut t = c.to_status(round);
-            if let Err(err) = faults::prepare(&client, &fault, &mut t).await {
-                drop(claims_lock);
-                return self
-                    .injection_failed(step_name, round, fault.interval.as_deref(), err.to_string())
-                    .await;
+        // admission at the act: every candidate, against the policy as it is now
+        let policy = Policy { world: &self.ctx.world };
+        let project = match (action.namespace(), policy.project_of(&self.ns())) {
+            (None, _) => None,
+            (Some(_), Ok(p)) => Some(p),
+            (Some(_), Err(Allowed::Unknown(why))) => {
+                self.wait(step_name, format!("waiting: cannot read the policy: {why}"));
+                return Ok(());
             }
-            recorded.push(t);
-        }
-        let mut claims_lock = claims_lock;
-        if faults::needs_revert(fault.type_) {
-            for t in &recorded {
-                claims_lock.insert((t.kind.clone(), t.namespace.clone(), t.name.clone()), uid.clone());
-            }
-        }
-        let first = self.step_mut(step_name).targets.len();
-        self.step_mut(step_name).targets.extend(recorded);
-        self.write_status().await?;
-        drop(claims_lock);
-
-        // inject
-        let mut injected = 0;
-        let mut errors = Vec::new();
-        for i in first..self.step_mut(step_name).targets.len() {
-            let target = self.step_mut(step_name).targets[i].clone();
-            let who = faults::describe(&target);
-            match faults::inject(&client, &origin, &fault, &target).await {
-                Ok(note) => {
-                    injected += 1;
-                    let at = now().to_string();
-                    let t = &mut self.step_mut(step_name).targets[i];
-                    t.injected_at = Some(at.clone());
-                    if !faults::needs_revert(fault.type_) {
-                        t.reverted_at = Some(at);
-                        t.revert_verified = true;
-                    }
-                    Metrics::fault(&self.ctx.metrics.injections, &fault_name, "ok");
-                    self.event_now(
-                        EventType::Normal,
-                        "Injected",
-                        format!("step {step_name}: {fault_name} injected into {who}: {note}"),
-                    )
-                    .await;
-                }
-                Err(err) => {
-                    Metrics::fault(&self.ctx.metrics.injections, &fault_name, "error");
-                    errors.push(format!("{who}: {err}"));
-                    self.event_now(
-                        EventType::Warning,
-                        "InjectionFailed",
-                        format!("step {step_name}: {fault_name} into {who} failed: {err}"),
-                    )
-                    .await;
+            (Some(_), Err(_)) => None, // every pod target is then refused below, naming why
+        };
+        let mut allowed = Vec::new();
+        let mut skipped = Vec::new();
+        for c in candidates {
+            match policy.target(project.as_deref(), c.kind, c.namespace.as_deref(), &c.name) {
+                Allowed::Yes => allowed.push(c),
+                Allowed::No(why) => skipped.push((c, why)),
+                Allowed::Unknown(why) => {
+                    self.wait(step_name, format!("waiting: cannot read the policy: {why}"));
+                    return Ok(());
                 }
             }
         }
-        let at = now();
-        let st = self.step_mut(step_name);
-        if injected > 0 || round > 0 {
-            if st.chaos_started_at.is_none() {
-                st.chaos_started_at = Some(at.to_string());
-                let duration = chaoscenter_crds::common::parse_duration(&fault.duration).unwrap_or_default();
-                st.chaos_ends_at = Some((at + duration).to_string());
-            }
-            st.injections = round + 1;
-            if let Some(interval) =
-                fault.interval.as_deref().and_then(chaoscenter_crds::common::parse_duration)
-            {
-                st.next_injection_at = Some((at + interval).to_string());
-            }
-        }
-        st.message = (!errors.is_empty()).then(|| errors.join("; "));
-        if injected == 0 && round == 0 {
-            // Nothing was injected: end the chaos now; the verdict will be Fail.
-            st.chaos_started_at = Some(at.to_string());
-            st.chaos_ends_at = Some(at.to_string());
-        }
-        self.dirty = true;
-        Ok(())
-    }
-
-    async fn injection_failed(
-        &mut self,
-        step_name: &str,
-        round: u32,
-        interval: Option<&str>,
-        message: String,
-    ) -> Result<(), Error> {
-        let at = now();
-        let st = self.step_mut(step_name);
-        if round == 0 {
-            // nothing was injected at all: the chaos ends now and the verdict will be Fail
-            st.chaos_started_at = Some(at.to_string());
-            st.chaos_ends_at = Some(at.to_string());
-        } else {
-            // a later round found nothing to hit (e.g. every pod still restarting): try again soon,
-            // at most one interval later
-            let retry = interval
-                .and_then(chaoscenter_crds::common::parse_duration)
-                .unwrap_or(Duration::from_secs(2))
-                .min(Duration::from_secs(2));
-            st.next_injection_at = Some((at + retry).to_string());
-        }
-        st.message = Some(message.clone());
-        self.dirty = true;
-        self.event(EventType::Warning, "InjectionFailed", format!("step {step_name}: {message}")).await;
-        Ok(())
-    }
-
-    async fn revert(&mut self, step_name: &str) -> Result<(), Error> {
-        let Some(step) = self.step_spec(step_name).cloned() else {
-            // a step no longer in the definition cannot be reverted by its fault; nothing to do
+        let reasons: Vec<String> =
+            skipped.iter().map(|(c, why)| format!("{} {}: {why}", c.kind, c.name)).collect();
+        self.skipped(step_name, skipped);
+        if allowed.is_empty() {
+            let message = if reasons.is_empty() {
+                "no target matches the step's target".to_string()
+            } else {
+                format!("no target may be hit: {}", reasons.join("; "))
+            };
+            self.round_failed(&step, round, message);
             return Ok(());
+        }
+        let me: Holder = (self.uid(), step_name.to_string());
+        let held = self.held(&me);
+        let key = |c: &Candidate| (c.kind.to_string(), c.namespace.clone(), c.name.clone());
+        let free: Vec<Candidate> = allowed.into_iter().filter(|c| !held.contains(&key(c))).collect();
+        if free.is_empty() {
+            self.wait(step_name, "waiting: every matching target is held by another run".into());
+            return Ok(());
+        }
+        let count = action.count();
+        let seed = select::seed(&self.uid(), step_name, round);
+        let capped = select::is_capped(count, free.len(), seed);
+        let mut chosen = select::choose(count, free, seed);
+        chosen.truncate(MAX_TARGET_RECORDS_PER_RUN - records);
+        let keys: Vec<TargetKey> = chosen.iter().map(key).collect();
+        if action.holds_state() {
+            if let Err(taken) = self.ctx.claims.try_claim(&me, &keys) {
+                let names: Vec<&str> = taken.iter().map(|k| k.2.as_str()).collect();
+                self.wait(step_name, format!("waiting: {} was just taken by another run", names.join(", ")));
+                return Ok(());
+            }
+        }
+        let release = |ctx: &Context| keys.iter().for_each(|k| ctx.claims.release(&me, k));
+        let mut targets = Vec::with_capacity(chosen.len());
+        for c in &chosen {
+            let mut t = c.to_status(action.name(), round);
+            if let Err(e) = fault.prepare(&cx, &action, &mut t).await {
+                release(&self.ctx);
+                self.round_failed(&step, round, e.to_string());
+                return Ok(());
+            }
+            targets.push(t);
+        }
+        let st = self.step_mut(step_name);
+        let first = st.targets.len();
+        st.targets.extend(targets);
+        st.message =
+            capped.then(|| format!("this round hit {MAX_TARGETS_PER_ROUND} targets, the most a round may"));
+        self.dirty = true;
+        if let Err(e) = self.write_status().await {
+            release(&self.ctx);
+            return Err(e);
+        }
+        let last = self.step_mut(step_name).targets.len();
+        self.spawn_injection(&step, round, (first..last).collect());
+        Ok(())
+    }
+
+    /// Injects recorded targets of a round as a task; each is checked against the policy right before.
+    fn spawn_injection(&mut self, step: &Step, round: u32, indices: Vec<usize>) {
+        let st = self.step_mut(&step.name);
+        let targets: Vec<(usize, TargetStatus)> =
+            indices.into_iter().filter_map(|i| st.targets.get(i).map(|t| (i, t.clone()))).collect();
+        let cx = self.fault_context();
+        let origin = self.origin(&step.name);
+        let action = step.fault.action.clone();
+        let ctx = self.ctx.clone();
+        let run = self.run.clone();
+        let run_ns = self.ns();
+        let step_name = step.name.clone();
+        let task = Task::Inject { step: step.name.clone(), round };
+        self.ctx.tasks.spawn(&self.run, task, move |reporter| async move {
+            let fault = faults::of(&action);
+            let fault_name = action.name();
+            for (index, t) in targets {
+                let who = faults::describe(&t);
+                let outcome = match (Policy { world: &ctx.world }).recorded(&run_ns, &t) {
+                    Allowed::Yes => fault.inject(&cx, &origin, &action, &t).await.map_err(|e| e.to_string()),
+                    Allowed::No(why) | Allowed::Unknown(why) => Err(format!("not injected: {why}")),
+                };
+                match &outcome {
+                    Ok(note) => {
+                        Metrics::fault(&ctx.metrics.injections, fault_name, "ok");
+                        let note = format!("step {step_name}: {fault_name} injected into {who}: {note}");
+                        ctx.event(run.as_ref(), EventType::Normal, "Injected", "Run", note).await;
+                    }
+                    Err(why) => {
+                        Metrics::fault(&ctx.metrics.injections, fault_name, "error");
+                        let note = format!("step {step_name}: {fault_name} into {who} failed: {why}");
+                        ctx.event(run.as_ref(), EventType::Warning, "InjectionFailed", "Run", note).await;
+                    }
+                }
+                reporter.send(Report::Target {
+                    step: step_name.clone(),
+                    round,
+                    index,
+                    name: t.name.clone(),
+                    outcome,
+                    at: now(),
+                });
+            }
+            reporter.send(Report::RoundDone { step: step_name, round, at: now() });
+        });
+    }
+
+    /// The fault that reverts `target`: from its record, else (records made before it named its fault)
+    /// from the step's definition.
+    fn fault_for(&self, step: &str, target: &mut TargetStatus) -> Option<&'static dyn faults::Fault> {
+        if let Some(fault) = faults::by_name(&target.fault) {
+            return Some(fault);
+        }
+        let def = self.workflow.and_then(|w| w.step(step))?;
+        target.fault = def.fault.action.name().to_string();
+        if let (FaultAction::NodeTaint(f), None) = (&def.fault.action, &target.taint) {
+            target.taint = Some(chaoscenter_crds::workflow::TaintParams {
+                key: f.taint.key.clone(),
+                value: f.taint.value.clone(),
+                effect: f.taint.effect,
+            });
+        }
+        Some(faults::of(&def.fault.action))
+    }
+
+    /// Reverts and verifies one target; `Ok(true)` once verified.
+    async fn revert_one(&mut self, step: &str, index: usize) -> Result<bool, String> {
+        let Some(mut target) =
+            self.status.steps.iter().find(|s| s.name == step).and_then(|s| s.targets.get(index)).cloned()
+        else {
+            return Ok(true);
         };
-        let fault = step.fault;
-        let fault_name = faults::name(fault.type_);
-        let origin = self.origin(step_name);
-        let client = self.ctx.client.clone();
-        let count = self.step_mut(step_name).targets.len();
+        let Some(fault) = self.fault_for(step, &mut target) else {
+            return Err(format!("cannot tell which fault hit it (fault {:?})", target.fault));
+        };
+        let cx = self.fault_context();
+        let origin = self.origin(step);
+        let result = match fault.revert(&cx, &origin, &target).await {
+            Ok(()) => fault.verify(&cx, &origin, &target).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let fault_name = target.fault.clone();
+        self.dirty = true;
+        let t = &mut self.step_mut(step).targets[index];
+        t.fault = target.fault.clone();
+        t.taint = target.taint.clone();
+        match result {
+            Ok(true) => {
+                t.reverted_at = Some(now().to_string());
+                t.revert_verified = true;
+                t.revert_error = None;
+                let key = (t.kind.clone(), t.namespace.clone(), t.name.clone());
+                Metrics::fault(&self.ctx.metrics.reverts, &fault_name, "verified");
+                self.ctx.claims.release(&(self.uid(), step.to_string()), &key);
+                Ok(true)
+            }
+            Ok(false) => {
+                t.revert_error = Some("the revert is not visible in the cluster yet".into());
+                Ok(false)
+            }
+            Err(e) => {
+                t.revert_error = Some(e.clone());
+                Metrics::fault(&self.ctx.metrics.reverts, &fault_name, "error");
+                Err(e)
+            }
+        }
+    }
+
+    async fn revert(&mut self, step: &str) {
+        let count = self.status.steps.iter().find(|s| s.name == step).map_or(0, |s| s.targets.len());
         for i in 0..count {
-            let target = self.step_mut(step_name).targets[i].clone();
-            if target.revert_verified {
+            let Some(t) =
+                self.status.steps.iter().find(|s| s.name == step).and_then(|s| s.targets.get(i)).cloned()
+            else {
+                continue;
+            };
+            if t.revert_verified {
                 continue;
             }
-            let who = faults::describe(&target);
-            let result = match faults::revert(&client, &origin, &fault, &target).await {
-                Ok(()) => faults::verify(&client, &origin, &fault, &target).await,
-                Err(e) => Err(e),
-            };
-            let t = &mut self.step_mut(step_name).targets[i];
-            match result {
+            let who = faults::describe(&t);
+            match self.revert_one(step, i).await {
                 Ok(true) => {
-                    t.reverted_at = Some(now().to_string());
-                    t.revert_verified = true;
-                    t.revert_error = None;
-                    Metrics::fault(&self.ctx.metrics.reverts, &fault_name, "verified");
-                    self.ctx.claims.lock().await.remove(&(
-                        target.kind.clone(),
-                        target.namespace.clone(),
-                        target.name.clone(),
-                    ));
+                    let fault = self
+                        .status
+                        .steps
+                        .iter()
+                        .find(|s| s.name == step)
+                        .map(|s| s.targets[i].fault.clone())
+                        .unwrap_or_default();
                     self.event_now(
                         EventType::Normal,
                         "Reverted",
-                        format!("step {step_name}: {fault_name} reverted and verified on {who}"),
+                        format!("step {step}: {fault} reverted and verified on {who}"),
                     )
                     .await;
                 }
-                Ok(false) => {
-                    t.revert_error = Some("the revert is not visible in the cluster yet".into());
-                }
-                Err(err) => {
-                    t.revert_error = Some(err.to_string());
-                    Metrics::fault(&self.ctx.metrics.reverts, &fault_name, "error");
+                Ok(false) => {}
+                Err(e) => {
                     self.event_now(
                         EventType::Warning,
                         "RevertFailed",
-                        format!("step {step_name}: reverting {fault_name} on {who} failed (retrying): {err}"),
+                        format!("step {step}: reverting {who} failed (retrying): {e}"),
                     )
                     .await;
                 }
             }
-            self.dirty = true;
         }
-        Ok(())
     }
 
-    async fn release_claims(&self) {
-        let me = self.run.uid().unwrap_or_default();
-        self.ctx.claims.lock().await.retain(|_, uid| *uid != me);
-    }
-
-    /// Runs probe checks concurrently and records their results.
-    async fn run_probes(&mut self, checks: Vec<(String, String, Stage)>) {
-        let pctx = ProbeContext {
-            client: self.ctx.client.clone(),
-            http: self.ctx.http.clone(),
-            namespace: self.run.namespace().unwrap_or_default(),
-            run: self.run.name_any(),
+    /// Reverts a target that may no longer be hit, before its chaos ends.
+    async fn withdraw(&mut self, w: Withdrawal) {
+        let Some(t) = self
+            .status
+            .steps
+            .iter()
+            .find(|s| s.name == w.step)
+            .and_then(|s| s.targets.get(w.target))
+            .cloned()
+        else {
+            return;
         };
-        let futures = checks.iter().filter_map(|(step, probe, _)| {
-            let p = self.step_spec(step)?.probes.iter().find(|p| &p.name == probe)?.clone();
-            let pctx = pctx.clone();
-            Some(async move { probes::check(&pctx, &p).await })
-        });
-        let outcomes = futures::future::join_all(futures).await;
-        for ((step, probe, stage), outcome) in checks.into_iter().zip(outcomes) {
-            let at = now().to_string();
-            let st = self.step_mut(&step);
-            let ps = match st.probes.iter().position(|p| p.name == probe) {
-                Some(i) => &mut st.probes[i],
-                None => {
-                    st.probes.push(ProbeStatus { name: probe.clone(), ..Default::default() });
-                    st.probes.last_mut().expect("just pushed")
-                }
-            };
-            if outcome.passed {
-                ps.passed += 1;
-            } else {
-                ps.failed += 1;
+        let who = faults::describe(&t);
+        match self.revert_one(&w.step, w.target).await {
+            Ok(true) => {
+                self.step_mut(&w.step).targets[w.target].withdrawn = Some(w.reason.clone());
+                let note = format!(
+                    "step {}: {who} may no longer be hit ({}): its fault was reverted and verified",
+                    w.step, w.reason
+                );
+                self.event_now(EventType::Warning, "TargetWithdrawn", note).await;
             }
-            ps.last_checked_at = Some(at);
-            match stage {
-                Stage::Sot => ps.sot_done = true,
-                Stage::Eot => ps.eot_done = true,
-                Stage::During => {}
-            }
-            ps.message = outcome.message.clone();
-            ps.verdict = decide::probe_verdict(ps);
-            self.dirty = true;
-            if !outcome.passed {
-                self.event(
-                    EventType::Warning,
-                    "ProbeFailed",
-                    format!("step {step}: probe {probe} failed: {}", outcome.message),
-                )
-                .await;
+            Ok(false) => {}
+            Err(e) => {
+                let note = format!(
+                    "step {}: {who} may no longer be hit ({}); reverting it failed (retrying): {e}",
+                    w.step, w.reason
+                );
+                self.event_now(EventType::Warning, "RevertFailed", note).await;
             }
         }
     }
 
     /// Dry run: records every step's chosen targets without injecting, and finishes.
-    async fn plan(&mut self, project: Option<&str>) -> Result<(), Error> {
-        let claims = self.ctx.claims.lock().await.clone();
-        let held = self.held_by_others(&claims);
+    async fn plan(&mut self) -> Result<(), Error> {
+        let Some(workflow) = self.workflow else { return Ok(()) };
+        let cx = self.fault_context();
+        let ctx = self.ctx.clone();
+        let policy = Policy { world: &ctx.world };
+        let project = policy.project_of(&self.ns()).ok();
         let mut total = 0;
-        for step in self.spec.steps.clone() {
-            let (targets, message) = match self.choose(&step, 0, &held).await {
-                Ok(Some(chosen)) if !chosen.is_empty() => {
-                    let n = chosen.len();
-                    let targets: Vec<_> = chosen
+        for step in &workflow.steps {
+            let action = &step.fault.action;
+            let me: Holder = (self.uid(), step.name.clone());
+            let held = self.held(&me);
+            let (targets, message) = match faults::of(action).candidates(&cx, action).await {
+                Ok(candidates) => {
+                    let (allowed, refused): (Vec<Candidate>, Vec<Candidate>) =
+                        candidates.into_iter().partition(|c| {
+                            policy
+                                .target(project.as_deref(), c.kind, c.namespace.as_deref(), &c.name)
+                                .is_yes()
+                        });
+                    let free: Vec<Candidate> = allowed
                         .iter()
-                        .map(|c| {
-                            let mut t = c.to_status(0);
-                            t.revert_verified = true; // nothing was injected, so nothing to revert
-                            t
+                        .filter(|c| {
+                            !held.contains(&(c.kind.to_string(), c.namespace.clone(), c.name.clone()))
                         })
+                        .cloned()
                         .collect();
-                    (targets, format!("dry run: would inject {:?} into {n} target(s)", step.fault.type_))
+                    let seed = select::seed(&self.uid(), &step.name, 0);
+                    let chosen = select::choose(action.count(), free, seed);
+                    let n = chosen.len();
+                    let targets: Vec<TargetStatus> = chosen
+                        .iter()
+                        .map(|c| TargetStatus { revert_verified: true, ..c.to_status(action.name(), 0) })
+                        .collect();
+                    let mut message = match (n, allowed.len()) {
+                        (0, 0) => "dry run: no target matches".to_string(),
+                        (0, _) => "dry run: every matching target is held by another run".to_string(),
+                        _ => format!("dry run: would inject {} into {n} target(s)", action.name()),
+                    };
+                    if !refused.is_empty() {
+                        let names: Vec<String> =
+                            refused.iter().map(|c| format!("{} {}", c.kind, c.name)).collect();
+                        message.push_str(&format!("; not allowed: {}", names.join(", ")));
+                    }
+                    (targets, message)
                 }
-                Ok(Some(_)) => (vec![], "dry run: no target matches".to_string()),
-                Ok(None) => (vec![], "dry run: every matching target is held by another run".to_string()),
-                Err(err) => (vec![], format!("dry run: {err}")),
+                Err(err) => (Vec::new(), format!("dry run: {err}")),
             };
             total += targets.len();
             let st = self.step_mut(&step.name);
@@ -740,11 +1128,11 @@ impl Exec<'_> {
         self.status.phase = Some(RunPhase::Succeeded);
         self.status.started_at = Some(at.clone());
         self.status.finished_at = Some(at);
-        self.status.project = project.map(str::to_string);
+        self.status.project = self.project.clone();
         let msg = format!("dry run: {total} target(s) resolved, nothing injected");
         self.condition("DryRun", ConditionStatus::True, "Planned", &msg);
         self.dirty = true;
-        self.event(EventType::Normal, "Planned", msg).await;
+        self.event(EventType::Normal, "Planned", msg);
         Ok(())
     }
 }

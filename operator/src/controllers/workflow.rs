@@ -2,9 +2,8 @@
 //! cron schedule (time zone, concurrency policy, starting deadline, suspend), prunes old runs beyond the
 //! history limit, and reports the last run, score and next run time in the status.
 
-use super::{now, policy, Context, Error};
+use super::{contain, now, Context, Error};
 use crate::probes::{self, ProbeContext};
-use crate::schedule::Schedule;
 use chaoscenter_crds::common::{
     set_condition, ConditionStatus, LocalObjectReference, RUN_NOW_ANNOTATION, RUN_NOW_HANDLED_ANNOTATION,
     WORKFLOW_LABEL,
@@ -20,10 +19,17 @@ use kube::{Resource, ResourceExt};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Reconciles one workflow.
+/// Reconciles one workflow; a panic is contained to it (logged, counted, retried later).
 pub async fn reconcile(wf: Arc<ChaosWorkflow>, ctx: Arc<Context>) -> Result<Requeue, Error> {
     let started = std::time::Instant::now();
-    let result = reconcile_inner(&wf, &ctx).await;
+    let result = match contain(reconcile_inner(&wf, &ctx)).await {
+        Ok(result) => result,
+        Err(panic) => {
+            tracing::error!(workflow = %wf.name_any(), %panic, "reconciling the workflow panicked");
+            ctx.metrics.reconcile_failed("workflow", "Panic");
+            Ok(Requeue::requeue(Duration::from_secs(30)))
+        }
+    };
     ctx.metrics.observe("workflow", started.elapsed().as_secs_f64());
     result
 }
@@ -72,24 +78,17 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
     let mut status = wf.status.clone().unwrap_or_default();
     let generation = wf.metadata.generation;
 
-    // validate: the definition (pure) and what needs the world (probe endpoints)
+    // validate: the definition (pure, the one validator) and what needs the world (probe endpoints)
     let mut problems = Vec::new();
-    if let Err(message) = policy::validate_definition(&wf.spec) {
-        problems.push(message);
+    let validated = chaoscenter_core::validate(&wf.spec);
+    if let Err(invalid) = &validated {
+        problems.extend(invalid.errors.iter().map(|e| e.to_string()));
     }
-    let schedule = match wf.spec.schedule.as_deref() {
-        Some(expr) => match Schedule::parse(expr, &wf.spec.time_zone) {
-            Ok(s) => Some(s),
-            Err(message) => {
-                problems.push(message);
-                None
-            }
-        },
-        None => None,
-    };
+    let workflow = validated.ok();
+    let schedule = workflow.as_ref().and_then(|w| w.schedule.clone());
     // The probe pre-flight reaches out (a Prometheus query per prom probe), and this reconcile runs on
     // every status change of the workflow's runs: check again only when the spec changed or it failed.
-    let validated = status.observed_generation == generation
+    let checked = status.observed_generation == generation
         && status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True);
     let pctx = ProbeContext {
         client: ctx.client.clone(),
@@ -97,10 +96,12 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
         namespace: ns.clone(),
         run: name.clone(),
     };
-    for step in wf.spec.steps.iter().filter(|_| !validated) {
-        for probe in &step.probes {
-            if let Err(message) = probes::preflight(&pctx, probe).await {
-                problems.push(format!("spec.steps[{}].{message}", step.name));
+    for (i, step) in workflow.iter().flat_map(|w| w.steps.iter().enumerate()).filter(|_| !checked) {
+        for (j, probe) in step.probes.iter().enumerate() {
+            if let Err(message) =
+                probes::preflight(&pctx, probe, &format!("spec.steps[{i}].probes[{j}]")).await
+            {
+                problems.push(message);
             }
         }
     }
@@ -170,11 +171,8 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
         }
         if let (Some(due), false) = (due, handled) {
             status.last_schedule_at = Some(due.to_string());
-            let late = Duration::try_from(at.duration_since(due)).unwrap_or_default();
-            let missed = wf
-                .spec
-                .starting_deadline_seconds
-                .is_some_and(|d| late > Duration::from_secs(d.max(0) as u64));
+            let late = chaoscenter_core::time::until(due, at);
+            let missed = workflow.as_ref().and_then(|w| w.starting_deadline).is_some_and(|d| late > d);
             if missed {
                 ctx.event(
                     wf,
@@ -237,9 +235,7 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
         }
         if let Some(next) = schedule.next_after(at) {
             status.next_run_at = Some(next.to_string());
-            requeue = requeue.min(
-                Duration::try_from(next.duration_since(at)).unwrap_or_default() + Duration::from_millis(200),
-            );
+            requeue = requeue.min(chaoscenter_core::time::until(at, next) + Duration::from_millis(200));
         }
     }
 

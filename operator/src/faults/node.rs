@@ -1,12 +1,215 @@
 //! node-cordon, node-taint and node-drain: marking nodes unschedulable, tainting them, evicting their pods
-//! (honouring PodDisruptionBudgets through the Eviction API), and undoing each.
+//! (honouring PodDisruptionBudgets through the Eviction API), and undoing each from the target's record.
 
 use super::pod::is_not_found;
-use super::FaultError;
+use super::{mismatch, Candidate, Fault, FaultContext, FaultError, Origin};
+use crate::world::World;
+use chaoscenter_core::plan::{FaultAction, NodeTarget, Taint as TaintSpec};
+use chaoscenter_crds::run::TargetStatus;
 use chaoscenter_crds::workflow::TaintParams;
 use k8s_openapi::api::core::v1::{Node, Pod, Taint};
 use kube::api::{Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams};
 use kube::Client;
+
+/// node-cordon.
+pub struct NodeCordonFault;
+/// node-taint.
+pub struct NodeTaintFault;
+/// node-drain.
+pub struct NodeDrainFault;
+
+/// The nodes a node target matches, from the node cache (names, sorted).
+pub fn matching(world: &World, target: &NodeTarget) -> Vec<String> {
+    let mut names: Vec<String> = world
+        .nodes
+        .state()
+        .iter()
+        .filter(|n| target.name.as_deref().is_none_or(|name| n.metadata.name.as_deref() == Some(name)))
+        .filter(|n| {
+            target
+                .selector
+                .as_ref()
+                .is_none_or(|s| s.matches(n.metadata.labels.as_ref().unwrap_or(&Default::default())))
+        })
+        .filter_map(|n| n.metadata.name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+fn node_target(action: &FaultAction) -> Option<&NodeTarget> {
+    match action {
+        FaultAction::NodeCordon(f) => Some(&f.target),
+        FaultAction::NodeTaint(f) => Some(&f.target),
+        FaultAction::NodeDrain(f) => Some(&f.target),
+        _ => None,
+    }
+}
+
+async fn node_candidates(
+    cx: &FaultContext,
+    action: &FaultAction,
+    name: &str,
+) -> Result<Vec<Candidate>, FaultError> {
+    let target = node_target(action).ok_or_else(|| mismatch(name, action))?;
+    if !crate::controllers::is_filled(&cx.world.nodes) {
+        return Err(FaultError::NotReady("node"));
+    }
+    Ok(matching(&cx.world, target)
+        .into_iter()
+        .map(|name| Candidate { kind: "Node", namespace: None, name })
+        .collect())
+}
+
+/// Cordon-based revert: uncordon only a node that was schedulable before (recorded in `original`).
+async fn uncordon(cx: &FaultContext, target: &TargetStatus) -> Result<(), FaultError> {
+    match target.original.as_deref() {
+        Some("false") => set_unschedulable(&cx.client, &target.name, false).await,
+        _ => Ok(()), // it was cordoned before: leave it so
+    }
+}
+
+async fn uncordoned(cx: &FaultContext, target: &TargetStatus) -> Result<bool, FaultError> {
+    match target.original.as_deref() {
+        Some("false") => Ok(!unschedulable(&cx.client, &target.name).await?),
+        _ => Ok(true),
+    }
+}
+
+#[async_trait::async_trait]
+impl Fault for NodeCordonFault {
+    async fn candidates(
+        &self,
+        cx: &FaultContext,
+        action: &FaultAction,
+    ) -> Result<Vec<Candidate>, FaultError> {
+        node_candidates(cx, action, "node-cordon").await
+    }
+
+    async fn prepare(
+        &self,
+        cx: &FaultContext,
+        _action: &FaultAction,
+        target: &mut TargetStatus,
+    ) -> Result<(), FaultError> {
+        target.original = Some(unschedulable(&cx.client, &target.name).await?.to_string());
+        Ok(())
+    }
+
+    async fn inject(
+        &self,
+        cx: &FaultContext,
+        _: &Origin,
+        _: &FaultAction,
+        target: &TargetStatus,
+    ) -> Result<String, FaultError> {
+        set_unschedulable(&cx.client, &target.name, true).await?;
+        Ok("cordoned".into())
+    }
+
+    async fn revert(&self, cx: &FaultContext, _: &Origin, target: &TargetStatus) -> Result<(), FaultError> {
+        uncordon(cx, target).await
+    }
+
+    async fn verify(&self, cx: &FaultContext, _: &Origin, target: &TargetStatus) -> Result<bool, FaultError> {
+        uncordoned(cx, target).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Fault for NodeDrainFault {
+    async fn candidates(
+        &self,
+        cx: &FaultContext,
+        action: &FaultAction,
+    ) -> Result<Vec<Candidate>, FaultError> {
+        node_candidates(cx, action, "node-drain").await
+    }
+
+    async fn prepare(
+        &self,
+        cx: &FaultContext,
+        _action: &FaultAction,
+        target: &mut TargetStatus,
+    ) -> Result<(), FaultError> {
+        target.original = Some(unschedulable(&cx.client, &target.name).await?.to_string());
+        Ok(())
+    }
+
+    async fn inject(
+        &self,
+        cx: &FaultContext,
+        _: &Origin,
+        action: &FaultAction,
+        target: &TargetStatus,
+    ) -> Result<String, FaultError> {
+        let FaultAction::NodeDrain(f) = action else { return Err(mismatch("node-drain", action)) };
+        drain(&cx.client, &target.name, f.grace_period_seconds).await
+    }
+
+    async fn revert(&self, cx: &FaultContext, _: &Origin, target: &TargetStatus) -> Result<(), FaultError> {
+        uncordon(cx, target).await
+    }
+
+    async fn verify(&self, cx: &FaultContext, _: &Origin, target: &TargetStatus) -> Result<bool, FaultError> {
+        uncordoned(cx, target).await
+    }
+}
+
+fn taint_params(taint: &TaintSpec) -> TaintParams {
+    TaintParams { key: taint.key.clone(), value: taint.value.clone(), effect: taint.effect }
+}
+
+#[async_trait::async_trait]
+impl Fault for NodeTaintFault {
+    async fn candidates(
+        &self,
+        cx: &FaultContext,
+        action: &FaultAction,
+    ) -> Result<Vec<Candidate>, FaultError> {
+        node_candidates(cx, action, "node-taint").await
+    }
+
+    async fn prepare(
+        &self,
+        cx: &FaultContext,
+        action: &FaultAction,
+        target: &mut TargetStatus,
+    ) -> Result<(), FaultError> {
+        let FaultAction::NodeTaint(f) = action else { return Err(mismatch("node-taint", action)) };
+        let taint = taint_params(&f.taint);
+        target.original = Some(has_taint(&cx.client, &target.name, &taint).await?.to_string());
+        target.taint = Some(taint);
+        Ok(())
+    }
+
+    async fn inject(
+        &self,
+        cx: &FaultContext,
+        _: &Origin,
+        action: &FaultAction,
+        target: &TargetStatus,
+    ) -> Result<String, FaultError> {
+        let FaultAction::NodeTaint(f) = action else { return Err(mismatch("node-taint", action)) };
+        let taint = taint_params(&f.taint);
+        add_taint(&cx.client, &target.name, &taint).await?;
+        Ok(format!("tainted {}:{:?}", taint.key, taint.effect))
+    }
+
+    async fn revert(&self, cx: &FaultContext, _: &Origin, target: &TargetStatus) -> Result<(), FaultError> {
+        match (target.original.as_deref(), &target.taint) {
+            (Some("false"), Some(taint)) => remove_taint(&cx.client, &target.name, taint).await,
+            _ => Ok(()), // it carried the taint before (or was never prepared): leave it
+        }
+    }
+
+    async fn verify(&self, cx: &FaultContext, _: &Origin, target: &TargetStatus) -> Result<bool, FaultError> {
+        match (target.original.as_deref(), &target.taint) {
+            (Some("false"), Some(taint)) => Ok(!has_taint(&cx.client, &target.name, taint).await?),
+            _ => Ok(true),
+        }
+    }
+}
 
 fn nodes(client: &Client) -> Api<Node> {
     Api::all(client.clone())
@@ -17,12 +220,12 @@ async fn get(client: &Client, name: &str) -> Result<Node, FaultError> {
 }
 
 /// Whether the node is cordoned.
-pub async fn unschedulable(client: &Client, name: &str) -> Result<bool, FaultError> {
+async fn unschedulable(client: &Client, name: &str) -> Result<bool, FaultError> {
     Ok(get(client, name).await?.spec.and_then(|s| s.unschedulable).unwrap_or(false))
 }
 
 /// Cordons or uncordons the node.
-pub async fn set_unschedulable(client: &Client, name: &str, value: bool) -> Result<(), FaultError> {
+async fn set_unschedulable(client: &Client, name: &str, value: bool) -> Result<(), FaultError> {
     let patch = Patch::Merge(serde_json::json!({"spec": {"unschedulable": value}}));
     nodes(client)
         .patch(name, &PatchParams::default(), &patch)
@@ -40,7 +243,7 @@ fn matches(t: &Taint, taint: &TaintParams) -> bool {
 }
 
 /// Whether the node carries the taint (same key and effect).
-pub async fn has_taint(client: &Client, name: &str, taint: &TaintParams) -> Result<bool, FaultError> {
+async fn has_taint(client: &Client, name: &str, taint: &TaintParams) -> Result<bool, FaultError> {
     let node = get(client, name).await?;
     Ok(node.spec.and_then(|s| s.taints).unwrap_or_default().iter().any(|t| matches(t, taint)))
 }
@@ -60,7 +263,7 @@ async fn write_taints(client: &Client, node: Node, taints: Vec<Taint>) -> Result
 }
 
 /// Adds the taint unless it is there.
-pub async fn add_taint(client: &Client, name: &str, taint: &TaintParams) -> Result<(), FaultError> {
+async fn add_taint(client: &Client, name: &str, taint: &TaintParams) -> Result<(), FaultError> {
     let node = get(client, name).await?;
     let mut taints = node.spec.as_ref().and_then(|s| s.taints.clone()).unwrap_or_default();
     if taints.iter().any(|t| matches(t, taint)) {
@@ -76,7 +279,7 @@ pub async fn add_taint(client: &Client, name: &str, taint: &TaintParams) -> Resu
 }
 
 /// Removes the taint if it is there.
-pub async fn remove_taint(client: &Client, name: &str, taint: &TaintParams) -> Result<(), FaultError> {
+async fn remove_taint(client: &Client, name: &str, taint: &TaintParams) -> Result<(), FaultError> {
     let node = get(client, name).await?;
     let taints = node.spec.as_ref().and_then(|s| s.taints.clone()).unwrap_or_default();
     if !taints.iter().any(|t| matches(t, taint)) {
@@ -92,7 +295,7 @@ pub const EVICTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs
 /// Cordons the node and evicts every pod on it except DaemonSet and mirror pods. Evictions a
 /// PodDisruptionBudget refuses (429) are skipped and named in the returned note; a later round (with
 /// `interval`) tries them again.
-pub async fn drain(client: &Client, name: &str, grace: Option<i64>) -> Result<String, FaultError> {
+async fn drain(client: &Client, name: &str, grace: Option<u32>) -> Result<String, FaultError> {
     set_unschedulable(client, name, true).await?;
     let pods: Api<Pod> = Api::all(client.clone());
     let on_node = pods
@@ -117,7 +320,7 @@ pub async fn drain(client: &Client, name: &str, grace: Option<i64>) -> Result<St
         let mut params = EvictParams::default();
         if let Some(grace) = grace {
             params.delete_options =
-                Some(DeleteParams { grace_period_seconds: Some(grace.max(0) as u32), ..Default::default() });
+                Some(DeleteParams { grace_period_seconds: Some(grace), ..Default::default() });
         }
         // The client retries a 429 (a PodDisruptionBudget refusing) for minutes; give up on that pod sooner.
         match tokio::time::timeout(EVICTION_TIMEOUT, api.evict(&pod_name, &params)).await {

@@ -1,9 +1,8 @@
 //! The cmd probe: a command run once as a Kubernetes Job in the project namespace, its output compared.
 
-use super::compare::{compare, describe};
 use super::{kube_cause, show_duration, CheckOutcome, ProbeContext};
+use chaoscenter_core::plan::CmdCheck;
 use chaoscenter_crds::common::RUN_LABEL;
-use chaoscenter_crds::workflow::CmdProbe;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, Pod, PodSpec, PodTemplateSpec, SeccompProfile, SecurityContext,
@@ -38,7 +37,7 @@ const MIN_RUN_PART: usize = 10;
 /// Runs the command once as a Job and compares its trimmed output. The Job gets `timeout` as its
 /// `activeDeadlineSeconds` and the wait for it ends when `timeout` passes; the Job is deleted afterwards in
 /// every case (also when this future is dropped).
-pub async fn check(ctx: &ProbeContext, probe_name: &str, cmd: &CmdProbe, timeout: Duration) -> CheckOutcome {
+pub async fn check(ctx: &ProbeContext, probe_name: &str, cmd: &CmdCheck, timeout: Duration) -> CheckOutcome {
     let deadline = Instant::now() + timeout;
     let name = job_name(&ctx.run, probe_name, &random_suffix());
     let jobs: Api<Job> = Api::namespaced(ctx.client.clone(), &ctx.namespace);
@@ -54,9 +53,9 @@ pub async fn check(ctx: &ProbeContext, probe_name: &str, cmd: &CmdProbe, timeout
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &ctx.namespace);
     let outcome = match wait(&jobs, &name, deadline).await {
         Ok(Finished::Succeeded) => match output(&pods, &name).await {
-            Ok(output) => match compare(&output, &cmd.comparator) {
+            Ok(output) => match cmd.comparison.holds(&output) {
                 Ok(held) => {
-                    CheckOutcome { passed: held, message: describe("output", &output, &cmd.comparator, held) }
+                    CheckOutcome { passed: held, message: cmd.comparison.describe("output", &output, held) }
                 }
                 Err(e) => CheckOutcome::failed(e),
             },
@@ -268,7 +267,7 @@ async fn delete_job(jobs: &Api<Job>, name: &str) {
 
 /// The Job running `cmd` once: no retries, `timeout` as its deadline (whole seconds, rounded up, at
 /// least 1), removed 60 s after it finishes if nobody deletes it first, in a restricted container.
-fn build_job(name: &str, run: &str, cmd: &CmdProbe, timeout: Duration) -> Job {
+fn build_job(name: &str, run: &str, cmd: &CmdCheck, timeout: Duration) -> Job {
     let labels = BTreeMap::from([(RUN_LABEL.to_string(), label_value(run))]);
     let security_context = SecurityContext {
         allow_privilege_escalation: Some(false),
@@ -486,15 +485,16 @@ mod cmd_tests {
         assert_eq!(label_value(&long), "a".repeat(62));
     }
 
-    fn cmd() -> CmdProbe {
-        CmdProbe {
+    fn cmd() -> CmdCheck {
+        CmdCheck {
             command: vec!["sh".into(), "-c".into(), "echo ok".into()],
             image: "busybox:1.36".into(),
-            comparator: Comparator {
+            comparison: chaoscenter_core::compare::Comparison::parse(&Comparator {
                 type_: ComparatorType::String,
                 criteria: Criteria::Equal,
                 value: "ok".into(),
-            },
+            })
+            .unwrap(),
         }
     }
 

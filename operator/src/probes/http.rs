@@ -1,12 +1,13 @@
 //! The http probe: one request, its response's status and body checked.
 
 use super::{causes, show_duration, CheckOutcome};
-use chaoscenter_crds::workflow::{HttpMethod, HttpProbe};
+use chaoscenter_core::plan::HttpCheck;
+use chaoscenter_crds::workflow::HttpMethod;
 use std::time::Duration;
 
 /// Sends the probe's request once, bounded by `timeout`. Passes when the status is `expectStatus` (any
 /// 2xx when absent) and, if `expectBodyContains` is set, the body contains it.
-pub async fn check(http: &reqwest::Client, probe: &HttpProbe, timeout: Duration) -> CheckOutcome {
+pub async fn check(http: &reqwest::Client, probe: &HttpCheck, timeout: Duration) -> CheckOutcome {
     let method = method(probe.method);
     let request = format!("{method} {}", probe.url);
     let mut builder = http.request(method, &probe.url).timeout(timeout);
@@ -87,8 +88,8 @@ mod http_tests {
             )
     }
 
-    fn probe(url: String) -> HttpProbe {
-        HttpProbe {
+    fn probe(url: String) -> HttpCheck {
+        HttpCheck {
             url,
             method: HttpMethod::GET,
             body: None,

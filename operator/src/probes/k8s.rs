@@ -1,14 +1,14 @@
 //! The k8s probe: counting the objects of a kind that match selectors, and checking the count.
 
 use super::{causes, CheckOutcome};
-use chaoscenter_crds::workflow::{K8sOperation, K8sProbe};
+use chaoscenter_core::plan::{K8sCheck, K8sExpect};
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::core::GroupVersion;
 use kube::discovery::{self, Scope};
 
 /// Resolves the probe's kind through discovery, lists the matching objects (metadata only) and checks
 /// their number against the operation.
-pub async fn check(client: &kube::Client, probe: &K8sProbe) -> CheckOutcome {
+pub async fn check(client: &kube::Client, probe: &K8sCheck) -> CheckOutcome {
     let found = match count(client, probe).await {
         Ok(found) => found,
         Err(message) => return CheckOutcome::failed(message),
@@ -17,18 +17,13 @@ pub async fn check(client: &kube::Client, probe: &K8sProbe) -> CheckOutcome {
 }
 
 /// Whether `found` matching objects satisfy the operation, and the message saying so.
-fn verdict(probe: &K8sProbe, found: usize) -> CheckOutcome {
-    let (passed, expected) = match probe.operation {
-        K8sOperation::Present => (found >= 1, "at least 1".to_string()),
-        K8sOperation::Absent => (found == 0, "0".to_string()),
-        K8sOperation::Count => match probe.count {
-            Some(count) => (usize::try_from(count).is_ok_and(|count| found == count), count.to_string()),
-            None => {
-                return CheckOutcome::failed(
-                    "operation count needs k8s.count, the number of objects expected".into(),
-                )
-            }
-        },
+fn verdict(probe: &K8sCheck, found: usize) -> CheckOutcome {
+    let (passed, expected) = match probe.expect {
+        K8sExpect::Present => (found >= 1, "at least 1".to_string()),
+        K8sExpect::Absent => (found == 0, "0".to_string()),
+        K8sExpect::Count(count) => {
+            (usize::try_from(count).is_ok_and(|count| found == count), count.to_string())
+        }
     };
     let mut message = format!("found {found} {}", what(probe));
     if !passed {
@@ -38,7 +33,7 @@ fn verdict(probe: &K8sProbe, found: usize) -> CheckOutcome {
 }
 
 /// What was looked for, e.g. `Pod in shop matching app=checkout`.
-fn what(probe: &K8sProbe) -> String {
+fn what(probe: &K8sCheck) -> String {
     let mut what = probe.kind.clone();
     if let Some(namespace) = &probe.namespace {
         what.push_str(&format!(" in {namespace}"));
@@ -56,7 +51,7 @@ fn what(probe: &K8sProbe) -> String {
 }
 
 /// The number of objects matching the probe.
-async fn count(client: &kube::Client, probe: &K8sProbe) -> Result<usize, String> {
+async fn count(client: &kube::Client, probe: &K8sCheck) -> Result<usize, String> {
     let gv: GroupVersion =
         probe.api_version.parse().map_err(|e| format!("apiVersion {:?}: {e}", probe.api_version))?;
     let gvk = gv.with_kind(&probe.kind);
@@ -90,21 +85,20 @@ async fn count(client: &kube::Client, probe: &K8sProbe) -> Result<usize, String>
 mod k8s_tests {
     use super::*;
 
-    fn probe(operation: K8sOperation, count: Option<u32>) -> K8sProbe {
-        K8sProbe {
+    fn probe(expect: K8sExpect) -> K8sCheck {
+        K8sCheck {
             api_version: "v1".into(),
             kind: "Pod".into(),
             namespace: Some("shop".into()),
             label_selector: Some("app=checkout".into()),
             field_selector: Some("status.phase=Running".into()),
-            operation,
-            count,
+            expect,
         }
     }
 
     #[test]
     fn present_needs_at_least_one() {
-        let p = probe(K8sOperation::Present, None);
+        let p = probe(K8sExpect::Present);
         assert_eq!(
             verdict(&p, 0),
             CheckOutcome::failed(
@@ -117,7 +111,7 @@ mod k8s_tests {
 
     #[test]
     fn absent_needs_none() {
-        let p = probe(K8sOperation::Absent, None);
+        let p = probe(K8sExpect::Absent);
         assert!(verdict(&p, 0).passed);
         assert!(!verdict(&p, 1).passed);
         assert!(verdict(&p, 2).message.ends_with("(expected 0)"));
@@ -125,27 +119,20 @@ mod k8s_tests {
 
     #[test]
     fn count_needs_exactly_count() {
-        let p = probe(K8sOperation::Count, Some(3));
+        let p = probe(K8sExpect::Count(3));
         assert!(!verdict(&p, 2).passed);
         assert_eq!(
             verdict(&p, 3),
             CheckOutcome::passed("found 3 Pod in shop matching app=checkout,status.phase=Running".into())
         );
         assert!(!verdict(&p, 4).passed);
-        let zero = probe(K8sOperation::Count, Some(0));
+        let zero = probe(K8sExpect::Count(0));
         assert!(verdict(&zero, 0).passed);
     }
 
     #[test]
-    fn count_without_count_fails() {
-        let outcome = verdict(&probe(K8sOperation::Count, None), 3);
-        assert!(!outcome.passed);
-        assert!(outcome.message.contains("needs k8s.count"), "{outcome:?}");
-    }
-
-    #[test]
     fn message_names_what_was_looked_for() {
-        let mut p = probe(K8sOperation::Present, None);
+        let mut p = probe(K8sExpect::Present);
         p.kind = "Node".into();
         p.namespace = None;
         p.label_selector = None;

@@ -1,22 +1,19 @@
 //! The prom probe: one instant PromQL query, its single value compared; and whether an endpoint answers.
 
-use super::compare::{compare, describe};
 use super::{causes, show_duration, CheckOutcome};
-use chaoscenter_crds::workflow::PromProbe;
+use chaoscenter_core::plan::PromCheck;
 use serde_json::Value;
 use std::time::Duration;
 
 /// Runs the probe's query once, bounded by `timeout`, and compares its value with the comparator. The
 /// query must return a scalar (or string) or a vector of exactly one sample.
-pub async fn check(http: &reqwest::Client, probe: &PromProbe, timeout: Duration) -> CheckOutcome {
+pub async fn check(http: &reqwest::Client, probe: &PromCheck, timeout: Duration) -> CheckOutcome {
     let value = match query(http, &probe.endpoint, &probe.query, timeout).await {
         Ok(value) => value,
         Err(message) => return CheckOutcome::failed(message),
     };
-    match compare(&value, &probe.comparator) {
-        Ok(held) => {
-            CheckOutcome { passed: held, message: describe("value", &value, &probe.comparator, held) }
-        }
+    match probe.comparison.holds(&value) {
+        Ok(held) => CheckOutcome { passed: held, message: probe.comparison.describe("value", &value, held) },
         Err(e) => CheckOutcome::failed(e),
     }
 }
@@ -191,17 +188,22 @@ mod prom_tests {
         type_: ComparatorType,
         criteria: Criteria,
         value: &str,
-    ) -> PromProbe {
-        PromProbe {
+    ) -> PromCheck {
+        PromCheck {
             endpoint: endpoint.into(),
             query: query.into(),
-            comparator: Comparator { type_, criteria, value: value.into() },
+            comparison: chaoscenter_core::compare::Comparison::parse(&Comparator {
+                type_,
+                criteria,
+                value: value.into(),
+            })
+            .unwrap(),
         }
     }
 
     const TIMEOUT: Duration = Duration::from_secs(5);
 
-    async fn run(probe: &PromProbe) -> CheckOutcome {
+    async fn run(probe: &PromCheck) -> CheckOutcome {
         check(&reqwest::Client::new(), probe, TIMEOUT).await
     }
 

@@ -1,83 +1,110 @@
-//! Comparison of an observed value (a prom result, a cmd output) with a probe's comparator.
+//! Probe comparators, typed: a comparator is parsed once (criteria fits the type, the expected value is a
+//! number where it must be, the pattern is supported) and then compares observed values (a prom result,
+//! a cmd output) without re-reading itself.
 
+use alloc::format;
+use alloc::string::{String, ToString};
 use chaoscenter_crds::workflow::{Comparator, ComparatorType, Criteria};
-use std::cmp::Ordering;
+use core::cmp::Ordering;
 
 /// The longest observed value quoted in full in a message; longer ones are cut with `…`.
-const MAX_QUOTED_CHARS: usize = 200;
+pub const MAX_QUOTED_CHARS: usize = 200;
 
-/// Compares `observed` with the comparator's expected value.
+/// A parsed comparator.
 ///
 /// - `int` and `float`: both sides are read as numbers (surrounding whitespace ignored; an `int` also
-///   accepts an integral float such as `3.0`, as Prometheus may print one). Criteria `==`, `!=`, `>`, `<`,
-///   `>=`, `<=`, and `equal` / `notEqual` as synonyms of `==` / `!=`. A float NaN compares unequal to
-///   everything (only `!=` holds).
+///   accepts an integral float such as `3.0`, as Prometheus may print one). Criteria `==`, `!=`, `>`,
+///   `<`, `>=`, `<=`, and `equal` / `notEqual` as synonyms of `==` / `!=`. A float NaN compares unequal
+///   to everything (only `!=` holds).
 /// - `string`: criteria `==` / `equal`, `!=` / `notEqual`, `contains` and `matches`.
 ///
-/// `matches` is not a full regular expression (no regex engine is available here): the pattern is
-/// literal text, anchored at the start when it begins with `^` and at the end when it ends with `$`, and
-/// otherwise found anywhere. Other regular-expression syntax (`.`, `*`, `+`, `?`, `|`, `(`, `)`, `[`,
-/// `]`, `{`, `}`, `^` or `$` elsewhere, and classes such as `\d`) is rejected with an error rather than
-/// read literally, so that every accepted pattern means the same as it would as a real regular
-/// expression; escape such a character with `\` (e.g. `v1\.2`) to match it literally.
-///
-/// Errors: a number that does not parse (on either side), a criterion that does not apply to the type,
-/// an unsupported pattern.
-pub fn compare(observed: &str, comparator: &Comparator) -> Result<bool, String> {
-    match comparator.type_ {
-        ComparatorType::Int => {
-            let op = NumOp::of(comparator)?;
-            let expected = parse_int(&comparator.value).map_err(|e| format!("expected {e}"))?;
-            let observed = parse_int(observed).map_err(|e| format!("observed {e}"))?;
-            Ok(op.holds(Some(observed.cmp(&expected))))
-        }
-        ComparatorType::Float => {
-            let op = NumOp::of(comparator)?;
-            let expected = parse_float(&comparator.value).map_err(|e| format!("expected {e}"))?;
-            let observed = parse_float(observed).map_err(|e| format!("observed {e}"))?;
-            Ok(op.holds(observed.partial_cmp(&expected)))
-        }
-        ComparatorType::String => match comparator.criteria {
-            Criteria::Eq | Criteria::Equal => Ok(observed == comparator.value),
-            Criteria::Ne | Criteria::NotEqual => Ok(observed != comparator.value),
-            Criteria::Contains => Ok(observed.contains(comparator.value.as_str())),
-            Criteria::Matches => Ok(Pattern::parse(&comparator.value)?.is_match(observed)),
-            Criteria::Gt | Criteria::Lt | Criteria::Ge | Criteria::Le => Err(format!(
-                "criteria {} compares numbers: use type int or float, or a string criteria \
-                 (==, !=, equal, notEqual, contains, matches)",
-                criteria_text(comparator.criteria)
-            )),
-        },
-    }
+/// `matches` is not a full regular expression: the pattern is literal text, anchored at the start when
+/// it begins with `^` and at the end when it ends with `$`, and otherwise found anywhere. Other
+/// regular-expression syntax (`.`, `*`, `+`, `?`, `|`, `(`, `)`, `[`, `]`, `{`, `}`, `^` or `$` elsewhere,
+/// and classes such as `\d`) is rejected rather than read literally, so that every accepted pattern means
+/// the same as it would as a real regular expression; escape such a character with `\` (e.g. `v1\.2`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    kind: Kind,
+    criteria: Criteria,
+    type_: ComparatorType,
+    expected: String,
 }
 
-/// Checks what [`compare`] needs of the comparator alone: the criteria applies to the type, the expected
-/// value parses as a number (int, float), the pattern is supported (matches).
-pub fn validate(comparator: &Comparator) -> Result<(), String> {
-    match comparator.type_ {
-        ComparatorType::Int => {
-            NumOp::of(comparator)?;
-            parse_int(&comparator.value).map(drop)
-        }
-        ComparatorType::Float => {
-            NumOp::of(comparator)?;
-            parse_float(&comparator.value).map(drop)
-        }
-        // Comparing the expected value with itself exercises every check of the string path.
-        ComparatorType::String => compare(&comparator.value, comparator).map(drop),
-    }
+#[derive(Clone, Debug, PartialEq)]
+enum Kind {
+    Int(NumOp, i64),
+    Float(NumOp, f64),
+    Text(TextOp),
 }
 
-/// Describes a comparison for a probe's message, e.g. `value 0.7 > 0.5` when it held, or
-/// `value 0.3, expected > 0.5` when it did not. `what` names the observed value ("value", "output").
-pub fn describe(what: &str, observed: &str, comparator: &Comparator, held: bool) -> String {
-    let observed = quote(observed, comparator.type_);
-    let expected = quote(&comparator.value, comparator.type_);
-    let criteria = criteria_text(comparator.criteria);
-    if held {
-        format!("{what} {observed} {criteria} {expected}")
-    } else {
-        format!("{what} {observed}, expected {criteria} {expected}")
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum TextOp {
+    Equal,
+    NotEqual,
+    Contains,
+    Matches(Pattern),
+}
+
+impl Comparison {
+    /// Parses a comparator. Errors: a criteria that does not apply to the type, an expected value that
+    /// is not a number of the type, an unsupported pattern.
+    pub fn parse(comparator: &Comparator) -> Result<Self, String> {
+        let kind = match comparator.type_ {
+            ComparatorType::Int => Kind::Int(NumOp::of(comparator)?, parse_int(&comparator.value)?),
+            ComparatorType::Float => Kind::Float(NumOp::of(comparator)?, parse_float(&comparator.value)?),
+            ComparatorType::String => Kind::Text(match comparator.criteria {
+                Criteria::Eq | Criteria::Equal => TextOp::Equal,
+                Criteria::Ne | Criteria::NotEqual => TextOp::NotEqual,
+                Criteria::Contains => TextOp::Contains,
+                Criteria::Matches => TextOp::Matches(Pattern::parse(&comparator.value)?),
+                Criteria::Gt | Criteria::Lt | Criteria::Ge | Criteria::Le => {
+                    return Err(format!(
+                        "criteria {} compares numbers: use type int or float, or a string criteria \
+                         (==, !=, equal, notEqual, contains, matches)",
+                        criteria_text(comparator.criteria)
+                    ))
+                }
+            }),
+        };
+        Ok(Self {
+            kind,
+            criteria: comparator.criteria,
+            type_: comparator.type_,
+            expected: comparator.value.clone(),
+        })
+    }
+
+    /// Whether `observed` satisfies the comparison; an error when it is not a number of the type.
+    pub fn holds(&self, observed: &str) -> Result<bool, String> {
+        let observed_error = |e: String| format!("observed {e}");
+        match &self.kind {
+            Kind::Int(op, expected) => {
+                let observed = parse_int(observed).map_err(observed_error)?;
+                Ok(op.holds(Some(observed.cmp(expected))))
+            }
+            Kind::Float(op, expected) => {
+                let observed = parse_float(observed).map_err(observed_error)?;
+                Ok(op.holds(observed.partial_cmp(expected)))
+            }
+            Kind::Text(TextOp::Equal) => Ok(observed == self.expected),
+            Kind::Text(TextOp::NotEqual) => Ok(observed != self.expected),
+            Kind::Text(TextOp::Contains) => Ok(observed.contains(self.expected.as_str())),
+            Kind::Text(TextOp::Matches(pattern)) => Ok(pattern.is_match(observed)),
+        }
+    }
+
+    /// Describes a comparison for a probe's message, e.g. `value 0.7 > 0.5` when it held, or
+    /// `value 0.3, expected > 0.5` when it did not. `what` names the observed value ("value", "output").
+    pub fn describe(&self, what: &str, observed: &str, held: bool) -> String {
+        let observed = quote(observed, self.type_);
+        let expected = quote(&self.expected, self.type_);
+        let criteria = criteria_text(self.criteria);
+        if held {
+            format!("{what} {observed} {criteria} {expected}")
+        } else {
+            format!("{what} {observed}, expected {criteria} {expected}")
+        }
     }
 }
 
@@ -99,13 +126,18 @@ pub fn criteria_text(criteria: Criteria) -> &'static str {
 
 /// Numbers as they are; strings in double quotes, cut to [`MAX_QUOTED_CHARS`].
 fn quote(text: &str, type_: ComparatorType) -> String {
-    let cut = match text.char_indices().nth(MAX_QUOTED_CHARS) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
-    };
+    let cut = cut(text, MAX_QUOTED_CHARS);
     match type_ {
         ComparatorType::Int | ComparatorType::Float => cut,
         ComparatorType::String => format!("{cut:?}"),
+    }
+}
+
+/// `text` cut to `max` characters, with `…` when cut.
+pub fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
     }
 }
 
@@ -153,6 +185,9 @@ impl NumOp {
     }
 }
 
+/// 2^63, exactly representable: the bounds of an i64 as floats.
+const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
 /// Reads an int; an integral float in range (`3.0`, `1e3`) is accepted too.
 fn parse_int(text: &str) -> Result<i64, String> {
     let trimmed = text.trim();
@@ -160,22 +195,16 @@ fn parse_int(text: &str) -> Result<i64, String> {
         return Ok(value);
     }
     match trimmed.parse::<f64>() {
-        // The range check is exact: both bounds are powers of two, exactly representable.
-        Ok(value) if value.fract() == 0.0 && value >= -(2f64.powi(63)) && value < 2f64.powi(63) => {
+        Ok(value) if (-TWO_POW_63..TWO_POW_63).contains(&value) && (value as i64) as f64 == value => {
             Ok(value as i64)
         }
-        _ => Err(format!("value {:?} is not an int", quote_raw(text))),
+        _ => Err(format!("value {:?} is not an int", cut(text, MAX_QUOTED_CHARS))),
     }
 }
 
 /// Reads a float (`0.5`, `1e-3`, `NaN`, `+Inf` as Prometheus prints them).
 fn parse_float(text: &str) -> Result<f64, String> {
-    text.trim().parse::<f64>().map_err(|_| format!("value {:?} is not a float", quote_raw(text)))
-}
-
-/// The text cut to [`MAX_QUOTED_CHARS`], unquoted.
-fn quote_raw(text: &str) -> String {
-    quote(text, ComparatorType::Int)
+    text.trim().parse::<f64>().map_err(|_| format!("value {:?} is not a float", cut(text, MAX_QUOTED_CHARS)))
 }
 
 /// A `matches` pattern: literal text with optional `^` / `$` anchors.
@@ -229,8 +258,21 @@ impl Pattern {
 }
 
 #[cfg(test)]
-mod compare_tests {
+mod tests {
     use super::*;
+    use std::format;
+
+    fn compare(observed: &str, comparator: &Comparator) -> Result<bool, String> {
+        Comparison::parse(comparator)?.holds(observed)
+    }
+
+    fn validate(comparator: &Comparator) -> Result<(), String> {
+        Comparison::parse(comparator).map(drop)
+    }
+
+    fn describe(what: &str, observed: &str, comparator: &Comparator, held: bool) -> String {
+        Comparison::parse(comparator).unwrap().describe(what, observed, held)
+    }
 
     fn cmp(type_: ComparatorType, criteria: Criteria, value: &str) -> Comparator {
         Comparator { type_, criteria, value: value.into() }
@@ -333,11 +375,11 @@ mod compare_tests {
         let e = error("abc", ComparatorType::Int, Criteria::Eq, "1");
         assert_eq!(e, "observed value \"abc\" is not an int");
         let e = error("1", ComparatorType::Int, Criteria::Eq, "one");
-        assert_eq!(e, "expected value \"one\" is not an int");
+        assert_eq!(e, "value \"one\" is not an int");
         let e = error("", ComparatorType::Float, Criteria::Gt, "1");
         assert_eq!(e, "observed value \"\" is not a float");
         let e = error("1.5", ComparatorType::Float, Criteria::Gt, "1,5");
-        assert_eq!(e, "expected value \"1,5\" is not a float");
+        assert_eq!(e, "value \"1,5\" is not a float");
     }
 
     #[test]

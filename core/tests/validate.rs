@@ -1,0 +1,334 @@
+//! The validator on whole definitions: the shipped samples pass, and each kind of bad input is refused
+//! with the field's path and the limit in the message.
+
+use chaoscenter_core::plan::{Check, Count, FaultAction, K8sExpect, PodSource};
+use chaoscenter_core::validate;
+use chaoscenter_crds::workflow::ChaosWorkflowSpec;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn spec(value: Value) -> ChaosWorkflowSpec {
+    serde_json::from_value(value).expect("the test spec deserializes")
+}
+
+/// A valid one-step workflow to break one field of.
+fn base() -> Value {
+    json!({
+        "maxDuration": "30m",
+        "steps": [{
+            "name": "kill",
+            "fault": {"type": "pod-delete", "duration": "30s",
+                      "target": {"namespace": "shop", "selector": {"matchLabels": {"app": "web"}}, "mode": "one"}},
+            "probes": [{"name": "up", "type": "http", "http": {"url": "http://web.shop/"}}]
+        }]
+    })
+}
+
+/// The error messages for a definition that must be refused.
+fn refused(value: Value) -> Vec<String> {
+    match validate(&spec(value.clone())) {
+        Ok(_) => panic!("accepted: {value:#}"),
+        Err(invalid) => {
+            assert!(!invalid.errors.is_empty());
+            for e in &invalid.errors {
+                assert!(e.path.starts_with("spec"), "every error names a field: {e}");
+            }
+            invalid.errors.iter().map(|e| e.to_string()).collect()
+        }
+    }
+}
+
+fn assert_refused(value: Value, expected: &str) {
+    let errors = refused(value);
+    assert!(errors.iter().any(|e| e.contains(expected)), "expected {expected:?} in {errors:#?}");
+}
+
+fn with(mut value: Value, path: &[&str], new: Value) -> Value {
+    let mut at = &mut value;
+    for p in &path[..path.len() - 1] {
+        at = match p.parse::<usize>() {
+            Ok(i) => &mut at[i],
+            Err(_) => &mut at[*p],
+        };
+    }
+    let last = path[path.len() - 1];
+    match last.parse::<usize>() {
+        Ok(i) => at[i] = new,
+        Err(_) => at[last] = new,
+    }
+    value
+}
+
+fn fault(path: &str, new: Value) -> Value {
+    let mut parts = vec!["steps", "0", "fault"];
+    parts.extend(path.split('.'));
+    with(base(), &parts, new)
+}
+
+#[test]
+fn the_shipped_samples_are_valid() {
+    for file in ["config/samples/chaosworkflow.yaml", "config/demo/demo.yaml"] {
+        let text = std::fs::read_to_string(format!("{}/../{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut found = 0;
+        for doc in serde_yaml::Deserializer::from_str(&text) {
+            let value: Value = serde::Deserialize::deserialize(doc).unwrap();
+            if value["kind"] == "ChaosWorkflow" {
+                let wf = validate(&spec(value["spec"].clone())).unwrap_or_else(|e| panic!("{file}: {e}"));
+                assert!(!wf.steps.is_empty());
+                found += 1;
+            }
+        }
+        assert!(found > 0, "{file} has a workflow");
+    }
+}
+
+#[test]
+fn a_valid_definition_becomes_typed() {
+    let wf = validate(&spec(base())).unwrap();
+    assert_eq!(wf.max_duration, Duration::from_secs(1800));
+    let step = &wf.steps[0];
+    assert_eq!(step.fault.duration, Duration::from_secs(30));
+    let FaultAction::PodDelete(pd) = &step.fault.action else { panic!("{:?}", step.fault.action) };
+    assert_eq!(pd.target.namespace, "shop");
+    assert_eq!(pd.target.count, Count::One);
+    assert!(
+        matches!(&pd.target.pods, PodSource::Matching { selector: Some(s), name: None } if s.query() == "app=web")
+    );
+    let probe = &step.probes[0];
+    assert_eq!(
+        (probe.interval, probe.timeout, probe.attempts),
+        (Duration::from_secs(2), Duration::from_secs(1), 1)
+    );
+    assert!(matches!(&probe.check, Check::Http(h) if h.url == "http://web.shop/"));
+}
+
+#[test]
+fn the_absurd_duration_is_refused_naming_the_field_and_the_limit() {
+    let errors = refused(fault("duration", json!("99999999h")));
+    assert_eq!(
+        errors,
+        vec![r#"spec.steps[0].fault.duration: "99999999h" is more than the run's maxDuration (30m)"#]
+    );
+}
+
+#[test]
+fn durations_are_bounded() {
+    assert_refused(
+        with(base(), &["maxDuration"], json!("48h")),
+        r#"spec.maxDuration: "48h" is more than the limit of 24h"#,
+    );
+    assert_refused(
+        with(base(), &["maxDuration"], json!("0s")),
+        "spec.maxDuration: \"0s\" is less than the minimum of 1s",
+    );
+    assert_refused(
+        fault("duration", json!("1.5s")),
+        "spec.steps[0].fault.duration: \"1.5s\" is not a duration",
+    );
+    assert_refused(fault("duration", json!("500ms")), "is less than the minimum of 1s");
+    assert_refused(fault("duration", json!("1".repeat(40) + "s")), "at most 32 characters");
+    assert_refused(
+        fault("interval", json!("40s")),
+        "spec.steps[0].fault.interval: \"40s\" is more than the fault's duration (30s)",
+    );
+    assert_refused(
+        fault("interval", json!("0s")),
+        "spec.steps[0].fault.interval: \"0s\" is less than the minimum of 1s",
+    );
+    let long = with(fault("duration", json!("10m")), &["steps", "0", "fault", "interval"], json!("1s"));
+    assert_refused(long, "600 injection rounds in 10m; at most 100 (use an interval of at least 6s)");
+}
+
+#[test]
+fn probe_settings_are_bounded() {
+    let rp = |field: &str, v: Value| with(base(), &["steps", "0", "probes", "0", "runProperties", field], v);
+    assert_refused(
+        rp("timeout", json!("20m")),
+        "spec.steps[0].probes[0].runProperties.timeout: \"20m\" is more than the limit of 15m",
+    );
+    assert_refused(rp("timeout", json!("0s")), "is less than the minimum of 100ms");
+    assert_refused(
+        rp("interval", json!("100ms")),
+        "runProperties.interval: \"100ms\" is less than the minimum of 500ms",
+    );
+    assert_refused(
+        rp("initialDelay", json!("2h")),
+        "runProperties.initialDelay: \"2h\" is more than the run's maxDuration (30m)",
+    );
+    assert_refused(rp("attempts", json!(0)), "runProperties.attempts: 0 is outside 1 to 100");
+    let slow = with(
+        rp("timeout", json!("10m")),
+        &["steps", "0", "probes", "0", "runProperties", "attempts"],
+        json!(5),
+    );
+    assert_refused(
+        slow,
+        "5 attempts of 10m (plus 500ms between them) take longer than the run's maxDuration (30m)",
+    );
+}
+
+#[test]
+fn targets_need_what_their_mode_and_type_need() {
+    assert_refused(
+        fault("target.mode", json!("fixed")),
+        "spec.steps[0].fault.target.value: required for mode fixed",
+    );
+    let pct = with(
+        fault("target.mode", json!("fixed-percent")),
+        &["steps", "0", "fault", "target", "value"],
+        json!(150),
+    );
+    assert_refused(pct, "spec.steps[0].fault.target.value: 150 is not a percentage from 1 to 100");
+    assert_refused(fault("target.value", json!(3)), "spec.steps[0].fault.target.value: not used by mode one");
+    assert_refused(
+        fault("target.selector", json!({})),
+        "spec.steps[0].fault.target: the selector has no requirements",
+    );
+    assert_refused(
+        fault("target.selector", Value::Null),
+        "spec.steps[0].fault.target: a target needs a selector or a name",
+    );
+    let bad_op = fault("target.selector", json!({"matchExpressions": [{"key": "app", "operator": "Near"}]}));
+    assert_refused(
+        bad_op,
+        "spec.steps[0].fault.target.selector.matchExpressions[0].operator: \"Near\" is not one of",
+    );
+    assert_refused(
+        fault("target.namespace", Value::Null),
+        "spec.steps[0].fault.target.namespace: required for pod-delete",
+    );
+    assert_refused(
+        fault("target.kind", json!("Node")),
+        "spec.steps[0].fault.target.kind: pod-delete hits Pods",
+    );
+    let node =
+        json!({"type": "node-cordon", "duration": "30s", "target": {"namespace": "shop", "name": "n1"}});
+    assert_refused(
+        with(base(), &["steps", "0", "fault"], node),
+        "spec.steps[0].fault.target.namespace: not used by node-cordon",
+    );
+}
+
+#[test]
+fn parameters_belong_to_their_fault_type() {
+    assert_refused(
+        fault("params", json!({"replicas": 2})),
+        "spec.steps[0].fault.params.replicas: not used by pod-delete",
+    );
+    let scale = json!({"type": "pod-autoscaler", "duration": "30s", "target": {"namespace": "shop", "kind": "Deployment", "name": "web"}});
+    assert_refused(
+        with(base(), &["steps", "0", "fault"], scale.clone()),
+        "spec.steps[0].fault.params.replicas: required for pod-autoscaler",
+    );
+    let mut repeating = scale.clone();
+    repeating["params"] = json!({"replicas": 1});
+    repeating["interval"] = json!("10s");
+    assert_refused(
+        with(base(), &["steps", "0", "fault"], repeating),
+        "spec.steps[0].fault.interval: pod-autoscaler does not repeat",
+    );
+    let mut too_many = scale;
+    too_many["params"] = json!({"replicas": 20000});
+    assert_refused(
+        with(base(), &["steps", "0", "fault"], too_many),
+        "params.replicas: 20000 is outside 0 to 10000",
+    );
+    assert_refused(
+        fault("params", json!({"force": true, "gracePeriodSeconds": 5})),
+        "params.force: force deletes at once",
+    );
+    let taint = json!({"type": "node-taint", "duration": "30s", "target": {"name": "n1"}, "params": {"taint": {"key": "bad key"}}});
+    assert_refused(
+        with(base(), &["steps", "0", "fault"], taint),
+        "spec.steps[0].fault.params.taint.key: label key \"bad key\"",
+    );
+}
+
+#[test]
+fn probes_carry_exactly_the_settings_of_their_type() {
+    let p = |v: Value| with(base(), &["steps", "0", "probes", "0"], v);
+    assert_refused(
+        p(json!({"name": "up", "type": "cmd"})),
+        "spec.steps[0].probes[0].cmd: missing for a probe of type cmd",
+    );
+    assert_refused(
+        p(
+            json!({"name": "up", "type": "http", "http": {"url": "http://x/"}, "k8s": {"apiVersion": "v1", "kind": "Pod", "operation": "present"}}),
+        ),
+        "spec.steps[0].probes[0].k8s: set, but the probe's type is http",
+    );
+    assert_refused(
+        p(json!({"name": "up", "type": "http", "http": {"url": "ftp://x/"}})),
+        "probes[0].http.url: \"ftp://x/\" is not an http or https URL",
+    );
+    assert_refused(
+        p(json!({"name": "up", "type": "http", "http": {"url": "http://x/", "body": "a"}})),
+        "probes[0].http.body: GET sends no body",
+    );
+    assert_refused(
+        p(
+            json!({"name": "up", "type": "k8s", "k8s": {"apiVersion": "v1", "kind": "Pod", "operation": "count"}}),
+        ),
+        "probes[0].k8s.count: required by operation count",
+    );
+    assert_refused(
+        p(
+            json!({"name": "up", "type": "prom", "prom": {"endpoint": "http://p", "query": "up", "comparator": {"type": "string", "criteria": ">", "value": "1"}}}),
+        ),
+        "probes[0].prom.comparator.criteria: criteria > compares numbers",
+    );
+    assert_refused(
+        p(
+            json!({"name": "up", "type": "cmd", "cmd": {"command": [" "], "image": "busybox", "comparator": {"criteria": "==", "value": "x"}}}),
+        ),
+        "probes[0].cmd.command: must name the program to run",
+    );
+    assert_refused(
+        p(
+            json!({"name": "up", "type": "cmd", "cmd": {"command": ["true"], "image": "busybox", "comparator": {"criteria": "==", "value": "x"}}}),
+        ),
+        "probes[0].cmd.comparator.value: value \"x\" is not a float",
+    );
+    let k8s = validate(&spec(p(json!({"name": "up", "type": "k8s",
+        "k8s": {"apiVersion": "apps/v1", "kind": "Deployment", "operation": "count", "count": 2}}))))
+    .unwrap();
+    assert!(matches!(&k8s.steps[0].probes[0].check, Check::K8s(k) if k.expect == K8sExpect::Count(2)));
+}
+
+#[test]
+fn the_graph_and_names_are_checked_and_every_error_is_reported() {
+    let two = json!({"steps": [
+        {"name": "a", "dependsOn": ["b"], "fault": base()["steps"][0]["fault"]},
+        {"name": "b", "dependsOn": ["a"], "fault": base()["steps"][0]["fault"]}
+    ]});
+    assert_refused(two, "spec.steps[0].dependsOn: forms a cycle: a -> b -> a");
+    assert_refused(
+        with(base(), &["steps", "0", "dependsOn"], json!(["ghost"])),
+        "spec.steps[0].dependsOn[0]: unknown step \"ghost\"",
+    );
+    assert_refused(
+        with(base(), &["steps", "0", "name"], json!("Bad_Name")),
+        "spec.steps[0].name: \"Bad_Name\" is not a DNS label",
+    );
+    assert_refused(json!({"steps": []}), "spec.steps: a workflow needs at least one step");
+    let many = json!({"steps": (0..101).map(|i| { let mut s = base()["steps"][0].clone(); s["name"] = json!(format!("s{i}")); s }).collect::<Vec<_>>()});
+    assert_refused(many, "spec.steps: 101 steps; at most 100");
+    // several problems at once are all reported
+    let mut bad = fault("duration", json!("2h"));
+    bad["steps"][0]["weight"] = json!(5000);
+    bad["steps"][0]["probes"][0]["runProperties"] = json!({"attempts": 500});
+    let errors = refused(bad);
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert_refused(
+        with(base(), &["schedule"], json!("61 * * * *")),
+        "spec.schedule: \"61 * * * *\" is not a cron expression",
+    );
+    assert_refused(
+        with(base(), &["timeZone"], json!("Mars/Olympus")),
+        "spec.timeZone: \"Mars/Olympus\" is not a known IANA time zone",
+    );
+    assert_refused(
+        with(base(), &["startingDeadlineSeconds"], json!(0)),
+        "spec.startingDeadlineSeconds: 0 is outside 1 to 604800",
+    );
+}
