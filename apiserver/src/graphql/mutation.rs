@@ -3,7 +3,7 @@
 
 use super::access::{error, scope, Scope};
 use super::types::{Phase, RunSummary, Trigger};
-use async_graphql::{Context, Object, Result, SimpleObject};
+use async_graphql::{Context, ErrorExtensions, Object, Result, SimpleObject};
 use chaoscenter_crds::common::{LocalObjectReference, PREVIEW_LABEL};
 use chaoscenter_crds::run::ChaosWorkflowRunSpec;
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, ChaosWorkflowSpec};
@@ -53,7 +53,7 @@ fn kube_error(action: &str, err: kube::Error) -> async_graphql::Error {
 }
 
 /// A workflow from YAML, or from a name and a structured spec, placed in the project's namespace.
-fn workflow_input(
+pub(super) fn workflow_input(
     s: &Scope,
     yaml: Option<String>,
     name: Option<String>,
@@ -100,6 +100,26 @@ fn parse_workflow(s: &Scope, yaml: &str) -> Result<ChaosWorkflow> {
     wf.metadata.managed_fields = None;
     wf.status = None;
     Ok(wf)
+}
+
+/// The workflow's definition checked with the validator the operator uses: an `INVALID` error listing
+/// every problem (each `spec.<path>: <what>`, also as `fields` in the error's extensions) when it is not
+/// valid, so nothing invalid is written.
+fn validated(wf: &ChaosWorkflow) -> Result<()> {
+    chaoscenter_core::validate(&wf.spec).map(drop).map_err(|invalid| {
+        let fields: Vec<serde_json::Value> = invalid
+            .errors
+            .iter()
+            .map(|e| serde_json::json!({"field": e.path, "message": e.message}))
+            .collect();
+        async_graphql::Error::new(invalid.to_string()).extend_with(|_, ext| {
+            ext.set("code", "INVALID");
+            ext.set(
+                "fields",
+                async_graphql::Value::from_json(serde_json::Value::Array(fields)).unwrap_or_default(),
+            );
+        })
+    })
 }
 
 fn written(wf: ChaosWorkflow) -> WrittenWorkflow {
@@ -178,6 +198,7 @@ impl Mutation {
     ) -> Result<WrittenWorkflow> {
         let s = scope(ctx, &project)?;
         let wf = workflow_input(&s, yaml, name, spec)?;
+        validated(&wf)?;
         let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
         let created = api
             .create(&PostParams::default(), &wf)
@@ -198,6 +219,7 @@ impl Mutation {
     ) -> Result<WrittenWorkflow> {
         let s = scope(ctx, &project)?;
         let mut wf = workflow_input(&s, yaml, name, spec)?;
+        validated(&wf)?;
         let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
         let name = wf.name_any();
         let current = api.get(&name).await.map_err(|e| kube_error("read the workflow", e))?;
@@ -247,7 +269,11 @@ impl Mutation {
     ) -> Result<DryRun> {
         let s = scope(ctx, &project)?;
         let preview = match spec {
-            Some(spec) => Some(workflow_input(&s, None, Some(workflow.clone()), Some(spec))?.spec),
+            Some(spec) => {
+                let wf = workflow_input(&s, None, Some(workflow.clone()), Some(spec))?;
+                validated(&wf)?;
+                Some(wf.spec)
+            }
             None => None,
         };
         let run = new_run(ctx, &project, &workflow, true, preview).await?;

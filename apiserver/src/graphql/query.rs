@@ -3,11 +3,11 @@
 use super::access::{caller, error, scope, state};
 use super::history::{runs_page, RunFilter};
 use super::stats::{statistics, Statistics};
-use super::types::AuditView;
 use super::types::{
     object, EventView, MemberView, Phase, ProjectView, RunConnection, RunDetail, RunSummary, Trigger,
     WorkflowView,
 };
+use super::types::{AuditView, FieldErrorView};
 use crate::mirror::{collection_name, stored_int};
 use async_graphql::{Context, Object, Result};
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
@@ -68,6 +68,29 @@ impl Query {
             .collect();
         list.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(list)
+    }
+
+    /// Checks a workflow definition — YAML, or a `name` and a structured `spec` as for `createWorkflow` —
+    /// with the validator the operator and the admission webhook use, and returns every problem with the
+    /// field it is about (empty when the definition is valid). Nothing is written.
+    async fn validate_workflow(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        yaml: Option<String>,
+        name: Option<String>,
+        spec: Option<async_graphql::Json<serde_json::Value>>,
+    ) -> Result<Vec<FieldErrorView>> {
+        let s = scope(ctx, &project)?;
+        let wf = super::mutation::workflow_input(&s, yaml, name, spec)?;
+        Ok(match chaoscenter_core::validate(&wf.spec) {
+            Ok(_) => Vec::new(),
+            Err(invalid) => invalid
+                .errors
+                .into_iter()
+                .map(|e| FieldErrorView { field: e.path, message: e.message })
+                .collect(),
+        })
     }
 
     /// One project.

@@ -258,3 +258,13 @@ impl RunSummary {
         }
     }
 }
+
+/// One problem with a definition: the field it is about and what is wrong (with the limit, where there is
+/// one).
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct FieldErrorView {
+    /// The field's path, e.g. `spec.steps[2].fault.duration`.
+    pub field: String,
+    /// What is wrong, e.g. `"2h" is more than the run's maxDuration (30m)`.
+    pub message: String,
+}

@@ -52,6 +52,22 @@ export function errorCode(error: CombinedError | undefined): ErrorCode | undefin
   return typeof code === "string" ? code : undefined;
 }
 
+/** One problem the server's validator found: the field's path (`spec.steps[2].fault.duration`) and what is wrong. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** The problems an `INVALID` error lists in `extensions.fields` (empty when it lists none). */
+export function errorFields(error: CombinedError | undefined): FieldProblem[] {
+  const fields: unknown = error?.graphQLErrors[0]?.extensions?.fields;
+  if (!Array.isArray(fields)) return [];
+  return fields.flatMap((f: unknown) => {
+    const { field, message } = (f ?? {}) as Partial<Record<string, unknown>>;
+    return typeof field === "string" && typeof message === "string" ? [{ field, message }] : [];
+  });
+}
+
 /** A message fit to show: the server's own words, without urql's "[GraphQL]" prefix. */
 export function errorMessage(error: unknown): string {
   if (!error) return "";

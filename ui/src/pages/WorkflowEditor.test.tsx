@@ -1,8 +1,9 @@
 // Tests of the WorkflowEditor page.
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { fakeClient, project, renderInProject, type Answers } from "../workflow/test-utils";
+import { fakeClient, project, renderInProject, type Answer, type Answers } from "../workflow/test-utils";
+import type { ChaosWorkflowSpec } from "../workflow/types";
 import { WorkflowEditor } from "./WorkflowEditor";
 
 const NEW = "/projects/demo/workflows/new";
@@ -34,14 +35,17 @@ const served = {
   },
 };
 
+/** The server's validator finds nothing wrong (unless a test answers otherwise). */
+const VALID: Answers = { ValidateWorkflow: { data: { validateWorkflow: [] } } };
+
 function renderNew(answers: Answers = {}, role: "Editor" | "Viewer" = "Editor") {
-  const fake = fakeClient(answers);
+  const fake = fakeClient({ ...VALID, ...answers });
   renderInProject(<WorkflowEditor />, "/projects/demo/workflows/new", NEW, fake.client, project(role));
   return fake;
 }
 
 function renderEdit(answers: Answers = {}, role: "Editor" | "Viewer" = "Editor") {
-  const fake = fakeClient({ WorkflowObjects: { data: { workflows: [{ name: "web-survives-pod-loss", object: served }] } }, ...answers });
+  const fake = fakeClient({ ...VALID, WorkflowObjects: { data: { workflows: [{ name: "web-survives-pod-loss", object: served }] } }, ...answers });
   renderInProject(<WorkflowEditor />, "/projects/demo/workflows/:workflow", EDIT, fake.client, project(role));
   return fake;
 }
@@ -116,16 +120,26 @@ describe("WorkflowEditor, creating", () => {
     ]);
   });
 
-  it("shows the value a mode needs, and its range", async () => {
+  it("shows the value a mode needs; its range is the server's to judge", async () => {
     const user = userEvent.setup();
-    renderNew();
+    renderNew({
+      ValidateWorkflow: (v) => {
+        const value = (v.spec as ChaosWorkflowSpec).steps[0].fault.target.value;
+        const problems = value === 150 ? [{ field: "spec.steps[0].fault.target.value", message: "150 is not a percentage from 1 to 100" }] : [];
+        return { data: { validateWorkflow: problems } };
+      },
+    });
     const s = within(step(1));
     await user.selectOptions(s.getByLabelText("Mode"), "fixed-percent");
     const value = s.getByLabelText("Value");
-    await user.type(value, "150");
+    await user.type(value, "1.5");
     await user.tab();
     expect(value.getAttribute("aria-invalid")).toBe("true");
-    expect(s.getByText("a percentage from 1 to 100")).toBeTruthy();
+    expect(s.getByText("a whole number")).toBeTruthy();
+    await user.clear(value);
+    await user.type(value, "150");
+    expect(await s.findByText("150 is not a percentage from 1 to 100")).toBeTruthy();
+    expect(value.getAttribute("aria-invalid")).toBe("true");
   });
 
   it("adds, reorders and removes steps, with their dependencies", async () => {
@@ -333,5 +347,117 @@ describe("WorkflowEditor, YAML", () => {
     await user.click(screen.getByRole("tab", { name: "Form" }));
     expect(screen.getByRole("alert").textContent).toMatch(/This YAML cannot be shown as a form: line \d+, column \d+/);
     expect(screen.getByRole("tab", { name: "YAML", selected: true })).toBeTruthy();
+  });
+});
+
+describe("WorkflowEditor, the server's validator", () => {
+  const problems = (...list: { field: string; message: string }[]): Answer => ({ data: { validateWorkflow: list } });
+  /** The text of the error a control is described by. */
+  const errorText = (control: HTMLElement) => document.getElementById(control.getAttribute("aria-describedby")?.split(" ")[0] ?? "")?.textContent;
+  const TOO_LONG = { field: "spec.steps[0].fault.duration", message: '"99999999h" is more than the run\'s maxDuration (30m)' };
+
+  async function fillValid(user: ReturnType<typeof userEvent.setup>) {
+    await user.type(screen.getByLabelText("Name"), "my-flow");
+    await user.type(within(step(1)).getByLabelText("Label selector"), "app=web");
+  }
+
+  it("shows a problem with a step's duration at the Duration field, and refuses to save", async () => {
+    const user = userEvent.setup();
+    const fake = renderNew({
+      ValidateWorkflow: (v) => ((v.spec as ChaosWorkflowSpec).steps[0].fault.duration === "99999999h" ? problems(TOO_LONG) : problems()),
+    });
+    await fillValid(user);
+    const duration = within(step(1)).getByLabelText("Duration");
+    await user.clear(duration);
+    await user.type(duration, "99999999h");
+    await waitFor(() => expect(duration.getAttribute("aria-invalid")).toBe("true"), { timeout: 3000 });
+    expect(errorText(duration)).toBe(TOO_LONG.message);
+    // the form's spec, under its name, is what was checked
+    const last = fake.calls("ValidateWorkflow").at(-1);
+    expect(last).toMatchObject({ project: "demo", name: "my-flow" });
+    expect((last?.spec as ChaosWorkflowSpec).steps[0].fault.duration).toBe("99999999h");
+
+    await user.click(screen.getByRole("button", { name: "Create workflow" }));
+    expect(document.activeElement).toBe(duration);
+    expect(screen.getByText("One field needs fixing before saving.")).toBeTruthy();
+    expect(fake.calls("CreateWorkflow")).toEqual([]);
+
+    await user.clear(duration);
+    await user.type(duration, "45s");
+    await waitFor(() => expect(duration.getAttribute("aria-invalid")).toBeNull(), { timeout: 3000 });
+  });
+
+  it("lists a problem with a field the form does not show next to the save button", async () => {
+    const user = userEvent.setup();
+    const fake = renderNew({
+      ValidateWorkflow: problems({ field: "spec.steps[0].fault.target.value", message: "not used by mode all; remove it" }),
+    });
+    await fillValid(user);
+    const summary = screen.getByRole("status", { name: "Other problems" });
+    await within(summary).findByText(/not used by mode all; remove it/, undefined, { timeout: 3000 });
+    expect(summary.textContent).toContain("spec.steps[0].fault.target.value: not used by mode all; remove it");
+    // no field of the form claims it
+    expect(document.querySelector('[aria-invalid="true"]')).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Create workflow" }));
+    expect(document.activeElement).toBe(summary);
+    expect(fake.calls("CreateWorkflow")).toEqual([]);
+  });
+
+  it("does not show an answer to an earlier version over the newer one's", async () => {
+    const user = userEvent.setup();
+    let answerFirst: (a: Answer) => void = () => {};
+    const fake = renderNew({
+      ValidateWorkflow: (v) => {
+        if (fake.calls("ValidateWorkflow").length === 1) return new Promise<Answer>((resolve) => (answerFirst = resolve));
+        const weight = (v.spec as ChaosWorkflowSpec).steps[0].weight;
+        return problems({ field: "spec.steps[0].weight", message: `newer: ${weight} is more than the limit of 1000` });
+      },
+    });
+    await fillValid(user);
+    await waitFor(() => expect(fake.calls("ValidateWorkflow")).toHaveLength(1), { timeout: 3000 });
+    const weight = within(step(1)).getByLabelText("Weight");
+    await user.clear(weight);
+    await user.type(weight, "2000");
+    await waitFor(() => expect(errorText(weight)).toBe("newer: 2000 is more than the limit of 1000"), { timeout: 3000 });
+    // the first question's answer comes last: it is about the form before the weight changed
+    answerFirst(problems({ field: "spec.steps[0].weight", message: "older: stale" }, TOO_LONG));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errorText(weight)).toBe("newer: 2000 is more than the limit of 1000");
+    expect(screen.queryByText(/older: stale/)).toBeNull();
+    expect(within(step(1)).getByLabelText("Duration").getAttribute("aria-invalid")).toBeNull();
+  });
+
+  it("places the problems of a refused save at their fields", async () => {
+    const user = userEvent.setup();
+    const fields = [TOO_LONG, { field: "spec", message: "is not valid" }];
+    const fake = renderNew({
+      CreateWorkflow: {
+        error: fields.map((f) => `${f.field}: ${f.message}`).join("; "),
+        code: "INVALID",
+        extensions: { fields },
+      },
+    });
+    await fillValid(user);
+    await user.click(screen.getByRole("button", { name: "Create workflow" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toMatch(/Not created.*The server found 2 problems in the definition, shown at their fields or listed below\./);
+    const duration = within(step(1)).getByLabelText("Duration");
+    expect(duration.getAttribute("aria-invalid")).toBe("true");
+    expect(errorText(duration)).toBe(TOO_LONG.message);
+    expect(document.activeElement).toBe(duration);
+    expect(screen.getByRole("status", { name: "Other problems" }).textContent).toContain("spec: is not valid");
+    expect(fake.calls("CreateWorkflow")).toHaveLength(1);
+  });
+
+  it("lists the server's problems under the YAML with their lines", async () => {
+    const user = userEvent.setup();
+    renderNew({ ValidateWorkflow: (v) => (v.yaml ? problems(TOO_LONG) : problems()) });
+    await fillValid(user);
+    await user.click(screen.getByRole("tab", { name: "YAML" }));
+    const panel = screen.getByRole("tabpanel");
+    const item = await within(panel).findByText(/spec\.steps\[0\]\.fault\.duration: "99999999h" is more than/, undefined, { timeout: 3000 });
+    expect(item.textContent).toMatch(/^Line \d+, column \d+: spec\.steps\[0\]\.fault\.duration: /);
+    await user.click(screen.getByRole("button", { name: "Create workflow" }));
+    expect(screen.getByRole("alert").textContent).toMatch(/Not saved: fix the problems listed under the editor first/);
   });
 });

@@ -1,8 +1,9 @@
-// The workflow editor: form and YAML tabs over one definition, validation, target preview, save/run/delete.
+// The workflow editor: form and YAML tabs over one definition, the checks while typing and the server
+// validator's answers at their fields, target preview, save/run/delete.
 import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { useMutation, useQuery } from "urql";
-import { errorCode, errorMessage } from "../api/client";
+import { errorCode, errorFields, errorMessage } from "../api/client";
 import { ErrorBox, Loading, PageHeader } from "../components/ui";
 import { useProject } from "../project";
 import {
@@ -17,17 +18,26 @@ import {
 import { FieldErrorsContext, type FieldErrorsState } from "../workflow/fields";
 import { formToSpec, newWorkflowForm, specToForm, type WorkflowForm } from "../workflow/form";
 import { readPlan } from "../workflow/plan";
+import { placeProblems, useServerCheck, type CheckInput } from "../workflow/serverCheck";
 import { TargetPreview, type PreviewState } from "../workflow/TargetPreview";
 import type { ChaosWorkflow } from "../workflow/types";
-import { fieldOfMessage, validateForm } from "../workflow/validate";
+import { dnsLabelError, fieldOfMessage, validateForm } from "../workflow/validate";
 import { WorkflowFormView } from "../workflow/WorkflowFormView";
-import { checkWorkflowYaml, formToYaml, yamlToForm } from "../workflow/yaml";
+import { checkWorkflowYaml, formToYaml, serverProblemsInYaml, yamlToForm } from "../workflow/yaml";
 
 // CodeMirror is big: it loads with the YAML tab, not with the app
 const YamlEditor = lazy(() => import("../workflow/YamlEditor").then((m) => ({ default: m.YamlEditor })));
 
-/** How long the form must stay still before a changed target is previewed. */
+/** How long the form must stay still (and be valid) before a changed target is previewed. */
 const PREVIEW_DEBOUNCE_MS = 800;
+
+/**
+ * The name the server's check is given while the Name field has none that is valid: the validator judges
+ * the spec only, and the name's own error is shown by the form.
+ */
+const CHECK_NAME_STAND_IN = "unnamed";
+
+const count = (n: number, what: string) => (n === 1 ? `one ${what}` : `${n} ${what}s`);
 
 export function WorkflowEditor() {
   const { workflow } = useParams();
@@ -99,7 +109,10 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
   const [focusRequest, setFocusRequest] = useState(0);
   const [preview, setPreview] = useState<PreviewState>({ status: "idle" });
   const [busy, setBusy] = useState(false);
+  // a new workflow is checked by the server from its first change on (until then it is just incomplete)
+  const [edited, setEdited] = useState(!creating);
   const rootRef = useRef<HTMLDivElement>(null);
+  const summaryRef = useRef<HTMLDivElement>(null);
 
   const [, createWorkflow] = useMutation(CreateWorkflowDocument);
   const [, updateWorkflow] = useMutation(UpdateWorkflowDocument);
@@ -107,19 +120,54 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
   const [, deleteWorkflow] = useMutation(DeleteWorkflowDocument);
   const [, dryRun] = useMutation(DryRunWorkflowDocument);
 
+  // the checks while typing: instant, syntax only
   const errors = useMemo(() => validateForm(form), [form]);
-  const yamlProblems = useMemo(() => (tab === "yaml" ? checkWorkflowYaml(yamlText) : []), [tab, yamlText]);
+  const ownYamlProblems = useMemo(() => (tab === "yaml" ? checkWorkflowYaml(yamlText) : []), [tab, yamlText]);
+
+  // the server's validator, on the definition in the open tab once it can be read as one
+  const checkInput = useMemo<CheckInput | null>(() => {
+    if (readOnly || !edited) return null;
+    if (tab === "yaml") {
+      // problems without a field are syntax or shape: the server could not read the text either
+      return ownYamlProblems.some((p) => p.field === undefined) ? null : { project, yaml: yamlText };
+    }
+    const name = form.name.trim();
+    return { project, name: dnsLabelError(name) === null ? name : CHECK_NAME_STAND_IN, spec: formToSpec(form) };
+  }, [readOnly, edited, tab, ownYamlProblems, project, yamlText, form]);
+  const check = useServerCheck(checkInput);
+  const placed = useMemo(() => placeProblems(check.problems, form), [check.problems, form]);
+  const serverYamlProblems = useMemo(
+    () => (tab === "yaml" ? serverProblemsInYaml(yamlText, check.problems, ownYamlProblems) : []),
+    [tab, yamlText, check.problems, ownYamlProblems],
+  );
+  const yamlProblems = useMemo(() => [...ownYamlProblems, ...serverYamlProblems], [ownYamlProblems, serverYamlProblems]);
+  // the server's newest answer is about the definition as it is now, and finds problems
+  const serverRefuses = check.current && check.problems.length > 0;
+  const localOk = tab === "form" ? Object.keys(errors).length === 0 : ownYamlProblems.length === 0;
+  // the server's problems that no form field shows, and why it could not read the definition (unless the
+  // checks while typing say so already)
+  const otherProblems = tab === "form" ? placed.elsewhere : [];
+  const checkFailure = localOk ? check.failure : null;
 
   const changeForm = useCallback((next: WorkflowForm) => {
     setForm(next);
+    setEdited(true);
     // a server message about a field is stale once the form changes
     setServerError((e) => (e?.field ? { ...e, field: null } : e));
+  }, []);
+
+  const changeYaml = useCallback((text: string) => {
+    setYamlText(text);
+    setEdited(true);
   }, []);
 
   const fieldErrors = useMemo<FieldErrorsState>(
     () => ({
       errorOf: (path) => {
-        if (errors[path] && (showAllErrors || touched.has(path))) return errors[path];
+        const own = errors[path];
+        if (own && (showAllErrors || touched.has(path))) return own;
+        // where the checks while typing fail, the server's word on the same field waits for them
+        if (!own && placed.atField[path]) return placed.atField[path];
         if (serverError?.field === path) return serverError.message;
         return undefined;
       },
@@ -133,14 +181,14 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
       },
       touch: (path) => setTouched((t) => (t.has(path) ? t : new Set(t).add(path))),
     }),
-    [errors, showAllErrors, touched, serverError, form.steps, info, targetNamespaces],
+    [errors, showAllErrors, touched, placed, serverError, form.steps, info, targetNamespaces],
   );
 
-  // after a refused save, the keyboard goes to the first field in error
+  // after a refused save, the keyboard goes to the first field in error (or to the problems shown at none)
   useEffect(() => {
     if (focusRequest === 0) return;
     const first = rootRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
-    first?.focus();
+    (first ?? (summaryRef.current?.hasChildNodes() ? summaryRef.current : null))?.focus();
   }, [focusRequest]);
 
   /** The definition being edited, from whichever tab is open; or why the YAML cannot be read as one. */
@@ -194,7 +242,7 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
     let variables;
     let mapping: WorkflowForm;
     if (tab === "form") {
-      if (Object.keys(errors).length > 0) {
+      if (Object.keys(errors).length > 0 || serverRefuses) {
         setShowAllErrors(true);
         setFocusRequest((n) => n + 1);
         return;
@@ -203,7 +251,7 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
       variables = { project, name: form.name.trim(), spec: formToSpec(form) };
     } else {
       const read = currentForm();
-      if (read.problem !== undefined || yamlProblems.length > 0) {
+      if (read.problem !== undefined || ownYamlProblems.length > 0 || serverRefuses) {
         setTabNote(`Not saved: ${read.problem ?? "fix the problems listed under the editor first"}.`);
         return;
       }
@@ -216,6 +264,21 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
       : await updateWorkflow(variables, WORKFLOWS_CHANGED);
     setBusy(false);
     if (result.error) {
+      // the validator's problems, each with its field: shown where the server check's are
+      const problems = errorCode(result.error) === "INVALID" ? errorFields(result.error) : [];
+      if (problems.length > 0) {
+        check.accept(problems);
+        setShowAllErrors(true);
+        const where =
+          tab === "yaml"
+            ? "listed under the editor"
+            : placeProblems(problems, mapping).elsewhere.length > 0
+              ? "shown at their fields or listed below"
+              : "shown at their fields";
+        setServerError({ message: `The server found ${count(problems.length, "problem")} in the definition, ${where}.`, field: null });
+        setFocusRequest((n) => n + 1);
+        return;
+      }
       const message = errorMessage(result.error);
       // a name already taken is about the Name field
       const field = creating && errorCode(result.error) === "CONFLICT" ? "name" : fieldOfMessage(message, mapping);
@@ -255,6 +318,9 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
   // ---- target preview ----
 
   const previewRequest = useRef(0);
+  const targetKey = JSON.stringify(form.steps.map((s) => [s.faultType, s.namespace, s.kind, s.targetName, s.selector, s.mode, s.value]));
+  // the targets last previewed (at first: those the editor opened with)
+  const previewedTargets = useRef(targetKey);
 
   async function runPreview(byUser: boolean) {
     const read = currentForm();
@@ -263,7 +329,7 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
       return;
     }
     const problems = validateForm(read.form);
-    if (Object.keys(problems).length > 0) {
+    if (Object.keys(problems).length > 0 || serverRefuses) {
       if (byUser) {
         setPreview({ status: "blocked", message: "Fix the errors in the definition first; then the targets can be previewed." });
         if (tab === "form") {
@@ -274,6 +340,7 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
       return;
     }
     const request = ++previewRequest.current;
+    previewedTargets.current = targetKey;
     setPreview({ status: "loading" });
     const result = await dryRun({ project, workflow: read.form.name.trim(), spec: formToSpec(read.form) });
     if (request !== previewRequest.current) return; // a newer preview was asked for
@@ -290,23 +357,24 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
     });
   }
 
-  // preview by itself when a step's target, fault type or mode changes (and the form is valid)
+  // preview by itself when a step's target, fault type or mode changed since the last preview, once the
+  // checks while typing pass and the server has found nothing wrong with the definition as it is now
   const runPreviewRef = useRef(runPreview);
   useLayoutEffect(() => {
     runPreviewRef.current = runPreview;
   });
-  const targetKey = JSON.stringify(form.steps.map((s) => [s.faultType, s.namespace, s.kind, s.targetName, s.selector, s.mode, s.value]));
-  const lastTargetKey = useRef(targetKey);
   const formValid = Object.keys(errors).length === 0;
+  const serverAgrees = check.current && check.problems.length === 0;
   useEffect(() => {
-    if (lastTargetKey.current === targetKey) return;
-    lastTargetKey.current = targetKey;
-    if (readOnly || tab !== "form" || !formValid) return;
+    if (previewedTargets.current === targetKey) return;
+    if (readOnly || tab !== "form" || !formValid || !serverAgrees) return;
     const timer = window.setTimeout(() => void runPreviewRef.current(false), PREVIEW_DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
-  }, [targetKey, readOnly, tab, formValid]);
+  }, [targetKey, readOnly, tab, formValid, serverAgrees]);
 
   // ---- page ----
+
+  const fieldsInError = new Set([...Object.keys(errors), ...Object.keys(placed.atField)]).size;
 
   const title = creating ? "New workflow" : fixedName;
   return (
@@ -368,7 +436,7 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
         ) : (
           <div role="tabpanel" id="wf-panel-yaml" aria-labelledby="wf-tab-yaml" className="card">
             <Suspense fallback={<Loading what="the YAML editor" />}>
-              <YamlEditor value={yamlText} onChange={setYamlText} problems={yamlProblems} readOnly={readOnly} />
+              <YamlEditor value={yamlText} onChange={changeYaml} problems={yamlProblems} readOnly={readOnly} />
             </Suspense>
           </div>
         )}
@@ -376,10 +444,30 @@ function EditorBody({ initial, fixedName }: { initial: WorkflowForm; fixedName?:
         <TargetPreview state={preview} onPreview={canEdit ? () => void runPreview(true) : undefined} />
 
         {serverError && <ErrorBox error={serverError.message} title={creating ? "Not created" : "Not saved"} />}
-        {showAllErrors && tab === "form" && Object.keys(errors).length > 0 && (
+        {showAllErrors && tab === "form" && fieldsInError > 0 && (
           <p className="field-error" role="status">
-            {Object.keys(errors).length === 1 ? "One field needs" : `${Object.keys(errors).length} fields need`} fixing before saving.
+            {fieldsInError === 1 ? "One field needs" : `${fieldsInError} fields need`} fixing before saving.
           </p>
+        )}
+        {canEdit && (
+          // the server's problems that no field shows: listed, so none goes unseen
+          <div ref={summaryRef} className="other-problems" role="status" aria-label="Other problems" tabIndex={-1}>
+            {(otherProblems.length > 0 || checkFailure) && (
+              <>
+                <p className="field-error">
+                  {checkFailure ? "The server could not check the definition:" : "The server found problems that no field shows:"}
+                </p>
+                <ul className="field-error">
+                  {checkFailure && <li>{checkFailure}</li>}
+                  {otherProblems.map((p, i) => (
+                    <li key={i}>
+                      <code>{p.field}</code>: {p.message}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </div>
         )}
         {canEdit && (
           <div className="actions form-actions">

@@ -81,3 +81,12 @@ export const DryRunWorkflowDocument = graphql(`
     }
   }
 `);
+
+export const ValidateWorkflowDocument = graphql(`
+  query ValidateWorkflow($project: String!, $yaml: String, $name: String, $spec: JSON) {
+    validateWorkflow(project: $project, yaml: $yaml, name: $name, spec: $spec) {
+      field
+      message
+    }
+  }
+`);

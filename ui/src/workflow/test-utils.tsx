@@ -2,56 +2,77 @@
 import { render } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { MemoryRouter, Route, Routes, useParams } from "react-router";
-import { CombinedError, Provider, type Client, type Operation, type OperationResult } from "urql";
+import type { DocumentNode } from "graphql";
+import {
+  CombinedError,
+  createRequest,
+  Provider,
+  type AnyVariables,
+  type Client,
+  type GraphQLRequest,
+  type Operation,
+  type OperationResult,
+} from "urql";
 import { vi } from "vitest";
-import { concat, fromValue, never } from "wonka";
+import { concat, fromPromise, fromValue, never, pipe, take, toPromise } from "wonka";
 import type { ProjectRole } from "../gql/graphql";
 import { ProjectProvider, type ProjectItem } from "../project";
 
-/** An answer: data, or the message of a GraphQL error (with its code). */
-export type Answer = { data: unknown } | { error: string; code?: string };
-export type Answers = Record<string, Answer | ((variables: Record<string, unknown>) => Answer)>;
+/** An answer: data, or the message of a GraphQL error (with its code and any other extensions). */
+export type Answer = { data: unknown } | { error: string; code?: string; extensions?: Record<string, unknown> };
+/** An answer, or a function of the variables giving one (now, or later as a promise). */
+export type Answers = Record<string, Answer | ((variables: Record<string, unknown>) => Answer | Promise<Answer>)>;
 
-export function operationName(op: Operation): string {
+export function operationName(op: Pick<Operation, "query">): string {
   const def = op.query.definitions[0];
   return def.kind === "OperationDefinition" ? (def.name?.value ?? "") : "";
 }
 
-function result(op: Operation, answer: Answer): OperationResult {
+function result(op: GraphQLRequest, answer: Answer): OperationResult {
+  const operation = op as Operation;
   if ("error" in answer) {
+    const extensions = { code: answer.code ?? "INVALID", ...answer.extensions };
     return {
-      operation: op,
+      operation,
       data: undefined,
-      error: new CombinedError({ graphQLErrors: [{ message: answer.error, extensions: { code: answer.code ?? "INVALID" } }] }),
+      error: new CombinedError({ graphQLErrors: [{ message: answer.error, extensions }] }),
       stale: false,
       hasNext: false,
     };
   }
-  return { operation: op, data: answer.data, error: undefined, stale: false, hasNext: false };
+  return { operation, data: answer.data, error: undefined, stale: false, hasNext: false };
 }
 
-/** A client whose queries and mutations are answered from `answers`; subscriptions stay silent. */
+/**
+ * A client whose queries and mutations (`useQuery`, `useMutation`, `client.query(...).toPromise()`) are
+ * answered from `answers`; subscriptions stay silent.
+ */
 export function fakeClient(answers: Answers) {
-  const answer = (op: Operation) => {
+  const seen: { name: string; variables: Record<string, unknown> }[] = [];
+  const answer = (op: GraphQLRequest) => {
     const name = operationName(op);
     const a = answers[name];
     if (!a) throw new Error(`no answer for ${name}`);
+    const variables = (op.variables ?? {}) as Record<string, unknown>;
+    seen.push({ name, variables });
+    const given = typeof a === "function" ? a(variables) : a;
+    const first = given instanceof Promise ? fromPromise(given.then((g) => result(op, g))) : fromValue(result(op, given));
     // like the real client, a query's source stays open after its result (urql clears an error on its end)
-    return concat([fromValue(result(op, typeof a === "function" ? a(op.variables as Record<string, unknown>) : a)), never]);
+    return concat([first, never]);
   };
   const client = {
     executeQuery: vi.fn(answer),
     executeMutation: vi.fn(answer),
     executeSubscription: vi.fn(() => never),
+    query: vi.fn((query: DocumentNode, variables?: AnyVariables) => {
+      const source = answer(createRequest(query, variables));
+      return Object.assign(source, { toPromise: () => pipe(source, take(1), toPromise) });
+    }),
   };
   return {
     client: client as unknown as Client,
     /** The variables of every call of the operation `name`, in order. */
-    calls: (name: string) =>
-      [...client.executeQuery.mock.calls, ...client.executeMutation.mock.calls]
-        .map(([op]) => op as Operation)
-        .filter((op) => operationName(op) === name)
-        .map((op) => op.variables as Record<string, unknown>),
+    calls: (name: string) => seen.filter((c) => c.name === name).map((c) => c.variables),
   };
 }
 

@@ -1,6 +1,6 @@
 // Tests of yaml.ts.
 import { describe, expect, it } from "vitest";
-import { checkWorkflowYaml, objectPath, parseWorkflowYaml, yamlToForm } from "./yaml";
+import { checkWorkflowYaml, objectPath, parseWorkflowYaml, serverProblemsInYaml, yamlToForm } from "./yaml";
 
 const good = `apiVersion: chaoscenter.io/v1alpha1
 kind: ChaosWorkflow
@@ -85,21 +85,61 @@ describe("checkWorkflowYaml", () => {
     expect(checkWorkflowYaml(good)).toEqual([]);
   });
 
-  it("places validation errors at their line", () => {
-    const problems = checkWorkflowYaml(good.replace("- name: kill", "- name: kill\n      weight: 5000").replace("  name: flow", "  name: Flow"));
+  it("places the form's checks at their line, with their field", () => {
+    const problems = checkWorkflowYaml(good.replace("- name: kill", "- name: kill\n      weight: 2.5").replace("  name: flow", "  name: Flow"));
     expect(problems).toEqual([
-      { message: "metadata.name: lowercase letters, digits and '-', starting and ending with a letter or digit", line: 4, col: 9 },
-      { message: "spec.steps[0].weight: from 0 to 1000", line: 10, col: 15 },
+      {
+        message: "metadata.name: lowercase letters, digits and '-', starting and ending with a letter or digit",
+        field: "metadata.name",
+        line: 4,
+        col: 9,
+      },
+      { message: "spec.steps[0].weight: a whole number", field: "spec.steps[0].weight", line: 10, col: 15 },
     ]);
+    // ranges are the server's: a weight of 5000 passes here
+    expect(checkWorkflowYaml(good.replace("- name: kill", "- name: kill\n      weight: 5000"))).toEqual([]);
   });
 
   it("places errors of missing fields at their parent", () => {
-    const problems = checkWorkflowYaml(good.replace("target: {namespace: demo, selector: {matchLabels: {app: web}}}", "target: {namespace: demo}"));
-    expect(problems).toEqual([{ message: "spec.steps[0].fault.target.selector: give a label selector or a target name", line: 12, col: 17 }]);
+    const problems = checkWorkflowYaml(good.replace("target: {namespace: demo, selector: {matchLabels: {app: web}}}", "target: {selector: {matchLabels: {app: web}}}"));
+    expect(problems).toEqual([
+      { message: "spec.steps[0].fault.target.namespace: required", field: "spec.steps[0].fault.target.namespace", line: 12, col: 17 },
+    ]);
   });
 
   it("passes syntax errors through", () => {
     expect(checkWorkflowYaml("a: [")[0].line).toBeDefined();
+  });
+});
+
+describe("serverProblemsInYaml", () => {
+  it("puts the validator's problems at the line of their field, or of the nearest part of it written", () => {
+    const problems = serverProblemsInYaml(
+      good,
+      [
+        { field: "spec.steps[0].fault.type", message: "x" },
+        { field: "spec.steps[0].fault.duration", message: "required" },
+        { field: "spec.steps[0].fault.target.selector.matchLabels[app]", message: "y" },
+        { field: "spec", message: "is not valid" },
+      ],
+      [],
+    );
+    expect(problems).toEqual([
+      { message: "spec.steps[0].fault.type: x", field: "spec.steps[0].fault.type", line: 11, col: 15 },
+      { message: "spec.steps[0].fault.duration: required", field: "spec.steps[0].fault.duration", line: 11, col: 9 },
+      { message: "spec.steps[0].fault.target.selector.matchLabels[app]: y", field: "spec.steps[0].fault.target.selector.matchLabels[app]", line: 12, col: 65 },
+      { message: "spec: is not valid", field: "spec", line: 8, col: 3 },
+    ]);
+  });
+
+  it("leaves out what the YAML's own checks report for the same field", () => {
+    const own = checkWorkflowYaml(good.replace("- name: kill", "- name: kill\n      weight: 2.5"));
+    const server = [
+      { field: "spec.steps[0].weight", message: "must be a whole number" },
+      { field: "spec.steps[0].name", message: "z" },
+    ];
+    expect(serverProblemsInYaml(good, server, own).map((p) => p.field)).toEqual(["spec.steps[0].name"]);
+    expect(serverProblemsInYaml("a: [", server, [])[0]).toEqual({ message: "spec.steps[0].weight: must be a whole number", field: "spec.steps[0].weight" });
   });
 });
 

@@ -1,5 +1,6 @@
 // The YAML side of the editor: a whole ChaosWorkflow as text, parsed and checked with line positions.
 import { LineCounter, parseDocument, stringify, type Document } from "yaml";
+import type { FieldProblem } from "../api/client";
 import { formToSpec, specToForm, type WorkflowForm } from "./form";
 import { validateForm } from "./validate";
 import {
@@ -25,6 +26,8 @@ export interface YamlProblem {
   message: string;
   line?: number;
   col?: number;
+  /** The field it is about (`spec.steps[0].fault.duration`), for a problem with a field's value. */
+  field?: string;
 }
 
 export type YamlResult = { workflow: ChaosWorkflow; problems?: undefined } | { workflow?: undefined; problems: YamlProblem[] };
@@ -283,8 +286,8 @@ export function objectPath(field: string): string {
 }
 
 /**
- * Everything wrong with a workflow's YAML: syntax, shape, then the form's validation, each at its line and
- * column. Empty when it may be saved.
+ * What can be told wrong with a workflow's YAML while typing: syntax, shape, then the form's checks, each at
+ * its line and column (the server's validator judges the rest). Only the form's checks name a `field`.
  */
 export function checkWorkflowYaml(text: string): YamlProblem[] {
   const { doc, lines, result } = parseWithPositions(text);
@@ -292,6 +295,28 @@ export function checkWorkflowYaml(text: string): YamlProblem[] {
   const errors = validateForm(specToForm(result.workflow.metadata.name ?? "", result.workflow.spec));
   return Object.entries(errors).map(([field, message]) => {
     const path: Path = field === "name" ? ["metadata", "name"] : ["spec", ...field.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p))];
-    return { message: `${objectPath(field)}: ${message}`, ...position(doc, path, lines) };
+    return { message: `${objectPath(field)}: ${message}`, field: objectPath(field), ...position(doc, path, lines) };
   });
+}
+
+/** A validator's field path (`spec.steps[0].selector.matchLabels[app.kubernetes.io/name]`) as a YAML path. */
+function pathOf(field: string): Path {
+  return [...field.matchAll(/([^.[\]]+)|\[([^\]]*)\]/g)].map(([, name, key]) => (name !== undefined ? name : /^\d+$/.test(key) ? Number(key) : key));
+}
+
+/**
+ * The server validator's problems as problems of the YAML `text`, at the line of their field (or of the
+ * nearest part of it that is written); those the YAML's own checks already report for the field are left out.
+ */
+export function serverProblemsInYaml(text: string, problems: readonly FieldProblem[], own: readonly YamlProblem[]): YamlProblem[] {
+  const reported = new Set(own.map((p) => p.field).filter(Boolean));
+  const fresh = problems.filter((p) => !reported.has(p.field));
+  if (fresh.length === 0) return [];
+  const { doc, lines } = parseWithPositions(text);
+  const readable = doc.errors.length === 0;
+  return fresh.map((p) => ({
+    message: `${p.field}: ${p.message}`,
+    field: p.field,
+    ...(readable ? position(doc, pathOf(p.field), lines) : {}),
+  }));
 }
