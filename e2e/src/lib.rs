@@ -332,8 +332,10 @@ impl Operator {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let n = std::fs::read_dir(repo_root().join("e2e/artifacts")).map(|d| d.count()).unwrap_or(0);
-        env.push(("POD_NAME".into(), format!("e2e-{namespace}-{n}")));
+        if !extra.iter().any(|(k, _)| *k == "POD_NAME") {
+            let n = std::fs::read_dir(repo_root().join("e2e/artifacts")).map(|d| d.count()).unwrap_or(0);
+            env.push(("POD_NAME".into(), format!("e2e-{namespace}-{n}")));
+        }
         let process = Process::spawn("chaoscenter-operator", &format!("operator-{namespace}"), &env);
         let log = process.log.clone();
         Self { process, namespace: namespace.to_string(), log }

@@ -11,6 +11,7 @@ pub mod workflow;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::world::World;
+use chaoscenter_crds::run::TargetStatus;
 use chaoscenter_crds::{ChaosUser, Project};
 use futures::FutureExt;
 use kube::runtime::events::{Event, EventType, Recorder};
@@ -52,15 +53,28 @@ impl Context {
         self.panics.lock().unwrap_or_else(|e| e.into_inner()).remove(uid);
         self.written.lock().unwrap_or_else(|e| e.into_inner()).remove(uid);
     }
-}
 
-impl Context {
     /// Publishes an Event about `obj` (failures to publish are logged, never fatal).
     pub async fn event<K>(&self, obj: &K, type_: EventType, reason: &str, action: &str, note: String)
     where
         K: Resource<DynamicType = ()>,
     {
-        publish(&self.recorder, obj, type_, reason, action, note).await
+        publish(&self.recorder, obj, type_, reason, action, note, None).await
+    }
+
+    /// Publishes an Event about `obj` that concerns one target (its `related` object), so that Events
+    /// about different targets are counted apart instead of folded into the first one's.
+    pub async fn target_event<K>(
+        &self,
+        obj: &K,
+        type_: EventType,
+        reason: &str,
+        target: &TargetStatus,
+        note: String,
+    ) where
+        K: Resource<DynamicType = ()>,
+    {
+        publish(&self.recorder, obj, type_, reason, "Run", note, Some(crate::faults::reference(target))).await
     }
 }
 
@@ -81,16 +95,22 @@ impl AccessContext {
     where
         K: Resource<DynamicType = ()>,
     {
-        publish(&self.recorder, obj, type_, reason, action, note).await
+        publish(&self.recorder, obj, type_, reason, action, note, None).await
     }
 }
 
-async fn publish<K>(recorder: &Recorder, obj: &K, type_: EventType, reason: &str, action: &str, note: String)
-where
+async fn publish<K>(
+    recorder: &Recorder,
+    obj: &K,
+    type_: EventType,
+    reason: &str,
+    action: &str,
+    note: String,
+    secondary: Option<k8s_openapi::api::core::v1::ObjectReference>,
+) where
     K: Resource<DynamicType = ()>,
 {
-    let event =
-        Event { type_, reason: reason.into(), note: Some(note), action: action.into(), secondary: None };
+    let event = Event { type_, reason: reason.into(), note: Some(note), action: action.into(), secondary };
     let mut reference = obj.object_ref(&());
     // a cluster-scoped object's Events live in `default`; v1.20 wants the reference to say so too
     reference.namespace.get_or_insert_with(|| "default".into());

@@ -249,14 +249,12 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
         events: Vec::new(),
         acknowledged: None,
     };
-    // what the tasks reported since the last write
-    exec.apply_reports(&ctx.tasks.reports(&id));
     let mut observed = Observed {
         now: now(),
         halted: ctx.world.halted(),
         has_finalizer,
         admission,
-        in_flight: ctx.tasks.in_flight(&id),
+        in_flight: exec.observe_tasks(),
         withdrawn: exec.withdrawals(),
     };
     let mut decision = decide::decide(&input, &exec.status, &observed);
@@ -277,7 +275,7 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
                 }
             }
             observed.now = now();
-            observed.in_flight = ctx.tasks.in_flight(&id);
+            observed.in_flight = exec.observe_tasks();
             observed.has_finalizer = exec.has_finalizer;
             observed.withdrawn = exec.withdrawals();
             if (&exec.status, &observed.in_flight) == (&before.0, &before.1) {
@@ -413,16 +411,21 @@ impl Exec<'_> {
         self.events.push((type_, reason.to_string(), note));
     }
 
-    /// Publishes an Event about something done in the cluster (an injection, a revert) at once.
-    async fn event_now(&self, type_: EventType, reason: &str, note: String) {
-        self.ctx.event(self.run.as_ref(), type_, reason, "Run", note).await;
-    }
-
     /// Publishes the Events of everything written so far.
     async fn publish_events(&mut self) {
         for (type_, reason, note) in std::mem::take(&mut self.events) {
             self.ctx.event(self.run.as_ref(), type_, &reason, "Run", note).await;
         }
+    }
+
+    /// The run's tasks in flight, with what every other task reported recorded in the status. In this
+    /// order: a task that ends between the two reads has reported before it ended, so a round is never
+    /// seen neither in flight nor reported (and so never resumed while it runs, nor twice).
+    fn observe_tasks(&mut self) -> BTreeSet<Task> {
+        let in_flight = self.ctx.tasks.in_flight(&self.uid());
+        let reports = self.ctx.tasks.reports(&self.uid());
+        self.apply_reports(&reports);
+        in_flight
     }
 
     /// Records what the run's tasks reported (probe checks, injected targets, finished rounds).
@@ -785,7 +788,7 @@ impl Exec<'_> {
                 decide::record_round(st, &step, round, injected_any, now());
                 self.dirty = true;
             } else {
-                self.spawn_injection(&step, round, pending);
+                self.spawn_injection(&step, round, pending, true);
             }
             return Ok(());
         }
@@ -885,12 +888,14 @@ impl Exec<'_> {
             return Err(e);
         }
         let last = self.step_mut(step_name).targets.len();
-        self.spawn_injection(&step, round, (first..last).collect());
+        self.spawn_injection(&step, round, (first..last).collect(), false);
         Ok(())
     }
 
     /// Injects recorded targets of a round as a task; each is checked against the policy right before.
-    fn spawn_injection(&mut self, step: &Step, round: u32, indices: Vec<usize>) {
+    /// `resumed`: the round was interrupted (a restart), so a target that already carries the fault is not
+    /// hit again.
+    fn spawn_injection(&mut self, step: &Step, round: u32, indices: Vec<usize>, resumed: bool) {
         let st = self.step_mut(&step.name);
         let targets: Vec<(usize, TargetStatus)> =
             indices.into_iter().filter_map(|i| st.targets.get(i).map(|t| (i, t.clone()))).collect();
@@ -908,6 +913,12 @@ impl Exec<'_> {
             for (index, t) in targets {
                 let who = faults::describe(&t);
                 let outcome = match (Policy { world: &ctx.world }).recorded(&run_ns, &t) {
+                    Allowed::Yes
+                        if resumed
+                            && fault.already_injected(&cx, &origin, &action, &t).await.unwrap_or(false) =>
+                    {
+                        Ok("already done before the operator restarted".to_string())
+                    }
                     Allowed::Yes => fault.inject(&cx, &origin, &action, &t).await.map_err(|e| e.to_string()),
                     Allowed::No(why) | Allowed::Unknown(why) => Err(format!("not injected: {why}")),
                 };
@@ -915,12 +926,12 @@ impl Exec<'_> {
                     Ok(note) => {
                         Metrics::fault(&ctx.metrics.injections, fault_name, "ok");
                         let note = format!("step {step_name}: {fault_name} injected into {who}: {note}");
-                        ctx.event(run.as_ref(), EventType::Normal, "Injected", "Run", note).await;
+                        ctx.target_event(run.as_ref(), EventType::Normal, "Injected", &t, note).await;
                     }
                     Err(why) => {
                         Metrics::fault(&ctx.metrics.injections, fault_name, "error");
                         let note = format!("step {step_name}: {fault_name} into {who} failed: {why}");
-                        ctx.event(run.as_ref(), EventType::Warning, "InjectionFailed", "Run", note).await;
+                        ctx.target_event(run.as_ref(), EventType::Warning, "InjectionFailed", &t, note).await;
                     }
                 }
                 reporter.send(Report::Target {
@@ -1018,21 +1029,15 @@ impl Exec<'_> {
                         .find(|s| s.name == step)
                         .map(|s| s.targets[i].fault.clone())
                         .unwrap_or_default();
-                    self.event_now(
-                        EventType::Normal,
-                        "Reverted",
-                        format!("step {step}: {fault} reverted and verified on {who}"),
-                    )
-                    .await;
+                    let note = format!("step {step}: {fault} reverted and verified on {who}");
+                    self.ctx.target_event(self.run.as_ref(), EventType::Normal, "Reverted", &t, note).await;
                 }
                 Ok(false) => {}
                 Err(e) => {
-                    self.event_now(
-                        EventType::Warning,
-                        "RevertFailed",
-                        format!("step {step}: reverting {who} failed (retrying): {e}"),
-                    )
-                    .await;
+                    let note = format!("step {step}: reverting {who} failed (retrying): {e}");
+                    self.ctx
+                        .target_event(self.run.as_ref(), EventType::Warning, "RevertFailed", &t, note)
+                        .await;
                 }
             }
         }
@@ -1058,7 +1063,9 @@ impl Exec<'_> {
                     "step {}: {who} may no longer be hit ({}): its fault was reverted and verified",
                     w.step, w.reason
                 );
-                self.event_now(EventType::Warning, "TargetWithdrawn", note).await;
+                self.ctx
+                    .target_event(self.run.as_ref(), EventType::Warning, "TargetWithdrawn", &t, note)
+                    .await;
             }
             Ok(false) => {}
             Err(e) => {
@@ -1066,7 +1073,7 @@ impl Exec<'_> {
                     "step {}: {who} may no longer be hit ({}); reverting it failed (retrying): {e}",
                     w.step, w.reason
                 );
-                self.event_now(EventType::Warning, "RevertFailed", note).await;
+                self.ctx.target_event(self.run.as_ref(), EventType::Warning, "RevertFailed", &t, note).await;
             }
         }
     }

@@ -98,6 +98,19 @@ pub trait Fault: Send + Sync {
         Ok(())
     }
 
+    /// Whether a recorded target already carries the fault: asked before injecting a round again that was
+    /// interrupted (the operator restarted between injecting and recording it). True only where
+    /// injecting again would repeat an effect; re-applying a state is harmless and needs no check.
+    async fn already_injected(
+        &self,
+        _cx: &FaultContext,
+        _origin: &Origin,
+        _action: &FaultAction,
+        _target: &TargetStatus,
+    ) -> Result<bool, FaultError> {
+        Ok(false)
+    }
+
     /// Injects into one recorded target; returns what was done, in words.
     async fn inject(
         &self,
@@ -156,6 +169,19 @@ pub fn by_name(name: &str) -> Option<&'static dyn Fault> {
 /// An implementation's parameters were not of its type (a registration mistake, never user input).
 fn mismatch(expected: &str, action: &FaultAction) -> FaultError {
     FaultError::Invalid(format!("internal error: {} parameters given to {expected}", action.name()))
+}
+
+/// A reference to a target object (the `related` object of Events about it).
+pub fn reference(target: &TargetStatus) -> k8s_openapi::api::core::v1::ObjectReference {
+    let api_version =
+        if matches!(target.kind.as_str(), "Deployment" | "StatefulSet") { "apps/v1" } else { "v1" };
+    k8s_openapi::api::core::v1::ObjectReference {
+        api_version: Some(api_version.into()),
+        kind: Some(target.kind.clone()),
+        namespace: target.namespace.clone(),
+        name: Some(target.name.clone()),
+        ..Default::default()
+    }
 }
 
 /// A target in words, e.g. `Pod shop/web-1` or `Node worker-2`.

@@ -24,6 +24,22 @@ impl Fault for PodDeleteFault {
         pod_candidates(cx, &f.target).await
     }
 
+    /// A pod that is gone or already terminating was deleted by the interrupted round: deleting it again
+    /// during its grace period would count twice.
+    async fn already_injected(
+        &self,
+        cx: &FaultContext,
+        _origin: &Origin,
+        _action: &FaultAction,
+        target: &TargetStatus,
+    ) -> Result<bool, FaultError> {
+        let api: Api<Pod> =
+            Api::namespaced(cx.client.clone(), target.namespace.as_deref().unwrap_or_default());
+        let pod =
+            api.get_opt(&target.name).await.map_err(|e| FaultError::kube("get", "Pod", &target.name, e))?;
+        Ok(pod.is_none_or(|p| p.metadata.deletion_timestamp.is_some()))
+    }
+
     async fn inject(
         &self,
         cx: &FaultContext,
