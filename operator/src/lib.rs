@@ -9,4 +9,6 @@ pub mod leader;
 pub mod metrics;
 pub mod probes;
 pub mod server;
+#[cfg(test)]
+mod testing;
 pub mod world;

@@ -1143,3 +1143,7 @@ impl Exec<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;

@@ -16,6 +16,8 @@ mod network;
 pub mod node;
 mod pod;
 mod scale;
+#[cfg(test)]
+mod tests;
 
 pub use pod::is_not_found;
 

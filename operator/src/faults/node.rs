@@ -8,7 +8,8 @@ use chaoscenter_core::plan::{FaultAction, NodeTarget, Taint as TaintSpec};
 use chaoscenter_crds::run::TargetStatus;
 use chaoscenter_crds::workflow::TaintParams;
 use k8s_openapi::api::core::v1::{Node, Pod, Taint};
-use kube::api::{Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams};
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use kube::core::Status;
 use kube::Client;
 
 /// node-cordon.
@@ -317,13 +318,18 @@ async fn drain(client: &Client, name: &str, grace: Option<u32>) -> Result<String
         let ns = pod.metadata.namespace.clone().unwrap_or_default();
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
         let api: Api<Pod> = Api::namespaced(client.clone(), &ns);
-        let mut params = EvictParams::default();
+        // The Eviction is written here rather than with `Api::evict`, whose body names the field
+        // `delete_options`: the API server reads `deleteOptions`, so the grace period would be dropped.
+        // Like kube's, the body leaves out apiVersion and kind, so each server reads it as the Eviction
+        // version it serves (policy/v1beta1 before Kubernetes 1.22, policy/v1 after).
+        let mut eviction = serde_json::json!({"metadata": {"name": pod_name, "namespace": ns}});
         if let Some(grace) = grace {
-            params.delete_options =
-                Some(DeleteParams { grace_period_seconds: Some(grace), ..Default::default() });
+            eviction["deleteOptions"] = serde_json::json!({"gracePeriodSeconds": grace});
         }
+        let pp = PostParams::default();
+        let evict = api.create_subresource::<_, Status>("eviction", &pod_name, &pp, &eviction);
         // The client retries a 429 (a PodDisruptionBudget refusing) for minutes; give up on that pod sooner.
-        match tokio::time::timeout(EVICTION_TIMEOUT, api.evict(&pod_name, &params)).await {
+        match tokio::time::timeout(EVICTION_TIMEOUT, evict).await {
             Ok(Ok(_)) => evicted += 1,
             Ok(Err(e)) if is_not_found(&e) => {}
             Ok(Err(kube::Error::Api(s))) if s.code == 429 => blocked.push(format!("{ns}/{pod_name}")),

@@ -1,0 +1,558 @@
+//! The run controller against the fake API, one named scenario per test: the exact calls a reconcile
+//! makes (and that the forbidden ones are not made) when admission fails closed, a run is admitted (its
+//! target recorded before it is hit), a target loses its opt-in mid-run, the policy cannot be read at
+//! injection, a run is aborted with a task in flight, a reconcile panics, and a status write is refused.
+
+use super::*;
+use crate::testing::{error, fill, filling, not_found, object, ok, within, Call, Harness};
+use crate::world::testing::{world, Writers};
+use crate::world::World;
+use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, PROJECT_LABEL};
+use chaoscenter_crds::Project;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+/// The run's namespace: project `shop`'s own. Its faults hit namespace `shop`.
+const NS: &str = "chaos-shop";
+const UID: &str = "5d0c4bd6-run-1";
+const RUN: &str = "/apis/chaoscenter.io/v1alpha1/namespaces/chaos-shop/chaosworkflowruns/weekly-1";
+const WEB: &str = "/apis/apps/v1/namespaces/shop/deployments/web";
+
+/// A time `secs` from now, as a status holds it.
+fn at(secs: i64) -> String {
+    time::show(now().checked_add(jiff::SignedDuration::from_secs(secs)).unwrap())
+}
+
+/// A frozen one-step definition: step `scale` scales Deployment shop/web to 1 for 60 s.
+fn scale_definition() -> Value {
+    json!({"maxDuration": "30m", "steps": [{"name": "scale", "fault": {
+        "type": "pod-autoscaler", "duration": "60s", "params": {"replicas": 1},
+        "target": {"namespace": "shop", "kind": "Deployment", "name": "web"}}}]})
+}
+
+/// A frozen one-step definition: step `kill` deletes the pods `app=web` of shop.
+fn kill_definition() -> Value {
+    json!({"maxDuration": "30m", "steps": [{"name": "kill", "fault": {
+        "type": "pod-delete", "duration": "30s",
+        "target": {"namespace": "shop", "selector": {"matchLabels": {"app": "web"}}}}}]})
+}
+
+/// Run weekly-1 of `definition` with `status`, carrying the revert finalizer unless Pending.
+fn run_json(definition: Value, status: Value) -> Value {
+    let pending = status.is_null();
+    json!({
+        "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
+        "metadata": {"name": "weekly-1", "namespace": NS, "uid": UID, "resourceVersion": "1", "generation": 1,
+                     "finalizers": if pending { json!([]) } else { json!([RUN_FINALIZER]) }},
+        "spec": {"workflowRef": {"name": "weekly"}, "workflow": definition},
+        "status": status,
+    })
+}
+
+/// A Running run's status with `steps`.
+fn running(steps: Value) -> Value {
+    json!({"phase": "Running", "startedAt": at(-10), "deadline": at(1800), "project": "shop", "steps": steps,
+           "conditions": [{"type": "Admitted", "status": "True", "reason": "Admitted", "message": ""}]})
+}
+
+/// Step `scale` 5 s into its chaos: Deployment shop/web scaled from 3, not reverted.
+fn scaled_step() -> Value {
+    json!({"name": "scale", "phase": "Running", "startedAt": at(-10), "chaosStartedAt": at(-5),
+           "chaosEndsAt": at(55), "injections": 1,
+           "targets": [{"kind": "Deployment", "namespace": "shop", "name": "web", "round": 0,
+                        "fault": "pod-autoscaler", "injectedAt": at(-5), "original": "3"}]})
+}
+
+/// The fake cluster of these scenarios: run weekly-1 and Deployment shop/web. Every call is also written
+/// to `timeline`, which the tests' own code can write to as well (to order an event among the calls).
+#[derive(Clone)]
+struct Cluster {
+    run: Value,
+    replicas: Arc<Mutex<i32>>,
+    refuse_status_writes: Arc<AtomicBool>,
+    timeline: Arc<Mutex<Vec<String>>>,
+}
+
+impl Cluster {
+    fn new(run: Value, replicas: i32) -> Self {
+        Self {
+            run,
+            replicas: Arc::new(Mutex::new(replicas)),
+            refuse_status_writes: Arc::default(),
+            timeline: Arc::default(),
+        }
+    }
+
+    fn run(&self) -> Arc<ChaosWorkflowRun> {
+        Arc::new(object(self.run.clone()))
+    }
+
+    /// The run as the API server holds it, at resourceVersion `rv`.
+    fn run_at(&self, rv: &str) -> Value {
+        let mut run = self.run.clone();
+        run["metadata"]["resourceVersion"] = json!(rv);
+        run
+    }
+
+    fn deployment(&self) -> Value {
+        json!({"metadata": {"name": "web", "namespace": "shop"},
+               "spec": {"replicas": *self.replicas.lock().unwrap(), "selector": {}, "template": {}}})
+    }
+
+    fn answer(&self, c: &Call) -> (u16, Value) {
+        self.timeline.lock().unwrap().push(c.line());
+        let path = c.path.as_str();
+        match c.method.as_str() {
+            "PATCH" if path == format!("{RUN}/status?") => {
+                if self.refuse_status_writes.load(Ordering::SeqCst) {
+                    error(409, "Conflict")
+                } else {
+                    ok(self.run_at("2"))
+                }
+            }
+            "PATCH" if path == format!("{RUN}?") => ok(self.run_at("3")),
+            "GET" if path == RUN => ok(self.run_at("5")),
+            "GET" if path == WEB => ok(self.deployment()),
+            "GET" if path.starts_with("/apis/apps/v1/namespaces/shop/deployments?") => ok(
+                json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList", "metadata": {},
+                          "items": [{"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata",
+                                     "metadata": {"name": "web", "namespace": "shop"}}]}),
+            ),
+            "PATCH" if path == format!("{WEB}?") => {
+                *self.replicas.lock().unwrap() = c.body["spec"]["replicas"].as_i64().unwrap() as i32;
+                ok(self.deployment())
+            }
+            _ => not_found(),
+        }
+    }
+
+    fn harness(&self) -> Harness {
+        let (world, caches) = world();
+        self.harness_on(world, caches)
+    }
+
+    fn harness_on(&self, world: World, caches: Writers) -> Harness {
+        let me = self.clone();
+        let mut h = Harness::new(world, caches, move |c| me.answer(c));
+        admitting(&mut h.caches);
+        h
+    }
+
+    fn timeline(&self) -> Vec<String> {
+        self.timeline.lock().unwrap().clone()
+    }
+}
+
+fn namespace(name: &str, labels: Value) -> Namespace {
+    object(json!({"metadata": {"name": name, "labels": labels}}))
+}
+
+/// Caches under which run weekly-1 may hit namespace shop: its namespace is project shop's, the project
+/// targets shop, and shop opted in.
+fn admitting(caches: &mut Writers) {
+    fill(&mut caches.namespaces, namespace(NS, json!({PROJECT_LABEL: "shop"})));
+    fill(&mut caches.namespaces, namespace("shop", json!({CHAOS_OPT_IN_LABEL: "enabled"})));
+    fill(
+        &mut caches.projects,
+        object::<Project>(json!({"metadata": {"name": "shop"}, "spec": {"targetNamespaces": ["shop"]}})),
+    );
+}
+
+/// The status a run's status write sent.
+fn written_status(c: &Call) -> &Value {
+    &c.body["status"]
+}
+
+/// An [`Exec`] for `run` of the validated `workflow`, as `reconcile_inner` builds it.
+fn exec<'a>(h: &Harness, run: &'a Arc<ChaosWorkflowRun>, workflow: &'a Workflow) -> Exec<'a> {
+    Exec {
+        ctx: h.ctx.clone(),
+        run: run.clone(),
+        workflow: Some(workflow),
+        definition: run.spec.workflow.as_ref(),
+        status: run.status.clone().unwrap_or_default(),
+        dirty: false,
+        resource_version: run.resource_version(),
+        has_finalizer: true,
+        finalizer_removed: false,
+        project: Some("shop".into()),
+        events: Vec::new(),
+        acknowledged: None,
+    }
+}
+
+/// Starts a task of the run that never ends unless cancelled and writes "task cancelled" to `timeline`
+/// when it is gone. Its first poll says so through the returned channel, then keeps its thread busy for
+/// `busy`: a cancel that did not wait until the task is gone would be seen to overtake it.
+fn spawn_forever(
+    h: &Harness,
+    run: &ChaosWorkflowRun,
+    task: Task,
+    timeline: Arc<Mutex<Vec<String>>>,
+    busy: Duration,
+) -> futures::channel::oneshot::Receiver<()> {
+    struct OnDrop(Arc<Mutex<Vec<String>>>);
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            self.0.lock().unwrap().push("task cancelled".into());
+        }
+    }
+    let guard = OnDrop(timeline);
+    let (started, polled) = futures::channel::oneshot::channel();
+    assert!(h.ctx.tasks.spawn(run, task, move |_reporter| async move {
+        let _guard = guard;
+        let _ = started.send(());
+        std::thread::sleep(busy);
+        std::future::pending::<()>().await
+    }));
+    polled
+}
+
+// ---- admission fails closed ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn admission_fails_closed_while_a_cache_is_filling() {
+    let cluster = Cluster::new(run_json(scale_definition(), Value::Null), 3);
+    let (mut world, caches) = world();
+    let (namespaces, _still_filling) = filling::<Namespace>();
+    world.namespaces = namespaces;
+    let h = cluster.harness_on(world, caches);
+    let requeue = within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+    assert_eq!(requeue, Requeue::requeue(Duration::from_millis(200)), "looked at again shortly");
+    assert!(cluster.timeline().is_empty(), "no API call at all: {:?}", cluster.timeline());
+    assert!(h.api.event_reasons().is_empty());
+}
+
+/// Reconciles a Pending run of the scale definition under caches `adjust` changed from admitting ones,
+/// and checks it is refused with `reason`, a message containing `message`, and nothing else done.
+async fn assert_refused(adjust: impl FnOnce(&mut Writers), reason: &str, message: &str) {
+    let cluster = Cluster::new(run_json(scale_definition(), Value::Null), 3);
+    let mut h = cluster.harness();
+    adjust(&mut h.caches);
+    within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+    let calls = h.api.calls();
+    assert_eq!(h.api.lines(), [format!("PATCH {RUN}/status?")], "one status write, no fault call");
+    assert_eq!(calls[0].body["metadata"]["resourceVersion"], "1", "written with a precondition");
+    let status = written_status(&calls[0]);
+    assert_eq!(status["phase"], "Failed");
+    let admitted = status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Admitted").unwrap();
+    assert_eq!(admitted["status"], "False");
+    assert_eq!(admitted["reason"], reason);
+    let said = admitted["message"].as_str().unwrap();
+    assert!(said.contains(message), "{said:?} should contain {message:?}");
+    assert!(status.get("startedAt").is_none() && status.get("steps").is_none(), "never started: {status}");
+    assert_eq!(h.api.event_reasons(), [reason]);
+    assert!(h.ctx.tasks.in_flight(UID).is_empty());
+}
+
+#[tokio::test]
+async fn a_run_in_a_namespace_of_no_project_is_refused() {
+    let adjust = |c: &mut Writers| fill(&mut c.namespaces, namespace(NS, json!({})));
+    assert_refused(adjust, "NoProject", "namespace chaos-shop belongs to no project").await;
+}
+
+#[tokio::test]
+async fn a_run_of_a_project_that_does_not_exist_is_refused() {
+    let adjust = |c: &mut Writers| fill(&mut c.namespaces, namespace(NS, json!({PROJECT_LABEL: "gone"})));
+    assert_refused(adjust, "NoProject", "project \"gone\" (label of namespace chaos-shop) does not exist")
+        .await;
+}
+
+#[tokio::test]
+async fn a_run_targeting_a_namespace_that_did_not_opt_in_is_refused() {
+    let adjust = |c: &mut Writers| fill(&mut c.namespaces, namespace("shop", json!({})));
+    let message = "spec.steps[0].fault.target.namespace: namespace shop has not opted in to chaos";
+    assert_refused(adjust, "NamespaceNotAllowed", message).await;
+}
+
+#[tokio::test]
+async fn a_run_targeting_a_namespace_outside_its_project_is_refused() {
+    let adjust = |c: &mut Writers| {
+        let project = json!({"metadata": {"name": "shop"}, "spec": {"targetNamespaces": ["billing"]}});
+        fill(&mut c.projects, object::<Project>(project));
+    };
+    assert_refused(adjust, "NamespaceNotAllowed", "namespace shop is not in project shop's targetNamespaces")
+        .await;
+}
+
+// ---- an admitted run -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_admitted_run_records_its_target_before_scaling_it() {
+    let cluster = Cluster::new(run_json(scale_definition(), Value::Null), 3);
+    let mut h = cluster.harness();
+    within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+    h.settle(UID).await;
+    assert_eq!(
+        cluster.timeline(),
+        [
+            "GET /apis/chaoscenter.io/v1alpha1/namespaces/chaos-shop/chaosworkflows/weekly".to_string(),
+            format!("PATCH {RUN}?"),
+            "GET /apis/apps/v1/namespaces/shop/deployments?&fieldSelector=metadata.name%3Dweb".into(),
+            format!("GET {WEB}"),
+            format!("PATCH {RUN}/status?"),
+            format!("PATCH {WEB}?"),
+        ]
+    );
+    let calls = h.api.calls();
+    assert_eq!(calls[1].body["metadata"]["finalizers"], json!([RUN_FINALIZER]), "the finalizer first");
+    assert_eq!(calls[1].body["metadata"]["labels"], json!({WORKFLOW_LABEL: "weekly"}));
+    assert_eq!(calls[1].body["metadata"]["resourceVersion"], "1");
+    let status = written_status(&calls[4]);
+    assert_eq!(status["phase"], "Running");
+    assert_eq!(calls[4].body["metadata"]["resourceVersion"], "3", "after the finalizer's write");
+    let target = &status["steps"][0]["targets"][0];
+    assert_eq!((&target["name"], &target["original"]), (&json!("web"), &json!("3")), "recorded: {target}");
+    assert!(target.get("injectedAt").is_none());
+    assert_eq!(calls[5].body, json!({"spec": {"replicas": 1}}), "then scaled");
+    let reports = h.ctx.tasks.reports(UID);
+    assert!(matches!(&reports[0].report, Report::Target { outcome: Ok(_), index: 0, .. }), "{reports:?}");
+    assert!(matches!(&reports[1].report, Report::RoundDone { round: 0, .. }), "{reports:?}");
+}
+
+// ---- a target that lost its opt-in mid-run ---------------------------------------------------------
+
+#[tokio::test]
+async fn a_target_that_lost_its_opt_in_mid_run_is_reverted_at_once() {
+    let cluster = Cluster::new(run_json(scale_definition(), running(json!([scaled_step()]))), 1);
+    let mut h = cluster.harness();
+    fill(&mut h.caches.namespaces, namespace("shop", json!({CHAOS_OPT_IN_LABEL: "disabled"})));
+    within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+    assert_eq!(
+        h.api.lines(),
+        [format!("PATCH {WEB}?"), format!("GET {WEB}"), format!("PATCH {RUN}/status?")]
+    );
+    let calls = h.api.calls();
+    assert_eq!(calls[0].body, json!({"spec": {"replicas": 3}}), "back to the recorded count, never to 1");
+    let status = written_status(&calls[2]);
+    assert_eq!(status["phase"], "Running", "the run goes on");
+    let target = &status["steps"][0]["targets"][0];
+    assert_eq!(target["revertVerified"], true);
+    assert!(target["revertedAt"].is_string());
+    let withdrawn = target["withdrawn"].as_str().unwrap();
+    assert!(withdrawn.contains("namespace shop has not opted in to chaos"), "{withdrawn}");
+    assert_eq!(h.api.event_reasons(), ["TargetWithdrawn"]);
+    assert!(h.ctx.tasks.in_flight(UID).is_empty(), "nothing injected");
+}
+
+// ---- the policy cannot be read at injection --------------------------------------------------------
+
+/// Run weekly-1 of the kill definition, its step started and nothing injected yet (`targets` recorded).
+fn kill_run(targets: Value) -> Value {
+    let step = json!({"name": "kill", "phase": "Running", "startedAt": at(-1), "targets": targets});
+    run_json(kill_definition(), running(json!([step])))
+}
+
+fn workflow_of(run: &ChaosWorkflowRun) -> Workflow {
+    chaoscenter_core::validate(run.spec.workflow.as_ref().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn injection_waits_while_the_policy_cannot_be_read() {
+    let web_1 = || {
+        object::<Pod>(json!({"metadata": {"name": "web-1", "namespace": "shop", "labels": {"app": "web"}},
+                                       "status": {"phase": "Running"}}))
+    };
+    let cases = [
+        ("pods", "waiting: the operator's pod cache is still filling"),
+        ("halt", "waiting: cannot read the policy: the operator's caches are still filling"),
+    ];
+    for (cache, message) in cases {
+        let cluster = Cluster::new(kill_run(json!([])), 3);
+        let (mut world, mut caches) = world();
+        fill(&mut caches.pods, web_1());
+        let _filling = match cache {
+            "pods" => {
+                let (pods, writer) = filling::<Pod>();
+                world.pods = pods;
+                Box::new(writer) as Box<dyn std::any::Any>
+            }
+            _ => {
+                let (halt, writer) = filling::<ConfigMap>();
+                world.halt = halt;
+                Box::new(writer)
+            }
+        };
+        let h = cluster.harness_on(world, caches);
+        let run = cluster.run();
+        let workflow = workflow_of(&run);
+        let mut exec = exec(&h, &run, &workflow);
+        within(exec.inject("kill", 0)).await.unwrap();
+        assert!(cluster.timeline().is_empty(), "{cache}: no call: {:?}", cluster.timeline());
+        assert!(h.ctx.tasks.in_flight(UID).is_empty(), "{cache}: no injection started");
+        let step = &exec.status.steps[0];
+        assert!(step.targets.is_empty(), "{cache}: nothing chosen");
+        assert_eq!(step.message.as_deref(), Some(message));
+        assert_eq!(step.chaos_started_at, None, "{cache}: a wait, not a failed round");
+        assert!(exec.dirty);
+        assert_eq!(exec.events.iter().map(|e| e.1.as_str()).collect::<Vec<_>>(), ["TargetBusy"]);
+    }
+}
+
+#[tokio::test]
+async fn a_recorded_target_is_not_injected_while_the_policy_cannot_be_read() {
+    let target =
+        json!([{"kind": "Pod", "namespace": "shop", "name": "web-1", "round": 0, "fault": "pod-delete"}]);
+    let cluster = Cluster::new(kill_run(target), 3);
+    let (mut world, caches) = world();
+    let (halt, _still_filling) = filling::<ConfigMap>();
+    world.halt = halt;
+    let mut h = cluster.harness_on(world, caches);
+    let run = cluster.run();
+    let workflow = workflow_of(&run);
+    let mut exec = exec(&h, &run, &workflow);
+    exec.spawn_injection(&workflow.steps[0], 0, vec![0], false);
+    h.settle(UID).await;
+    assert!(cluster.timeline().is_empty(), "no DELETE: {:?}", cluster.timeline());
+    let reports: Vec<Report> = h.ctx.tasks.reports(UID).into_iter().map(|n| n.report).collect();
+    match &reports[..] {
+        [Report::Target { index: 0, outcome: Err(why), .. }, Report::RoundDone { round: 0, .. }] => {
+            assert_eq!(why, "not injected: the operator's caches are still filling")
+        }
+        other => panic!("unexpected reports {other:?}"),
+    }
+    assert_eq!(h.api.event_reasons(), ["InjectionFailed"]);
+}
+
+// ---- cancellation ----------------------------------------------------------------------------------
+
+// two worker threads, so that the task is busy on one while the reconcile cancels it on the other
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_cancels_the_task_in_flight_before_reverting() {
+    let mut run = run_json(scale_definition(), running(json!([scaled_step()])));
+    run["spec"]["abort"] = json!(true);
+    let cluster = Cluster::new(run, 1);
+    let h = cluster.harness();
+    let run = cluster.run();
+    let task = Task::Inject { step: "scale".into(), round: 1 };
+    let started = spawn_forever(&h, &run, task.clone(), cluster.timeline.clone(), Duration::from_millis(300));
+    within(started).await.unwrap();
+    assert_eq!(h.ctx.tasks.in_flight(UID), [task].into());
+
+    within(reconcile(run, h.ctx.clone())).await.unwrap();
+    assert_eq!(
+        cluster.timeline(),
+        [
+            "task cancelled".to_string(),
+            format!("PATCH {WEB}?"),
+            format!("GET {WEB}"),
+            format!("PATCH {RUN}/status?"),
+            format!("PATCH {RUN}?"),
+        ]
+    );
+    assert!(h.ctx.tasks.in_flight(UID).is_empty(), "the task is gone");
+    assert!(h.ctx.tasks.reports(UID).is_empty(), "and it did not report");
+    let calls = h.api.calls();
+    assert_eq!(calls[0].body, json!({"spec": {"replicas": 3}}));
+    let status = written_status(&calls[2]);
+    assert_eq!(status["phase"], "Aborted");
+    assert_eq!(status["steps"][0]["phase"], "Aborted");
+    assert_eq!(status["steps"][0]["verdict"], "Stopped");
+    assert_eq!(status["steps"][0]["targets"][0]["revertVerified"], true);
+    assert_eq!(calls[3].body["metadata"]["finalizers"], json!([]), "let go once every revert is verified");
+    assert_eq!(calls[3].body["metadata"]["resourceVersion"], "2", "after the final status");
+    let events = h.api.event_reasons();
+    assert!(
+        events.contains(&"Reverted".to_string()) && events.contains(&"Aborted".to_string()),
+        "{events:?}"
+    );
+}
+
+// ---- a panic is contained --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_panic_ends_the_run_in_error_and_is_never_replayed() {
+    let cluster = Cluster::new(run_json(scale_definition(), running(json!([scaled_step()]))), 1);
+    let h = cluster.harness();
+    let run = cluster.run();
+    let task = Task::Inject { step: "scale".into(), round: 1 };
+    let _started = spawn_forever(&h, &run, task, cluster.timeline.clone(), Duration::ZERO);
+    let message = within(contain(async { panic!("boom") })).await.unwrap_err();
+    assert_eq!(message, "boom", "a panic is caught with its message");
+
+    let requeue = within(panicked(&run, &h.ctx, message)).await;
+    assert_eq!(requeue, Requeue::requeue(Duration::from_secs(1)));
+    assert_eq!(cluster.timeline(), ["task cancelled".to_string(), format!("PATCH {RUN}/status?")]);
+    assert!(h.ctx.tasks.in_flight(UID).is_empty());
+    let calls = h.api.calls();
+    assert!(calls[0].body.get("metadata").is_none(), "no precondition: it must land on a stale copy too");
+    let status = written_status(&calls[0]);
+    assert_eq!(status["phase"], "Error");
+    let completed =
+        status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Completed").unwrap();
+    assert_eq!(completed["reason"], "InternalError");
+    assert!(completed["message"].as_str().unwrap().contains("(panic: boom)"), "{completed}");
+    assert_eq!(h.api.event_reasons(), ["InternalError"]);
+
+    // the cache still holds the run as Running: a reconcile writes Error again, never replays it
+    h.api.clear();
+    let requeue = within(reconcile(run.clone(), h.ctx.clone())).await.unwrap();
+    assert_eq!(requeue, Requeue::requeue(Duration::from_millis(200)));
+    assert_eq!(h.api.lines(), [format!("PATCH {RUN}/status?")]);
+    assert_eq!(written_status(&h.api.calls()[0])["phase"], "Error");
+    assert!(h.api.calls()[0].body.get("metadata").is_none());
+
+    // up to MAX_PANICS a panic records Error; past it the run is left alone, with an Event
+    for _ in 2..=MAX_PANICS {
+        within(panicked(&run, &h.ctx, "boom".into())).await;
+    }
+    h.api.clear();
+    let requeue = within(panicked(&run, &h.ctx, "boom".into())).await;
+    assert_eq!(requeue, Requeue::await_change());
+    assert!(h.api.calls().is_empty(), "no status write past MAX_PANICS");
+    assert_eq!(h.api.event_reasons().last().map(String::as_str), Some("RevertPanicked"));
+    h.api.clear();
+    let requeue = within(reconcile(run, h.ctx.clone())).await.unwrap();
+    assert_eq!(requeue, Requeue::await_change());
+    assert!(h.api.calls().is_empty() && h.api.event_reasons().is_empty(), "nothing is called at all");
+}
+
+// ---- a status write refused with 409 ---------------------------------------------------------------
+
+#[tokio::test]
+async fn a_status_write_refused_with_a_conflict_is_retried_and_its_reports_applied_again() {
+    let step = json!({"name": "scale", "phase": "Running", "startedAt": at(-2),
+                      "targets": [{"kind": "Deployment", "namespace": "shop", "name": "web", "round": 0,
+                                   "fault": "pod-autoscaler", "original": "3"}]});
+    let cluster = Cluster::new(run_json(scale_definition(), running(json!([step]))), 1);
+    let mut h = cluster.harness();
+    let run = cluster.run();
+    // the round's task reported and ended
+    let task = Task::Inject { step: "scale".into(), round: 0 };
+    h.ctx.tasks.spawn(&run, task, |reporter| async move {
+        let target = |outcome| Report::Target {
+            step: "scale".into(),
+            round: 0,
+            index: 0,
+            name: "web".into(),
+            outcome,
+            at: now(),
+        };
+        reporter.send(target(Ok("scaled to 1 replica(s)".into())));
+        reporter.send(Report::RoundDone { step: "scale".into(), round: 0, at: now() });
+    });
+    h.settle(UID).await;
+    assert_eq!(h.ctx.tasks.reports(UID).len(), 2);
+
+    cluster.refuse_status_writes.store(true, Ordering::SeqCst);
+    let requeue = within(reconcile(run.clone(), h.ctx.clone())).await.unwrap();
+    assert_eq!(requeue, Requeue::requeue(Duration::from_millis(100)), "not an error: looked at again");
+    assert_eq!(h.api.lines(), [format!("PATCH {RUN}/status?")]);
+    assert_eq!(h.api.calls()[0].body["metadata"]["resourceVersion"], "1");
+    assert_eq!(h.ctx.tasks.reports(UID).len(), 2, "not acknowledged");
+    assert_eq!(h.ctx.written.lock().unwrap().get(UID).map(String::as_str), Some(""), "read afresh next time");
+
+    h.api.clear();
+    cluster.refuse_status_writes.store(false, Ordering::SeqCst);
+    within(reconcile(run, h.ctx.clone())).await.unwrap();
+    assert_eq!(h.api.lines(), [format!("GET {RUN}"), format!("PATCH {RUN}/status?")], "no fault call");
+    let calls = h.api.calls();
+    assert_eq!(calls[1].body["metadata"]["resourceVersion"], "5", "the fresh copy's");
+    let step = &written_status(&calls[1])["steps"][0];
+    assert!(step["targets"][0]["injectedAt"].is_string(), "the report applied again: {step}");
+    assert!(step["chaosStartedAt"].is_string());
+    assert_eq!(step["injections"], 1);
+    assert!(h.ctx.tasks.reports(UID).is_empty(), "acknowledged once written");
+}
