@@ -101,6 +101,11 @@ pub struct ChaosWorkflowRunStatus {
     /// The hard deadline (RFC 3339): when it passes the run is stopped and every fault reverted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
+    /// The `metadata.generation` of the workflow whose definition the run executes, when the run was created
+    /// without a frozen copy: the definition is frozen into `spec.workflow` right after the run starts, and
+    /// a workflow changed before that ends the run instead of changing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_generation: Option<i64>,
     /// The project the run belongs to (from its namespace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,

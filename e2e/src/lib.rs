@@ -101,12 +101,17 @@ pub async fn ensure_crds(client: &Client) {
         .await;
 }
 
+/// The CRDs, generated once per process (generating their schemas takes a while in a debug build, which
+/// would otherwise be part of every timed create in the benchmarks).
+fn crds() -> &'static [CustomResourceDefinition] {
+    static CRDS: std::sync::OnceLock<Vec<CustomResourceDefinition>> = std::sync::OnceLock::new();
+    CRDS.get_or_init(all_crds)
+}
+
 /// The dynamic API for a ChaosCenter kind, namespaced or cluster-scoped as its CRD says.
 pub fn chaos_api(client: &Client, kind: &str, namespace: &str) -> Api<DynamicObject> {
-    let crd = all_crds()
-        .into_iter()
-        .find(|c| c.spec.names.kind == kind)
-        .unwrap_or_else(|| panic!("unknown kind {kind}"));
+    let crd =
+        crds().iter().find(|c| c.spec.names.kind == kind).unwrap_or_else(|| panic!("unknown kind {kind}"));
     let gvk = GroupVersionKind::gvk(&crd.spec.group, &crd.spec.versions[0].name, kind);
     let resource = ApiResource::from_gvk_with_plural(&gvk, &crd.spec.names.plural);
     if crd.spec.scope == "Namespaced" {

@@ -25,6 +25,11 @@ use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
+/// How many runs are reconciled at once. A reconcile never waits for a probe or an injection (those are
+/// tasks), so a few dozen keep up with thousands of runs without flooding the API server when they all
+/// start together.
+const RUN_RECONCILES: u16 = 32;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let filter =
@@ -156,6 +161,7 @@ where
     // Any change that may change what runs may do (the halt switch, namespace and node labels, projects)
     // re-examines every run at once; a task that reported wakes its run.
     let run_loop = run_controller
+        .with_config(kube::runtime::controller::Config::default().concurrency(RUN_RECONCILES))
         .reconcile_all_on(changes)
         .reconcile_on(woken)
         .graceful_shutdown_on(stopped())

@@ -1,4 +1,4 @@
-//! Measures, on the cluster in KUBECONFIG: create-run-to-first-pod-deletion latency against the API server's create-to-watch-event floor, the operator's resident memory idle and with N concurrent runs, and the apiserver's sign-in costs and memory.
+//! Measures, on the cluster in KUBECONFIG: create-run-to-first-pod-deletion latency against the API server's create-to-watch-event floor, the operator's resident memory idle and with N concurrent runs, abort-to-reverted with a 10-minute probe in flight, 1,000 concurrent runs to their end, and the apiserver's sign-in costs and memory.
 
 // Run it with `cargo build --bins && target/debug/bench [--runs N] [--concurrent N] [--skip-memory]`
 // (or `cargo run -p chaoscenter-e2e --bin bench -- ...` after `cargo build --bins`). Numbers go to
@@ -24,13 +24,16 @@ use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--skip-memory] [--only PART] [--skip PART] [--history-sizes N,N,..]
+const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--scale-runs N] [--skip-memory] [--only PART] [--skip PART] [--history-sizes N,N,..]
   --runs N         sequential runs for the create-to-first-pod-deletion latency, and ConfigMaps for the
                    floor (default 50)
   --concurrent N   concurrent runs for the operator's memory (default 200)
+  --scale-runs N   runs started at once, each scaling its own Deployment, for the scale part (default 1000)
   --skip-memory    skip the operator memory readings (idle and concurrent)
-  --only PART      run only PART: operator (run latency, operator memory), auth (sign-in costs), history
-                   (the run-history page at many runs, mirror lag, apiserver memory); repeatable
+  --only PART      run only PART: operator (run latency, operator memory), abort (abort to every fault
+                   reverted, a 10-minute probe in flight), scale (N concurrent runs to their end), auth
+                   (sign-in costs), history (the run-history page at many runs, mirror lag, apiserver
+                   memory); repeatable
   --skip PART      skip PART (auth and history need CHAOSCENTER_MONGODB_URI, which `make bench` sets)
   --history-sizes  the numbers of mirrored runs to measure the history page at (default 1000,10000,100000)
 Needs KUBECONFIG and the operator and apiserver binaries next to this one (`cargo build --bins`).";
@@ -52,16 +55,18 @@ const IDLE_WAIT: Duration = Duration::from_secs(5);
 struct Args {
     runs: usize,
     concurrent: usize,
+    scale_runs: usize,
     skip_memory: bool,
     parts: Vec<&'static str>,
     history_sizes: Vec<usize>,
 }
 
 fn parse_args() -> Args {
-    const PARTS: [&str; 3] = ["operator", "auth", "history"];
+    const PARTS: [&str; 5] = ["operator", "abort", "scale", "auth", "history"];
     let mut args = Args {
         runs: 50,
         concurrent: 200,
+        scale_runs: 1000,
         skip_memory: false,
         parts: PARTS.to_vec(),
         history_sizes: vec![1_000, 10_000, 100_000],
@@ -90,6 +95,7 @@ fn parse_args() -> Args {
         match arg.as_str() {
             "--runs" => args.runs = number("--runs", it.next()),
             "--concurrent" => args.concurrent = number("--concurrent", it.next()),
+            "--scale-runs" => args.scale_runs = number("--scale-runs", it.next()),
             "--skip-memory" => args.skip_memory = true,
             "--only" => only.push(part(it.next())),
             "--skip" => {
@@ -153,17 +159,34 @@ async fn main() {
         if args.skip_memory { "skipped" } else { "measured" },
         binary.display()
     );
-    if !args.parts.contains(&"operator") {
-        if args.parts.contains(&"auth") {
-            bench_auth(args.runs).await;
-        }
-        if args.parts.contains(&"history") {
-            bench_history(&args.history_sizes, args.runs).await;
-        }
-        return;
+    if args.parts.contains(&"operator") {
+        let args = &args;
+        in_namespace("bench", |client, ns| async move { bench(&client, &ns, args).await }).await;
     }
-    with_namespace("bench", &[], |client, ns| async move {
-        let result = AssertUnwindSafe(bench(&client, &ns, &args)).catch_unwind().await;
+    if args.parts.contains(&"abort") {
+        in_namespace("bench-abort", |client, ns| async move { bench_abort(&client, &ns, 5).await }).await;
+    }
+    if args.parts.contains(&"scale") {
+        let n = args.scale_runs;
+        in_namespace("bench-scale", |client, ns| async move { bench_scale(&client, &ns, n).await }).await;
+    }
+    if args.parts.contains(&"auth") {
+        bench_auth(args.runs).await;
+    }
+    if args.parts.contains(&"history") {
+        bench_history(&args.history_sizes, args.runs).await;
+    }
+}
+
+/// Runs a part in a fresh namespace; when it fails, drops its runs' finalizers first (without its operator
+/// nothing would, and the namespace would hang in Terminating), then fails.
+async fn in_namespace<F, Fut>(prefix: &str, part: F)
+where
+    F: FnOnce(Client, String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    with_namespace(prefix, &[], |client, ns| async move {
+        let result = AssertUnwindSafe(part(client.clone(), ns.clone())).catch_unwind().await;
         let others = other_operators(&client).await;
         if !others.is_empty() {
             println!(
@@ -171,15 +194,7 @@ async fn main() {
                 others.join(", ")
             );
         }
-        if result.is_ok() && args.parts.contains(&"auth") {
-            bench_auth(args.runs).await;
-        }
-        if result.is_ok() && args.parts.contains(&"history") {
-            bench_history(&args.history_sizes, args.runs).await;
-        }
         if let Err(panic) = result {
-            // Without the operator nothing removes the runs' finalizers, and the namespace would hang in
-            // Terminating; pod-delete holds nothing that needs a revert, so dropping them is safe.
             strip_run_finalizers(&client, &ns).await;
             delete_project(&client, &ns).await;
             std::panic::resume_unwind(panic);
@@ -436,6 +451,197 @@ async fn measure_concurrent(client: &Client, ns: &str, op: &Operator, n: usize) 
         started.elapsed().as_secs_f64(),
         rss_mib(op)
     );
+}
+
+/// Abort to every fault reverted and verified, `samples` times, each with a cmd probe whose check takes 10
+/// minutes in flight: from sending the abort until a watch shows the run Aborted with every target's
+/// revert verified.
+async fn bench_abort(client: &Client, ns: &str, samples: usize) {
+    setup_project(client, ns, &[]).await;
+    web_app(client, ns, APP, REPLICAS).await;
+    let (image, _) = chaoscenter_e2e::busybox_image();
+    create_workflow(
+        client,
+        ns,
+        "slow-probe",
+        json!({"maxDuration": "30m", "steps": [{"name": "scale-down",
+            "fault": {"type": "pod-autoscaler", "duration": "20m", "params": {"replicas": 1},
+                      "target": {"namespace": ns, "kind": "Deployment", "name": APP}},
+            "probes": [{"name": "slow", "type": "cmd", "mode": "Continuous",
+                "cmd": {"image": image, "command": ["sh", "-c", "sleep 600; echo ok"],
+                        "comparator": {"type": "string", "criteria": "equal", "value": "ok"}},
+                "runProperties": {"interval": "1s", "timeout": "10m"}}]}]}),
+    )
+    .await;
+    let op = Operator::start(ns);
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), ns);
+    let mut times = Vec::with_capacity(samples);
+    for i in 0..samples {
+        wait_ready_replicas(client, ns, APP, REPLICAS).await;
+        let run = create_run(client, ns, "slow-probe", false).await;
+        wait_for(Duration::from_secs(60), "the scale-down", || async {
+            (deployments.get(APP).await.ok()?.spec?.replicas == Some(1)).then_some(())
+        })
+        .await;
+        let probe_pods = format!("chaoscenter.io/run={run}");
+        wait_for(Duration::from_secs(60), "the 10-minute check running", || async {
+            let list = pods.list(&ListParams::default().labels(&probe_pods)).await.ok()?;
+            list.items
+                .iter()
+                .any(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+                .then_some(())
+        })
+        .await;
+        let mut reverted =
+            Watch::start_fields(runs.clone(), &format!("metadata.name={run}"), |r: &ChaosWorkflowRun, _| {
+                let status = r.status.as_ref()?;
+                let done = status.phase == Some(RunPhase::Aborted)
+                    && status.steps.iter().all(|s| s.targets.iter().all(|t| t.revert_verified));
+                done.then(|| "reverted".to_string())
+            });
+        reverted.ready("the run watch").await;
+        let t0 = Instant::now();
+        runs.patch(&run, &PatchParams::default(), &Patch::Merge(json!({"spec": {"abort": true}})))
+            .await
+            .expect("failed to abort the run");
+        let (t1, _) = reverted.next(Duration::from_secs(60)).await.unwrap_or_else(|| {
+            panic!("run {run} was not Aborted with its revert verified within 60 s; see {}", op.log.display())
+        });
+        let ms = millis(t1.saturating_duration_since(t0));
+        eprintln!("abort {i}: {run} reverted {ms:.1} ms after the abort");
+        times.push(ms);
+        assert_eq!(deployments.get(APP).await.unwrap().spec.unwrap().replicas, Some(REPLICAS));
+    }
+    println!("abort_to_reverted_ms {} probe_in_flight=10m fault=pod-autoscaler", Stats::of(&times));
+    delete_all_runs(client, ns).await;
+    delete_project(client, ns).await;
+}
+
+/// `n` runs created at once, each scaling its own (paused, so podless) Deployment for 10 s: the time until
+/// every one has ended with its revert verified, the operator's memory meanwhile, and whether any run
+/// missed its injection or any target was hit by more than one run or more than once.
+async fn bench_scale(client: &Client, ns: &str, n: usize) {
+    setup_project(client, ns, &[]).await;
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), ns);
+    let name = |i: usize| format!("t-{i:05}");
+    let started = Instant::now();
+    futures::stream::iter(0..n)
+        .for_each_concurrent(32, |i| {
+            let deployments = deployments.clone();
+            async move {
+                let d: k8s_openapi::api::apps::v1::Deployment = serde_json::from_value(json!({
+                    "metadata": {"name": name(i), "labels": {"bench": "scale"}},
+                    "spec": {"replicas": 0, "paused": true, "selector": {"matchLabels": {"t": name(i)}},
+                             "template": {"metadata": {"labels": {"t": name(i)}},
+                                          "spec": {"containers": [{"name": "c", "image": "localhost/none"}]}}}
+                }))
+                .unwrap();
+                deployments
+                    .create(&PostParams::default(), &d)
+                    .await
+                    .expect("failed to create a target Deployment");
+            }
+        })
+        .await;
+    eprintln!("scale: {n} paused Deployments in {:.1}s", started.elapsed().as_secs_f64());
+    let definition = |i: usize| {
+        json!({"steps": [{"name": "scale", "fault": {"type": "pod-autoscaler", "duration": "10s", "params": {"replicas": 1},
+            "target": {"namespace": ns, "kind": "Deployment", "name": name(i)}}}]})
+    };
+    create_workflow(client, ns, "scale", definition(0)).await;
+    let op = Operator::start(ns);
+    wait_for(Duration::from_secs(60), "the operator's controllers", || async {
+        op.logs().contains("controllers running").then_some(())
+    })
+    .await;
+    tokio::time::sleep(IDLE_WAIT).await;
+    let idle = rss_mib(&op);
+    let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), ns);
+    let started = Instant::now();
+    futures::stream::iter(0..n)
+        .for_each_concurrent(32, |i| {
+            let runs = runs.clone();
+            let definition = definition(i);
+            async move {
+                let run: ChaosWorkflowRun = serde_json::from_value(json!({
+                    "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
+                    "metadata": {"name": format!("s-{i:05}"), "labels": {"bench": "scale"}},
+                    "spec": {"workflowRef": {"name": "scale"}, "workflow": definition},
+                }))
+                .unwrap();
+                runs.create(&PostParams::default(), &run).await.expect("failed to create a run");
+            }
+        })
+        .await;
+    let created = started.elapsed();
+    let mut rss_max = 0f64;
+    let list = loop {
+        rss_max = rss_max.max(rss_mib(&op));
+        let list =
+            runs.list(&ListParams::default().labels("bench=scale")).await.expect("failed to list the runs");
+        let done = list
+            .items
+            .iter()
+            .filter(|r| phase(r).is_finished() && r.metadata.finalizers.as_ref().is_none_or(|f| f.is_empty()))
+            .count();
+        if done == n {
+            break list.items;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1800),
+            "only {done} of {n} runs ended within 30 minutes"
+        );
+        eprintln!(
+            "scale: {done}/{n} ended after {:.0}s, operator {:.0} MiB",
+            started.elapsed().as_secs_f64(),
+            rss_max
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    let took = started.elapsed();
+    let mut missed = 0;
+    let mut duplicates = 0;
+    let mut unreverted = 0;
+    let mut by_target: BTreeMap<String, usize> = BTreeMap::new();
+    for run in &list {
+        let status = run.status.clone().unwrap_or_default();
+        let targets: Vec<_> = status.steps.iter().flat_map(|s| s.targets.iter()).collect();
+        if !targets.iter().any(|t| t.injected_at.is_some()) {
+            missed += 1;
+        }
+        if targets.len() > 1 {
+            duplicates += targets.len() - 1;
+        }
+        unreverted += targets.iter().filter(|t| !t.revert_verified).count();
+        for t in targets {
+            *by_target.entry(t.name.clone()).or_default() += 1;
+        }
+    }
+    let shared = by_target.values().filter(|n| **n > 1).count();
+    let scaled_left = deployments
+        .list(&ListParams::default().labels("bench=scale"))
+        .await
+        .expect("failed to list the Deployments")
+        .items
+        .iter()
+        .filter(|d| d.spec.as_ref().and_then(|s| s.replicas) != Some(0))
+        .count();
+    let succeeded = list.iter().filter(|r| phase(r) == RunPhase::Succeeded).count();
+    println!(
+        "scale_runs n={n} succeeded={succeeded} missed={missed} duplicate_injections={duplicates} targets_hit_by_two={shared} \
+         unreverted={unreverted} deployments_left_scaled={scaled_left} create_s={:.1} all_ended_s={:.1} rss_idle_mib={idle:.1} rss_max_mib={rss_max:.1}",
+        created.as_secs_f64(),
+        took.as_secs_f64()
+    );
+    runs.delete_collection(&DeleteParams::default(), &ListParams::default().labels("bench=scale")).await.ok();
+    wait_for(Duration::from_secs(600), "the scale runs deleted", || async {
+        runs.list(&ListParams::default().labels("bench=scale")).await.ok()?.items.is_empty().then_some(())
+    })
+    .await;
+    drop(op);
+    delete_project(client, ns).await;
 }
 
 fn phase(run: &ChaosWorkflowRun) -> RunPhase {
@@ -713,9 +919,15 @@ impl Watch {
     where
         K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
     {
+        Self::start_with(api, watcher::Config::default().labels(labels), hit)
+    }
+
+    fn start_with<K>(api: Api<K>, config: watcher::Config, hit: fn(&K, bool) -> Option<String>) -> Self
+    where
+        K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
+    {
         let (tx, events) = mpsc::unbounded();
         let (ready_tx, ready) = oneshot::channel();
-        let config = watcher::Config::default().labels(labels);
         let task = tokio::spawn(async move {
             let mut ready_tx = Some(ready_tx);
             let mut seen = HashSet::new();
@@ -745,6 +957,14 @@ impl Watch {
             }
         });
         Self { events, ready: Some(ready), task }
+    }
+
+    /// Like [`Watch::start`], selecting objects by a field selector instead.
+    fn start_fields<K>(api: Api<K>, fields: &str, hit: fn(&K, bool) -> Option<String>) -> Self
+    where
+        K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
+    {
+        Self::start_with(api, watcher::Config::default().fields(fields), hit)
     }
 
     /// Waits until the initial list is done.

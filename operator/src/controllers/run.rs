@@ -152,30 +152,46 @@ async fn fresh(run: Arc<ChaosWorkflowRun>, ctx: &Context) -> Result<Option<Arc<C
     }
 }
 
-/// The definition a run executes: its frozen copy; while Pending, else the named workflow's current spec.
+/// A run's definition, and where it came from.
+struct Definition {
+    spec: ChaosWorkflowSpec,
+    /// The workflow's generation when it was read from the workflow (not yet frozen into the run).
+    unfrozen: Option<Option<i64>>,
+}
+
+/// The definition a run executes: its frozen copy; else the named workflow's current spec (while Pending,
+/// or once started, the same generation it started with: the freeze follows the start).
 async fn definition_of(
     ctx: &Context,
     run: &ChaosWorkflowRun,
     phase: RunPhase,
-) -> Result<Result<ChaosWorkflowSpec, Refusal>, Error> {
+) -> Result<Result<Definition, Refusal>, Error> {
     if let Some(spec) = &run.spec.workflow {
-        return Ok(Ok(spec.clone()));
-    }
-    if phase != RunPhase::Pending {
-        return Ok(Err(Refusal {
-            reason: "InvalidDefinition",
-            message: "spec.workflow: a started run has no frozen definition".into(),
-        }));
+        return Ok(Ok(Definition { spec: spec.clone(), unfrozen: None }));
     }
     let ns = run.namespace().unwrap_or_default();
     let name = &run.spec.workflow_ref.name;
-    if let Some(wf) = ctx.world.workflows.get(&ObjectRef::new(name).within(&ns)) {
-        return Ok(Ok(wf.spec.clone()));
-    }
-    let api: Api<ChaosWorkflow> = Api::namespaced(ctx.client.clone(), &ns);
-    Ok(match api.get_opt(name).await.map_err(Error::kube("read the workflow"))? {
-        Some(wf) => Ok(wf.spec),
-        None => Err(Refusal {
+    let wf = match ctx.world.workflows.get(&ObjectRef::new(name).within(&ns)) {
+        Some(wf) => Some(wf.as_ref().clone()),
+        None => {
+            let api: Api<ChaosWorkflow> = Api::namespaced(ctx.client.clone(), &ns);
+            api.get_opt(name).await.map_err(Error::kube("read the workflow"))?
+        }
+    };
+    let started_with = run.status.as_ref().and_then(|s| s.workflow_generation);
+    Ok(match wf {
+        Some(wf) if phase == RunPhase::Pending || (started_with.is_some() && started_with == wf.metadata.generation) => {
+            Ok(Definition { spec: wf.spec, unfrozen: Some(wf.metadata.generation) })
+        }
+        Some(_) if phase != RunPhase::Pending && started_with.is_some() => Err(Refusal {
+            reason: "InvalidDefinition",
+            message: format!("spec.workflowRef.name: ChaosWorkflow {name:?} changed before the run's definition was frozen"),
+        }),
+        _ if phase != RunPhase::Pending => Err(Refusal {
+            reason: "InvalidDefinition",
+            message: "spec.workflow: a started run has no frozen definition".into(),
+        }),
+        _ => Err(Refusal {
             reason: "WorkflowNotFound",
             message: format!("spec.workflowRef.name: ChaosWorkflow {name:?} not found in namespace {ns}"),
         }),
@@ -213,7 +229,7 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
     // dereference and validate: the definition, once, into the typed plan
     let definition = definition_of(&ctx, &run, phase).await?;
     let validated = match &definition {
-        Ok(spec) => chaoscenter_core::validate(spec).map_err(|invalid| invalid.to_string()),
+        Ok(d) => chaoscenter_core::validate(&d.spec).map_err(|invalid| invalid.to_string()),
         Err(refusal) => Err(refusal.message.clone()),
     };
     let run_ns = run.namespace().unwrap_or_default();
@@ -240,6 +256,7 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
         run: run.clone(),
         workflow: validated.as_ref().ok(),
         definition: definition.as_ref().ok(),
+        freeze: None,
         status,
         dirty: false,
         resource_version: run.resource_version(),
@@ -249,6 +266,10 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
         events: Vec::new(),
         acknowledged: None,
     };
+    if let (RunPhase::Running, Ok(Definition { spec, unfrozen: Some(_) })) = (phase, &definition) {
+        // started, but its definition not yet frozen (the write after the start did not land)
+        exec.freeze = Some(serde_json::json!({"spec": {"workflow": spec}}));
+    }
     let mut observed = Observed {
         now: now(),
         halted: ctx.world.halted(),
@@ -291,6 +312,15 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
         Ok(requeue) if exec.dirty => exec.write_status().await.map(|()| requeue),
         other => other,
     };
+    // the freeze waits while a round is being injected (it would only compete with the injection; the
+    // task's report brings the run back, and the status already records which generation it runs)
+    let injecting = ctx.tasks.in_flight(&id).iter().any(|t| matches!(t, Task::Inject { .. }));
+    let applied = match (applied, exec.freeze.take()) {
+        (Ok(requeue), Some(patch)) if !injecting => {
+            exec.patch_metadata(patch, "freeze the definition into the run").await.map(|()| requeue)
+        }
+        (other, _) => other,
+    };
     match applied {
         Ok(requeue) => {
             exec.publish_events().await;
@@ -312,7 +342,10 @@ struct Exec<'a> {
     /// The validated definition (absent when it is not valid).
     workflow: Option<&'a Workflow>,
     /// The definition as written (to freeze it into the run when it starts).
-    definition: Option<&'a ChaosWorkflowSpec>,
+    definition: Option<&'a Definition>,
+    /// A freeze of the definition (with the run's workflow label and owner) to write once the status is:
+    /// it need not come before the first injection, whose status write records the workflow's generation.
+    freeze: Option<serde_json::Value>,
     status: ChaosWorkflowRunStatus,
     dirty: bool,
     /// The run's resourceVersion as last read or written: the precondition of the next write.
@@ -411,11 +444,31 @@ impl Exec<'_> {
         self.events.push((type_, reason.to_string(), note));
     }
 
-    /// Publishes the Events of everything written so far.
+    /// Publishes an Event about a target in the background (it must not delay the revert or the status).
+    fn target_event_later(
+        &self,
+        type_: EventType,
+        reason: &'static str,
+        target: &TargetStatus,
+        note: String,
+    ) {
+        let (ctx, run, target) = (self.ctx.clone(), self.run.clone(), target.clone());
+        tokio::spawn(async move { ctx.target_event(run.as_ref(), type_, reason, &target, note).await });
+    }
+
+    /// Publishes the Events of everything written so far, in the background (Events are best effort and
+    /// must not delay what comes next, such as an injection).
     async fn publish_events(&mut self) {
-        for (type_, reason, note) in std::mem::take(&mut self.events) {
-            self.ctx.event(self.run.as_ref(), type_, &reason, "Run", note).await;
+        let events = std::mem::take(&mut self.events);
+        if events.is_empty() {
+            return;
         }
+        let (ctx, run) = (self.ctx.clone(), self.run.clone());
+        tokio::spawn(async move {
+            for (type_, reason, note) in events {
+                ctx.event(run.as_ref(), type_, &reason, "Run", note).await;
+            }
+        });
     }
 
     /// The run's tasks in flight, with what every other task reported recorded in the status. In this
@@ -610,8 +663,10 @@ impl Exec<'_> {
         Ok(())
     }
 
-    /// Freezes the definition into the run, links it to its workflow, adds the finalizer when its faults
-    /// hold state (one write), and starts it.
+    /// Starts the run. Freezing the definition into it and linking it to its workflow is one write, made
+    /// before anything is injected when the finalizer must be added in it too (faults that hold state),
+    /// else after the status write that records the workflow's generation (so a run of pod-delete steps
+    /// makes one write before its first deletion).
     async fn start(&mut self, finalizer: bool) -> Result<(), Error> {
         let Some(workflow) = self.workflow else { return Ok(()) };
         let ns = self.ns();
@@ -642,11 +697,18 @@ impl Exec<'_> {
         if !meta.is_empty() {
             patch["metadata"] = serde_json::Value::Object(meta);
         }
-        if self.run.spec.workflow.is_none() {
-            patch["spec"] = serde_json::json!({"workflow": self.definition});
+        if let Some(unfrozen) =
+            self.definition.and_then(|d| d.unfrozen.map(|generation| (generation, &d.spec)))
+        {
+            patch["spec"] = serde_json::json!({"workflow": unfrozen.1});
+            self.status.workflow_generation = unfrozen.0;
         }
         if patch != serde_json::json!({}) {
-            self.patch_metadata(patch, "freeze the definition into the run").await?;
+            if finalizer {
+                self.patch_metadata(patch, "freeze the definition into the run").await?;
+            } else {
+                self.freeze = Some(patch);
+            }
         }
         if finalizer {
             self.has_finalizer = true;
@@ -922,18 +984,24 @@ impl Exec<'_> {
                     Allowed::Yes => fault.inject(&cx, &origin, &action, &t).await.map_err(|e| e.to_string()),
                     Allowed::No(why) | Allowed::Unknown(why) => Err(format!("not injected: {why}")),
                 };
-                match &outcome {
+                let (type_, reason, note) = match &outcome {
                     Ok(note) => {
                         Metrics::fault(&ctx.metrics.injections, fault_name, "ok");
-                        let note = format!("step {step_name}: {fault_name} injected into {who}: {note}");
-                        ctx.target_event(run.as_ref(), EventType::Normal, "Injected", &t, note).await;
+                        (
+                            EventType::Normal,
+                            "Injected",
+                            format!("step {step_name}: {fault_name} injected into {who}: {note}"),
+                        )
                     }
                     Err(why) => {
                         Metrics::fault(&ctx.metrics.injections, fault_name, "error");
-                        let note = format!("step {step_name}: {fault_name} into {who} failed: {why}");
-                        ctx.target_event(run.as_ref(), EventType::Warning, "InjectionFailed", &t, note).await;
+                        (
+                            EventType::Warning,
+                            "InjectionFailed",
+                            format!("step {step_name}: {fault_name} into {who} failed: {why}"),
+                        )
                     }
-                }
+                };
                 reporter.send(Report::Target {
                     step: step_name.clone(),
                     round,
@@ -942,6 +1010,9 @@ impl Exec<'_> {
                     outcome,
                     at: now(),
                 });
+                // the Event follows the report, without holding up the round's next target
+                let (ctx, run) = (ctx.clone(), run.clone());
+                tokio::spawn(async move { ctx.target_event(run.as_ref(), type_, reason, &t, note).await });
             }
             reporter.send(Report::RoundDone { step: step_name, round, at: now() });
         });
@@ -1030,14 +1101,12 @@ impl Exec<'_> {
                         .map(|s| s.targets[i].fault.clone())
                         .unwrap_or_default();
                     let note = format!("step {step}: {fault} reverted and verified on {who}");
-                    self.ctx.target_event(self.run.as_ref(), EventType::Normal, "Reverted", &t, note).await;
+                    self.target_event_later(EventType::Normal, "Reverted", &t, note);
                 }
                 Ok(false) => {}
                 Err(e) => {
                     let note = format!("step {step}: reverting {who} failed (retrying): {e}");
-                    self.ctx
-                        .target_event(self.run.as_ref(), EventType::Warning, "RevertFailed", &t, note)
-                        .await;
+                    self.target_event_later(EventType::Warning, "RevertFailed", &t, note);
                 }
             }
         }
@@ -1063,9 +1132,7 @@ impl Exec<'_> {
                     "step {}: {who} may no longer be hit ({}): its fault was reverted and verified",
                     w.step, w.reason
                 );
-                self.ctx
-                    .target_event(self.run.as_ref(), EventType::Warning, "TargetWithdrawn", &t, note)
-                    .await;
+                self.target_event_later(EventType::Warning, "TargetWithdrawn", &t, note);
             }
             Ok(false) => {}
             Err(e) => {
@@ -1073,7 +1140,7 @@ impl Exec<'_> {
                     "step {}: {who} may no longer be hit ({}); reverting it failed (retrying): {e}",
                     w.step, w.reason
                 );
-                self.ctx.target_event(self.run.as_ref(), EventType::Warning, "RevertFailed", &t, note).await;
+                self.target_event_later(EventType::Warning, "RevertFailed", &t, note);
             }
         }
     }

@@ -12,7 +12,7 @@ use chaoscenter_crds::run::{ChaosWorkflowRunSpec, RunPhase, Trigger};
 use chaoscenter_crds::workflow::{ConcurrencyPolicy, LastRun};
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
 use jiff::Timestamp;
-use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action as Requeue;
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
@@ -116,11 +116,21 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
     }
 
     // runs of this workflow
-    let runs = runs_api
-        .list(&ListParams::default().labels(&format!("{WORKFLOW_LABEL}={name}")))
-        .await
-        .map_err(Error::kube("list the workflow's runs"))?
-        .items;
+    // from the cache (this reconcile follows every status change of every run of the workflow): a run
+    // the cache has not seen yet is found next time, and creating a scheduled run twice is refused by its
+    // name
+    if !super::is_filled(&ctx.world.runs) {
+        return Ok(Requeue::requeue(Duration::from_millis(200)));
+    }
+    let runs: Vec<ChaosWorkflowRun> = ctx
+        .world
+        .runs
+        .state()
+        .iter()
+        .filter(|r| r.namespace().as_deref() == Some(ns.as_str()))
+        .filter(|r| r.labels().get(WORKFLOW_LABEL) == Some(&name))
+        .map(|r| r.as_ref().clone())
+        .collect();
     let active: Vec<&ChaosWorkflowRun> = runs
         .iter()
         .filter(|r| !r.status.as_ref().and_then(|s| s.phase).unwrap_or_default().is_finished())

@@ -62,21 +62,6 @@ async fn node_candidates(
         .collect())
 }
 
-/// Cordon-based revert: uncordon only a node that was schedulable before (recorded in `original`).
-async fn uncordon(cx: &FaultContext, target: &TargetStatus) -> Result<(), FaultError> {
-    match target.original.as_deref() {
-        Some("false") => set_unschedulable(&cx.client, &target.name, false).await,
-        _ => Ok(()), // it was cordoned before: leave it so
-    }
-}
-
-async fn uncordoned(cx: &FaultContext, target: &TargetStatus) -> Result<bool, FaultError> {
-    match target.original.as_deref() {
-        Some("false") => Ok(!unschedulable(&cx.client, &target.name).await?),
-        _ => Ok(true),
-    }
-}
-
 #[async_trait::async_trait]
 impl Fault for NodeCordonFault {
     async fn candidates(
@@ -108,12 +93,19 @@ impl Fault for NodeCordonFault {
         Ok("cordoned".into())
     }
 
+    /// Uncordons only a node that was schedulable before (recorded in `original`).
     async fn revert(&self, cx: &FaultContext, _: &Origin, target: &TargetStatus) -> Result<(), FaultError> {
-        uncordon(cx, target).await
+        match target.original.as_deref() {
+            Some("false") => set_unschedulable(&cx.client, &target.name, false).await,
+            _ => Ok(()), // it was cordoned before: leave it so
+        }
     }
 
     async fn verify(&self, cx: &FaultContext, _: &Origin, target: &TargetStatus) -> Result<bool, FaultError> {
-        uncordoned(cx, target).await
+        match target.original.as_deref() {
+            Some("false") => Ok(!unschedulable(&cx.client, &target.name).await?),
+            _ => Ok(true),
+        }
     }
 }
 
@@ -127,14 +119,14 @@ impl Fault for NodeDrainFault {
         node_candidates(cx, action, "node-drain").await
     }
 
+    /// A drain is a cordon that also evicts: what its revert needs is the cordon's.
     async fn prepare(
         &self,
         cx: &FaultContext,
-        _action: &FaultAction,
+        action: &FaultAction,
         target: &mut TargetStatus,
     ) -> Result<(), FaultError> {
-        target.original = Some(unschedulable(&cx.client, &target.name).await?.to_string());
-        Ok(())
+        NodeCordonFault.prepare(cx, action, target).await
     }
 
     async fn inject(
@@ -148,12 +140,22 @@ impl Fault for NodeDrainFault {
         drain(&cx.client, &target.name, f.grace_period_seconds).await
     }
 
-    async fn revert(&self, cx: &FaultContext, _: &Origin, target: &TargetStatus) -> Result<(), FaultError> {
-        uncordon(cx, target).await
+    async fn revert(
+        &self,
+        cx: &FaultContext,
+        origin: &Origin,
+        target: &TargetStatus,
+    ) -> Result<(), FaultError> {
+        NodeCordonFault.revert(cx, origin, target).await
     }
 
-    async fn verify(&self, cx: &FaultContext, _: &Origin, target: &TargetStatus) -> Result<bool, FaultError> {
-        uncordoned(cx, target).await
+    async fn verify(
+        &self,
+        cx: &FaultContext,
+        origin: &Origin,
+        target: &TargetStatus,
+    ) -> Result<bool, FaultError> {
+        NodeCordonFault.verify(cx, origin, target).await
     }
 }
 
