@@ -550,7 +550,10 @@ async fn bench_scale(client: &Client, ns: &str, n: usize) {
         json!({"steps": [{"name": "scale", "fault": {"type": "pod-autoscaler", "duration": "10s", "params": {"replicas": 1},
             "target": {"namespace": ns, "kind": "Deployment", "name": name(i)}}}]})
     };
-    create_workflow(client, ns, "scale", definition(0)).await;
+    // every run stays in the cluster until counted (the history limit would delete the oldest ones)
+    let mut workflow = definition(0);
+    workflow["runHistoryLimit"] = json!(1000);
+    create_workflow(client, ns, "scale", workflow).await;
     let op = Operator::start(ns);
     wait_for(Duration::from_secs(60), "the operator's controllers", || async {
         op.logs().contains("controllers running").then_some(())
