@@ -100,6 +100,18 @@ impl FakeApi {
         events.map(|c| c.body["reason"].as_str().unwrap_or_default().to_string()).collect()
     }
 
+    /// The reasons of the Events published, once there are at least `n` (Events are published in the
+    /// background, after what they describe).
+    pub async fn events(&self, n: usize) -> Vec<String> {
+        within(async {
+            while self.event_reasons().len() < n {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        self.event_reasons()
+    }
+
     /// Forgets the calls made so far (to look at the next step's alone).
     pub fn clear(&self) {
         self.calls.lock().unwrap().clear();

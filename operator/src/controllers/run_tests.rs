@@ -171,7 +171,8 @@ fn exec<'a>(h: &Harness, run: &'a Arc<ChaosWorkflowRun>, workflow: &'a Workflow)
         ctx: h.ctx.clone(),
         run: run.clone(),
         workflow: Some(workflow),
-        definition: run.spec.workflow.as_ref(),
+        definition: None,
+        freeze: None,
         status: run.status.clone().unwrap_or_default(),
         dirty: false,
         resource_version: run.resource_version(),
@@ -243,7 +244,7 @@ async fn assert_refused(adjust: impl FnOnce(&mut Writers), reason: &str, message
     let said = admitted["message"].as_str().unwrap();
     assert!(said.contains(message), "{said:?} should contain {message:?}");
     assert!(status.get("startedAt").is_none() && status.get("steps").is_none(), "never started: {status}");
-    assert_eq!(h.api.event_reasons(), [reason]);
+    assert_eq!(h.api.events(1).await, [reason]);
     assert!(h.ctx.tasks.in_flight(UID).is_empty());
 }
 
@@ -333,7 +334,7 @@ async fn a_target_that_lost_its_opt_in_mid_run_is_reverted_at_once() {
     assert!(target["revertedAt"].is_string());
     let withdrawn = target["withdrawn"].as_str().unwrap();
     assert!(withdrawn.contains("namespace shop has not opted in to chaos"), "{withdrawn}");
-    assert_eq!(h.api.event_reasons(), ["TargetWithdrawn"]);
+    assert_eq!(h.api.events(1).await, ["TargetWithdrawn"]);
     assert!(h.ctx.tasks.in_flight(UID).is_empty(), "nothing injected");
 }
 
@@ -413,7 +414,7 @@ async fn a_recorded_target_is_not_injected_while_the_policy_cannot_be_read() {
         }
         other => panic!("unexpected reports {other:?}"),
     }
-    assert_eq!(h.api.event_reasons(), ["InjectionFailed"]);
+    assert_eq!(h.api.events(1).await, ["InjectionFailed"]);
 }
 
 // ---- cancellation ----------------------------------------------------------------------------------
@@ -453,7 +454,7 @@ async fn abort_cancels_the_task_in_flight_before_reverting() {
     assert_eq!(status["steps"][0]["targets"][0]["revertVerified"], true);
     assert_eq!(calls[3].body["metadata"]["finalizers"], json!([]), "let go once every revert is verified");
     assert_eq!(calls[3].body["metadata"]["resourceVersion"], "2", "after the final status");
-    let events = h.api.event_reasons();
+    let events = h.api.events(2).await;
     assert!(
         events.contains(&"Reverted".to_string()) && events.contains(&"Aborted".to_string()),
         "{events:?}"
@@ -484,7 +485,7 @@ async fn a_panic_ends_the_run_in_error_and_is_never_replayed() {
         status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Completed").unwrap();
     assert_eq!(completed["reason"], "InternalError");
     assert!(completed["message"].as_str().unwrap().contains("(panic: boom)"), "{completed}");
-    assert_eq!(h.api.event_reasons(), ["InternalError"]);
+    assert_eq!(h.api.events(1).await, ["InternalError"]);
 
     // the cache still holds the run as Running: a reconcile writes Error again, never replays it
     h.api.clear();
