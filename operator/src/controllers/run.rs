@@ -266,9 +266,10 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
         events: Vec::new(),
         acknowledged: None,
     };
-    if let (RunPhase::Running, Ok(Definition { spec, unfrozen: Some(_) })) = (phase, &definition) {
-        // started, but its definition not yet frozen (the write after the start did not land)
-        exec.freeze = Some(serde_json::json!({"spec": {"workflow": spec}}));
+    if phase != RunPhase::Pending && !deleting {
+        // started, but not yet linked to its workflow or its definition not yet frozen (the write that
+        // follows the start has not landed yet)
+        exec.freeze = exec.link(false).await?;
     }
     let mut observed = Observed {
         now: now(),
@@ -663,12 +664,10 @@ impl Exec<'_> {
         Ok(())
     }
 
-    /// Starts the run. Freezing the definition into it and linking it to its workflow is one write, made
-    /// before anything is injected when the finalizer must be added in it too (faults that hold state),
-    /// else after the status write that records the workflow's generation (so a run of pod-delete steps
-    /// makes one write before its first deletion).
-    async fn start(&mut self, finalizer: bool) -> Result<(), Error> {
-        let Some(workflow) = self.workflow else { return Ok(()) };
+    /// The write that links the run to its workflow (label, owner), freezes its definition into it when it
+    /// has none, and (`finalizer`) adds the revert finalizer; `None` when there is nothing to write. The
+    /// owner is looked up in the cache, else (`finalizer`: before anything is injected) read.
+    async fn link(&self, finalizer: bool) -> Result<Option<serde_json::Value>, Error> {
         let ns = self.ns();
         let wf_name = self.run.spec.workflow_ref.name.clone();
         let mut meta = serde_json::Map::new();
@@ -676,13 +675,13 @@ impl Exec<'_> {
             meta.insert("labels".into(), serde_json::json!({WORKFLOW_LABEL: wf_name}));
         }
         if self.run.owner_references().is_empty() {
-            let cached = self.ctx.world.workflows.get(&ObjectRef::new(&wf_name).within(&ns));
-            let wf = match cached {
+            let wf = match self.ctx.world.workflows.get(&ObjectRef::new(&wf_name).within(&ns)) {
                 Some(wf) => Some(wf.as_ref().clone()),
-                None => Api::<ChaosWorkflow>::namespaced(self.ctx.client.clone(), &ns)
+                None if finalizer => Api::<ChaosWorkflow>::namespaced(self.ctx.client.clone(), &ns)
                     .get_opt(&wf_name)
                     .await
                     .map_err(Error::kube("read the workflow"))?,
+                None => None,
             };
             if let Some(owner) = wf.and_then(|w| w.controller_owner_ref(&())) {
                 meta.insert("ownerReferences".into(), serde_json::json!([owner]));
@@ -697,13 +696,22 @@ impl Exec<'_> {
         if !meta.is_empty() {
             patch["metadata"] = serde_json::Value::Object(meta);
         }
-        if let Some(unfrozen) =
-            self.definition.and_then(|d| d.unfrozen.map(|generation| (generation, &d.spec)))
-        {
-            patch["spec"] = serde_json::json!({"workflow": unfrozen.1});
-            self.status.workflow_generation = unfrozen.0;
+        if let Some(d) = self.definition.filter(|d| d.unfrozen.is_some()) {
+            patch["spec"] = serde_json::json!({"workflow": d.spec});
         }
-        if patch != serde_json::json!({}) {
+        Ok((patch != serde_json::json!({})).then_some(patch))
+    }
+
+    /// Starts the run. Freezing the definition into it and linking it to its workflow is one write, made
+    /// before anything is injected when the finalizer must be added in it too (faults that hold state),
+    /// else after the status write that records the workflow's generation (so a run of pod-delete steps
+    /// makes one write before its first deletion).
+    async fn start(&mut self, finalizer: bool) -> Result<(), Error> {
+        let Some(workflow) = self.workflow else { return Ok(()) };
+        if let Some(generation) = self.definition.and_then(|d| d.unfrozen) {
+            self.status.workflow_generation = generation;
+        }
+        if let Some(patch) = self.link(finalizer).await? {
             if finalizer {
                 self.patch_metadata(patch, "freeze the definition into the run").await?;
             } else {

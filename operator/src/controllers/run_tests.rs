@@ -7,7 +7,7 @@ use super::*;
 use crate::testing::{error, fill, filling, not_found, object, ok, within, Call, Harness};
 use crate::world::testing::{world, Writers};
 use crate::world::World;
-use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, PROJECT_LABEL};
+use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, PROJECT_LABEL, WORKFLOW_LABEL};
 use chaoscenter_crds::Project;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod};
 use serde_json::{json, Value};
@@ -45,6 +45,8 @@ fn run_json(definition: Value, status: Value) -> Value {
     json!({
         "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
         "metadata": {"name": "weekly-1", "namespace": NS, "uid": UID, "resourceVersion": "1", "generation": 1,
+                     // a started run is linked to its workflow; a new one is not yet
+                     "labels": if pending { json!({}) } else { json!({WORKFLOW_LABEL: "weekly"}) },
                      "finalizers": if pending { json!([]) } else { json!([RUN_FINALIZER]) }},
         "spec": {"workflowRef": {"name": "weekly"}, "workflow": definition},
         "status": status,

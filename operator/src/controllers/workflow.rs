@@ -161,7 +161,9 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
     }
 
     // the schedule
-    let mut requeue = Duration::from_secs(60);
+    // the runs come from the run controller's cache, which may not yet hold the change that triggered
+    // this reconcile: while any run looks active, look again soon so its end is reported
+    let mut requeue = if active.is_empty() { Duration::from_secs(60) } else { Duration::from_secs(2) };
     status.next_run_at = None;
     if let (Some(schedule), true, false) = (&schedule, valid, wf.spec.suspend) {
         let since: Timestamp = status
