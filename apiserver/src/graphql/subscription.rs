@@ -79,11 +79,16 @@ impl Subscription {
             use super::types::Phase;
             matches!(r.phase, Some(Phase::Succeeded | Phase::Failed | Phase::Aborted | Phase::Error))
         };
-        let mut done = false;
-        Ok(futures::stream::iter(current).chain(changes).take_while(move |r| {
-            let go = !done;
-            done = done || finished(r);
-            async move { go }
+        // ends right after the finished summary, without waiting for another change of the run (a run
+        // with nothing to let go of after it finishes changes no more)
+        let updates = futures::stream::iter(current).chain(changes).boxed();
+        Ok(futures::stream::unfold((updates, false), move |(mut updates, done)| async move {
+            if done {
+                return None;
+            }
+            let summary = updates.next().await?;
+            let done = finished(&summary);
+            Some((summary, (updates, done)))
         }))
     }
 
