@@ -49,9 +49,11 @@ async fn a_node_that_loses_its_opt_in_between_rounds_is_reverted_and_skipped() {
         assert!(step.targets.iter().any(|t| t.withdrawn.as_deref().is_some_and(|w| w.contains(&node))), "{step:#?}");
         assert!(step.skipped.iter().any(|s| s.name == node && s.reason.contains("opted in")), "{step:#?}");
         assert_eq!(step.targets.len(), 1, "only the round before the withdrawal hit it: {step:#?}");
-        let events = events_for(&client, &ns, &run).await;
-        assert!(events.iter().any(|(r, n)| r == "TargetWithdrawn" && n.contains(&node)), "{events:?}");
-        assert!(events.iter().any(|(r, n)| r == "TargetNotAllowed" && n.contains(&node)), "{events:?}");
+        wait_events(&client, &ns, &run, "TargetWithdrawn and TargetNotAllowed Events naming the node", |events| {
+            events.iter().any(|(r, n)| r == "TargetWithdrawn" && n.contains(&node))
+                && events.iter().any(|(r, n)| r == "TargetNotAllowed" && n.contains(&node))
+        })
+        .await;
 
         chaos_api(&client, "ChaosWorkflowRun", &ns)
             .patch(&run, &PatchParams::default(), &Patch::Merge(json!({"spec": {"abort": true}})))

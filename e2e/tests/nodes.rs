@@ -91,8 +91,10 @@ async fn cordon_taint_and_drain_are_seen_then_reverted() {
         assert!(!node_state(&client, &node).await.0, "uncordoned after the drain");
         let guarded_now = wait_ready_replicas(&client, &ns, "guarded", 1).await[0].metadata.uid.clone().unwrap();
         assert_eq!(guarded_now, guarded_before, "the PodDisruptionBudget kept the guarded pod");
-        let events = events_for(&client, &ns, &run).await;
-        assert!(events.iter().any(|(r, n)| r == "Injected" && n.contains("PodDisruptionBudget kept")), "{events:?}");
+        wait_events(&client, &ns, &run, "an Injected Event saying the PodDisruptionBudget kept a pod", |events| {
+            events.iter().any(|(r, n)| r == "Injected" && n.contains("PodDisruptionBudget kept"))
+        })
+        .await;
         wait_ready_replicas(&client, &ns, "web", 2).await;
 
         nodes.patch(&node, &PatchParams::default(), &Patch::Merge(opt_in(None))).await.unwrap();

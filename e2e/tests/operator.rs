@@ -172,8 +172,10 @@ async fn scale_and_partition_are_seen_during_chaos_then_reverted_and_verified() 
             }
         }
         assert_eq!(status.steps.iter().find(|s| s.name == "scale-down").unwrap().targets[0].original.as_deref(), Some("3"));
-        let reasons: Vec<String> = events_for(&client, &ns, &run).await.into_iter().map(|(r, _)| r).collect();
-        assert!(reasons.contains(&"Injected".into()) && reasons.contains(&"Reverted".into()), "{reasons:?}");
+        wait_events(&client, &ns, &run, "Injected and Reverted Events", |events| {
+            events.iter().any(|(r, _)| r == "Injected") && events.iter().any(|(r, _)| r == "Reverted")
+        })
+        .await;
         delete_project(&client, &ns).await;
     })
     .await;
@@ -249,11 +251,10 @@ async fn a_namespace_that_did_not_opt_in_is_refused_and_untouched() {
                 "{}",
                 cond.message
             );
-            let events = events_for(&client2, &ns, &run).await;
-            assert!(
-                events.iter().any(|(r, n)| r == "NamespaceNotAllowed" && n.contains(&target_ns)),
-                "{events:?}"
-            );
+            wait_events(&client2, &ns, &run, "a NamespaceNotAllowed Event naming the namespace", |events| {
+                events.iter().any(|(r, n)| r == "NamespaceNotAllowed" && n.contains(&target_ns))
+            })
+            .await;
             assert_eq!(replicas(&client2, &target_ns, "web").await, 2, "nothing was touched");
             assert!(status.steps.iter().all(|s| s.targets.is_empty()));
             let run_obj = get_run(&client2, &ns, &run).await;
@@ -434,8 +435,10 @@ async fn malformed_workflows_get_a_condition_and_event_and_others_still_run() {
             })
             .await;
             assert!(message.contains(expected) && message.contains("spec.steps"), "{name}: {message}");
-            let events = events_for(&client, &ns, name).await;
-            assert!(events.iter().any(|(r, _)| r == "InvalidWorkflow"), "{name}: {events:?}");
+            wait_events(&client, &ns, name, &format!("an InvalidWorkflow Event about {name}"), |events| {
+                events.iter().any(|(r, _)| r == "InvalidWorkflow")
+            })
+            .await;
         }
         // A run of an invalid workflow is refused; the valid workflow still runs.
         let refused = create_run(&client, &ns, "cycle", false).await;
@@ -470,8 +473,10 @@ async fn two_runs_never_hold_the_same_target_the_second_waits() {
             "it saw the real replica count, not the chaos one"
         );
         assert_eq!(replicas(&client, &ns, "web").await, 3);
-        let events = events_for(&client, &ns, &second).await;
-        assert!(events.iter().any(|(r, _)| r == "TargetBusy"), "{events:?}");
+        wait_events(&client, &ns, &second, "a TargetBusy Event", |events| {
+            events.iter().any(|(r, _)| r == "TargetBusy")
+        })
+        .await;
         // metrics count what happened
         let addr = op.metrics_addr().await;
         let body = reqwest_get(&format!("http://{addr}/metrics")).await;

@@ -177,16 +177,23 @@ async fn a_namespace_that_withdraws_its_opt_in_mid_run_is_reverted_at_once() {
             (replicas(&client, &ns, "web").await == 3).then_some(())
         })
         .await;
-        let current = get_run(&client, &ns, &run).await.status.unwrap();
+        // the Deployment is scaled back before the verified revert is written to the run's status
+        let current =
+            wait_for(Duration::from_secs(30), "the withdrawal recorded in the run's status", || async {
+                let status = get_run(&client, &ns, &run).await.status?;
+                status.steps.first()?.targets.first()?.revert_verified.then_some(status)
+            })
+            .await;
         assert_eq!(current.phase, Some(RunPhase::Running), "reverted before the chaos ended: {current:#?}");
         let target = &current.steps[0].targets[0];
-        assert!(target.revert_verified, "{target:?}");
         assert!(
             target.withdrawn.as_deref().is_some_and(|w| w.contains(&ns) && w.contains("opted in")),
             "{target:?}"
         );
-        let events = events_for(&client, &ns, &run).await;
-        assert!(events.iter().any(|(r, n)| r == "TargetWithdrawn" && n.contains(&ns)), "{events:?}");
+        wait_events(&client, &ns, &run, "a TargetWithdrawn Event naming the namespace", |events| {
+            events.iter().any(|(r, n)| r == "TargetWithdrawn" && n.contains(&ns))
+        })
+        .await;
         chaos_api(&client, "ChaosWorkflowRun", &ns)
             .patch(&run, &PatchParams::default(), &Patch::Merge(json!({"spec": {"abort": true}})))
             .await
