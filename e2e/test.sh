@@ -79,5 +79,5 @@ if [ "$local_cluster" = 0 ]; then
 fi
 step "e2e tests"
 KUBECONFIG="$KUBECONFIG" CHAOSCENTER_KUBECTL="$KUBECTL" CHAOSCENTER_MONGODB_URI="$uri" \
-  cargo test -p chaoscenter-e2e --quiet -- --test-threads 6 "${skip[@]}"
+  cargo test -p chaoscenter-e2e --quiet --no-fail-fast -- --test-threads 6 "${skip[@]}"
 step "the web UI's screenshots: $ROOT/e2e/artifacts/ui"

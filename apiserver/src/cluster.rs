@@ -98,6 +98,12 @@ impl Cluster {
         if let Some(user) = self.users.get(&ObjectRef::new(name)) {
             return Ok(Some(user));
         }
+        self.user_live(name).await
+    }
+
+    /// The user `name` read from the API, never the cache: what issues tokens (sign-in, refresh) must
+    /// see a disable at once, not when the cache catches up.
+    pub async fn user_live(&self, name: &str) -> Result<Option<Arc<ChaosUser>>, kube::Error> {
         Ok(Api::<ChaosUser>::all(self.client.clone()).get_opt(name).await?.map(Arc::new))
     }
 

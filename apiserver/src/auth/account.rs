@@ -129,7 +129,7 @@ async fn check_password(
         err.retry_after = Some(wait.as_secs().max(1));
         return Err(err);
     }
-    let user = state.cluster.user(username).await.map_err(|e| ApiError::internal("read the user", e))?;
+    let user = state.cluster.user_live(username).await.map_err(|e| ApiError::internal("read the user", e))?;
     let record = match &user {
         Some(_) => {
             state.cluster.password(username).await.map_err(|e| ApiError::internal("read the password", e))?
@@ -186,7 +186,7 @@ pub async fn refresh(
         .await
         .map_err(|e| ApiError::internal("read the session", e))?
         .ok_or_else(invalid)?;
-    let user = state.cluster.user(&session.user).await.map_err(|e| ApiError::internal("read the user", e))?;
+    let user = state.cluster.user_live(&session.user).await.map_err(|e| ApiError::internal("read the user", e))?;
     let user = user.filter(|u| !u.spec.disabled).ok_or_else(invalid)?;
     let record = state
         .cluster
