@@ -186,7 +186,8 @@ pub async fn refresh(
         .await
         .map_err(|e| ApiError::internal("read the session", e))?
         .ok_or_else(invalid)?;
-    let user = state.cluster.user_live(&session.user).await.map_err(|e| ApiError::internal("read the user", e))?;
+    let user =
+        state.cluster.user_live(&session.user).await.map_err(|e| ApiError::internal("read the user", e))?;
     let user = user.filter(|u| !u.spec.disabled).ok_or_else(invalid)?;
     let record = state
         .cluster
