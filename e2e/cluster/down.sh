@@ -66,7 +66,10 @@ done
 # then delete nftables tables that iptables-nft created and that did not exist before up.sh
 for t in iptables ip6tables; do
   command -v $t-save >/dev/null || continue
-  if $t-save | grep -q -E 'KUBE-|CNI-'; then $t-save | grep -v -E '^#|KUBE-|CNI-' | $t-restore; fi
+  # read the rules once: `save | grep -q` under pipefail fails when grep exits early and save gets SIGPIPE
+  # (a long rule set), which skipped this cleanup and left kube-proxy's rules behind
+  rules=$($t-save) || { echo "$t-save failed: rules not cleaned" >&2; continue; }
+  if grep -q -E 'KUBE-|CNI-' <<<"$rules"; then grep -v -E '^#|KUBE-|CNI-' <<<"$rules" | $t-restore || echo "$t-restore failed" >&2; fi
 done
 if [ -f "$R/nft-tables.orig" ] && command -v nft >/dev/null; then
   nft list tables | while read -r _ fam name; do grep -qx "table $fam $name" "$R/nft-tables.orig" || nft delete table "$fam" "$name"; done
