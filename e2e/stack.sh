@@ -57,6 +57,9 @@ case "${1:-}" in
     demo=""
     if [ -z "$external" ]; then
       "$KUBECTL" apply -f "$ROOT/config/demo/demo.yaml" >&2
+      # the demo's pods must be running before "up": a run started at once would find no target and fail
+      "$KUBECTL" -n demo rollout status deployment/web --timeout=180s >&2 ||
+        echo "warning: the demo's web Deployment is not ready yet; a demo run started now may find no pods" >&2
       demo="  Demo:        kubectl -n demo-chaos annotate chaosworkflow web-survives-pod-loss chaoscenter.io/run-now=\$(date +%s) --overwrite
                kubectl -n demo-chaos get chaosworkflowruns -w"
     fi
