@@ -533,17 +533,16 @@ pub async fn events_for(client: &Client, ns: &str, name: &str) -> Vec<(String, S
 }
 
 /// Waits (30 s at most) until the Events about `name` satisfy `check` — the operator publishes
-/// them in the background, after the status write they describe; returns them.
+/// them in the background, after the status write they describe.
 pub async fn wait_events(
     client: &Client,
     ns: &str,
     name: &str,
     what: &str,
     check: impl Fn(&[(String, String)]) -> bool,
-) -> Vec<(String, String)> {
+) {
     wait_for(Duration::from_secs(30), what, || async {
-        let events = events_for(client, ns, name).await;
-        check(&events).then_some(events)
+        check(&events_for(client, ns, name).await).then_some(())
     })
     .await
 }
