@@ -14,6 +14,10 @@ pub const CATEGORY: &str = "chaos";
 pub const CHAOS_OPT_IN_LABEL: &str = "chaoscenter.io/chaos";
 /// The value of [`CHAOS_OPT_IN_LABEL`] that opts a namespace in.
 pub const CHAOS_OPT_IN_VALUE: &str = "enabled";
+/// Annotation on an opted-in namespace or node naming the projects whose runs may target it: a comma-separated
+/// list of project names, or `*` for every project. Set by whoever may edit the namespace or node (never by
+/// a project); without it, the opt-in label allows no project.
+pub const CHAOS_PROJECTS_ANNOTATION: &str = "chaoscenter.io/chaos-projects";
 /// Label on a project's own namespace naming the project.
 pub const PROJECT_LABEL: &str = "chaoscenter.io/project";
 
@@ -30,6 +34,15 @@ pub const WORKFLOW_LABEL: &str = "chaoscenter.io/workflow";
 pub const PREVIEW_LABEL: &str = "chaoscenter.io/preview";
 /// Label on objects the operator creates for a run (NetworkPolicies, probe Jobs) naming the run.
 pub const RUN_LABEL: &str = "chaoscenter.io/run";
+/// Annotation the admission webhook sets on every created ChaosCenter object: the Kubernetes username of
+/// whoever created it (e.g. `chaoscenter:bob`, `system:serviceaccount:argocd:argocd-application-controller`).
+/// Nobody else may set or change it.
+pub const AUTHOR_ANNOTATION: &str = "chaoscenter.io/author";
+/// Annotation the admission webhook sets beside [`AUTHOR_ANNOTATION`]: the creator's groups, comma-separated.
+pub const AUTHOR_GROUPS_ANNOTATION: &str = "chaoscenter.io/author-groups";
+/// Annotation the admission webhook sets on every create and update: the identity behind the last write
+/// as JSON (`{"username":…,"groups":[…],"via":"apiserver"?}`).
+pub const CHANGED_BY_ANNOTATION: &str = "chaoscenter.io/changed-by";
 /// Name of the ConfigMap, in the operator's namespace, whose existence halts all chaos: every running run
 /// is aborted (its faults reverted) and no new run starts until it is deleted.
 pub const HALT_CONFIGMAP: &str = "chaoscenter-halt";
