@@ -1,6 +1,6 @@
 //! The audit log in MongoDB: who created, changed, deleted, ran or aborted what, and when. The apiserver's
-//! write path records the signed-in user; the mirror records what it sees appear and disappear in the
-//! cluster (from kubectl, GitOps or the operator), with the field manager the cluster recorded.
+//! write path records the signed-in user; the mirror records what it sees created, changed and deleted in
+//! the cluster (from kubectl, GitOps or the operator), with the user the admission webhook saw.
 
 use futures::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, DateTime, Document};
@@ -27,8 +27,12 @@ pub struct Entry {
     pub id: Option<ObjectId>,
     /// Unix ms.
     pub at_ms: i64,
-    /// The user (`Api`), or the field manager the cluster recorded (`Cluster`), e.g. `kubectl-create`.
+    /// Who did it: the signed-in user (`Api`), or (`Cluster`) the user the admission webhook saw, shown
+    /// as `bob` for ChaosCenter users and as the whole Kubernetes username otherwise.
     pub actor: String,
+    /// The Kubernetes groups of the actor (`Cluster` entries).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
     pub source: Source,
     /// `create`, `update`, `delete`, `run`, `abort`, `suspend`, `resume`, `add-member`, ...
     pub action: String,
@@ -53,6 +57,7 @@ impl Entry {
             sort_key: crate::mirror::sort_key(at_ms, &id.to_hex()),
             at_ms,
             actor: actor.into(),
+            groups: Vec::new(),
             source,
             action: action.into(),
             kind: kind.into(),
@@ -95,9 +100,14 @@ pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
     Ok(())
 }
 
+/// Writes `entry`.
+pub async fn insert(db: &Database, entry: &Entry) -> mongodb::error::Result<()> {
+    collection(db).insert_one(entry).await.map(drop)
+}
+
 /// Records `entry`; a failure is logged, never fatal to the change it describes.
 pub async fn record(db: &Database, entry: Entry) {
-    if let Err(err) = collection(db).insert_one(&entry).await {
+    if let Err(err) = insert(db, &entry).await {
         tracing::warn!(%err, action = %entry.action, name = %entry.name, "could not record an audit entry");
     }
 }

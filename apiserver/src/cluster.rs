@@ -19,6 +19,8 @@ use std::sync::{Arc, Mutex};
 
 /// The field manager the cluster records for the apiserver's writes (sent as its User-Agent).
 pub const FIELD_MANAGER: &str = "chaoscenter-apiserver";
+/// The impersonation header carrying the user-info extra `chaoscenter.io/via` (the `/` percent-encoded).
+const VIA_HEADER: &str = "impersonate-extra-chaoscenter.io%2fvia";
 /// The Secret holding the JWT signing key (key `signingKey`).
 pub const SIGNING_KEY_SECRET: &str = "chaoscenter-jwt";
 /// The Secret holding the first admin's initial password (keys `username`, `password`) until it is
@@ -80,6 +82,11 @@ impl Cluster {
         let mut config = self.base.clone();
         config.auth_info.impersonate = Some(user_identity(user));
         config.auth_info.impersonate_groups = None;
+        // tells the admission webhook this write comes through the apiserver (the audit log has it already)
+        config.headers.push((
+            axum::http::HeaderName::from_static(VIA_HEADER),
+            axum::http::HeaderValue::from_static(crate::webhook::review::VIA_APISERVER),
+        ));
         let client = Client::try_from(config)?;
         if clients.len() > 1000 {
             clients.clear();

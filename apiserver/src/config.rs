@@ -37,7 +37,12 @@ pub struct Config {
     /// Labels put on every object the apiserver creates (`CREATE_LABELS`, `key=value,...`; e.g. to let a
     /// GitOps tool or a scoped operator recognise them).
     pub create_labels: BTreeMap<String, String>,
+    /// The admission webhook (`WEBHOOK_ADDR`, e.g. `0.0.0.0:9443`; unset: no webhook is served).
+    pub webhook: Option<crate::webhook::WebhookConfig>,
 }
+
+/// The GitOps controllers whose runs get trigger `GitOps` unless `GITOPS_USERNAMES` says otherwise.
+const GITOPS_USERNAMES: &str = "system:serviceaccount:argocd:*,system:serviceaccount:flux-system:*";
 
 impl Config {
     /// Reads the settings; a malformed value is an error naming the variable.
@@ -61,8 +66,14 @@ impl Config {
         if let Some(why) = chaoscenter_crds::access::invalid_username(&admin_username) {
             anyhow::bail!("ADMIN_USERNAME={admin_username:?}: a username {why}");
         }
+        let namespace = var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into());
+        let webhook = match var("WEBHOOK_ADDR") {
+            None => None,
+            Some(addr) => Some(webhook_config(&namespace, &addr, &var)?),
+        };
         Ok(Self {
-            namespace: var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into()),
+            namespace,
+            webhook,
             listen_addr: listen
                 .parse()
                 .map_err(|e| anyhow::anyhow!("LISTEN_ADDR={listen:?} is not an address: {e}"))?,
@@ -90,4 +101,42 @@ impl Config {
             create_labels,
         })
     }
+}
+
+/// The webhook's settings: `WEBHOOK_ADDR`; `WEBHOOK_SECRET` (default `chaoscenter-webhook-tls`), the Secret
+/// holding its certificate; `WEBHOOK_CONFIGURATION` (default `chaoscenter-webhook`), the Mutating- and
+/// ValidatingWebhookConfiguration whose `caBundle` it keeps current; `WEBHOOK_HOSTS`, the names and
+/// addresses its certificate is for (default the Service `chaoscenter-webhook` in the namespace, localhost
+/// and 127.0.0.1); `WEBHOOK_CA` `self` (default) or `external` (cert-manager or another tool writes the
+/// Secret and the bundle); `OPERATOR_USERNAME`, the operator's Kubernetes username (default its
+/// ServiceAccount); `GITOPS_USERNAMES`, usernames (trailing `*` for any rest) of GitOps controllers.
+fn webhook_config(
+    namespace: &str,
+    addr: &str,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<crate::webhook::WebhookConfig> {
+    use crate::webhook::certs::{CaMode, CertConfig};
+    let list =
+        |text: String| text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+    let service = format!("chaoscenter-webhook.{namespace}.svc");
+    let default_hosts = format!("{service},{service}.cluster.local,localhost,127.0.0.1");
+    Ok(crate::webhook::WebhookConfig {
+        listen: addr.parse().map_err(|e| anyhow::anyhow!("WEBHOOK_ADDR={addr:?} is not an address: {e}"))?,
+        certs: CertConfig {
+            namespace: namespace.to_string(),
+            secret: var("WEBHOOK_SECRET").unwrap_or_else(|| "chaoscenter-webhook-tls".into()),
+            configuration: var("WEBHOOK_CONFIGURATION").unwrap_or_else(|| "chaoscenter-webhook".into()),
+            hosts: list(var("WEBHOOK_HOSTS").unwrap_or(default_hosts)),
+            mode: match var("WEBHOOK_CA").as_deref() {
+                None | Some("self") => CaMode::SelfManaged,
+                Some("external") => CaMode::External,
+                Some(other) => anyhow::bail!("WEBHOOK_CA={other:?}: self or external"),
+            },
+        },
+        identities: crate::webhook::review::Identities {
+            operator: var("OPERATOR_USERNAME")
+                .unwrap_or_else(|| format!("system:serviceaccount:{namespace}:chaoscenter-operator")),
+            gitops: list(var("GITOPS_USERNAMES").unwrap_or_else(|| GITOPS_USERNAMES.into())),
+        },
+    })
 }

@@ -14,3 +14,4 @@ pub mod passwords;
 pub mod store;
 pub mod throttle;
 pub mod tokens;
+pub mod webhook;

@@ -58,6 +58,16 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
     let store = retry("prepare the MongoDB collections", || AuthStore::open(&db)).await;
     retry("create the mirror's indexes", || mirror::ensure_indexes(&db)).await;
     retry("create the audit log's indexes", || chaoscenter_apiserver::audit::ensure_indexes(&db)).await;
+    // the webhook serves before anything here writes a ChaosCenter object (the first admin), as the
+    // Kubernetes API server asks it about every such write
+    if let Some(webhook) = config.webhook.clone() {
+        let (client, db) = (cluster.client.clone(), db.clone());
+        tokio::spawn(async move {
+            if let Err(err) = chaoscenter_apiserver::webhook::serve(webhook, client, db).await {
+                tracing::error!(error = %err, "the admission webhook stopped");
+            }
+        });
+    }
     let mirror_events = mirror::start(&cluster.client, &db);
     let passwords = Passwords::start(config.hash_workers).await;
     retry("create the first admin", || cluster.bootstrap_admin(&config.admin_username, &passwords)).await;

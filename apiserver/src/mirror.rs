@@ -5,7 +5,9 @@
 //! and written when it returns, so no run is lost. After every (re-)list, objects the list no longer has
 //! are marked deleted; their documents stay, so run history outlives runs pruned from the cluster.
 
-use chaoscenter_crds::common::PREVIEW_LABEL;
+use crate::audit::Entry;
+use crate::webhook::review::{display_name, Identity};
+use chaoscenter_crds::common::{AUTHOR_ANNOTATION, CHANGED_BY_ANNOTATION, PREVIEW_LABEL};
 use chaoscenter_crds::{ChaosHub, ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
 use futures::StreamExt;
 use kube::api::Api;
@@ -14,7 +16,7 @@ use kube::{Client, Resource, ResourceExt};
 use mongodb::bson::{doc, Bson, DateTime, Document};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 /// The collection mirroring kind `K` (e.g. `mirror_chaosworkflowruns`).
@@ -49,6 +51,7 @@ where
         .as_ref()
         .and_then(|fields| fields.iter().find_map(|f| f.manager.clone()))
         .unwrap_or_default();
+    let annotation = |key: &str| meta.annotations.as_ref().and_then(|a| a.get(key)).cloned();
     let mut value = serde_json::to_value(obj).ok()?;
     if let Some(meta) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
         meta.remove("managedFields");
@@ -78,6 +81,11 @@ where
         "sortKey": sort_key(created.timestamp_millis(), &uid),
         "deleted": false,
         "manager": manager,
+        // who created it and who wrote it last, as the admission webhook stamped them (absent on objects
+        // written before the webhook existed)
+        "author": annotation(AUTHOR_ANNOTATION).map(|a| Bson::String(display_name(&a).to_string())).unwrap_or(Bson::Null),
+        "changedBy": annotation(CHANGED_BY_ANNOTATION).map(Bson::String).unwrap_or(Bson::Null),
+        "generation": meta.generation.unwrap_or(0),
         "object": object,
     };
     doc.extend(extra(obj));
@@ -257,6 +265,8 @@ struct Backlog {
     next: u64,
     /// After a (re-)list: the uids it had; everything else is gone (checked once the changes are written).
     gone_check: Option<BTreeSet<String>>,
+    /// Audit entries for changes of a definition (a new generation), written before the changes.
+    audits: Vec<Entry>,
 }
 
 /// Mirrors one kind for the life of the process: the watch keeps reading even while MongoDB is down, so
@@ -283,7 +293,10 @@ where
     }
     let mut stream = watcher(kind.api.clone(), config).default_backoff().boxed();
     let mut listing: Option<BTreeSet<String>> = None;
+    // the generation last seen per object: a higher one is a change of its definition, for the audit log
+    let mut generations: HashMap<String, i64> = HashMap::new();
     while let Some(event) = stream.next().await {
+        let live = matches!(event, Ok(watcher::Event::Apply(_)));
         let (obj, deleted) = match event {
             Ok(watcher::Event::Init) => {
                 listing = Some(BTreeSet::new());
@@ -306,9 +319,20 @@ where
         }
         let Some(doc) = document(&obj, &*kind.extra) else { continue };
         let uid = doc.get_str("_id").unwrap_or_default().to_string();
+        let generation = obj.meta().generation.unwrap_or(0);
+        let updated = if deleted {
+            generations.remove(&uid);
+            None
+        } else {
+            let before = generations.insert(uid.clone(), generation);
+            before.filter(|b| live && generation > *b).and_then(|_| cluster_entry(&doc, "update", &kind_name))
+        };
         let change = if deleted { Change::Delete(doc) } else { Change::Upsert(doc) };
         {
             let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
+            if kind.audit_db.is_some() {
+                backlog.audits.extend(updated);
+            }
             if let (Some(present), false) = (backlog.gone_check.as_mut(), deleted) {
                 // seen after the list: present, whatever the pending gone-check thinks
                 present.insert(uid.clone());
@@ -339,11 +363,36 @@ async fn write_loop(
         } else {
             let _ = tokio::time::timeout(Duration::from_secs(2), wake.notified()).await;
         }
-        let batch: Vec<(String, u64, Change)> = {
-            let backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
-            backlog.changes.iter().map(|(uid, (seq, change))| (uid.clone(), *seq, change.clone())).collect()
+        let (batch, audits): (Vec<(String, u64, Change)>, Vec<Entry>) = {
+            let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
+            let batch = backlog
+                .changes
+                .iter()
+                .map(|(uid, (seq, change))| (uid.clone(), *seq, change.clone()))
+                .collect();
+            (batch, std::mem::take(&mut backlog.audits))
         };
         failing = false;
+        if let (Some(db), false) = (audit_db.as_ref(), audits.is_empty()) {
+            let mut audits = audits.into_iter();
+            while let Some(entry) = audits.next() {
+                if let Err(err) = crate::audit::insert(db, &entry).await {
+                    if !is_transient(&err) {
+                        tracing::error!(kind = %kind_name, %err, "MongoDB refused an audit entry; skipping it");
+                        continue;
+                    }
+                    // kept, in order, before anything seen since
+                    let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
+                    let newer = std::mem::take(&mut backlog.audits);
+                    backlog.audits = std::iter::once(entry).chain(audits).chain(newer).collect();
+                    failing = true;
+                    break;
+                }
+            }
+            if failing {
+                continue;
+            }
+        }
         for (uid, seq, change) in batch {
             let written = match write(&coll, &change).await {
                 Ok(written) => written,
@@ -367,20 +416,14 @@ async fn write_loop(
             let doc = match &change {
                 Change::Upsert(d) | Change::Delete(d) => d,
             };
-            let manager = doc.get_str("manager").unwrap_or_default();
-            // what the apiserver itself wrote is in the log already, with the user it acted for
-            let action = action.filter(|_| manager != crate::cluster::FIELD_MANAGER);
             if let (Some(action), Some(db)) = (action, audit_db.as_ref()) {
-                let mut entry = crate::audit::Entry::now(
-                    manager,
-                    crate::audit::Source::Cluster,
-                    action,
-                    &kind_name,
-                    doc.get_str("name").unwrap_or_default(),
-                );
-                entry.namespace = doc.get_str("namespace").ok().map(String::from);
-                entry.project = doc.get_str("project").ok().map(String::from);
-                crate::audit::record(db, entry).await;
+                let entry = match action {
+                    "delete" => deleted_entry(db, doc, &kind_name).await,
+                    _ => cluster_entry(doc, action, &kind_name),
+                };
+                if let Some(entry) = entry {
+                    crate::audit::record(db, entry).await;
+                }
             }
             {
                 let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
@@ -427,6 +470,63 @@ async fn write_loop(
             }
         }
     }
+}
+
+/// The audit entry for a `create` or `update` of the mirrored `doc` seen in the cluster, naming who wrote it
+/// as the admission webhook stamped it; `None` for the apiserver's own writes (logged already, with the
+/// action the user took).
+fn cluster_entry(doc: &Document, action: &str, kind: &str) -> Option<Entry> {
+    let writer: Option<Identity> = doc.get_str("changedBy").ok().and_then(|t| serde_json::from_str(t).ok());
+    entry_for(doc, action, kind, writer)
+}
+
+fn entry_for(doc: &Document, action: &str, kind: &str, writer: Option<Identity>) -> Option<Entry> {
+    if writer.as_ref().is_some_and(Identity::via_apiserver) {
+        return None;
+    }
+    let (actor, groups) = match writer {
+        Some(who) => (display_name(&who.username).to_string(), who.groups),
+        // written before the webhook existed, or with it removed: only the field manager is known, and
+        // any client may choose that
+        None => match doc.get_str("manager") {
+            Ok(manager) if !manager.is_empty() && action != "delete" => {
+                (format!("{manager} (field manager, unverified)"), Vec::new())
+            }
+            _ => ("unknown (not seen by the admission webhook)".to_string(), Vec::new()),
+        },
+    };
+    let mut entry = Entry::now(
+        &actor,
+        crate::audit::Source::Cluster,
+        action,
+        kind,
+        doc.get_str("name").unwrap_or_default(),
+    );
+    entry.groups = groups;
+    entry.namespace = doc.get_str("namespace").ok().map(String::from);
+    entry.project = doc.get_str("project").ok().map(String::from);
+    Some(entry)
+}
+
+/// The audit entry for a deletion: who asked, as the webhook noted when the delete was requested.
+async fn deleted_entry(db: &Database, doc: &Document, kind: &str) -> Option<Entry> {
+    let uid = doc.get_str("_id").unwrap_or_default();
+    let notes: Collection<Document> = db.collection(crate::webhook::DELETES_COLLECTION);
+    let noted = match notes.find_one(doc! { "_id": uid }).await {
+        Ok(noted) => noted,
+        Err(err) => {
+            tracing::warn!(%err, %uid, "could not read who deleted an object");
+            None
+        }
+    };
+    let who: Option<Identity> = noted
+        .as_ref()
+        .and_then(|n| n.get_document("identity").ok())
+        .and_then(|i| mongodb::bson::from_document(i.clone()).ok());
+    if noted.is_some() {
+        let _ = notes.delete_one(doc! { "_id": uid }).await;
+    }
+    entry_for(doc, "delete", kind, who)
 }
 
 /// A change the mirror has written (for subscriptions).

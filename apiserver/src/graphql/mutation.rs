@@ -145,6 +145,10 @@ fn run_summary(run: &ChaosWorkflowRun) -> RunSummary {
         workflow: run.spec.workflow_ref.name.clone(),
         phase: run.status.as_ref().and_then(|s| s.phase).map(Phase::from),
         trigger: Some(Trigger::from(run.spec.trigger)),
+        author: run
+            .annotations()
+            .get(chaoscenter_crds::common::AUTHOR_ANNOTATION)
+            .map(|a| crate::webhook::review::display_name(a).to_string()),
         score: run.status.as_ref().and_then(|s| s.resiliency_score),
         created_at: run.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default(),
         deleted: false,

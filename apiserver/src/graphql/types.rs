@@ -135,6 +135,9 @@ pub struct RunSummary {
     pub workflow: String,
     pub phase: Option<Phase>,
     pub trigger: Option<Trigger>,
+    /// Who created the run, as the admission webhook saw them: `bob` for a ChaosCenter user, else the whole
+    /// Kubernetes username (e.g. a GitOps controller's ServiceAccount). Null for runs created without it.
+    pub author: Option<String>,
     /// The resiliency score, 0–100, once finished.
     pub score: Option<f64>,
     /// RFC 3339.
@@ -205,8 +208,11 @@ pub struct RunConnection {
 pub struct AuditView {
     /// RFC 3339, millisecond precision.
     pub at: String,
-    /// The user (source API) or the field manager the cluster recorded (source CLUSTER).
+    /// Who did it: the signed-in user (source API) or the user the admission webhook saw (source CLUSTER),
+    /// `bob` for a ChaosCenter user, else the whole Kubernetes username.
     pub actor: String,
+    /// The actor's Kubernetes groups (source CLUSTER).
+    pub groups: Vec<String>,
     /// `API` (the apiserver's write path) or `CLUSTER` (seen in the cluster).
     pub source: String,
     pub action: String,
@@ -223,6 +229,7 @@ impl From<crate::audit::Entry> for AuditView {
         Self {
             at: jiff::Timestamp::from_millisecond(e.at_ms).map(|t| t.to_string()).unwrap_or_default(),
             actor: e.actor,
+            groups: e.groups,
             source: match e.source {
                 crate::audit::Source::Api => "API".into(),
                 crate::audit::Source::Cluster => "CLUSTER".into(),
@@ -252,6 +259,7 @@ impl RunSummary {
             workflow: doc.get_str("workflow").unwrap_or_default().to_string(),
             phase: doc.get_str("phase").ok().and_then(Phase::parse),
             trigger: doc.get_str("trigger").ok().and_then(Trigger::parse),
+            author: doc.get_str("author").ok().map(String::from),
             score: stored_number(doc, "score"),
             created_at: jiff::Timestamp::from_millisecond(created).map(|t| t.to_string()).unwrap_or_default(),
             deleted: stored_int(doc, "deleted").unwrap_or(0) != 0,
