@@ -42,8 +42,10 @@ pub struct ProjectSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(transform = members_list, length(max = 500))]
     pub members: Vec<Member>,
-    /// Namespaces this project's workflows may inject faults into. A namespace must also opt in with the
-    /// label `chaoscenter.io/chaos=enabled` before anything there is touched.
+    /// Namespaces this project's workflows may inject faults into. This only narrows what the namespaces
+    /// themselves allow: nothing in a namespace is touched unless it also carries the label
+    /// `chaoscenter.io/chaos=enabled` and its annotation `chaoscenter.io/chaos-projects` (set by whoever
+    /// may edit the namespace) names this project or is `*`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(transform = list_set, length(max = 100), inner(regex(pattern = crate::common::DNS_LABEL_PATTERN), length(min = 1, max = 63)))]
     pub target_namespaces: Vec<String>,

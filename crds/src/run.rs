@@ -106,6 +106,11 @@ pub struct ChaosWorkflowRunStatus {
     /// a workflow changed before that ends the run instead of changing it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_generation: Option<i64>,
+    /// The SHA-256 (lowercase hex) of the definition the run executes — `spec.workflowRef`, `spec.dryRun`
+    /// and the frozen workflow spec — recorded when the run starts. A running run whose spec no longer
+    /// matches it is stopped, its faults reverted, and ends in Error (`DefinitionChanged`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition_digest: Option<String>,
     /// The project the run belongs to (from its namespace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,

@@ -196,8 +196,10 @@ pub enum TargetMode {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Target {
-    /// The namespace of the targets. Must be one of the project's `targetNamespaces` and carry the label
-    /// `chaoscenter.io/chaos=enabled`. Not used for node faults.
+    /// The namespace of the targets. Must be one of the project's `targetNamespaces`, carry the label
+    /// `chaoscenter.io/chaos=enabled`, and name the project in its annotation `chaoscenter.io/chaos-projects`
+    /// (comma-separated project names, or `*`). Not used for node faults: a node must carry the same label
+    /// and annotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = crate::common::DNS_LABEL_PATTERN), length(min = 1, max = 63))]
     pub namespace: Option<String>,
