@@ -18,6 +18,7 @@ pub mod decide;
 pub mod duration;
 pub mod field;
 pub mod limits;
+pub mod optin;
 pub mod plan;
 pub mod schedule;
 pub mod score;
