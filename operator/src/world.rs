@@ -3,7 +3,7 @@
 //! starts without a round trip per check; a cache that is not filled yet makes every check wait, never
 //! pass.
 
-use chaoscenter_crds::common::HALT_CONFIGMAP;
+use chaoscenter_crds::common::{CHAOS_PROJECTS_ANNOTATION, HALT_CONFIGMAP};
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, Project};
 use futures::{Stream, StreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Pod, PodStatus};
@@ -54,7 +54,7 @@ impl World {
 
     /// Caches of everything but runs and workflows (the controllers own those), the tasks that fill
     /// them, and a stream of changes that may change what runs may do: the halt switch, namespace and
-    /// node labels, project specs.
+    /// node labels and opt-in annotations, project specs.
     pub fn start(
         client: &Client,
         control_namespace: &str,
@@ -103,8 +103,18 @@ impl World {
     }
 }
 
-/// A cache of `api`, and a stream that yields when an object's labels change (the fill task drives the
-/// watch; the stream only listens).
+/// What of a namespace or node decides who may target it: its labels (the opt-in label, and a project
+/// namespace's project label) and the annotation naming the projects it allows.
+fn opt_in<K: kube::Resource>(obj: &K) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    obj.meta().labels.hash(&mut hasher);
+    obj.meta().annotations.as_ref().and_then(|a| a.get(CHAOS_PROJECTS_ANNOTATION)).hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+/// A cache of `api`, and a stream that yields when an object's labels or its opt-in annotation change (the
+/// fill task drives the watch; the stream only listens).
 fn labelled<K>(api: Api<K>, writer: Writer<K>) -> (Changes, Filler)
 where
     K: kube::Resource<DynamicType = ()>
@@ -122,7 +132,7 @@ where
             watcher(api, watcher::Config::default().any_semantic()).default_backoff(),
         )
         .applied_objects()
-        .predicate_filter(predicates::labels, Default::default())
+        .predicate_filter(opt_in, Default::default())
         .for_each(move |_| {
             let _ = tx.unbounded_send(());
             async {}

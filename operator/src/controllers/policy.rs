@@ -1,12 +1,15 @@
 //! Who may be targeted, read from the caches: a run's project, whether a namespace or node may be hit by
-//! it, and the admission of a run before it starts. Every answer is Yes, No (with the reason, naming the
-//! namespace or node) or Unknown (a cache is not filled): only Yes lets anything be injected.
+//! it, and the admission of a run before it starts. A namespace or node decides which projects may hit it
+//! (the opt-in label and the annotation naming them, `chaoscenter_core::optin`); a project's
+//! `targetNamespaces` only narrows that. Every answer is Yes, No (with the reason, naming the namespace or
+//! node and what is missing) or Unknown (a cache is not filled): only Yes lets anything be injected.
 
 use crate::world::World;
 use chaoscenter_core::decide::Refusal;
+use chaoscenter_core::optin;
 use chaoscenter_core::plan::{FaultAction, NodeTarget};
 use chaoscenter_core::Workflow;
-use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, HALT_CONFIGMAP, PROJECT_LABEL};
+use chaoscenter_crds::common::{HALT_CONFIGMAP, PROJECT_LABEL};
 use chaoscenter_crds::run::TargetStatus;
 use chaoscenter_crds::Project;
 use k8s_openapi::api::core::v1::{Namespace, Node};
@@ -30,8 +33,13 @@ impl Allowed {
     }
 }
 
-fn opted_in<K: ResourceExt>(object: &K) -> bool {
-    object.labels().get(CHAOS_OPT_IN_LABEL).map(String::as_str) == Some(CHAOS_OPT_IN_VALUE)
+/// Whether `object` (`what`, e.g. `namespace shop`) lets project `project`'s runs hit it.
+fn owner_allows<K: ResourceExt>(object: &K, what: &str, project: &str) -> Allowed {
+    let meta = object.meta();
+    match optin::check(meta.labels.as_ref(), meta.annotations.as_ref(), project).refusal(what, project) {
+        None => Allowed::Yes,
+        Some(why) => Allowed::No(why),
+    }
 }
 
 /// Policy checks over the caches.
@@ -59,7 +67,8 @@ impl Policy<'_> {
         })
     }
 
-    /// Whether `project`'s runs may hit objects in namespace `ns`.
+    /// Whether `project`'s runs may hit objects in namespace `ns`: it is in the project's
+    /// `targetNamespaces`, and it opted in for the project.
     pub fn namespace(&self, project: &Project, ns: &str) -> Allowed {
         let name = project.name_any();
         if !project.spec.target_namespaces.iter().any(|t| t == ns) {
@@ -69,24 +78,18 @@ impl Policy<'_> {
             return Allowed::Unknown("the namespace cache is still filling".into());
         }
         match self.world.namespaces.get(&ObjectRef::<Namespace>::new(ns)) {
-            Some(n) if opted_in(n.as_ref()) => Allowed::Yes,
-            Some(_) => Allowed::No(format!(
-                "namespace {ns} has not opted in to chaos (label {CHAOS_OPT_IN_LABEL}={CHAOS_OPT_IN_VALUE})"
-            )),
+            Some(n) => owner_allows(n.as_ref(), &format!("namespace {ns}"), &name),
             None => Allowed::No(format!("namespace {ns} does not exist")),
         }
     }
 
-    /// Whether node `name` may be hit.
-    pub fn node(&self, name: &str) -> Allowed {
+    /// Whether node `name` may be hit by a run of project `project`: it opted in for the project.
+    pub fn node(&self, project: &str, name: &str) -> Allowed {
         if !crate::controllers::is_filled(&self.world.nodes) {
             return Allowed::Unknown("the node cache is still filling".into());
         }
         match self.world.nodes.get(&ObjectRef::<Node>::new(name)) {
-            Some(n) if opted_in(n.as_ref()) => Allowed::Yes,
-            Some(_) => Allowed::No(format!(
-                "node {name} has not opted in to chaos (label {CHAOS_OPT_IN_LABEL}={CHAOS_OPT_IN_VALUE})"
-            )),
+            Some(n) => owner_allows(n.as_ref(), &format!("node {name}"), project),
             None => Allowed::No(format!("node {name} does not exist")),
         }
     }
@@ -99,32 +102,30 @@ impl Policy<'_> {
         namespace: Option<&str>,
         name: &str,
     ) -> Allowed {
+        let Some(project) = project else {
+            return Allowed::No("the run belongs to no project".into());
+        };
         match (kind, namespace) {
-            ("Node", _) => self.node(name),
-            (_, Some(ns)) => match project {
-                Some(p) => self.namespace(p, ns),
-                None => Allowed::No("the run belongs to no project".into()),
-            },
+            ("Node", _) => self.node(&project.name_any(), name),
+            (_, Some(ns)) => self.namespace(project, ns),
             (_, None) => Allowed::No(format!("{kind} {name} has no namespace")),
         }
     }
 
     /// [`Policy::target`] for a recorded target of a run in `run_ns`.
     pub fn recorded(&self, run_ns: &str, target: &TargetStatus) -> Allowed {
-        let project = if target.kind == "Node" {
-            None
-        } else {
-            match self.project_of(run_ns) {
-                Ok(p) => Some(p),
-                Err(why) => return why,
+        match self.project_of(run_ns) {
+            Ok(project) => {
+                self.target(Some(&project), &target.kind, target.namespace.as_deref(), &target.name)
             }
-        };
-        self.target(project.as_deref(), &target.kind, target.namespace.as_deref(), &target.name)
+            Err(why) => why,
+        }
     }
 
     /// Whether a run in `run_ns` of `workflow` may start: the halt switch is off, its namespace belongs
-    /// to a project, every namespace it targets is the project's and opted in, and every node a node
-    /// fault matches now opted in. `None` while a cache is not filled. Returns the project's name.
+    /// to a project, every namespace it targets is in the project's `targetNamespaces` and opted in for
+    /// the project, and every node a node fault matches now opted in for the project. `None` while a cache
+    /// is not filled. Returns the project's name.
     pub fn admit(&self, run_ns: &str, workflow: &Workflow) -> Option<Result<String, Refusal>> {
         let refuse = |reason: &'static str, message: String| Some(Err(Refusal { reason, message }));
         if !self.world.ready() {
@@ -158,7 +159,7 @@ impl Policy<'_> {
                 },
                 None => {
                     for node in self.matching_nodes(&step.fault.action) {
-                        match self.node(&node) {
+                        match self.node(&project.name_any(), &node) {
                             Allowed::Yes => {}
                             Allowed::No(message) => {
                                 return refuse(

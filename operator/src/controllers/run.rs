@@ -882,14 +882,13 @@ impl Exec<'_> {
         };
         // admission at the act: every candidate, against the policy as it is now
         let policy = Policy { world: &self.ctx.world };
-        let project = match (action.namespace(), policy.project_of(&self.ns())) {
-            (None, _) => None,
-            (Some(_), Ok(p)) => Some(p),
-            (Some(_), Err(Allowed::Unknown(why))) => {
+        let project = match policy.project_of(&self.ns()) {
+            Ok(p) => Some(p),
+            Err(Allowed::Unknown(why)) => {
                 self.wait(step_name, format!("waiting: cannot read the policy: {why}"));
                 return Ok(());
             }
-            (Some(_), Err(_)) => None, // every pod target is then refused below, naming why
+            Err(_) => None, // every target is then refused below, naming why
         };
         let mut allowed = Vec::new();
         let mut skipped = Vec::new();

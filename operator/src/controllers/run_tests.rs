@@ -7,9 +7,11 @@ use super::*;
 use crate::testing::{error, fill, filling, not_found, object, ok, within, Call, Harness};
 use crate::world::testing::{world, Writers};
 use crate::world::World;
-use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, PROJECT_LABEL, WORKFLOW_LABEL};
+use chaoscenter_crds::common::{
+    CHAOS_OPT_IN_LABEL, CHAOS_PROJECTS_ANNOTATION, PROJECT_LABEL, WORKFLOW_LABEL,
+};
 use chaoscenter_crds::Project;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Pod};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -19,6 +21,7 @@ const NS: &str = "chaos-shop";
 const UID: &str = "5d0c4bd6-run-1";
 const RUN: &str = "/apis/chaoscenter.io/v1alpha1/namespaces/chaos-shop/chaosworkflowruns/weekly-1";
 const WEB: &str = "/apis/apps/v1/namespaces/shop/deployments/web";
+const NODE: &str = "/api/v1/nodes/worker-1";
 
 /// A time `secs` from now, as a status holds it.
 fn at(secs: i64) -> String {
@@ -126,6 +129,9 @@ impl Cluster {
                 *self.replicas.lock().unwrap() = c.body["spec"]["replicas"].as_i64().unwrap() as i32;
                 ok(self.deployment())
             }
+            "GET" | "PATCH" if path.trim_end_matches('?') == NODE => {
+                ok(json!({"metadata": {"name": "worker-1"}}))
+            }
             _ => not_found(),
         }
     }
@@ -151,11 +157,20 @@ fn namespace(name: &str, labels: Value) -> Namespace {
     object(json!({"metadata": {"name": name, "labels": labels}}))
 }
 
+/// Namespace `name` opted in to chaos, its annotation naming the projects `projects` (none: no annotation).
+fn opted_in(name: &str, projects: Option<&str>) -> Namespace {
+    object(json!({"metadata": {"name": name, "labels": {CHAOS_OPT_IN_LABEL: "enabled"},
+    "annotations": match projects {
+        Some(p) => json!({CHAOS_PROJECTS_ANNOTATION: p}),
+        None => json!({}),
+    }}}))
+}
+
 /// Caches under which run weekly-1 may hit namespace shop: its namespace is project shop's, the project
-/// targets shop, and shop opted in.
+/// targets shop, and shop opted in for project shop.
 fn admitting(caches: &mut Writers) {
     fill(&mut caches.namespaces, namespace(NS, json!({PROJECT_LABEL: "shop"})));
-    fill(&mut caches.namespaces, namespace("shop", json!({CHAOS_OPT_IN_LABEL: "enabled"})));
+    fill(&mut caches.namespaces, opted_in("shop", Some("shop")));
     fill(
         &mut caches.projects,
         object::<Project>(json!({"metadata": {"name": "shop"}, "spec": {"targetNamespaces": ["shop"]}})),
@@ -278,6 +293,111 @@ async fn a_run_targeting_a_namespace_outside_its_project_is_refused() {
     };
     assert_refused(adjust, "NamespaceNotAllowed", "namespace shop is not in project shop's targetNamespaces")
         .await;
+}
+
+// ---- a target's owner names the projects that may hit it -------------------------------------------
+
+#[tokio::test]
+async fn a_run_targeting_a_namespace_that_allows_another_project_is_refused() {
+    let adjust = |c: &mut Writers| fill(&mut c.namespaces, opted_in("shop", Some("team-b, team-c")));
+    let message = r#"spec.steps[0].fault.target.namespace: namespace shop does not allow project shop (annotation chaoscenter.io/chaos-projects is "team-b, team-c")"#;
+    assert_refused(adjust, "NamespaceNotAllowed", message).await;
+}
+
+#[tokio::test]
+async fn a_namespace_with_the_label_but_no_annotation_allows_no_project() {
+    let adjust = |c: &mut Writers| fill(&mut c.namespaces, opted_in("shop", None));
+    let message = "spec.steps[0].fault.target.namespace: namespace shop does not allow project shop (it has no annotation chaoscenter.io/chaos-projects)";
+    assert_refused(adjust, "NamespaceNotAllowed", message).await;
+}
+
+#[tokio::test]
+async fn the_annotation_listing_the_project_or_a_star_admits_it() {
+    for projects in ["team-b, shop", "*"] {
+        let cluster = Cluster::new(run_json(scale_definition(), Value::Null), 3);
+        let mut h = cluster.harness();
+        fill(&mut h.caches.namespaces, opted_in("shop", Some(projects)));
+        within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+        h.settle(UID).await;
+        let calls = h.api.calls();
+        let status = calls.iter().find(|c| c.path == format!("{RUN}/status?")).map(written_status).unwrap();
+        assert_eq!(status["phase"], "Running", "{projects:?}: {status}");
+        assert_eq!(*cluster.replicas.lock().unwrap(), 1, "{projects:?}: scaled");
+    }
+}
+
+/// A frozen one-step definition: step `cordon` cordons node worker-1 for 60 s.
+fn cordon_definition() -> Value {
+    json!({"maxDuration": "30m", "steps": [{"name": "cordon", "fault": {
+        "type": "node-cordon", "duration": "60s", "target": {"kind": "Node", "name": "worker-1"}}}]})
+}
+
+/// Node worker-1 opted in to chaos, its annotation naming `projects` (none: no annotation).
+fn node(projects: Option<&str>) -> Node {
+    let mut n: Node = object(json!({"metadata": {"name": "worker-1"}}));
+    n.metadata = opted_in("worker-1", projects).metadata;
+    n
+}
+
+#[tokio::test]
+async fn a_node_fault_needs_the_node_to_allow_the_run_s_project() {
+    let refused = [
+        (Some("team-b"), r#"spec.steps[0].fault.target: node worker-1 does not allow project shop (annotation chaoscenter.io/chaos-projects is "team-b")"#),
+        (None, "spec.steps[0].fault.target: node worker-1 does not allow project shop (it has no annotation chaoscenter.io/chaos-projects)"),
+    ];
+    for (projects, message) in refused {
+        let cluster = Cluster::new(run_json(cordon_definition(), Value::Null), 3);
+        let mut h = cluster.harness();
+        fill(&mut h.caches.nodes, node(projects));
+        within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+        assert_eq!(h.api.lines(), [format!("PATCH {RUN}/status?")], "{projects:?}: no call to the node");
+        let status = written_status(&h.api.calls()[0]).clone();
+        assert_eq!(status["phase"], "Failed");
+        let admitted =
+            status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Admitted").unwrap();
+        assert_eq!(admitted["reason"], "NodeNotAllowed");
+        assert_eq!(admitted["message"], message);
+        assert_eq!(h.api.events(1).await, ["NodeNotAllowed"]);
+    }
+    for projects in ["shop", " team-b ,shop", "*"] {
+        let cluster = Cluster::new(run_json(cordon_definition(), Value::Null), 3);
+        let mut h = cluster.harness();
+        fill(&mut h.caches.nodes, node(Some(projects)));
+        within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+        h.settle(UID).await;
+        let cordons: Vec<Call> = h
+            .api
+            .calls()
+            .into_iter()
+            .filter(|c| c.method == "PATCH" && c.path == format!("{NODE}?"))
+            .collect();
+        assert_eq!(cordons.len(), 1, "{projects:?}: cordoned once: {:?}", h.api.lines());
+        assert_eq!(cordons[0].body, json!({"spec": {"unschedulable": true}}));
+    }
+}
+
+#[tokio::test]
+async fn a_recorded_node_is_not_cordoned_once_it_no_longer_allows_the_project() {
+    let step = json!({"name": "cordon", "phase": "Running", "startedAt": at(-1),
+                      "targets": [{"kind": "Node", "name": "worker-1", "round": 0, "fault": "node-cordon",
+                                   "original": "false"}]});
+    let cluster = Cluster::new(run_json(cordon_definition(), running(json!([step]))), 3);
+    let mut h = cluster.harness();
+    fill(&mut h.caches.nodes, node(Some("team-b")));
+    let run = cluster.run();
+    let workflow = workflow_of(&run);
+    let mut exec = exec(&h, &run, &workflow);
+    exec.spawn_injection(&workflow.steps[0], 0, vec![0], false);
+    h.settle(UID).await;
+    assert!(cluster.timeline().is_empty(), "the node is not touched: {:?}", cluster.timeline());
+    let reports: Vec<Report> = h.ctx.tasks.reports(UID).into_iter().map(|n| n.report).collect();
+    match &reports[..] {
+        [Report::Target { outcome: Err(why), .. }, Report::RoundDone { .. }] => assert_eq!(
+            why,
+            r#"not injected: node worker-1 does not allow project shop (annotation chaoscenter.io/chaos-projects is "team-b")"#
+        ),
+        other => panic!("unexpected reports {other:?}"),
+    }
 }
 
 // ---- an admitted run -------------------------------------------------------------------------------
