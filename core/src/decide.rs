@@ -39,6 +39,9 @@ pub struct Observed {
     pub in_flight: BTreeSet<Task>,
     /// Injected targets, not yet reverted, that may no longer be targeted (their owner withdrew).
     pub withdrawn: Vec<Withdrawal>,
+    /// For a started run: its spec no longer matches the definition it was admitted with (the digest
+    /// recorded at start); says what changed. The run is stopped and every fault reverted.
+    pub definition_changed: Option<String>,
 }
 
 /// A target whose fault must be reverted now because it is no longer allowed.
@@ -304,7 +307,16 @@ pub fn decide(run: &RunInput<'_>, status: &ChaosWorkflowRunStatus, observed: &Ob
     // Running.
     let now = observed.now;
     let deadline = time::parse(&status.deadline);
-    let stop = if run.abort {
+    let stop = if let Some(changed) = &observed.definition_changed {
+        // first: whatever else holds, the run must say that it was tampered with
+        Some((
+            RunPhase::Error,
+            "DefinitionChanged",
+            alloc::format!(
+                "the run's spec changed after it was admitted ({changed}): nothing more was injected, every fault was reverted"
+            ),
+        ))
+    } else if run.abort {
         Some((RunPhase::Aborted, "Aborted", "spec.abort is true: every fault was reverted".to_string()))
     } else if observed.halted {
         Some((

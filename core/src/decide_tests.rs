@@ -336,6 +336,37 @@ fn abort_halt_and_deadline_cancel_tasks_then_revert_then_finish_aborted() {
 }
 
 #[test]
+fn a_changed_definition_cancels_tasks_then_reverts_then_ends_in_error_even_when_aborted() {
+    let wf = workflow(vec![step("a", &[])]);
+    let mut a = in_chaos("a", 30);
+    a.targets = vec![target(false)];
+    let status = running(vec![a]);
+    let changed = Observed {
+        definition_changed: Some("spec.workflow.steps[0].fault.target.namespace".into()),
+        ..observed(5)
+    };
+    for abort in [false, true] {
+        let run = RunInput { abort, ..input(&wf) };
+        let busy = Observed {
+            in_flight: in_flight(&[Task::Inject { step: "a".into(), round: 1 }]),
+            ..changed.clone()
+        };
+        assert_eq!(decide(&run, &status, &busy).actions, vec![Action::Cancel { step: None }]);
+        assert_eq!(decide(&run, &status, &changed).actions, vec![Action::Revert { step: "a".into() }]);
+        let mut reverted = status.clone();
+        reverted.steps[0].targets = vec![target(true)];
+        let actions = decide(&run, &reverted, &changed).actions;
+        assert_eq!(actions[0], Action::StopStep { step: "a".into() });
+        match &actions[1..] {
+            [Action::Finish { phase: RunPhase::Error, reason: "DefinitionChanged", message }] => {
+                assert!(message.contains("spec.workflow.steps[0].fault.target.namespace"), "{message}")
+            }
+            other => panic!("abort {abort}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn a_running_run_without_a_readable_deadline_stops() {
     let wf = workflow(vec![step("a", &[])]);
     let mut status = running(vec![in_chaos("a", 30)]);

@@ -406,8 +406,15 @@ fn run_state() -> impl Strategy<Value = (ChaosWorkflowRunStatus, Observed, bool)
     );
     (status, timestamp(), any::<bool>(), any::<bool>(), tasks, withdrawn, any::<bool>()).prop_map(
         |(status, now, halted, has_finalizer, in_flight, withdrawn, abort)| {
-            let observed =
-                Observed { now, halted, has_finalizer, admission: Some(Ok(())), in_flight, withdrawn };
+            let observed = Observed {
+                now,
+                halted,
+                has_finalizer,
+                admission: Some(Ok(())),
+                in_flight,
+                withdrawn,
+                definition_changed: None,
+            };
             (status, observed, abort)
         },
     )
@@ -444,6 +451,21 @@ proptest! {
         }
         if (abort || observed.halted) && running && !observed.in_flight.is_empty() {
             prop_assert_eq!(&decision.actions, &vec![Action::Cancel { step: None }], "stopping cancels the tasks first");
+        }
+    }
+
+    #[test]
+    fn a_changed_definition_never_injects_anything_more(wf in valid_workflow(), (status, observed, abort) in run_state(), what in text()) {
+        let run = RunInput { workflow: Ok(&wf), abort, dry_run: false };
+        let observed = Observed { definition_changed: Some(what), ..observed };
+        let decision = decide(&run, &status, &observed);
+        if status.phase == Some(RunPhase::Running) {
+            for action in &decision.actions {
+                prop_assert!(!matches!(action, Action::Inject { .. } | Action::Probe { .. } | Action::StartStep { .. } | Action::Withdraw(_)), "{:?}", decision);
+                if let Action::Finish { phase, reason, .. } = action {
+                    prop_assert_eq!((*phase, *reason), (RunPhase::Error, "DefinitionChanged"));
+                }
+            }
         }
     }
 

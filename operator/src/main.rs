@@ -141,6 +141,7 @@ where
         tasks: Arc::new(tasks),
         panics: Default::default(),
         written: Default::default(),
+        admitted: Default::default(),
         config: config.clone(),
     });
     for filler in fillers {

@@ -100,6 +100,11 @@ impl FakeApi {
         events.map(|c| c.body["reason"].as_str().unwrap_or_default().to_string()).collect()
     }
 
+    /// The Events published (their bodies), in order.
+    pub fn event_bodies(&self) -> Vec<Value> {
+        self.all().into_iter().filter(Call::is_event).map(|c| c.body).collect()
+    }
+
     /// The reasons of the Events published, once there are at least `n` (Events are published in the
     /// background, after what they describe).
     pub async fn events(&self, n: usize) -> Vec<String> {
@@ -227,6 +232,7 @@ impl Harness {
             tasks: Arc::new(tasks),
             panics: Default::default(),
             written: Default::default(),
+            admitted: Default::default(),
         };
         Self { ctx: Arc::new(ctx), api, caches, woken }
     }

@@ -1,6 +1,7 @@
 //! The controllers (projects, users, workflows, runs), what they share, and their error type.
 
 pub mod claims;
+pub mod digest;
 pub mod policy;
 pub mod project;
 pub mod run;
@@ -44,6 +45,9 @@ pub struct Context {
     /// The resourceVersion this process last wrote to each run (by uid): a cached copy older than that
     /// is read again before anything is decided on it.
     pub written: Mutex<HashMap<String, String>>,
+    /// The definition each running run was last seen to match its recorded digest with (by uid: the
+    /// digest and the definition as JSON), to name what changed when its spec no longer matches.
+    pub admitted: Mutex<HashMap<String, (String, serde_json::Value)>>,
 }
 
 impl Context {
@@ -52,6 +56,7 @@ impl Context {
         self.tasks.forget(uid);
         self.panics.lock().unwrap_or_else(|e| e.into_inner()).remove(uid);
         self.written.lock().unwrap_or_else(|e| e.into_inner()).remove(uid);
+        self.admitted.lock().unwrap_or_else(|e| e.into_inner()).remove(uid);
     }
 
     /// Publishes an Event about `obj` (failures to publish are logged, never fatal).

@@ -5,6 +5,7 @@
 //! and contains a panic to the one run that caused it.
 
 use super::claims::{Holder, TargetKey};
+use super::digest;
 use super::policy::{Allowed, Policy};
 use super::tasks::{Numbered, Report};
 use super::{contain, now, Context, Error};
@@ -198,6 +199,47 @@ async fn definition_of(
     })
 }
 
+/// The digest of the definition `run` executes, and — for a started run whose digest was `recorded` —
+/// what changed when it no longer matches (the fields by path when this process saw the admitted
+/// definition, else the two digests).
+fn check_definition(
+    ctx: &Context,
+    run: &ChaosWorkflowRun,
+    definition: &Definition,
+    recorded: Option<&str>,
+) -> (String, Option<String>) {
+    let now = digest::Definition {
+        workflow_ref: &run.spec.workflow_ref,
+        dry_run: run.spec.dry_run,
+        workflow: &definition.spec,
+    };
+    let digest = now.digest();
+    let Some(recorded) = recorded else { return (digest, None) };
+    let mut admitted = ctx.admitted.lock().unwrap_or_else(|e| e.into_inner());
+    if digest == recorded {
+        if admitted.get(&uid(run)).is_none_or(|(seen, _)| *seen != digest) {
+            admitted.insert(uid(run), (digest.clone(), now.to_json()));
+        }
+        return (digest, None);
+    }
+    let changed = match admitted.get(&uid(run)) {
+        Some((seen, before)) if seen == recorded => match digest::changes(before, &now.to_json()) {
+            paths if paths.is_empty() => None,
+            paths => Some(format!("changed: {paths}")),
+        },
+        _ => None,
+    };
+    let short = |d: &str| d.chars().take(12).collect::<String>();
+    let changed = changed.unwrap_or_else(|| {
+        format!(
+            "its definition's digest is {}…, not the {}… recorded at start",
+            short(&digest),
+            short(recorded)
+        )
+    });
+    (digest, Some(changed))
+}
+
 async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Result<Requeue, Error> {
     let id = uid(&run);
     let has_finalizer = run.finalizers().iter().any(|f| f == RUN_FINALIZER);
@@ -232,6 +274,16 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
         Ok(d) => chaoscenter_core::validate(&d.spec).map_err(|invalid| invalid.to_string()),
         Err(refusal) => Err(refusal.message.clone()),
     };
+    // defence in depth behind the admission webhook: a started run executes only what it was admitted with
+    let (digest, changed) = match &definition {
+        Ok(d) => {
+            let recorded =
+                (phase == RunPhase::Running).then_some(status.definition_digest.as_deref()).flatten();
+            let (digest, changed) = check_definition(&ctx, &run, d, recorded);
+            (Some(digest), changed)
+        }
+        Err(_) => (None, None),
+    };
     let run_ns = run.namespace().unwrap_or_default();
     let mut project = status.project.clone();
     let admission = match (phase, &definition, &validated) {
@@ -254,8 +306,10 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
     let mut exec = Exec {
         ctx: ctx.clone(),
         run: run.clone(),
-        workflow: validated.as_ref().ok(),
-        definition: definition.as_ref().ok(),
+        // a changed definition is never acted on: only the recorded targets are reverted
+        workflow: validated.as_ref().ok().filter(|_| changed.is_none()),
+        definition: definition.as_ref().ok().filter(|_| changed.is_none()),
+        digest,
         freeze: None,
         status,
         dirty: false,
@@ -266,10 +320,15 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
         events: Vec::new(),
         acknowledged: None,
     };
-    if phase != RunPhase::Pending && !deleting {
+    if phase != RunPhase::Pending && !deleting && changed.is_none() {
         // started, but not yet linked to its workflow or its definition not yet frozen (the write that
         // follows the start has not landed yet)
         exec.freeze = exec.link(false).await?;
+    }
+    if phase == RunPhase::Running && exec.status.definition_digest.is_none() && exec.digest.is_some() {
+        // started by an operator that recorded no digest: from now on, this definition is the admitted one
+        exec.status.definition_digest = exec.digest.clone();
+        exec.dirty = true;
     }
     let mut observed = Observed {
         now: now(),
@@ -278,6 +337,7 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
         admission,
         in_flight: exec.observe_tasks(),
         withdrawn: exec.withdrawals(),
+        definition_changed: changed,
     };
     let mut decision = decide::decide(&input, &exec.status, &observed);
 
@@ -344,6 +404,8 @@ struct Exec<'a> {
     workflow: Option<&'a Workflow>,
     /// The definition as written (to freeze it into the run when it starts).
     definition: Option<&'a Definition>,
+    /// The digest of that definition (recorded when the run starts).
+    digest: Option<String>,
     /// A freeze of the definition (with the run's workflow label and owner) to write once the status is:
     /// it need not come before the first injection, whose status write records the workflow's generation.
     freeze: Option<serde_json::Value>,
@@ -643,6 +705,7 @@ impl Exec<'_> {
                     format!("run finished {phase:?} with resiliency score {score}: {message}"),
                 );
                 self.ctx.metrics.run_phase(&format!("{phase:?}"));
+                self.ctx.admitted.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.uid());
                 if !self.status.steps.iter().any(decide::has_unreverted) {
                     self.ctx.claims.release_run(&self.uid());
                 }
@@ -721,6 +784,7 @@ impl Exec<'_> {
         if finalizer {
             self.has_finalizer = true;
         }
+        self.record_digest();
         let started = now();
         let max = workflow.max_duration.min(self.ctx.config.max_run_duration);
         self.status.phase = Some(RunPhase::Running);
@@ -741,6 +805,21 @@ impl Exec<'_> {
             format!("run started; deadline in {}{capped}", duration::human(max)),
         );
         Ok(())
+    }
+
+    /// Records the digest of the definition the run starts with, and remembers the definition itself (to
+    /// name what changed, should the spec change).
+    fn record_digest(&mut self) {
+        self.status.definition_digest = self.digest.clone();
+        if let (Some(d), Some(digest)) = (self.definition, &self.digest) {
+            let admitted = digest::Definition {
+                workflow_ref: &self.run.spec.workflow_ref,
+                dry_run: self.run.spec.dry_run,
+                workflow: &d.spec,
+            };
+            let mut seen = self.ctx.admitted.lock().unwrap_or_else(|e| e.into_inner());
+            seen.insert(self.uid(), (digest.clone(), admitted.to_json()));
+        }
     }
 
     /// Starts a probe check as a task; its result comes back as a report.
@@ -1206,6 +1285,7 @@ impl Exec<'_> {
             st.message = Some(message);
         }
         let at = now().to_string();
+        self.status.definition_digest = self.digest.clone();
         self.status.phase = Some(RunPhase::Succeeded);
         self.status.started_at = Some(at.clone());
         self.status.finished_at = Some(at);

@@ -189,6 +189,7 @@ fn exec<'a>(h: &Harness, run: &'a Arc<ChaosWorkflowRun>, workflow: &'a Workflow)
         run: run.clone(),
         workflow: Some(workflow),
         definition: None,
+        digest: None,
         freeze: None,
         status: run.status.clone().unwrap_or_default(),
         dirty: false,
@@ -678,4 +679,135 @@ async fn a_status_write_refused_with_a_conflict_is_retried_and_its_reports_appli
     assert!(step["chaosStartedAt"].is_string());
     assert_eq!(step["injections"], 1);
     assert!(h.ctx.tasks.reports(UID).is_empty(), "acknowledged once written");
+}
+
+// ---- a run's spec changed after it was admitted ----------------------------------------------------
+
+/// The digest of `definition` as a run of workflow weekly executes it.
+fn digest_of(definition: Value) -> String {
+    let spec: ChaosWorkflowSpec = object(definition);
+    let weekly = chaoscenter_crds::common::LocalObjectReference { name: "weekly".into() };
+    digest::Definition { workflow_ref: &weekly, dry_run: false, workflow: &spec }.digest()
+}
+
+// two worker threads, so that the task is busy on one while the reconcile cancels it on the other
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_retargeted_mid_run_reverts_and_ends_with_definition_changed_touching_nothing_new() {
+    let mut status = running(json!([scaled_step()]));
+    status["definitionDigest"] = json!(digest_of(scale_definition()));
+    let admitted = run_json(scale_definition(), status.clone());
+    // someone (no webhook in the way) points the step at namespace billing, which would allow it
+    let mut retargeted = scale_definition();
+    retargeted["steps"][0]["fault"]["target"]["namespace"] = json!("billing");
+    let mut changed = run_json(retargeted, status);
+    changed["metadata"]["generation"] = json!(2);
+    changed["metadata"]["resourceVersion"] = json!("4");
+    let cluster = Cluster::new(changed, 1);
+    let mut h = cluster.harness();
+    fill(&mut h.caches.namespaces, opted_in("billing", Some("shop")));
+    let project = json!({"metadata": {"name": "shop"}, "spec": {"targetNamespaces": ["shop", "billing"]}});
+    fill(&mut h.caches.projects, object::<Project>(project));
+
+    // as admitted: nothing to do while the chaos lasts
+    within(reconcile(Arc::new(object(admitted)), h.ctx.clone())).await.unwrap();
+    assert!(h.api.calls().is_empty(), "{:?}", h.api.lines());
+
+    // as changed: the round in flight is cancelled, the recorded target reverted, the run ends in Error
+    let run = cluster.run();
+    let task = Task::Inject { step: "scale".into(), round: 1 };
+    let started = spawn_forever(&h, &run, task, cluster.timeline.clone(), Duration::from_millis(100));
+    within(started).await.unwrap();
+    within(reconcile(run, h.ctx.clone())).await.unwrap();
+    assert_eq!(
+        cluster.timeline(),
+        [
+            "task cancelled".to_string(),
+            format!("PATCH {WEB}?"),
+            format!("GET {WEB}"),
+            format!("PATCH {RUN}/status?"),
+            format!("PATCH {RUN}?"),
+        ],
+        "nothing in billing is read or touched"
+    );
+    assert!(h.ctx.tasks.in_flight(UID).is_empty());
+    let calls = h.api.calls();
+    assert_eq!(calls[0].body, json!({"spec": {"replicas": 3}}), "shop/web back to its recorded count");
+    let status = written_status(&calls[2]);
+    assert_eq!(status["phase"], "Error");
+    assert_eq!(status["steps"][0]["verdict"], "Stopped");
+    assert_eq!(status["steps"][0]["targets"][0]["revertVerified"], true);
+    assert_eq!(status["steps"][0]["targets"].as_array().unwrap().len(), 1, "no new target recorded");
+    let completed =
+        status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Completed").unwrap();
+    assert_eq!(completed["reason"], "DefinitionChanged");
+    assert_eq!(
+        completed["message"],
+        "the run's spec changed after it was admitted (changed: spec.workflow.steps[0].fault.target.namespace): nothing more was injected, every fault was reverted"
+    );
+    assert_eq!(calls[3].body["metadata"]["finalizers"], json!([]), "let go once every revert is verified");
+    assert!(
+        calls.iter().all(|c| c.body.get("spec").and_then(|s| s.get("workflow")).is_none()),
+        "never frozen"
+    );
+    let events = h.api.events(2).await;
+    assert!(events.contains(&"DefinitionChanged".to_string()) && events.contains(&"Reverted".to_string()));
+    let event = h.api.event_bodies().into_iter().find(|e| e["reason"] == "DefinitionChanged").unwrap();
+    assert_eq!(event["type"], "Warning");
+}
+
+#[tokio::test]
+async fn a_change_seen_by_a_restarted_operator_is_named_by_its_digests() {
+    let mut status = running(json!([scaled_step()]));
+    status["definitionDigest"] = json!(digest_of(scale_definition()));
+    let mut run = run_json(scale_definition(), status);
+    run["spec"]["dryRun"] = json!(true);
+    let cluster = Cluster::new(run, 1);
+    let h = cluster.harness();
+    within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+    let calls = h.api.calls();
+    let status = calls.iter().find(|c| c.path == format!("{RUN}/status?")).map(written_status).unwrap();
+    assert_eq!(status["phase"], "Error");
+    let completed =
+        status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Completed").unwrap();
+    assert_eq!(completed["reason"], "DefinitionChanged");
+    let message = completed["message"].as_str().unwrap();
+    let recorded: String = digest_of(scale_definition()).chars().take(12).collect();
+    assert!(message.contains(&format!("not the {recorded}… recorded at start")), "{message}");
+    assert_eq!(*cluster.replicas.lock().unwrap(), 3, "reverted");
+}
+
+#[tokio::test]
+async fn the_freeze_of_a_run_created_without_a_definition_does_not_change_its_digest() {
+    // a run as kubectl creates it: no spec.workflow; the workflow is in the cache
+    let mut pending = run_json(scale_definition(), Value::Null);
+    pending["spec"].as_object_mut().unwrap().remove("workflow");
+    let cluster = Cluster::new(pending.clone(), 3);
+    let mut h = cluster.harness();
+    let workflow = json!({"metadata": {"name": "weekly", "namespace": NS, "uid": "wf-1", "generation": 1},
+                          "spec": scale_definition()});
+    fill(&mut h.caches.workflows, object::<ChaosWorkflow>(workflow));
+    within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+    h.settle(UID).await;
+    let calls = h.api.calls();
+    let freeze = calls.iter().find(|c| c.path == format!("{RUN}?")).unwrap();
+    let frozen = freeze.body["spec"]["workflow"].clone();
+    assert!(frozen.is_object(), "frozen at start: {}", freeze.body);
+    let status =
+        calls.iter().find(|c| c.path == format!("{RUN}/status?")).map(written_status).unwrap().clone();
+    assert_eq!(status["phase"], "Running");
+    assert_eq!(status["definitionDigest"], digest_of(scale_definition()), "of the workflow's spec");
+
+    // the run as the API server then holds it: frozen, Running; reconciled by an operator that never saw it
+    let mut started = pending;
+    started["spec"]["workflow"] = frozen;
+    started["status"] = status;
+    started["metadata"]["generation"] = json!(2);
+    let cluster = Cluster::new(started, 1);
+    let mut h = cluster.harness();
+    within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+    h.settle(UID).await;
+    for call in h.api.calls().iter().filter(|c| c.path == format!("{RUN}/status?")) {
+        assert_ne!(written_status(call)["phase"], "Error", "{}", call.body);
+    }
+    assert!(!h.api.event_reasons().contains(&"DefinitionChanged".to_string()), "{:?}", h.api.event_reasons());
 }
