@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"; export CACHE="${CACHE:-$HOME/.cache/chaoscenter}"
 T0=$(date +%s); APPS="$CACHE/apps"; mkdir -p "$APPS"
-API_ADDR="${API_ADDR:-127.0.0.1:8090}"
+API_ADDR="${API_ADDR:-127.0.0.1:8090}"; WEBHOOK_ADDR="${WEBHOOK_ADDR:-127.0.0.1:9443}"
 . "$ROOT/e2e/cluster/lib.sh"
 # start_app NAME BINARY [VAR=VALUE...]: (re)starts a project binary in the background, pid and log in $APPS
 start_app() {
@@ -46,8 +46,15 @@ case "${1:-}" in
     # the operator, as a local process against the cluster
     cargo build --quiet --bins
     target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    # the admission webhook, served by the local apiserver: the Kubernetes API server calls it by URL
+    sed -E "s#service: \{name: chaoscenter-webhook, namespace: chaoscenter-system, path: (/admission/[a-z]+), port: 443\}#url: \"https://$WEBHOOK_ADDR\1\"#" \
+      "$ROOT/config/webhook/webhook.yaml" | "$KUBECTL" apply -f - >&2
     start_app operator "$target_dir/debug/chaoscenter-operator" METRICS_ADDR=127.0.0.1:8081
-    start_app apiserver "$target_dir/debug/chaoscenter-apiserver" LISTEN_ADDR="$API_ADDR" MONGODB_URI="$uri" UI_DIR="$ROOT/ui/dist"
+    # the local operator acts with the admin kubeconfig: that is the identity whose scheduled runs keep
+    # trigger Schedule (in a real install, the operator's ServiceAccount)
+    operator_user=$("$KUBECTL" config view --minify -o jsonpath='{.users[0].name}')
+    start_app apiserver "$target_dir/debug/chaoscenter-apiserver" LISTEN_ADDR="$API_ADDR" MONGODB_URI="$uri" UI_DIR="$ROOT/ui/dist" \
+      WEBHOOK_ADDR="$WEBHOOK_ADDR" OPERATOR_USERNAME="$operator_user"
     for _ in $(seq 1 300); do grep -q serving "$APPS/apiserver.log" && break; sleep 0.2; done
     grep -q 'serving' "$APPS/apiserver.log" || { echo "the apiserver did not start; see $APPS/apiserver.log" >&2; tail -20 "$APPS/apiserver.log" >&2; exit 1; }
     login="  Admin login: admin has already changed the generated password (make down && make up starts afresh)"
@@ -70,6 +77,7 @@ ChaosCenter local stack is up ($(( $(date +%s) - T0 ))s).
   Kubernetes:  $envline
   MongoDB URI: $uri
   Operator:    pid $(cat "$APPS/operator.pid"), log $APPS/operator.log, metrics http://127.0.0.1:8081/metrics
+  Webhook:     https://$WEBHOOK_ADDR  (admission for every ChaosCenter object; the apiserver serves it)
   API:         http://$API_ADDR  (auth: /auth/..., GraphQL: POST /api/graphql; pid $(cat "$APPS/apiserver.pid"), log $APPS/apiserver.log)
                curl -s http://$API_ADDR/auth/login -H 'content-type: application/json' -d '{"username":"admin","password":"..."}'
 $login

@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding, RoleRef, Subject};
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, PostParams};
 use kube::Client;
+use serde::Deserialize;
 use serde_json::Value;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -388,4 +389,104 @@ pub async fn new_user(w: &AccessWorld, admin: &str, name: &str, password: &str) 
     wait_user_ready(&w.client, name).await;
     wait_impersonable(&w.client, name).await;
     w.api.first_login(name, "initial-password-1", password).await
+}
+
+/// The admission webhook of `config/webhook`, installed for one test: called by URL on the test's own
+/// apiserver, and only for objects labelled with the test's scope (so other tests in the cluster are not
+/// asked). Removed again when dropped.
+pub struct InstalledWebhook {
+    client: Client,
+}
+
+/// A free loopback address for a test apiserver's webhook (`WEBHOOK_ADDR`).
+pub fn free_webhook_addr() -> String {
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    socket.local_addr().unwrap().to_string()
+}
+
+/// The apiserver settings that serve the webhook on `addr` as in a real install (the operator as its
+/// ServiceAccount).
+pub fn webhook_env(addr: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("WEBHOOK_ADDR", addr.to_string()),
+        ("OPERATOR_USERNAME", format!("system:serviceaccount:{CONTROL_PLANE}:chaoscenter-operator")),
+    ]
+}
+
+/// Installs `config/webhook/webhook.yaml` for the objects of scope `scope`, calling `https://<addr>`.
+pub async fn install_webhook(client: &Client, addr: &str, scope: &str) -> InstalledWebhook {
+    use k8s_openapi::api::admissionregistration::v1::{
+        MutatingWebhookConfiguration, ValidatingWebhookConfiguration, WebhookClientConfig,
+    };
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+    let text = std::fs::read_to_string(repo_root().join("config/webhook/webhook.yaml")).unwrap();
+    let selector = LabelSelector {
+        match_labels: Some([(SCOPE_LABEL.to_string(), scope.to_string())].into()),
+        ..Default::default()
+    };
+    let by_url = |config: &mut WebhookClientConfig| {
+        let path = config.service.take().and_then(|s| s.path).unwrap_or_default();
+        config.url = Some(format!("https://{addr}{path}"));
+    };
+    let installed = InstalledWebhook { client: client.clone() };
+    installed.remove().await;
+    for doc in serde_yaml::Deserializer::from_str(&text) {
+        let value = Value::deserialize(doc).unwrap();
+        match value["kind"].as_str() {
+            Some("MutatingWebhookConfiguration") => {
+                let mut c: MutatingWebhookConfiguration = serde_json::from_value(value).unwrap();
+                for hook in c.webhooks.iter_mut().flatten() {
+                    by_url(&mut hook.client_config);
+                    hook.object_selector = Some(selector.clone());
+                }
+                Api::<MutatingWebhookConfiguration>::all(client.clone())
+                    .create(&PostParams::default(), &c)
+                    .await
+                    .unwrap();
+            }
+            Some("ValidatingWebhookConfiguration") => {
+                let mut c: ValidatingWebhookConfiguration = serde_json::from_value(value).unwrap();
+                for hook in c.webhooks.iter_mut().flatten() {
+                    by_url(&mut hook.client_config);
+                    hook.object_selector = Some(selector.clone());
+                }
+                Api::<ValidatingWebhookConfiguration>::all(client.clone())
+                    .create(&PostParams::default(), &c)
+                    .await
+                    .unwrap();
+            }
+            _ => {}
+        }
+    }
+    installed
+}
+
+impl InstalledWebhook {
+    /// Removes both configurations (nothing is asked any more).
+    pub async fn remove(&self) {
+        use k8s_openapi::api::admissionregistration::v1::{
+            MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+        };
+        let dp = DeleteParams::default();
+        let _ = Api::<MutatingWebhookConfiguration>::all(self.client.clone())
+            .delete("chaoscenter-webhook", &dp)
+            .await;
+        let _ = Api::<ValidatingWebhookConfiguration>::all(self.client.clone())
+            .delete("chaoscenter-webhook", &dp)
+            .await;
+    }
+}
+
+impl Drop for InstalledWebhook {
+    fn drop(&mut self) {
+        // a failed test must not leave a webhook behind that refuses everyone else's writes
+        let _ = kubectl()
+            .args([
+                "delete",
+                "--ignore-not-found",
+                "mutatingwebhookconfiguration,validatingwebhookconfiguration",
+                "chaoscenter-webhook",
+            ])
+            .output();
+    }
 }

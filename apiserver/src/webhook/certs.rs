@@ -246,7 +246,7 @@ async fn step(
             };
             match written {
                 Ok(_) => {
-                    tracing::info!(secret = %config.secret, not_after = %fresh.not_after, "generated the webhook's CA and serving certificate")
+                    tracing::info!(secret = %config.secret, not_after = %fresh.not_after, "generated a CA and certificate for the webhook")
                 }
                 // another replica wrote one first: use that on the next check
                 Err(kube::Error::Api(e)) if e.code == 409 => return Ok(()),
@@ -270,7 +270,7 @@ async fn step(
         }
     }
     serving.set(key);
-    tracing::info!(secret = %config.secret, not_after = %material.not_after, "serving the webhook certificate");
+    tracing::info!(secret = %config.secret, not_after = %material.not_after, "webhook certificate in use");
     *served = Some(material);
     Ok(())
 }

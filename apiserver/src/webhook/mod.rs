@@ -56,7 +56,7 @@ pub async fn serve(config: WebhookConfig, client: Client, db: mongodb::Database)
         .with_cert_resolver(serving);
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     let tcp = TcpListener::bind(config.listen).await?;
-    tracing::info!(listen = %tcp.local_addr()?, "serving the admission webhook");
+    tracing::info!(webhook = %tcp.local_addr()?, "admission webhook listening");
     let listener = TlsListener::new(tcp, tokio_rustls::TlsAcceptor::from(Arc::new(tls)))?;
     let state = Arc::new(Webhook { client, db, ids: config.identities });
     axum::serve(listener, routes(state)).await?;

@@ -1,4 +1,4 @@
-//! Measures, on the cluster in KUBECONFIG: create-run-to-first-pod-deletion latency against the API server's create-to-watch-event floor, the operator's resident memory idle and with N concurrent runs, abort-to-reverted with a 10-minute probe in flight, 1,000 concurrent runs to their end, and the apiserver's sign-in costs and memory.
+//! Measures, on the cluster in KUBECONFIG: create-run-to-first-pod-deletion latency against the API server's create-to-watch-event floor, the operator's resident memory idle and with N concurrent runs, abort-to-reverted with a 10-minute probe in flight, 1,000 concurrent runs to their end, the apiserver's sign-in costs and memory, and the admission webhook's cost on `kubectl apply` of a run.
 
 // Run it with `cargo build --bins && target/debug/bench [--runs N] [--concurrent N] [--skip-memory]`
 // (or `cargo run -p chaoscenter-e2e --bin bench -- ...` after `cargo build --bins`). Numbers go to
@@ -33,7 +33,8 @@ const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--scale-runs N] [
   --only PART      run only PART: operator (run latency, operator memory), abort (abort to every fault
                    reverted, a 10-minute probe in flight), scale (N concurrent runs to their end), auth
                    (sign-in costs), history (the run-history page at many runs, mirror lag, apiserver
-                   memory); repeatable
+                   memory), webhook (kubectl apply of a run with the admission webhook and without it,
+                   N=max(runs,100)); repeatable
   --skip PART      skip PART (auth and history need CHAOSCENTER_MONGODB_URI, which `make bench` sets)
   --history-sizes  the numbers of mirrored runs to measure the history page at (default 1000,10000,100000)
 Needs KUBECONFIG and the operator and apiserver binaries next to this one (`cargo build --bins`).";
@@ -62,7 +63,7 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    const PARTS: [&str; 5] = ["operator", "abort", "scale", "auth", "history"];
+    const PARTS: [&str; 6] = ["operator", "abort", "scale", "auth", "history", "webhook"];
     let mut args = Args {
         runs: 50,
         concurrent: 200,
@@ -176,6 +177,134 @@ async fn main() {
     if args.parts.contains(&"history") {
         bench_history(&args.history_sizes, args.runs).await;
     }
+    if args.parts.contains(&"webhook") {
+        bench_webhook(args.runs.max(100)).await;
+    }
+}
+
+/// `kubectl apply` of a (dry) run, `n` times with the admission webhook and `n` times with it removed (the
+/// floor), interleaved in blocks of 10 so machine load affects both alike; then the same with the API
+/// directly (no kubectl process), where the webhook's share is larger.
+async fn bench_webhook(n: usize) {
+    use chaoscenter_e2e::access::{free_webhook_addr, install_webhook, webhook_env, SCOPE_LABEL};
+    let addr = free_webhook_addr();
+    let env = webhook_env(&addr);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    with_access("bench-hook", &env, |w| async move {
+        let token = admin_token(&w).await;
+        let project = format!("bench-{}", w.ns.rsplit('-').next().unwrap());
+        let (status, body) = w
+            .api
+            .call(
+                "POST",
+                "/auth/projects",
+                Some(&token),
+                Some(json!({"name": project, "targetNamespaces": [w.ns]})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let pns = chaoscenter_crds::access::project_namespace(&project);
+        wait_for(Duration::from_secs(60), "the project namespace", || async {
+            Api::<Namespace>::all(w.client.clone()).get_opt(&pns).await.ok()?
+        })
+        .await;
+        let scope = json!({SCOPE_LABEL: w.ns});
+        let wf = json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflow",
+            "metadata": {"name": "wf", "namespace": pns, "labels": scope},
+            "spec": {"steps": [{"name": "kill", "fault": {"type": "pod-delete", "duration": "30s",
+                "target": {"namespace": w.ns, "selector": {"matchLabels": {"app": "none"}}}}}]}});
+        let runs: Api<kube::api::DynamicObject> =
+            chaoscenter_e2e::chaos_api(&w.client, "ChaosWorkflowRun", &pns);
+        let wfs = chaoscenter_e2e::chaos_api(&w.client, "ChaosWorkflow", &pns);
+        wfs.create(&PostParams::default(), &serde_json::from_value(wf).unwrap()).await.unwrap();
+        let manifest = |name: String| {
+            json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
+                "metadata": {"name": name, "namespace": pns, "labels": scope},
+                "spec": {"workflowRef": {"name": "wf"}, "dryRun": true}})
+        };
+        let apply = |name: String| {
+            let text = manifest(name).to_string();
+            async move {
+                let started = Instant::now();
+                let mut child = chaoscenter_e2e::kubectl()
+                    .args(["apply", "-f", "-"])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+                let out = child.wait_with_output().unwrap();
+                assert!(out.status.success(), "kubectl apply: {}", String::from_utf8_lossy(&out.stderr));
+                millis(started.elapsed())
+            }
+        };
+        let create = |name: String| {
+            let (runs, object) = (runs.clone(), manifest(name));
+            async move {
+                let object: kube::api::DynamicObject = serde_json::from_value(object).unwrap();
+                let started = Instant::now();
+                runs.create(&PostParams::default(), &object).await.unwrap();
+                millis(started.elapsed())
+            }
+        };
+        let (mut with, mut without, mut api_with, mut api_without) = (vec![], vec![], vec![], vec![]);
+        let mut webhook = None;
+        for block in 0..n.div_ceil(10) * 2 {
+            let on = block % 2 == 0;
+            if on {
+                webhook = Some(install_webhook(&w.client, &addr, &w.ns).await);
+                // effective once a dry-run create comes back stamped
+                let probe: kube::api::DynamicObject =
+                    serde_json::from_value(manifest("probe".into())).unwrap();
+                wait_for(Duration::from_secs(60), "the webhook to answer", || async {
+                    let o = runs
+                        .create(&PostParams { dry_run: true, ..Default::default() }, &probe)
+                        .await
+                        .ok()?;
+                    o.metadata.annotations?.get(chaoscenter_crds::common::AUTHOR_ANNOTATION).map(drop)
+                })
+                .await;
+            } else if let Some(hook) = webhook.take() {
+                hook.remove().await;
+                // gone once a dry-run create comes back unstamped
+                let probe: kube::api::DynamicObject =
+                    serde_json::from_value(manifest("probe".into())).unwrap();
+                wait_for(Duration::from_secs(60), "the webhook to be gone", || async {
+                    let o = runs
+                        .create(&PostParams { dry_run: true, ..Default::default() }, &probe)
+                        .await
+                        .ok()?;
+                    let stamped = o
+                        .metadata
+                        .annotations
+                        .is_some_and(|a| a.contains_key(chaoscenter_crds::common::AUTHOR_ANNOTATION));
+                    (!stamped).then_some(())
+                })
+                .await;
+            }
+            for i in 0..10 {
+                let name = format!("r{block}-{i}");
+                let (kubectl_ms, api_ms) =
+                    (apply(format!("{name}-k")).await, create(format!("{name}-a")).await);
+                if on {
+                    with.push(kubectl_ms);
+                    api_with.push(api_ms);
+                } else {
+                    without.push(kubectl_ms);
+                    api_without.push(api_ms);
+                }
+            }
+            let _ = runs.delete_collection(&DeleteParams::background(), &ListParams::default()).await;
+        }
+        drop(webhook);
+        println!("webhook_kubectl_apply_run_ms {} webhook=on", Stats::of(&with));
+        println!("webhook_kubectl_apply_run_ms {} webhook=off (floor)", Stats::of(&without));
+        println!("webhook_api_create_run_ms {} webhook=on", Stats::of(&api_with));
+        println!("webhook_api_create_run_ms {} webhook=off (floor)", Stats::of(&api_without));
+    })
+    .await;
 }
 
 /// Runs a part in a fresh namespace; when it fails, drops its runs' finalizers first (without its operator
