@@ -31,7 +31,7 @@ finish() {
       "$ROOT/e2e/cluster/check-clean.sh" compare "$snapshot" || rc=1
     fi
   fi
-  [ "$restart_operator" = 1 ] && echo "make up's operator was stopped for the tests: run make up to start it again" >&2
+  [ "$restart_operator" = 1 ] && echo "make up's operator and webhook were paused for the tests: run make up to start them again" >&2
   step "done (exit $rc)"
   exit $rc
 }
@@ -48,6 +48,14 @@ else
     if [ -f "$CACHE/apps/operator.pid" ] && pid_alive "$(cat "$CACHE/apps/operator.pid")"; then
       kill -TERM "$(cat "$CACHE/apps/operator.pid")"; restart_operator=1
       step "paused make up's operator for the tests (make up starts it again)"
+    fi
+    # make up's admission webhook would stamp and check every test's objects; the webhook tests install
+    # their own, scoped to their objects
+    kc() { "$(ls "$CACHE"/k8s/*/bin/kubectl | head -1)" --kubeconfig "$R/admin.kubeconfig" "$@"; }
+    if kc get validatingwebhookconfiguration chaoscenter-webhook > /dev/null 2>&1; then
+      kc delete mutatingwebhookconfiguration,validatingwebhookconfiguration chaoscenter-webhook --ignore-not-found >&2
+      restart_operator=1
+      step "removed make up's admission webhook configuration for the tests (make up installs it again)"
     fi
   else
     BIN="$("$ROOT/e2e/cluster/build.sh" | tail -1)"
