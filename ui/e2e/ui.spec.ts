@@ -174,6 +174,8 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await expect(page.getByRole("heading", { name: "History", exact: true })).toBeVisible();
     await expect(page.getByRole("main")).toContainText("Succeeded");
     await expect(page.getByRole("main")).toContainText("Aborted");
+    // who created each run (the admin, or "—" where no admission webhook recorded it)
+    await expect(page.getByRole("columnheader", { name: "Author" })).toBeVisible();
     await shot(page, "11-history");
     await nav(page, "Activity").click();
     const activity = page.getByRole("table", { name: "Activity" });

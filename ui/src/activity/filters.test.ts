@@ -34,9 +34,13 @@ describe("matches", () => {
   it("finds the Who text in what the column shows, in any case", () => {
     expect(filterEntries(ENTRIES, { who: "ALI" }).map((e) => e.action)).toEqual(["update", "run"]);
     expect(filterEntries(ENTRIES, { who: " bob " })).toHaveLength(1);
-    // "via Kubernetes" is shown for changes seen in the cluster
+    // "via Kubernetes" is shown for changes made in the cluster
     expect(filterEntries(ENTRIES, { who: "kubernetes" }).map((e) => e.actor)).toEqual(["kubectl-create", "argocd-controller"]);
     expect(matches(entry("kubernetes-admin", "run"), { who: "via kubernetes" })).toBe(false);
+    expect(matches(entry("bob", "run", "CLUSTER"), { who: "bob · via" })).toBe(true);
+    // and "unverified" where only a field manager is known
+    expect(matches(entry("kubectl-edit (field manager, unverified)", "update", "CLUSTER"), { who: "unverified" })).toBe(true);
+    expect(matches(entry("bob", "run", "CLUSTER"), { who: "unverified" })).toBe(false);
   });
 
   it("combines both, and no filter keeps everything", () => {

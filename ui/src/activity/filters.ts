@@ -1,6 +1,6 @@
 // The activity page's filters (Action, Who): read from and written to the URL's search params, and applied
 // to the entries loaded so far (the `auditLog` query cannot filter).
-import { isCluster } from "./entry";
+import { whoText } from "./entry";
 import type { AuditEntry } from "./log";
 
 export interface ActivityFilters {
@@ -25,13 +25,12 @@ export function writeFilters(filters: ActivityFilters): URLSearchParams {
   return params;
 }
 
-/** Whether `entry` passes the filters; Who matches what the Who column shows (the actor, "via Kubernetes"). */
+/** Whether `entry` passes the filters; Who matches what the Who column shows (`whoText`). */
 export function matches(entry: AuditEntry, filters: ActivityFilters): boolean {
   if (filters.action && entry.action !== filters.action) return false;
   const who = filters.who?.trim().toLowerCase();
   if (!who) return true;
-  const shown = isCluster(entry) ? `${entry.actor} via Kubernetes` : entry.actor;
-  return shown.toLowerCase().includes(who);
+  return whoText(entry).toLowerCase().includes(who);
 }
 
 export function filterEntries(entries: readonly AuditEntry[], filters: ActivityFilters): AuditEntry[] {

@@ -1,7 +1,8 @@
-// Small shared pieces: phase and score badges, loading, empty and error states, page headers.
+// Small shared pieces: phase and score badges, a run's author, loading, empty and error states, page headers.
 import type { ReactNode } from "react";
 import { errorMessage } from "../api/client";
 import { score } from "../lib/format";
+import { authorText, describeUser, NO_AUTHOR } from "../lib/who";
 
 export function PhaseBadge({ phase }: { phase: string | null | undefined }) {
   const p = phase ?? "Pending";
@@ -19,6 +20,25 @@ export function ScoreBadge({ value }: { value: number | null | undefined }) {
   return (
     <span className={`score score-${band}`} title="Resiliency score (0–100)" data-score={value}>
       {score(value)}
+    </span>
+  );
+}
+
+/** Who created a run (as the admission webhook saw them), or "—" when it was not recorded. */
+export function Author({ name }: { name: string | null | undefined }) {
+  const text = authorText(name);
+  if (text === NO_AUTHOR) {
+    return (
+      <span className="muted" title="Not recorded: the run was created before ChaosCenter recorded authors">
+        {NO_AUTHOR}
+      </span>
+    );
+  }
+  const kind = describeUser(text);
+  // a Kubernetes username (with its prefixes) reads as an identifier
+  return (
+    <span className={kind ? "author mono" : "author"} title={kind}>
+      {text}
     </span>
   );
 }

@@ -72,7 +72,7 @@ describe("Activity", () => {
     expect(screen.getByText("70 entries shown.")).toBeTruthy();
   });
 
-  it("shows when, who (marking changes seen in the cluster), what, and links workflows and runs", async () => {
+  it("shows when, who (marking changes made in the cluster), what, and links workflows and runs", async () => {
     setup();
     await screen.findByRole("table", { name: "Activity" });
     expect(within(table()).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["When", "Who", "What", "Object"]);
@@ -86,8 +86,32 @@ describe("Activity", () => {
     expect(within(wf1).getByRole("link", { name: "wf-1" }).getAttribute("href")).toBe("/projects/demo/workflows/wf-1");
     expect(within(project2).queryByRole("link")).toBeNull();
 
-    expect(within(cluster4).getAllByRole("cell")[1].textContent).toBe("kubectl-create via Kubernetes");
+    expect(within(cluster4).getAllByRole("cell")[1].textContent).toBe("kubectl-create · via Kubernetes");
     expect(within(run0).queryByText("via Kubernetes")).toBeNull();
+  });
+
+  it("names the real person or program and the path: ChaosCenter, or the cluster directly; unverified before the webhook", async () => {
+    const at = new Date(NEWEST).toISOString();
+    const log: AuditEntry[] = [
+      { actor: "bob", source: "API" },
+      { actor: "bob", source: "CLUSTER" },
+      { actor: "system:serviceaccount:argocd:argocd-application-controller", source: "CLUSTER" },
+      { actor: "kubectl-client-side-apply (field manager, unverified)", source: "CLUSTER" },
+    ].map((e, i) => ({ ...e, at, action: "create", kind: "ChaosWorkflow", name: `wf-${i}`, cursor: `${NEWEST}-${9 - i}` }));
+    setup(undefined, auditLog(log));
+    await screen.findByRole("table", { name: "Activity" });
+    const who = rows().map((r) => within(r).getAllByRole("cell")[1]);
+    expect(who.map((c) => c.textContent)).toEqual([
+      "bob",
+      "bob · via Kubernetes",
+      "system:serviceaccount:argocd:argocd-application-controller · via Kubernetes",
+      "kubectl-client-side-apply · via Kubernetes unverified",
+    ]);
+    expect(within(who[2]).getByText(/^system:serviceaccount/).getAttribute("title")).toBe(
+      "Kubernetes ServiceAccount argocd-application-controller in namespace argocd",
+    );
+    expect(within(who[3]).getByText("unverified").getAttribute("title")).toBe(log[3].actor);
+    expect(screen.getByText(/Who is the person or program that did it/)).toBeTruthy();
   });
 
   it("filters the loaded entries by action and who, kept in the URL", async () => {
@@ -105,7 +129,7 @@ describe("Activity", () => {
     await userEvent.type(screen.getByRole("textbox", { name: "Who" }), "KUBECTL");
     expect(url()).toBe("/projects/demo/activity?action=abort&who=KUBECTL");
     expect(rows()).toHaveLength(10);
-    expect(rows().every((r) => within(r).getAllByRole("cell")[1].textContent === "kubectl-create via Kubernetes")).toBe(true);
+    expect(rows().every((r) => within(r).getAllByRole("cell")[1].textContent === "kubectl-create · via Kubernetes")).toBe(true);
     expect(screen.getByText("10 of 50 loaded entries shown.")).toBeTruthy();
 
     await userEvent.selectOptions(action, "All");

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useReducer, useState } from "react";
 import { Link, useLocation, useSearchParams } from "react-router";
 import { useClient } from "urql";
-import { entryLink, isCluster } from "../activity/entry";
+import { entryLink, whoOf } from "../activity/entry";
 import {
   actionsSeen,
   filterEntries,
@@ -17,6 +17,7 @@ import { initialLog, logReducer, PAGE_SIZE, type AuditEntry } from "../activity/
 import { ActivityLogDocument } from "../activity/queries";
 import { Empty, ErrorBox, Loading, PageHeader } from "../components/ui";
 import { ago, dateTime } from "../lib/format";
+import { describeUser } from "../lib/who";
 import { useProject } from "../project";
 
 const NONE: AuditEntry[] = [];
@@ -82,9 +83,11 @@ export function Activity() {
         </button>
       </PageHeader>
       <p className="hint activity-intro">
-        Who created, changed, deleted, ran or aborted what in this project, newest first. Entries marked{" "}
-        <em>via Kubernetes</em> were seen in the cluster (made with kubectl, GitOps or the operator); their “who” is
-        the client Kubernetes recorded.
+        Who created, changed, deleted, ran or aborted what in this project, newest first. Who is the person or
+        program that did it: a ChaosCenter user by name, anyone else by their whole Kubernetes username (e.g. a
+        GitOps controller's ServiceAccount). Entries marked <em>via Kubernetes</em> were made in the cluster directly
+        (kubectl, GitOps, the operator) rather than through ChaosCenter; those marked <em>unverified</em> predate
+        the record of who did it and name at most the client program, which any client can claim.
       </p>
 
       <form className="card activity-filters" aria-label="Filter activity" onSubmit={(e) => e.preventDefault()}>
@@ -219,14 +222,27 @@ function ActivityTable({ project, entries }: { project: string; entries: AuditEn
   );
 }
 
+// its text is `whoText(entry)`, which the Who filter matches
 function WhoCell({ entry }: { entry: AuditEntry }) {
-  if (!isCluster(entry)) return <>{entry.actor || "—"}</>;
+  const who = whoOf(entry);
+  if (who.path === "ChaosCenter") return <>{who.name}</>;
   return (
     <>
-      <span className="mono">{entry.actor || "an unnamed client"}</span>{" "}
-      <span className="badge activity-cluster" title="Seen in the cluster: a change made outside ChaosCenter's API">
-        via Kubernetes
+      <span className="mono" title={describeUser(who.name)}>
+        {who.name}
       </span>
+      {" · "}
+      <span className="badge activity-cluster" title="Made in the cluster directly (kubectl, GitOps, the operator), not through ChaosCenter">
+        {who.path}
+      </span>
+      {!who.verified && (
+        <>
+          {" "}
+          <span className="badge activity-unverified" title={entry.actor}>
+            unverified
+          </span>
+        </>
+      )}
     </>
   );
 }

@@ -27,8 +27,9 @@ function overview(over: { running?: unknown[]; pending?: unknown[]; recent?: unk
   };
 }
 
-const running = { uid: "u1", name: "web-run-1", workflow: "web", phase: "Running", trigger: "Manual", createdAt: iso(90_000) };
-const pending = { uid: "u2", name: "web-run-2", workflow: "web", phase: "Pending", trigger: "Schedule", createdAt: iso(5_000) };
+const running = { uid: "u1", name: "web-run-1", workflow: "web", phase: "Running", trigger: "Manual", author: "alice", createdAt: iso(90_000) };
+// authored before authors were recorded
+const pending = { uid: "u2", name: "web-run-2", workflow: "web", phase: "Pending", trigger: "Schedule", author: null, createdAt: iso(5_000) };
 const done = { ...running, uid: "u0", name: "web-run-0", phase: "Succeeded", score: 91, deleted: false, createdAt: iso(3_600_000) };
 
 function setup(answer: () => MockAnswer) {
@@ -46,6 +47,13 @@ describe("Dashboard", () => {
     // newest first; each links to its run view
     expect(links.map((a) => a.getAttribute("href"))).toEqual(["/projects/demo/runs/web-run-2", "/projects/demo/runs/web-run-1"]);
     expect(progress.textContent).toMatch(/1 min 3\d s/);
+    // who started each run in progress (a dash where that was not recorded)
+    const authors = within(progress)
+      .getAllByRole("row")
+      .slice(1)
+      .map((r) => within(r).getAllByRole("cell")[3].textContent);
+    expect(within(progress).getAllByRole("columnheader")[3].textContent).toBe("Author");
+    expect(authors).toEqual(["—", "alice"]);
 
     const recent = screen.getByRole("heading", { name: "Recent runs" }).closest("section")!;
     expect(within(recent).getByRole("link", { name: "web-run-0" })).toBeTruthy();

@@ -69,7 +69,7 @@ export function Dashboard() {
           )}
           {data && active.length === 0 && <p className="muted">No run is in progress.</p>}
           {active.length > 0 && (
-            <RunsTable project={project} runs={active} columns={["started", "elapsed"]} now={now} />
+            <RunsTable project={project} runs={active} columns={["author", "started", "elapsed"]} now={now} />
           )}
         </section>
 
@@ -80,7 +80,7 @@ export function Dashboard() {
               No runs yet — run a workflow from the <Link to={`/projects/${project}/workflows`}>Workflows</Link> page.
             </Empty>
           )}
-          {recent.length > 0 && <RunsTable project={project} runs={recent} columns={["score", "started"]} now={now} />}
+          {recent.length > 0 && <RunsTable project={project} runs={recent} columns={["author", "score", "started"]} now={now} />}
         </section>
       </div>
 

@@ -13,10 +13,13 @@ interface Run {
   workflow: string;
   phase: string;
   trigger: string;
+  author: string | null;
   score: number | null;
   createdAt: string;
   deleted: boolean;
 }
+
+const GITOPS = "system:serviceaccount:argocd:argocd-application-controller";
 
 // 70 runs, newest first: every third Failed, the last one gone from the cluster
 const RUNS: Run[] = Array.from({ length: 70 }, (_, i) => ({
@@ -24,7 +27,9 @@ const RUNS: Run[] = Array.from({ length: 70 }, (_, i) => ({
   name: `run-${i}`,
   workflow: i % 2 ? "api" : "web",
   phase: i % 3 === 0 ? "Failed" : "Succeeded",
-  trigger: "Manual",
+  trigger: i % 4 === 2 ? "GitOps" : "Manual",
+  // runs from before authors were recorded have none
+  author: i % 4 === 3 ? null : i % 4 === 2 ? GITOPS : "bob",
   score: i % 3 === 0 ? 20 : 90,
   createdAt: new Date(Date.parse("2026-11-25T12:00:00Z") - i * 3_600_000).toISOString(),
   deleted: i === 69,
@@ -74,6 +79,22 @@ describe("History", () => {
     // the run gone from the cluster is marked
     expect(within(runRows()[69]).getByText("deleted")).toBeTruthy();
     expect(screen.getByRole("img").getAttribute("aria-label")).toContain("api, 35 scored runs");
+  });
+
+  it("shows who created each run, and a dash where that was not recorded", async () => {
+    setup();
+    await screen.findByRole("link", { name: "run-0" });
+    const headers = screen.getAllByRole("columnheader").map((h) => h.textContent);
+    expect(headers).toEqual(["Run", "Workflow", "Phase", "Trigger", "Author", "Score", "Created"]);
+    const author = (i: number) => within(runRows()[i]).getAllByRole("cell")[headers.indexOf("Author")];
+    expect(author(0).textContent).toBe("bob");
+    expect(author(0).querySelector("[title]")).toBeNull();
+    expect(author(2).textContent).toBe(GITOPS);
+    expect(author(2).querySelector("[title]")?.getAttribute("title")).toBe(
+      "Kubernetes ServiceAccount argocd-application-controller in namespace argocd",
+    );
+    expect(author(3).textContent).toBe("—");
+    expect(author(3).querySelector("[title]")?.getAttribute("title")).toMatch(/before ChaosCenter recorded authors/);
   });
 
   it("keeps filters in the URL and starts over when they change", async () => {

@@ -174,7 +174,7 @@ export function History() {
         <h2 id="history-runs" className="visually-hidden">
           Runs
         </h2>
-        {runs.length > 0 && <RunsTable project={project} runs={runs} columns={["trigger", "score", "created"]} />}
+        {runs.length > 0 && <RunsTable project={project} runs={runs} columns={["trigger", "author", "score", "created"]} />}
         {loading && <Loading what="runs" />}
         {current && state.error !== undefined && (
           <div className="row">

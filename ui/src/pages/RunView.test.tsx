@@ -1,6 +1,6 @@
 // Tests of the RunView page.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { act, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { dateTime } from "../lib/format";
 import { installLayoutStubs, mockNetwork, renderPage, type MockAnswer } from "../run/testing";
@@ -19,6 +19,7 @@ function runJson(overrides: Record<string, unknown> = {}, statusOverrides: Recor
     workflow: "web-survives-pod-loss",
     phase: "Running",
     trigger: "Manual",
+    author: "bob",
     score: null,
     createdAt: "2026-11-25T21:59:16Z",
     deleted: false,
@@ -88,6 +89,14 @@ function runJson(overrides: Record<string, unknown> = {}, statusOverrides: Recor
     ],
     ...overrides,
   };
+}
+
+const GITOPS = "system:serviceaccount:argocd:argocd-application-controller";
+
+/** The value of one of the run's facts (Trigger, Author, …). */
+function meta(term: string): string | null {
+  const dt = screen.getByText(term, { selector: ".run-meta dt" });
+  return dt.nextElementSibling?.textContent ?? null;
 }
 
 function setup(answer: () => MockAnswer, role: "Editor" | "Viewer" = "Editor") {
@@ -192,7 +201,26 @@ describe("RunView", () => {
     confirm.mockRestore();
   });
 
-  it("explains a refused run and a run gone from the cluster", async () => {
+  it("shows who created the run beside its trigger, and a dash where that was not recorded", async () => {
+    setup(() => ({ data: { run: runJson() } }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    expect(meta("Trigger")).toBe("Manual");
+    expect(meta("Author")).toBe("bob");
+    cleanup();
+
+    setup(() => ({ data: { run: runJson({ trigger: "GitOps", author: GITOPS }) } }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    expect(meta("Author")).toBe(GITOPS);
+    cleanup();
+
+    setup(() => ({ data: { run: runJson({ author: null }) } }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    expect(meta("Author")).toBe("—");
+  });
+
+  it("explains a run refused by policy at the top: the namespace, what is missing, the step and what to do", async () => {
+    const message =
+      'spec.steps[0].fault.target.namespace: namespace shop does not allow project team-a (annotation chaoscenter.io/chaos-projects is "team-b")';
     setup(() => ({
       data: {
         run: runJson(
@@ -200,15 +228,77 @@ describe("RunView", () => {
           {
             phase: "Failed",
             steps: [],
-            conditions: [{ type: "Admitted", status: "False", reason: "NamespaceNotAllowed", message: "namespace kube-system is not a target" }],
+            conditions: [{ type: "Admitted", status: "False", reason: "NamespaceNotAllowed", message }],
           },
         ),
       },
     }));
     await screen.findByRole("heading", { level: 1, name: RUN });
-    expect(screen.getByRole("alert").textContent).toContain("namespace kube-system is not a target");
+    // one alert, before the run's facts, not repeated in the list of conditions below
+    const alert = screen.getByRole("alert");
+    expect(alert.compareDocumentPosition(screen.getByText("Workflow", { selector: "dt" })) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(within(alert).getByRole("heading", { level: 2 }).textContent).toBe(
+      "Refused: a namespace this run targets is not open to this project",
+    );
+    expect(alert).toHaveProperty("textContent", expect.stringContaining('namespace shop does not allow project team-a (annotation chaoscenter.io/chaos-projects is "team-b")'));
+    expect(within(alert).getByText("spec.steps[0].fault.target.namespace")).toBeTruthy();
+    expect(alert.textContent).toContain("(step delete-half-the-web-pods)");
+    expect(within(alert).getByText("NamespaceNotAllowed")).toBeTruthy();
+    expect(alert.textContent).toContain("chaoscenter.io/chaos=enabled");
+    expect(document.querySelector("[data-phase]")?.getAttribute("data-phase")).toBe("Failed");
+
     expect(screen.getByText(/gone from the cluster; it is shown from ChaosCenter's history/)).toBeTruthy();
     expect(screen.getByText(/its Kubernetes events are no longer available/)).toBeTruthy();
+  });
+
+  it("explains a run stopped because its spec changed after it was admitted", async () => {
+    const message =
+      "the run's spec changed after it was admitted (changed: spec.workflow.steps[0].fault.target.namespace): nothing more was injected, every fault was reverted";
+    setup(() => ({
+      data: {
+        run: runJson(
+          { phase: "Error" },
+          {
+            phase: "Error",
+            finishedAt: "2026-11-25T22:00:00Z",
+            conditions: [
+              { type: "Admitted", status: "True", reason: "Admitted", message: "every policy check passed" },
+              { type: "Completed", status: "True", reason: "DefinitionChanged", message },
+              { type: "Succeeded", status: "False", reason: "DefinitionChanged", message },
+              { type: "Ready", status: "False", reason: "Unrelated", message: "something else" },
+            ],
+          },
+        ),
+      },
+    }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    const [banner, others] = screen.getAllByRole("alert");
+    expect(within(banner).getByRole("heading", { level: 2 }).textContent).toBe(
+      "Stopped: the run's spec was changed after it was admitted",
+    );
+    expect(banner.textContent).toContain(message);
+    expect(within(banner).getByText("DefinitionChanged")).toBeTruthy();
+    expect(banner.textContent).toContain("start a new run");
+    // the other conditions that do not hold are still listed, the banner's is not repeated
+    expect(others.textContent).toContain("Ready: Unrelated");
+    expect(others.textContent).not.toContain("DefinitionChanged");
+  });
+
+  it("shows no banner for a run that failed its steps", async () => {
+    setup(() => ({
+      data: {
+        run: runJson(
+          { phase: "Failed" },
+          {
+            phase: "Failed",
+            conditions: [{ type: "Succeeded", status: "False", reason: "StepsFailed", message: "steps that did not pass: scale-down" }],
+          },
+        ),
+      },
+    }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    expect(screen.queryByRole("heading", { level: 2, name: /Refused|Stopped/ })).toBeNull();
+    expect(screen.getByRole("alert").textContent).toContain("Succeeded: StepsFailed — steps that did not pass: scale-down");
   });
 
   describe("a run the history does not know", () => {

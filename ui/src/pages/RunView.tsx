@@ -1,9 +1,9 @@
-// One run: its header (phase, score, timing), the step DAG, per-step progress, targets, probes and events,
-// kept live while it runs; editors may abort it.
+// One run: why it was refused or stopped (if it was), its header (phase, score, trigger, author, timing), the
+// step DAG, per-step progress, targets, probes and events, kept live while it runs; editors may abort it.
 import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { useMutation } from "urql";
-import { Empty, ErrorBox, Loading, PageHeader, PhaseBadge, ScoreBadge } from "../components/ui";
+import { Author, Empty, ErrorBox, Loading, PageHeader, PhaseBadge, ScoreBadge } from "../components/ui";
 import { dateTime, duration } from "../lib/format";
 import { useProject } from "../project";
 import { AbortRunDocument } from "../run/queries";
@@ -12,10 +12,11 @@ import {
   EventTimeline,
   ProbesTable,
   StepsTable,
+  StopBanner,
   TargetsTable,
   stepAnchor,
 } from "../run/sections";
-import { failedConditions, runDuration, stepRows } from "../run/status";
+import { failedConditions, runDuration, runStop, stepRows } from "../run/status";
 import { StepsGraph } from "../run/StepsGraph";
 import { useNow } from "../run/useNow";
 import { useRunDetail } from "../run/useRunDetail";
@@ -59,7 +60,11 @@ export function RunView() {
 
   const started = status.startedAt;
   const deadline = status.deadline;
-  const problems = failedConditions(status.conditions);
+  const stop = runStop(phase, status.conditions);
+  // the condition the banner explains is not listed again below it
+  const problems = failedConditions(status.conditions).filter(
+    (c) => !stop || c.reason !== stop.reason || c.message !== stop.message,
+  );
   const showAbort = canEdit && live;
 
   function showStep(step: string) {
@@ -90,6 +95,7 @@ export function RunView() {
       )}
       <ErrorBox error={abortResult.error} title="Could not abort the run" />
       {error && <ErrorBox error={error} title="Could not refresh the run (showing the last known state)" />}
+      {stop && <StopBanner stop={stop} stepName={stop.step === undefined ? undefined : definition.steps[stop.step]?.name} />}
 
       <dl className="run-meta card">
         <div>
@@ -113,6 +119,12 @@ export function RunView() {
         <div>
           <dt>Trigger</dt>
           <dd>{run.trigger ?? "—"}</dd>
+        </div>
+        <div>
+          <dt>Author</dt>
+          <dd>
+            <Author name={run.author} />
+          </dd>
         </div>
         <div>
           <dt>Started</dt>

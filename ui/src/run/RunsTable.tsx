@@ -1,20 +1,21 @@
 // A list of runs as a table: the one place a run's row is drawn (dashboard, history).
 import { Link } from "react-router";
-import { PhaseBadge, ScoreBadge } from "../components/ui";
+import { Author, PhaseBadge, ScoreBadge } from "../components/ui";
 import type { RunListFieldsFragment } from "../gql/graphql";
 import { ago, dateTime, duration } from "../lib/format";
 
 /** Columns beyond run, workflow and phase, in this order when shown. */
-export type RunColumn = "trigger" | "score" | "started" | "elapsed" | "created";
+export type RunColumn = "trigger" | "author" | "score" | "started" | "elapsed" | "created";
 
 const HEADINGS: Record<RunColumn, string> = {
   trigger: "Trigger",
+  author: "Author",
   score: "Score",
   started: "Started",
   elapsed: "Elapsed",
   created: "Created",
 };
-const ORDER: RunColumn[] = ["trigger", "score", "started", "elapsed", "created"];
+const ORDER: RunColumn[] = ["trigger", "author", "score", "started", "elapsed", "created"];
 
 export function RunsTable({
   project,
@@ -33,6 +34,8 @@ export function RunsTable({
     switch (c) {
       case "trigger":
         return r.trigger ?? "—";
+      case "author":
+        return <Author name={r.author} />;
       case "score":
         return <ScoreBadge value={r.score} />;
       case "started":

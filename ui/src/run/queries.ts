@@ -9,6 +9,7 @@ export const RunListFieldsFragment = graphql(`
     workflow
     phase
     trigger
+    author
     score
     createdAt
     deleted
@@ -118,6 +119,7 @@ export const RunViewDocument = graphql(`
       workflow
       phase
       trigger
+      author
       score
       createdAt
       deleted

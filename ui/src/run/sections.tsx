@@ -1,9 +1,9 @@
-// The run view's sections: the step table (the graph's text alternative), targets, probes, the event
-// timeline and the conditions that do not hold.
+// The run view's sections: why a run was refused or stopped, the step table (the graph's text alternative),
+// targets, probes, the event timeline and the conditions that do not hold.
 import { Empty } from "../components/ui";
 import { dateTime, finished } from "../lib/format";
 import { StepPhase, VerdictBadge } from "./badges";
-import type { Condition, StepRow } from "./status";
+import type { Condition, RunStop, StepRow } from "./status";
 import { targetName } from "./status";
 import { timeline, type RunEvent } from "./timeline";
 
@@ -171,6 +171,41 @@ export function EventTimeline({ events, deleted }: { events: readonly RunEvent[]
         </li>
       ))}
     </ol>
+  );
+}
+
+/** Why the run was refused or stopped, at the top of the run view: the condition's message (naming the
+ *  namespace or node and what is missing), the field and step it is about, its reason and what to do. */
+export function StopBanner({ stop, stepName }: { stop: RunStop; stepName?: string }) {
+  return (
+    <div className="run-stop" role="alert" aria-labelledby="run-stop-title">
+      <h2 id="run-stop-title">{stop.title}</h2>
+      <p className="run-stop-detail">{stop.detail}</p>
+      <dl className="run-stop-facts">
+        {stop.field && (
+          <div>
+            <dt>Where</dt>
+            <dd>
+              <code>{stop.field}</code>
+              {stepName && (
+                <>
+                  {" "}
+                  (step <span className="mono">{stepName}</span>)
+                </>
+              )}
+            </dd>
+          </div>
+        )}
+        <div>
+          <dt>Reason</dt>
+          <dd>
+            <code>{stop.reason || "—"}</code>
+            {stop.at && <span className="hint"> at {dateTime(stop.at)}</span>}
+          </dd>
+        </div>
+      </dl>
+      {stop.advice && <p className="run-stop-advice">{stop.advice}</p>}
+    </div>
   );
 }
 

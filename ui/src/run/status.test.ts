@@ -1,6 +1,6 @@
 // Tests of status.ts.
 import { describe, expect, it } from "vitest";
-import { failedConditions, parseDefinition, parseStatus, runDuration, stepRows, targetName } from "./status";
+import { failedConditions, parseDefinition, parseStatus, runDuration, runStop, stepRows, targetName } from "./status";
 
 const status = {
   phase: "Running",
@@ -88,5 +88,71 @@ describe("status helpers", () => {
   it("names targets with their namespace when they have one", () => {
     expect(targetName({ namespace: "demo", name: "web-1" })).toBe("demo/web-1");
     expect(targetName({ name: "node-1" })).toBe("node-1");
+  });
+});
+
+describe("runStop", () => {
+  const refusal = {
+    type: "Admitted",
+    status: "False",
+    reason: "NamespaceNotAllowed",
+    message:
+      'spec.steps[1].fault.target.namespace: namespace shop does not allow project team-a (annotation chaoscenter.io/chaos-projects is "team-b")',
+    lastTransitionTime: "2026-11-25T21:59:17Z",
+  };
+
+  it("explains a run refused by policy: the namespace and what is missing, the field and the step", () => {
+    const stop = runStop("Failed", parseStatus({ conditions: [refusal] }).conditions);
+    expect(stop).toEqual({
+      kind: "refused",
+      reason: "NamespaceNotAllowed",
+      title: "Refused: a namespace this run targets is not open to this project",
+      message: refusal.message,
+      detail: 'namespace shop does not allow project team-a (annotation chaoscenter.io/chaos-projects is "team-b")',
+      field: "spec.steps[1].fault.target.namespace",
+      step: 1,
+      advice: expect.stringContaining("chaoscenter.io/chaos-projects"),
+      at: "2026-11-25T21:59:17Z",
+    });
+  });
+
+  it("names a refused node, and keeps a message without a field whole", () => {
+    const node = runStop("Failed", [
+      { ...refusal, reason: "NodeNotAllowed", message: "spec.steps[0].fault.target: node worker-1 does not allow project team-a" },
+    ]);
+    expect(node).toMatchObject({ title: "Refused: a node this run targets is not open to this project", field: "spec.steps[0].fault.target", step: 0 });
+    expect(node?.detail).toBe("node worker-1 does not allow project team-a");
+    const halted = runStop("Failed", [{ ...refusal, reason: "Halted", message: "the halt switch is on: no run may start" }]);
+    expect(halted).toMatchObject({ detail: "the halt switch is on: no run may start", field: undefined, step: undefined });
+    const other = runStop("Failed", [{ ...refusal, reason: "SomethingNew", message: "why" }]);
+    expect(other).toMatchObject({ title: "The run was refused", reason: "SomethingNew", advice: undefined });
+  });
+
+  it("explains a run stopped because its spec changed after admission", () => {
+    const message =
+      "the run's spec changed after it was admitted (changed: spec.workflow.steps[0].fault.target.namespace): nothing more was injected, every fault was reverted";
+    const conditions = parseStatus({
+      conditions: [
+        { type: "Admitted", status: "True", reason: "Admitted", message: "every policy check passed" },
+        { type: "Completed", status: "True", reason: "DefinitionChanged", message },
+        { type: "Succeeded", status: "False", reason: "DefinitionChanged", message },
+      ],
+    }).conditions;
+    expect(runStop("Error", conditions)).toMatchObject({
+      kind: "stopped",
+      reason: "DefinitionChanged",
+      title: "Stopped: the run's spec was changed after it was admitted",
+      detail: message,
+      field: undefined,
+    });
+  });
+
+  it("is nothing for runs that ended for other reasons, or have not ended", () => {
+    const stepsFailed = { type: "Succeeded", status: "False", reason: "StepsFailed", message: "steps that did not pass: kill" };
+    expect(runStop("Failed", [stepsFailed])).toBeUndefined();
+    expect(runStop("Aborted", [{ ...stepsFailed, reason: "DeadlineExceeded" }])).toBeUndefined();
+    expect(runStop("Running", [refusal])).toBeUndefined();
+    expect(runStop(null, [refusal])).toBeUndefined();
+    expect(runStop("Succeeded", [])).toBeUndefined();
   });
 });

@@ -248,6 +248,84 @@ export function failedConditions(conditions: Condition[]): Condition[] {
   return conditions.filter((c) => c.status === "False");
 }
 
+/** Why a run ended without doing its work: refused before it started (`Admitted=False`), or stopped because
+ *  its definition was tampered with or invalid. What the run view's banner shows. */
+export interface RunStop {
+  /** Refused before anything was injected, or stopped on the way (its faults reverted). */
+  kind: "refused" | "stopped";
+  /** The condition's PascalCase reason, e.g. `NamespaceNotAllowed`. */
+  reason: string;
+  /** A sentence saying what happened. */
+  title: string;
+  /** The condition's message, whole. */
+  message: string;
+  /** The message without the field it starts with (`spec.steps[0].fault.target.namespace: …`). */
+  detail: string;
+  /** That field, if the message starts with one. */
+  field?: string;
+  /** The index of the step the field is in (`spec.steps[0]…`). */
+  step?: number;
+  /** What to do about it, for the reasons where that is known. */
+  advice?: string;
+  at?: string;
+}
+
+/** Reasons a running run ends in Error with, other than a fault of its own (operator: core/src/decide.rs). */
+const STOP_REASONS = new Set(["DefinitionChanged", "InvalidDefinition"]);
+
+const OPT_IN = "label chaoscenter.io/chaos=enabled and the project (or *) in annotation chaoscenter.io/chaos-projects";
+
+const REFUSED: Record<string, { title: string; advice?: string }> = {
+  NamespaceNotAllowed: {
+    title: "Refused: a namespace this run targets is not open to this project",
+    advice: `Whoever may edit that namespace opens it to this project (${OPT_IN}); a project Owner also lists it in the project's target namespaces. Then start a new run.`,
+  },
+  NodeNotAllowed: {
+    title: "Refused: a node this run targets is not open to this project",
+    advice: `A node admin opens the node to this project (${OPT_IN}). Then start a new run.`,
+  },
+  Halted: {
+    title: "Refused: the cluster-wide halt switch is on",
+    advice: "No run may start until an admin turns the halt switch off.",
+  },
+  NoProject: { title: "Refused: the run's namespace belongs to no project" },
+  WorkflowNotFound: { title: "Refused: the run's workflow was not found" },
+  InvalidWorkflow: { title: "Refused: the run's definition is not valid" },
+  InvalidDefinition: { title: "Refused: the run's definition is not valid" },
+};
+
+const STOPPED: Record<string, { title: string; advice?: string }> = {
+  DefinitionChanged: {
+    title: "Stopped: the run's spec was changed after it was admitted",
+    advice: "A run cannot be changed once admitted: nothing more was injected and every fault was reverted. Change the workflow and start a new run.",
+  },
+  InvalidDefinition: { title: "Stopped: the run's definition is not valid" },
+};
+
+/** Why a Failed or Error run was refused or stopped, from its conditions; undefined for any other ending. */
+export function runStop(phase: string | null | undefined, conditions: Condition[]): RunStop | undefined {
+  if (phase !== "Failed" && phase !== "Error") return undefined;
+  const refused = conditions.find((c) => c.type === "Admitted" && c.status === "False");
+  const stopped = conditions.find((c) => c.type === "Succeeded" && c.status === "False" && STOP_REASONS.has(c.reason));
+  const c = refused ?? stopped;
+  if (!c) return undefined;
+  const kind = refused ? "refused" : "stopped";
+  const known = (refused ? REFUSED : STOPPED)[c.reason];
+  const m = c.message.match(/^((?:spec|metadata)\.[^\s:]+): ([\s\S]+)$/);
+  const step = m?.[1].match(/^spec\.steps\[(\d+)\]/);
+  return {
+    kind,
+    reason: c.reason,
+    title: known?.title ?? (refused ? "The run was refused" : "The run was stopped"),
+    message: c.message,
+    detail: m ? m[2] : c.message,
+    field: m?.[1],
+    step: step ? Number(step[1]) : undefined,
+    advice: known?.advice,
+    at: c.lastTransitionTime,
+  };
+}
+
 /** How long the run has taken: from its start to its end, or to `now` while it runs. */
 export function runDuration(status: RunStatus, createdAt: string, now = Date.now()): string {
   const start = status.startedAt ?? (status.phase === "Pending" ? undefined : createdAt);
