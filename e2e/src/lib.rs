@@ -393,13 +393,29 @@ fn strip_ansi(s: &str) -> String {
     out
 }
 
-/// Makes `ns` a project namespace that may also be targeted: labels it as project `p-<ns>`'s home and
-/// opted in to chaos, and creates that Project listing `ns` (plus `extra_targets`). Returns the project.
+/// The merge patch that opts a namespace or node in to chaos for `projects` (the value of the annotation
+/// `chaoscenter.io/chaos-projects`: comma-separated project names, or `*`).
+pub fn opt_in_patch(projects: &str) -> serde_json::Value {
+    use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, CHAOS_PROJECTS_ANNOTATION};
+    serde_json::json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE},
+                                    "annotations": {CHAOS_PROJECTS_ANNOTATION: projects}}})
+}
+
+/// Opts namespace `ns` in to chaos for `projects` (see [`opt_in_patch`]).
+pub async fn opt_in_namespace(client: &Client, ns: &str, projects: &str) {
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    namespaces.patch(ns, &PatchParams::default(), &Patch::Merge(&opt_in_patch(projects))).await.unwrap();
+}
+
+/// Makes `ns` a project namespace that may also be targeted: labels it as project `p-<ns>`'s home, opts it
+/// in to chaos for that project, and creates that Project listing `ns` (plus `extra_targets`). Returns the
+/// project.
 pub async fn setup_project(client: &Client, ns: &str, extra_targets: &[&str]) -> String {
-    use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, PROJECT_LABEL};
+    use chaoscenter_crds::common::PROJECT_LABEL;
     let project = format!("p-{ns}");
     let namespaces: Api<Namespace> = Api::all(client.clone());
-    let patch = serde_json::json!({"metadata": {"labels": {PROJECT_LABEL: project, CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
+    let mut patch = opt_in_patch(&project);
+    patch["metadata"]["labels"][PROJECT_LABEL] = serde_json::json!(project);
     namespaces.patch(ns, &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
     let mut targets = vec![ns.to_string()];
     targets.extend(extra_targets.iter().map(|s| s.to_string()));
@@ -545,4 +561,75 @@ pub async fn wait_events(
         check(&events_for(client, ns, name).await).then_some(())
     })
     .await
+}
+
+/// A test's hold on the cluster's node: records the node's opt-in label, its annotation
+/// `chaoscenter.io/chaos-projects` and whether it is cordoned, and puts all three back as they were when
+/// dropped — also when the test panics — so a failed test never leaves a node opted in or cordoned for
+/// the tests after it.
+pub struct NodeGuard {
+    pub name: String,
+    label: Option<String>,
+    annotation: Option<String>,
+    unschedulable: bool,
+}
+
+impl NodeGuard {
+    /// Holds the first node of the cluster.
+    pub async fn first(client: &Client) -> Self {
+        use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_PROJECTS_ANNOTATION};
+        use k8s_openapi::api::core::v1::Node;
+        let nodes: Api<Node> = Api::all(client.clone());
+        let node = nodes.list(&ListParams::default()).await.unwrap().items.remove(0);
+        let meta = &node.metadata;
+        Self {
+            name: meta.name.clone().unwrap(),
+            label: meta.labels.as_ref().and_then(|l| l.get(CHAOS_OPT_IN_LABEL).cloned()),
+            annotation: meta.annotations.as_ref().and_then(|a| a.get(CHAOS_PROJECTS_ANNOTATION).cloned()),
+            unschedulable: node.spec.and_then(|s| s.unschedulable).unwrap_or(false),
+        }
+    }
+
+    /// Opts the node in for `projects` (label and annotation, see [`opt_in_patch`]).
+    pub async fn opt_in(&self, client: &Client, projects: &str) {
+        self.patch(client, opt_in_patch(projects)).await
+    }
+
+    /// Removes the node's opt-in label and annotation.
+    pub async fn opt_out(&self, client: &Client) {
+        use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_PROJECTS_ANNOTATION};
+        let patch = serde_json::json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: null},
+                                                    "annotations": {CHAOS_PROJECTS_ANNOTATION: null}}});
+        self.patch(client, patch).await
+    }
+
+    async fn patch(&self, client: &Client, patch: serde_json::Value) {
+        let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client.clone());
+        nodes.patch(&self.name, &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+    }
+}
+
+impl Drop for NodeGuard {
+    fn drop(&mut self) {
+        use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_PROJECTS_ANNOTATION};
+        // Drop cannot await: the restore goes through kubectl, which also works while the runtime unwinds
+        let patch = serde_json::json!({
+            "metadata": {"labels": {CHAOS_OPT_IN_LABEL: self.label},
+                         "annotations": {CHAOS_PROJECTS_ANNOTATION: self.annotation}},
+            "spec": {"unschedulable": self.unschedulable},
+        });
+        let restored = kubectl()
+            .args(["patch", "node", &self.name, "--type", "merge", "-p", &patch.to_string()])
+            .output();
+        match restored {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => eprintln!(
+                "failed to restore node {}: {}: restore it by hand: kubectl patch node {} --type merge -p '{patch}'",
+                self.name,
+                String::from_utf8_lossy(&out.stderr),
+                self.name
+            ),
+            Err(e) => eprintln!("failed to run kubectl to restore node {}: {e}", self.name),
+        }
+    }
 }

@@ -3,10 +3,9 @@
 //! non-members; the CRs a mutation writes are the ones kubectl as the same user writes.
 
 use chaoscenter_crds::access::project_namespace;
-use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE};
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
 use chaoscenter_e2e::access::{admin_token, kubectl_as, new_user, with_access, AccessWorld};
-use chaoscenter_e2e::{wait_for, wait_run_finished, web_app, Operator};
+use chaoscenter_e2e::{opt_in_namespace, wait_for, wait_run_finished, web_app, Operator};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, Patch, PatchParams};
 use kube::ResourceExt;
@@ -28,14 +27,14 @@ const RUNS: &str = "query($p: String!, $first: Int, $after: String, $phase: Phas
   }
 }";
 
-/// A project `<prefix>-<suffix>` made by the admin through the API, targeting the test namespace (opted in),
+/// A project `<prefix>-<suffix>` made by the admin through the API, targeting the test namespace (opted in
+/// for the project),
 /// where a two-pod web app runs; its name and namespace once the namespace exists.
 async fn project_with_web_app(w: &AccessWorld, admin: &str, prefix: &str) -> (String, String) {
     let namespaces: Api<Namespace> = Api::all(w.client.clone());
-    let opt_in = json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
-    namespaces.patch(&w.ns, &PatchParams::default(), &Patch::Merge(&opt_in)).await.unwrap();
-    web_app(&w.client, &w.ns, "web", 2).await;
     let project = format!("{prefix}-{}", w.ns.rsplit('-').next().unwrap());
+    opt_in_namespace(&w.client, &w.ns, &project).await;
+    web_app(&w.client, &w.ns, "web", 2).await;
     let pns = project_namespace(&project);
     let (status, body) = w
         .api

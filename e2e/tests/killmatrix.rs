@@ -5,14 +5,14 @@
 //!
 //! The kill moments come from a seed printed at the start; `KILL_MATRIX_SEED=<n>` replays them.
 
-use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, RUN_FINALIZER};
+use chaoscenter_crds::common::RUN_FINALIZER;
 use chaoscenter_crds::run::ChaosWorkflowRunStatus;
 use chaoscenter_crds::ChaosWorkflowRun;
 use chaoscenter_e2e::*;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
-use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::api::{Api, ListParams};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -105,11 +105,12 @@ async fn sigkill_at_random_moments_leaves_no_fault_behind_and_nothing_twice() {
         let seed = seed();
         eprintln!("kill matrix seed {seed} (KILL_MATRIX_SEED={seed} replays it)");
         let mut moments = Moments(seed);
-        setup_project(&client, &ns, &[]).await;
+        let project = setup_project(&client, &ns, &[]).await;
         let nodes: Api<Node> = Api::all(client.clone());
-        let node = nodes.list(&ListParams::default()).await.unwrap().items.remove(0).metadata.name.unwrap();
-        let opt_in = |value: Option<&str>| json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: value}}});
-        nodes.patch(&node, &PatchParams::default(), &Patch::Merge(opt_in(Some(CHAOS_OPT_IN_VALUE)))).await.unwrap();
+        // put back as it was when the test ends, also when it fails
+        let guard = NodeGuard::first(&client).await;
+        let node = guard.name.clone();
+        guard.opt_in(&client, &project).await;
         web_app(&client, &ns, "web", 2).await;
         web_app(&client, &ns, "victim", 3).await;
         web_app(&client, &ns, "scaled", 2).await;
@@ -212,7 +213,7 @@ async fn sigkill_at_random_moments_leaves_no_fault_behind_and_nothing_twice() {
             deletions.len()
         );
         assert!(kills >= KILLS);
-        nodes.patch(&node, &PatchParams::default(), &Patch::Merge(opt_in(None))).await.unwrap();
+        guard.opt_out(&client).await;
         drop(op);
         delete_project(&client, &ns).await;
     })

@@ -2,11 +2,10 @@
 //! run goes on, and later rounds skip it, naming it. Its own test binary: it uses the single node, and
 //! test binaries run one after another.
 
-use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE};
 use chaoscenter_crds::run::RunPhase;
 use chaoscenter_e2e::*;
 use k8s_openapi::api::core::v1::Node;
-use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 use std::time::Duration;
 
@@ -18,12 +17,12 @@ async fn cordoned(client: &kube::Client, name: &str) -> bool {
 #[tokio::test]
 async fn a_node_that_loses_its_opt_in_between_rounds_is_reverted_and_skipped() {
     with_namespace("node-optin", &[], |client, ns| async move {
-        setup_project(&client, &ns, &[]).await;
-        let nodes: Api<Node> = Api::all(client.clone());
-        let node = nodes.list(&ListParams::default()).await.unwrap().items.remove(0).metadata.name.unwrap();
+        let project = setup_project(&client, &ns, &[]).await;
+        // put back as it was when the test ends, also when it fails
+        let guard = NodeGuard::first(&client).await;
+        let node = guard.name.clone();
         assert!(!cordoned(&client, &node).await, "the node starts schedulable");
-        let opt_in = |value: Option<&str>| json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: value}}});
-        nodes.patch(&node, &PatchParams::default(), &Patch::Merge(opt_in(Some(CHAOS_OPT_IN_VALUE)))).await.unwrap();
+        guard.opt_in(&client, &project).await;
         let _op = Operator::start(&ns);
         create_workflow(&client, &ns, "cordon-rounds", json!({"steps": [{"name": "cordon", "fault": {
             "type": "node-cordon", "duration": "40s", "interval": "3s", "target": {"kind": "Node", "name": node}}}]}))
@@ -32,7 +31,7 @@ async fn a_node_that_loses_its_opt_in_between_rounds_is_reverted_and_skipped() {
         wait_for(Duration::from_secs(60), "the node cordoned", || async { cordoned(&client, &node).await.then_some(()) }).await;
 
         // the node's owner withdraws its opt-in between two rounds
-        nodes.patch(&node, &PatchParams::default(), &Patch::Merge(opt_in(None))).await.unwrap();
+        guard.opt_out(&client).await;
         wait_for(Duration::from_secs(30), "the cordon reverted", || async {
             (!cordoned(&client, &node).await).then_some(())
         })

@@ -2,11 +2,10 @@
 //! the node while the chaos lasts and are reverted and verified afterwards. One test, in sequence: they
 //! share the single node (test binaries run one after another, so no other test's pods are drained).
 
-use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE};
 use chaoscenter_crds::run::RunPhase;
 use chaoscenter_e2e::*;
 use k8s_openapi::api::core::v1::{Node, Pod};
-use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, ListParams, PostParams};
 use serde_json::json;
 use std::time::Duration;
 
@@ -21,12 +20,12 @@ async fn node_state(client: &kube::Client, name: &str) -> (bool, Vec<String>) {
 #[tokio::test]
 async fn cordon_taint_and_drain_are_seen_then_reverted() {
     with_namespace("op-nodes", &[], |client, ns| async move {
-        setup_project(&client, &ns, &[]).await;
-        let nodes: Api<Node> = Api::all(client.clone());
-        let node = nodes.list(&ListParams::default()).await.unwrap().items.remove(0).metadata.name.unwrap();
+        let project = setup_project(&client, &ns, &[]).await;
+        // put back as it was when the test ends, also when it fails
+        let guard = NodeGuard::first(&client).await;
+        let node = guard.name.clone();
         let (cordoned_before, taints_before) = node_state(&client, &node).await;
         assert!(!cordoned_before, "the node starts schedulable");
-        let opt_in = |value: Option<&str>| json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: value}}});
         let target = json!({"kind": "Node", "name": node});
         let _op = Operator::start(&ns);
         create_workflow(&client, &ns, "cordon", json!({"steps": [{"name": "cordon",
@@ -41,7 +40,7 @@ async fn cordon_taint_and_drain_are_seen_then_reverted() {
         assert!(admitted.message.contains(&node), "{}", admitted.message);
         assert!(!node_state(&client, &node).await.0);
 
-        nodes.patch(&node, &PatchParams::default(), &Patch::Merge(opt_in(Some(CHAOS_OPT_IN_VALUE)))).await.unwrap();
+        guard.opt_in(&client, &project).await;
         web_app(&client, &ns, "web", 2).await;
         let guarded = web_app(&client, &ns, "guarded", 1).await;
         let _ = guarded;
@@ -97,7 +96,7 @@ async fn cordon_taint_and_drain_are_seen_then_reverted() {
         .await;
         wait_ready_replicas(&client, &ns, "web", 2).await;
 
-        nodes.patch(&node, &PatchParams::default(), &Patch::Merge(opt_in(None))).await.unwrap();
+        guard.opt_out(&client).await;
         delete_project(&client, &ns).await;
     })
     .await;

@@ -4,15 +4,14 @@
 //! then the cluster is checked for what the browser did.
 
 use chaoscenter_crds::access::project_namespace;
-use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, PROJECT_LABEL};
+use chaoscenter_crds::common::PROJECT_LABEL;
 use chaoscenter_crds::run::RunPhase;
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, Project};
 use chaoscenter_e2e::access::{wait_impersonable, wait_user_ready, with_access};
-use chaoscenter_e2e::{repo_root, wait_for, web_app, Operator};
+use chaoscenter_e2e::{opt_in_namespace, repo_root, wait_for, web_app, Operator};
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use kube::ResourceExt;
-use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test]
@@ -29,15 +28,14 @@ async fn the_web_ui_works_end_to_end_in_chromium() {
         // the admin signs in for the first time in the browser; here only wait until they could
         wait_user_ready(&client, &w.admin).await;
         wait_impersonable(&client, &w.admin).await;
-        // a namespace the project may target, with a web app to hit
+        // a namespace the project may target (it names the project the admin will create), with a web app
         let namespaces: Api<Namespace> = Api::all(client.clone());
-        let opt_in = json!({"metadata": {"labels": {CHAOS_OPT_IN_LABEL: CHAOS_OPT_IN_VALUE}}});
-        namespaces.patch(&w.ns, &PatchParams::default(), &Patch::Merge(&opt_in)).await.unwrap();
+        let suffix = w.ns.rsplit('-').next().unwrap().to_string();
+        let project = format!("ui-{suffix}");
+        opt_in_namespace(&client, &w.ns, &project).await;
         web_app(&client, &w.ns, "web", 2).await;
         // the admin creates the project in the browser; its operator starts once the project's namespace
         // exists (an operator creates its own namespace when missing, which the project would refuse)
-        let suffix = w.ns.rsplit('-').next().unwrap().to_string();
-        let project = format!("ui-{suffix}");
         let pns = project_namespace(&project);
         let operator = tokio::spawn({
             let (namespaces, pns) = (namespaces.clone(), pns.clone());
