@@ -489,6 +489,9 @@ fn entry_for(doc: &Document, action: &str, kind: &str, writer: Option<Identity>)
         // written before the webhook existed, or with it removed: only the field manager is known, and
         // any client may choose that
         None => match doc.get_str("manager") {
+            // without the webhook's record, the apiserver's own writes are known only by its field manager
+            // (logged already, with their user)
+            Ok(crate::cluster::FIELD_MANAGER) if action != "delete" => return None,
             Ok(manager) if !manager.is_empty() && action != "delete" => {
                 (format!("{manager} (field manager, unverified)"), Vec::new())
             }

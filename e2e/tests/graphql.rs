@@ -341,11 +341,12 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
         assert!(stats["statistics"]["scoreByDay"].as_array().unwrap().iter().any(|d| d["day"] == today.as_str()), "{stats}");
 
-        // the audit log: the API's writes with the user, the cluster's with the field manager it recorded
+        // the audit log: the API's writes with the user, the cluster's (no webhook here) with the field
+        // manager the cluster recorded, marked unverified
         let log = wait_for(WAIT, "the audit log to show the kubectl-made run", || async {
             let data = w.api.graphql(&viewer_token, "query($p: String) { auditLog(project: $p, first: 100) { at actor source action kind name } }", json!({"p": project})).await;
             let entries = data["auditLog"].as_array()?.clone();
-            entries.iter().any(|e| e["source"] == "CLUSTER" && e["name"] == by_kubectl_name.as_str() && e["actor"] == "kubectl-create").then_some(entries)
+            entries.iter().any(|e| e["source"] == "CLUSTER" && e["name"] == by_kubectl_name.as_str() && e["actor"] == "kubectl-create (field manager, unverified)").then_some(entries)
         })
         .await;
         let has = |source: &str, actor: &str, action: &str, name: &str| {

@@ -324,7 +324,7 @@ async fn the_certificate_rotates_without_refusing_a_valid_request_and_a_down_web
             "{} valid writes refused during the rotation: {refused:?}",
             refused.len()
         );
-        assert!(ok >= 30, "only {ok} writes went through");
+        assert!(ok >= 10, "only {ok} writes went through");
 
         // with the webhook down, a run is refused (no run starts unchecked), naming the webhook
         w.api.stop();

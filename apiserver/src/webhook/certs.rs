@@ -29,8 +29,9 @@ const NOT_AFTER_ANNOTATION: &str = "chaoscenter.io/not-after";
 /// How long a generated certificate is valid, and how long before its end it is replaced.
 const VALIDITY_DAYS: i64 = 365;
 const RENEW_BEFORE_DAYS: i64 = 30;
-/// How long to let the Kubernetes API server pick up a new `caBundle` before serving a new certificate.
-const BUNDLE_SETTLE: Duration = Duration::from_secs(3);
+/// How long to let the Kubernetes API server pick up a new `caBundle` before serving a new certificate (its
+/// informer usually takes milliseconds; rotation is rare, so the margin is generous).
+const BUNDLE_SETTLE: Duration = Duration::from_secs(10);
 /// How often the Secret and the bundle are checked.
 const CHECK_EVERY: Duration = Duration::from_secs(2);
 

@@ -109,7 +109,7 @@ export function CreateProject() {
         <input value={targets} onChange={(e) => setTargets(e.target.value)} placeholder="shop, payments" />
       </label>
       <span className="hint">
-        Comma or space separated. Each must also carry the label chaoscenter.io/chaos=enabled before chaos may hit it.
+        Comma or space separated. Each must also allow this project itself: the label chaoscenter.io/chaos=enabled and the annotation chaoscenter.io/chaos-projects naming it (or *), set by whoever owns that namespace.
       </span>
       <ErrorBox error={error} />
       <button className="primary" type="submit" disabled={busy}>
