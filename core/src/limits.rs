@@ -60,8 +60,8 @@ pub const MAX_RUN_HISTORY_LIMIT: u32 = 1000;
 pub const MAX_DURATION_TEXT: usize = 32;
 /// The longest probe URL or Prometheus endpoint.
 pub const MAX_URL: usize = 2048;
-/// The longest http probe request body.
-pub const MAX_HTTP_BODY: usize = 64 * 1024;
+/// The longest http probe request body (only POST sends one: a probe asks, it does not upload).
+pub const MAX_HTTP_BODY: usize = 4 * 1024;
 /// The longest free text compared with (expectBodyContains, a comparator's value) or queried (PromQL).
 pub const MAX_MATCH_TEXT: usize = 4096;
 /// Arguments of a cmd probe's command, and the longest one.
@@ -70,6 +70,22 @@ pub const MAX_COMMAND_ARGS: usize = 64;
 pub const MAX_COMMAND_ARG: usize = 4096;
 /// The longest container image reference.
 pub const MAX_IMAGE: usize = 512;
+/// A cmd probe container's CPU in millicores (its request and its limit): the default when
+/// `cmd.resources.cpu` is absent, and the range it may be set in.
+pub const DEFAULT_CMD_CPU_MILLIS: u32 = 100;
+/// See [`DEFAULT_CMD_CPU_MILLIS`].
+pub const MIN_CMD_CPU_MILLIS: u32 = 10;
+/// See [`DEFAULT_CMD_CPU_MILLIS`].
+pub const MAX_CMD_CPU_MILLIS: u32 = 1000;
+/// A cmd probe container's memory in bytes (its request and its limit): the default when
+/// `cmd.resources.memory` is absent, and the range it may be set in.
+pub const DEFAULT_CMD_MEMORY: u64 = 64 * 1024 * 1024;
+/// See [`DEFAULT_CMD_MEMORY`].
+pub const MIN_CMD_MEMORY: u64 = 16 * 1024 * 1024;
+/// See [`DEFAULT_CMD_MEMORY`].
+pub const MAX_CMD_MEMORY: u64 = 512 * 1024 * 1024;
+/// The longest resource quantity text (`250m`, `128Mi`).
+pub const MAX_QUANTITY_TEXT: usize = 32;
 /// Label selector requirements (matchLabels plus matchExpressions) of a target, and values per
 /// expression.
 pub const MAX_SELECTOR_REQUIREMENTS: usize = 32;

@@ -304,7 +304,7 @@ pub enum K8sExpect {
 /// A PromQL query whose single value is compared.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PromCheck {
-    /// An absolute http or https base URL.
+    /// An absolute http or https base URL: no query, fragment or user information.
     pub endpoint: String,
     pub query: String,
     pub comparison: Comparison,
@@ -317,4 +317,8 @@ pub struct CmdCheck {
     pub command: Vec<String>,
     pub image: String,
     pub comparison: Comparison,
+    /// The container's CPU request and limit, in millicores (within the limits' bounds).
+    pub cpu_millis: u32,
+    /// The container's memory request and limit, in bytes (within the limits' bounds).
+    pub memory_bytes: u64,
 }

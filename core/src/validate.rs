@@ -612,15 +612,23 @@ fn check_of(p: &spec::Probe, path: &Path, errors: &mut Errors) -> Option<Check> 
 }
 
 fn http_of(h: &spec::HttpProbe, path: &Path, errors: &mut Errors) -> Option<HttpCheck> {
-    let url = errors.check(&path.field("url"), http_url(&h.url));
+    let url = errors.check(&path.field("url"), http_url(&h.url).map(|_| h.url.clone()));
     let mut ok = true;
-    let sends_body = matches!(h.method, HttpMethod::POST | HttpMethod::PUT | HttpMethod::PATCH);
+    // A probe observes: it reads (GET, HEAD) or asks with a small body (POST); it never changes things.
+    if !matches!(h.method, HttpMethod::GET | HttpMethod::HEAD | HttpMethod::POST) {
+        errors.add(
+            &path.field("method"),
+            format!(
+                "{:?} is not allowed: a probe reads with GET or HEAD, or asks with POST \
+                 (a body of at most {MAX_HTTP_BODY} bytes)",
+                h.method
+            ),
+        );
+        ok = false;
+    }
     if let Some(body) = &h.body {
-        if !sends_body {
-            errors.add(
-                &path.field("body"),
-                format!("{:?} sends no body; use POST, PUT or PATCH, or remove it", h.method),
-            );
+        if h.method != HttpMethod::POST {
+            errors.add(&path.field("body"), format!("{:?} sends no body; use POST, or remove it", h.method));
             ok = false;
         } else if body.len() > MAX_HTTP_BODY {
             errors.add(&path.field("body"), format!("at most {MAX_HTTP_BODY} bytes"));
@@ -723,7 +731,7 @@ fn k8s_of(k: &spec::K8sProbe, path: &Path, errors: &mut Errors) -> Option<K8sChe
 }
 
 fn prom_of(q: &spec::PromProbe, path: &Path, errors: &mut Errors) -> Option<PromCheck> {
-    let endpoint = errors.check(&path.field("endpoint"), http_url(&q.endpoint));
+    let endpoint = errors.check(&path.field("endpoint"), prom_base_url(&q.endpoint));
     let query = if q.query.trim().is_empty() {
         errors.add(&path.field("query"), "required");
         None
@@ -767,7 +775,81 @@ fn cmd_of(c: &spec::CmdProbe, path: &Path, errors: &mut Errors) -> Option<CmdChe
         Some(c.image.clone())
     };
     let comparison = comparison_of(&c.comparator, &path.field("comparator"), errors);
-    Some(CmdCheck { command: command?, image: image?, comparison: comparison? })
+    let resources = c.resources.clone().unwrap_or_default();
+    let at = path.field("resources");
+    let cpu_millis = match &resources.cpu {
+        None => Some(DEFAULT_CMD_CPU_MILLIS),
+        Some(text) => errors.check(&at.field("cpu"), cpu_millis(text)),
+    };
+    let memory_bytes = match &resources.memory {
+        None => Some(DEFAULT_CMD_MEMORY),
+        Some(text) => errors.check(&at.field("memory"), memory_bytes(text)),
+    };
+    Some(CmdCheck {
+        command: command?,
+        image: image?,
+        comparison: comparison?,
+        cpu_millis: cpu_millis?,
+        memory_bytes: memory_bytes?,
+    })
+}
+
+/// A CPU quantity (`250m`, `0.5`, `1`) in millicores, within the cmd probe bounds.
+fn cpu_millis(text: &str) -> Result<u32, String> {
+    let range = || format!("{MIN_CMD_CPU_MILLIS}m to {}", MAX_CMD_CPU_MILLIS / 1000);
+    let not = || format!("{text:?} is not a CPU quantity such as 250m or 0.5 ({})", range());
+    if text.len() > MAX_QUANTITY_TEXT {
+        return Err(format!("at most {MAX_QUANTITY_TEXT} characters"));
+    }
+    let millis: u64 = if let Some(m) = text.strip_suffix('m') {
+        digits(m).ok_or_else(not)?
+    } else {
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        if fraction.len() > 3 || text.ends_with('.') || text.starts_with('.') {
+            return Err(not());
+        }
+        let whole = if whole.is_empty() { 0 } else { digits(whole).ok_or_else(not)? };
+        // thousandths: "5" -> 500, "25" -> 250
+        let fraction =
+            if fraction.is_empty() { 0 } else { digits(&format!("{fraction:0<3}")).ok_or_else(not)? };
+        whole.saturating_mul(1000).saturating_add(fraction)
+    };
+    match u32::try_from(millis) {
+        Ok(m) if (MIN_CMD_CPU_MILLIS..=MAX_CMD_CPU_MILLIS).contains(&m) => Ok(m),
+        _ => Err(format!("{text:?} is outside {}", range())),
+    }
+}
+
+/// A memory quantity (`128Mi`, `64M`, `100000000`) in bytes, within the cmd probe bounds.
+fn memory_bytes(text: &str) -> Result<u64, String> {
+    const MI: u64 = 1024 * 1024;
+    let range = || format!("{}Mi to {}Mi", MIN_CMD_MEMORY / MI, MAX_CMD_MEMORY / MI);
+    if text.len() > MAX_QUANTITY_TEXT {
+        return Err(format!("at most {MAX_QUANTITY_TEXT} characters"));
+    }
+    let units: [(&str, u64); 6] =
+        [("Ki", 1024), ("Mi", MI), ("Gi", 1024 * MI), ("k", 1000), ("M", 1_000_000), ("G", 1_000_000_000)];
+    let (number, unit) = units
+        .iter()
+        .find_map(|(suffix, unit)| text.strip_suffix(suffix).map(|n| (n, *unit)))
+        .unwrap_or((text, 1));
+    let Some(number) = digits(number) else {
+        return Err(format!("{text:?} is not a memory quantity such as 128Mi ({})", range()));
+    };
+    let bytes = number.saturating_mul(unit);
+    if (MIN_CMD_MEMORY..=MAX_CMD_MEMORY).contains(&bytes) {
+        Ok(bytes)
+    } else {
+        Err(format!("{text:?} is outside {}", range()))
+    }
+}
+
+/// A non-empty run of ASCII digits as a number (saturating; never more than 18 digits are read).
+fn digits(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 fn comparison_of(c: &spec::Comparator, path: &Path, errors: &mut Errors) -> Option<Comparison> {
@@ -822,15 +904,33 @@ fn bounded(
 }
 
 /// An absolute http or https URL with a host.
-fn http_url(text: &str) -> Result<String, String> {
+fn http_url(text: &str) -> Result<url::Url, String> {
     if text.len() > MAX_URL {
         return Err(format!("at most {MAX_URL} characters"));
     }
     match url::Url::parse(text) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(text.to_string()),
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
         Ok(_) => Err(format!("{text:?} is not an http or https URL")),
         Err(e) => Err(format!("{text:?} is not a URL: {e}")),
     }
+}
+
+/// A Prometheus base URL: an http or https URL with nothing the probe's own path and query could be
+/// defeated or hidden by (a query or fragment would swallow the appended `/api/v1/query`), and no
+/// credentials (they would be sent to whatever answers, and shown wherever the endpoint is).
+fn prom_base_url(text: &str) -> Result<String, String> {
+    let url = http_url(text)?;
+    let example = "a base URL such as http://prometheus.monitoring:9090 (the probe adds /api/v1/query)";
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("has a user or password (user:password@); use {example}"));
+    }
+    if url.query().is_some() {
+        return Err(format!("{text:?} has a query (?); use {example}"));
+    }
+    if url.fragment().is_some() {
+        return Err(format!("{text:?} has a fragment (#); use {example}"));
+    }
+    Ok(text.to_string())
 }
 
 /// A DNS-1123 label: 1 to 63 lowercase letters, digits and '-', starting and ending alphanumeric.

@@ -166,13 +166,32 @@ fn probe() -> impl Strategy<Value = Probe> {
         operation: K8sOperation::Count,
         count,
     }));
-    let prom = opt((text(), text(), comparator()).prop_map(|(endpoint, query, comparator)| PromProbe {
-        endpoint,
-        query,
-        comparator,
-    }));
-    let cmd = opt((proptest::collection::vec(text(), 0..3), text(), comparator())
-        .prop_map(|(command, image, comparator)| CmdProbe { command, image, comparator }));
+    let prom = opt((
+        prop_oneof![text(), Just("http://p:9090/?".into()), Just("http://u:p@p#".into())],
+        text(),
+        comparator(),
+    )
+        .prop_map(|(endpoint, query, comparator)| PromProbe { endpoint, query, comparator }))
+    .boxed();
+    let quantity = || {
+        opt(prop_oneof![
+            text(),
+            Just("250m".into()),
+            Just("0.5".into()),
+            Just("128Mi".into()),
+            Just("1.".into())
+        ])
+    };
+    let cmd =
+        opt((proptest::collection::vec(text(), 0..3), text(), comparator(), opt((quantity(), quantity())))
+            .prop_map(|(command, image, comparator, resources)| CmdProbe {
+                command,
+                image,
+                comparator,
+                resources: resources.map(|(cpu, memory)| CmdResources { cpu, memory }),
+            }))
+        // boxed: the nested strategy types otherwise make a debug build's stack frames overflow
+        .boxed();
     let props = (duration_text(), duration_text(), any::<u32>(), opt(duration_text()), any::<bool>())
         .prop_map(|(interval, timeout, attempts, initial_delay, stop_on_failure)| RunProperties {
             interval,

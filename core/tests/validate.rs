@@ -296,6 +296,118 @@ fn probes_carry_exactly_the_settings_of_their_type() {
 }
 
 #[test]
+fn http_probes_read_or_ask_with_a_small_body() {
+    let p = |http: Value| {
+        with(base(), &["steps", "0", "probes", "0"], json!({"name": "up", "type": "http", "http": http}))
+    };
+    for method in ["PUT", "DELETE", "PATCH"] {
+        assert_refused(
+            p(json!({"url": "http://x/", "method": method})),
+            &format!("spec.steps[0].probes[0].http.method: {method} is not allowed: a probe reads with GET or HEAD, or asks with POST"),
+        );
+    }
+    let post =
+        validate(&spec(p(json!({"url": "http://x/", "method": "POST", "body": "{\"q\":1}"})))).unwrap();
+    assert!(
+        matches!(&post.steps[0].probes[0].check, Check::Http(h) if h.body.as_deref() == Some("{\"q\":1}"))
+    );
+    validate(&spec(p(json!({"url": "http://x/", "method": "HEAD"})))).unwrap();
+    assert_refused(
+        p(json!({"url": "http://x/", "method": "POST", "body": "x".repeat(4097)})),
+        "spec.steps[0].probes[0].http.body: at most 4096 bytes",
+    );
+    validate(&spec(p(json!({"url": "http://x/", "method": "POST", "body": "x".repeat(4096)})))).unwrap();
+    assert_refused(
+        p(json!({"url": "http://x/", "method": "HEAD", "body": "a"})),
+        "http.body: HEAD sends no body; use POST",
+    );
+}
+
+#[test]
+fn a_prom_endpoint_is_a_base_url() {
+    let p = |endpoint: &str| {
+        with(
+            base(),
+            &["steps", "0", "probes", "0"],
+            json!({"name": "up", "type": "prom",
+            "prom": {"endpoint": endpoint, "query": "up", "comparator": {"criteria": ">=", "value": "1"}}}),
+        )
+    };
+    let at = "spec.steps[0].probes[0].prom.endpoint: ";
+    for (endpoint, expected) in [
+        ("http://prom:9090/?", "has a query (?); use a base URL such as http://prometheus.monitoring:9090"),
+        ("http://prom:9090/api?x=1", "has a query (?)"),
+        ("http://prom:9090#", "has a fragment (#)"),
+        ("http://prom:9090/#/x", "has a fragment (#)"),
+        ("file:///etc/passwd", "is not an http or https URL"),
+        ("gopher://prom:70/", "is not an http or https URL"),
+        ("prom:9090", "is not an http or https URL"),
+    ] {
+        assert_refused(p(endpoint), &format!("{at}{endpoint:?} {expected}"));
+    }
+    for endpoint in ["http://admin:hunter2@prom:9090", "http://admin@prom:9090/"] {
+        let errors = refused(p(endpoint));
+        assert!(errors.iter().any(|e| e.starts_with(&format!("{at}has a user or password"))), "{errors:#?}");
+        assert!(
+            errors.iter().all(|e| !e.contains("admin") && !e.contains("hunter2")),
+            "no credentials echoed: {errors:#?}"
+        );
+    }
+    for endpoint in
+        ["http://prom:9090", "https://prom.monitoring.svc:9090/prometheus/", "http://[fd00::1]:9090/"]
+    {
+        let w = validate(&spec(p(endpoint))).unwrap_or_else(|e| panic!("{endpoint}: {e}"));
+        assert!(matches!(&w.steps[0].probes[0].check, Check::Prom(q) if q.endpoint == endpoint));
+    }
+}
+
+#[test]
+fn cmd_probe_resources_have_defaults_and_bounds() {
+    let p = |resources: Option<Value>| {
+        let mut cmd = json!({"command": ["true"], "image": "busybox", "comparator": {"type": "string", "criteria": "equal", "value": ""}});
+        if let Some(r) = resources {
+            cmd["resources"] = r;
+        }
+        with(base(), &["steps", "0", "probes", "0"], json!({"name": "up", "type": "cmd", "cmd": cmd}))
+    };
+    let limits = |v: Value| match validate(&spec(v)).unwrap().steps[0].probes[0].check.clone() {
+        Check::Cmd(c) => (c.cpu_millis, c.memory_bytes),
+        other => panic!("{other:?}"),
+    };
+    const MI: u64 = 1024 * 1024;
+    assert_eq!(limits(p(None)), (100, 64 * MI));
+    assert_eq!(limits(p(Some(json!({})))), (100, 64 * MI));
+    assert_eq!(limits(p(Some(json!({"cpu": "250m", "memory": "128Mi"})))), (250, 128 * MI));
+    assert_eq!(limits(p(Some(json!({"cpu": "0.5"})))), (500, 64 * MI));
+    assert_eq!(limits(p(Some(json!({"cpu": "1", "memory": "512Mi"})))), (1000, 512 * MI));
+    assert_eq!(limits(p(Some(json!({"cpu": "10m", "memory": "16Mi"})))), (10, 16 * MI));
+    assert_eq!(limits(p(Some(json!({"memory": "100M"})))), (100, 100_000_000));
+    let at = "spec.steps[0].probes[0].cmd.resources.";
+    for (cpu, expected) in [
+        ("2", "is outside 10m to 1"),
+        ("5m", "is outside 10m to 1"),
+        ("0.0001", "is not a CPU quantity such as 250m or 0.5 (10m to 1)"),
+        ("lots", "is not a CPU quantity"),
+        ("-1", "is not a CPU quantity"),
+        ("1.", "is not a CPU quantity"),
+        (".5", "is not a CPU quantity"),
+        ("99999999999999999999999m", "is not a CPU quantity"),
+    ] {
+        assert_refused(p(Some(json!({"cpu": cpu}))), &format!("{at}cpu: {cpu:?} {expected}"));
+    }
+    for (memory, expected) in [
+        ("1Gi", "is outside 16Mi to 512Mi"),
+        ("1Mi", "is outside 16Mi to 512Mi"),
+        ("0.5Gi", "is not a memory quantity such as 128Mi (16Mi to 512Mi)"),
+        ("64MB", "is not a memory quantity"),
+        ("999999999999999999Gi", "is outside 16Mi to 512Mi"),
+    ] {
+        assert_refused(p(Some(json!({"memory": memory}))), &format!("{at}memory: {memory:?} {expected}"));
+    }
+    assert_refused(p(Some(json!({"cpu": "1".repeat(33)}))), &format!("{at}cpu: at most 32 characters"));
+}
+
+#[test]
 fn the_graph_and_names_are_checked_and_every_error_is_reported() {
     let two = json!({"steps": [
         {"name": "a", "dependsOn": ["b"], "fault": base()["steps"][0]["fault"]},

@@ -364,12 +364,12 @@ pub struct HttpProbe {
     /// The URL to request, e.g. `http://checkout.shop.svc:8080/healthz`.
     #[schemars(regex(pattern = r"^https?://[^\s]+$"), length(max = 2048))]
     pub url: String,
-    /// The HTTP method: GET (default), POST, PUT, DELETE, HEAD or PATCH.
+    /// The HTTP method: GET (default), HEAD or POST. A probe reads; PUT, DELETE and PATCH are refused.
     #[serde(default)]
     pub method: HttpMethod,
-    /// The request body, for POST, PUT and PATCH (at most 64 KiB).
+    /// The request body, for POST only (at most 4 KiB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(max = 65536))]
+    #[schemars(length(max = 4096))]
     pub body: Option<String>,
     /// The status code the response must have. Default: any 2xx.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -381,7 +381,8 @@ pub struct HttpProbe {
     pub expect_body_contains: Option<String>,
 }
 
-/// HTTP methods a probe may use.
+/// HTTP methods of the schema. The validator accepts only GET, HEAD and POST; the others are kept so that
+/// stored definitions naming them still read (and are refused with a message).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
 pub enum HttpMethod {
     #[default]
@@ -437,7 +438,8 @@ pub enum K8sOperation {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PromProbe {
-    /// The Prometheus base URL, e.g. `http://prometheus.monitoring:9090`.
+    /// The Prometheus base URL, e.g. `http://prometheus.monitoring:9090`: http or https, no query (`?`),
+    /// fragment (`#`) or `user:password@`. The probe adds `/api/v1/query?query=...`.
     #[schemars(regex(pattern = r"^https?://[^\s]+$"), length(max = 2048))]
     pub endpoint: String,
     /// The PromQL query; it must return one scalar or a one-element vector (at most 4096 bytes).
@@ -459,6 +461,24 @@ pub struct CmdProbe {
     pub image: String,
     /// How the command's trimmed standard output is compared.
     pub comparator: Comparator,
+    /// CPU and memory of the command's container, each both its request and its limit. Default: `100m`
+    /// CPU and `64Mi` memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<CmdResources>,
+}
+
+/// CPU and memory of a cmd probe's container (each both the request and the limit).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CmdResources {
+    /// CPU, `10m` to `1` (e.g. `250m` or `0.5`). Default `100m`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 32))]
+    pub cpu: Option<String>,
+    /// Memory, `16Mi` to `512Mi` (e.g. `128Mi`). Default `64Mi`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 32))]
+    pub memory: Option<String>,
 }
 
 /// A comparison of an observed value with an expected one.

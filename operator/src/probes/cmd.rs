@@ -495,6 +495,8 @@ mod cmd_tests {
                 value: "ok".into(),
             })
             .unwrap(),
+            cpu_millis: 100,
+            memory_bytes: 64 * 1024 * 1024,
         }
     }
 

@@ -221,6 +221,8 @@ mod probes_tests {
             command: vec!["sh".into(), "-c".into(), "echo ok".into()],
             image: "busybox:1.36".into(),
             comparison: Comparison::parse(&comparator).unwrap(),
+            cpu_millis: 100,
+            memory_bytes: 64 * 1024 * 1024,
         }))
     }
 
