@@ -5,8 +5,10 @@ use chaoscenter_core::plan::CmdCheck;
 use chaoscenter_crds::common::RUN_LABEL;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, Pod, PodSpec, PodTemplateSpec, SeccompProfile, SecurityContext,
+    Capabilities, Container, EmptyDirVolumeSource, Pod, PodSecurityContext, PodSpec, PodTemplateSpec,
+    ResourceRequirements, SeccompProfile, SecurityContext, Volume, VolumeMount,
 };
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, ListParams, LogParams, PostParams};
 use std::collections::BTreeMap;
@@ -27,6 +29,14 @@ const POLL_INTERVAL: Duration = Duration::from_millis(250);
 const TTL_SECONDS_AFTER_FINISHED: i32 = 60;
 /// The most output read from the command.
 const MAX_OUTPUT_BYTES: i64 = 64 * 1024;
+/// The user and group the command runs as, whatever its image says (not root; the same as ChaosCenter's
+/// own containers).
+const RUN_AS: i64 = 65532;
+/// A writable `/tmp` for the command (the root filesystem is read-only), and its size limit.
+const TMP: &str = "/tmp";
+const TMP_SIZE: &str = "16Mi";
+/// The most characters of the command's output quoted in a message.
+const QUOTED_OUTPUT: usize = 200;
 /// The longest name of a Kubernetes Job (its pods carry it in a label, whose values are at most 63).
 const MAX_NAME: usize = 63;
 /// Characters of the random suffix of a Job's name.
@@ -72,7 +82,7 @@ pub async fn check(ctx: &ProbeContext, probe_name: &str, cmd: &CmdCheck, timeout
                 message.push_str(&format!(" ({why})"));
             }
             if let Some(last) = output.lines().last() {
-                message.push_str(&format!(": {}", cut(last)));
+                message.push_str(&format!(": {:?}", cut(last)));
             }
             CheckOutcome::failed(message)
         }
@@ -216,12 +226,9 @@ fn container_status(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::ContainerS
     pod.status.as_ref()?.container_statuses.as_ref()?.iter().find(|s| s.name == CONTAINER)
 }
 
-/// A line of output for a message, cut to a readable length.
+/// Text for a message, cut to a readable length.
 fn cut(text: &str) -> String {
-    match text.char_indices().nth(200) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
-    }
+    chaoscenter_core::compare::cut(text, QUOTED_OUTPUT)
 }
 
 /// Deletes the Job when dropped unless [`JobCleanup::delete`] did already, so that a check cancelled
@@ -266,15 +273,28 @@ async fn delete_job(jobs: &Api<Job>, name: &str) {
 }
 
 /// The Job running `cmd` once: no retries, `timeout` as its deadline (whole seconds, rounded up, at
-/// least 1), removed 60 s after it finishes if nobody deletes it first, in a restricted container.
+/// least 1), removed 60 s after it finishes if nobody deletes it first, in a restricted container: not
+/// root (uid and gid 65532), no privilege escalation, no capabilities, the runtime's seccomp profile, a
+/// read-only root filesystem with a small writable `/tmp`, the probe's CPU and memory as request and limit,
+/// no service account token and no Service environment variables.
 fn build_job(name: &str, run: &str, cmd: &CmdCheck, timeout: Duration) -> Job {
     let labels = BTreeMap::from([(RUN_LABEL.to_string(), label_value(run))]);
+    let seccomp = || Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() });
     let security_context = SecurityContext {
+        run_as_non_root: Some(true),
+        run_as_user: Some(RUN_AS),
+        run_as_group: Some(RUN_AS),
         allow_privilege_escalation: Some(false),
+        privileged: Some(false),
+        read_only_root_filesystem: Some(true),
         capabilities: Some(Capabilities { drop: Some(vec!["ALL".into()]), ..Capabilities::default() }),
-        seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
+        seccomp_profile: seccomp(),
         ..SecurityContext::default()
     };
+    let resources = BTreeMap::from([
+        ("cpu".to_string(), Quantity(format!("{}m", cmd.cpu_millis))),
+        ("memory".to_string(), Quantity(cmd.memory_bytes.to_string())),
+    ]);
     Job {
         metadata: ObjectMeta {
             name: Some(name.into()),
@@ -296,16 +316,44 @@ fn build_job(name: &str, run: &str, cmd: &CmdCheck, timeout: Duration) -> Job {
                 }),
                 spec: Some(PodSpec {
                     restart_policy: Some("Never".into()),
-                    // The command has no business with the Kubernetes API.
+                    // The command has no business with the Kubernetes API, nor with the namespace's Services
+                    // beyond what it names itself.
                     automount_service_account_token: Some(false),
+                    enable_service_links: Some(false),
+                    active_deadline_seconds: Some(deadline_seconds(timeout)),
+                    security_context: Some(PodSecurityContext {
+                        run_as_non_root: Some(true),
+                        run_as_user: Some(RUN_AS),
+                        run_as_group: Some(RUN_AS),
+                        seccomp_profile: seccomp(),
+                        ..PodSecurityContext::default()
+                    }),
                     containers: vec![Container {
                         name: CONTAINER.into(),
                         image: Some(cmd.image.clone()),
                         image_pull_policy: Some("IfNotPresent".into()),
                         command: Some(cmd.command.clone()),
                         security_context: Some(security_context),
+                        resources: Some(ResourceRequirements {
+                            requests: Some(resources.clone()),
+                            limits: Some(resources),
+                            ..ResourceRequirements::default()
+                        }),
+                        volume_mounts: Some(vec![VolumeMount {
+                            name: "tmp".into(),
+                            mount_path: TMP.into(),
+                            ..VolumeMount::default()
+                        }]),
                         ..Container::default()
                     }],
+                    volumes: Some(vec![Volume {
+                        name: "tmp".into(),
+                        empty_dir: Some(EmptyDirVolumeSource {
+                            size_limit: Some(Quantity(TMP_SIZE.into())),
+                            ..EmptyDirVolumeSource::default()
+                        }),
+                        ..Volume::default()
+                    }]),
                     ..PodSpec::default()
                 }),
             },
@@ -495,8 +543,8 @@ mod cmd_tests {
                 value: "ok".into(),
             })
             .unwrap(),
-            cpu_millis: 100,
-            memory_bytes: 64 * 1024 * 1024,
+            cpu_millis: 250,
+            memory_bytes: 128 * 1024 * 1024,
         }
     }
 
@@ -517,17 +565,32 @@ mod cmd_tests {
                     "spec": {
                         "restartPolicy": "Never",
                         "automountServiceAccountToken": false,
+                        "enableServiceLinks": false,
+                        "activeDeadlineSeconds": 2,
+                        "securityContext": {
+                            "runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532,
+                            "seccompProfile": {"type": "RuntimeDefault"}
+                        },
                         "containers": [{
                             "name": "probe",
                             "image": "busybox:1.36",
                             "imagePullPolicy": "IfNotPresent",
                             "command": ["sh", "-c", "echo ok"],
                             "securityContext": {
+                                "runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532,
                                 "allowPrivilegeEscalation": false,
+                                "privileged": false,
+                                "readOnlyRootFilesystem": true,
                                 "capabilities": {"drop": ["ALL"]},
                                 "seccompProfile": {"type": "RuntimeDefault"}
-                            }
-                        }]
+                            },
+                            "resources": {
+                                "requests": {"cpu": "250m", "memory": "134217728"},
+                                "limits": {"cpu": "250m", "memory": "134217728"}
+                            },
+                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
+                        }],
+                        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}]
                     }
                 }
             }
