@@ -293,7 +293,7 @@ fn build_job(name: &str, run: &str, cmd: &CmdCheck, timeout: Duration) -> Job {
     };
     let resources = BTreeMap::from([
         ("cpu".to_string(), Quantity(format!("{}m", cmd.cpu_millis))),
-        ("memory".to_string(), Quantity(cmd.memory_bytes.to_string())),
+        ("memory".to_string(), Quantity(memory(cmd.memory_bytes))),
     ]);
     Job {
         metadata: ObjectMeta {
@@ -360,6 +360,15 @@ fn build_job(name: &str, run: &str, cmd: &CmdCheck, timeout: Duration) -> Job {
             ..JobSpec::default()
         }),
         status: None,
+    }
+}
+
+/// A memory quantity as Kubernetes shows it back: `128Mi`, `1000Ki`, else bytes.
+fn memory(bytes: u64) -> String {
+    match bytes {
+        b if b % (1024 * 1024) == 0 => format!("{}Mi", b / (1024 * 1024)),
+        b if b % 1024 == 0 => format!("{}Ki", b / 1024),
+        b => b.to_string(),
     }
 }
 
@@ -517,6 +526,13 @@ mod cmd_tests {
     }
 
     #[test]
+    fn memory_is_shown_in_the_largest_whole_unit() {
+        assert_eq!(memory(64 * 1024 * 1024), "64Mi");
+        assert_eq!(memory(100_000 * 1024), "100000Ki");
+        assert_eq!(memory(100_000_000), "100000000");
+    }
+
+    #[test]
     fn deadline_is_rounded_up_to_whole_seconds() {
         assert_eq!(deadline_seconds(Duration::ZERO), 1);
         assert_eq!(deadline_seconds(Duration::from_millis(250)), 1);
@@ -585,8 +601,8 @@ mod cmd_tests {
                                 "seccompProfile": {"type": "RuntimeDefault"}
                             },
                             "resources": {
-                                "requests": {"cpu": "250m", "memory": "134217728"},
-                                "limits": {"cpu": "250m", "memory": "134217728"}
+                                "requests": {"cpu": "250m", "memory": "128Mi"},
+                                "limits": {"cpu": "250m", "memory": "128Mi"}
                             },
                             "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
                         }],
