@@ -1,5 +1,6 @@
 //! The operator's settings, from the environment.
 
+use crate::probes::egress::{parse_rules, Rule};
 use chaoscenter_core::duration;
 use chaoscenter_core::limits::MAX_RUN_DURATION;
 use std::net::SocketAddr;
@@ -27,6 +28,13 @@ pub struct Config {
     /// How long a finished target preview (a dry run of an unsaved definition) stays before it is deleted
     /// (`PREVIEW_TTL`, default `60s`).
     pub preview_ttl: Duration,
+    /// What http and prom probes may reach although the egress policy refuses it by default
+    /// (`PROBE_EGRESS_ALLOW`: networks, addresses, address:port and host:port, comma-separated; default
+    /// none). See `probes::egress`.
+    pub probe_egress_allow: Vec<Rule>,
+    /// What http and prom probes may never reach, on top of the Kubernetes API (`PROBE_EGRESS_DENY`, the
+    /// same forms; default none): e.g. MongoDB's address when it is outside the control plane's namespace.
+    pub probe_egress_deny: Vec<Rule>,
 }
 
 impl Config {
@@ -38,6 +46,9 @@ impl Config {
     /// Reads the settings; a malformed value is an error naming the variable.
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let rules = |name: &str| {
+            parse_rules(&var(name).unwrap_or_default()).map_err(|e| anyhow::anyhow!("{name}: {e}"))
+        };
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
         let metrics_addr = var("METRICS_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into());
         let max = var("MAX_RUN_DURATION").unwrap_or_else(|| "2h".into());
@@ -61,6 +72,8 @@ impl Config {
             preview_ttl: duration::parse(&preview_ttl).ok_or_else(|| {
                 anyhow::anyhow!("PREVIEW_TTL={preview_ttl:?} is not a duration like 60s or 5m")
             })?,
+            probe_egress_allow: rules("PROBE_EGRESS_ALLOW")?,
+            probe_egress_deny: rules("PROBE_EGRESS_DENY")?,
         })
     }
 }

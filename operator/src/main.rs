@@ -11,6 +11,7 @@ use chaoscenter_operator::controllers::tasks::Tasks;
 use chaoscenter_operator::controllers::{self, AccessContext, Context};
 use chaoscenter_operator::leader::LeaderElector;
 use chaoscenter_operator::metrics::Metrics;
+use chaoscenter_operator::probes::egress;
 use chaoscenter_operator::world::World;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Namespace;
@@ -94,6 +95,8 @@ where
         axum::http::header::USER_AGENT,
         axum::http::HeaderValue::from_static(concat!("chaoscenter-operator/", env!("CARGO_PKG_VERSION"))),
     ));
+    // probes may never reach the Kubernetes API, also not where this client reaches it
+    let kube_api = egress::addresses_of(&kube_config.cluster_url).await;
     let client = Client::try_from(kube_config)?;
     ensure_namespace(&client, &config.namespace).await;
 
@@ -131,11 +134,24 @@ where
     let (world, fillers, changes) =
         World::start(&client, &config.namespace, run_controller.store(), workflow_controller.store());
     let (tasks, woken) = Tasks::new();
+    let (egress_view, egress_fillers) = egress::Caches::start(&client, &config.namespace);
+    let policy = egress::Policy {
+        allow: config.probe_egress_allow.clone(),
+        deny: config.probe_egress_deny.clone(),
+        control_namespace: config.namespace.clone(),
+        kube_api,
+    };
+    tracing::info!(
+        allow = ?policy.allow,
+        deny = ?policy.deny,
+        kube_api = ?policy.kube_api,
+        "probe egress policy"
+    );
     let ctx = Arc::new(Context {
         client: client.clone(),
         recorder: Recorder::new(client.clone(), reporter.clone()),
         metrics,
-        http: reqwest::Client::builder().build()?,
+        egress: egress::Egress::new(policy, egress_view),
         world,
         claims: Default::default(),
         tasks: Arc::new(tasks),
@@ -144,7 +160,7 @@ where
         admitted: Default::default(),
         config: config.clone(),
     });
-    for filler in fillers {
+    for filler in fillers.into_iter().chain(egress_fillers) {
         tokio::spawn(filler);
     }
     // tasks of runs that are gone (deleted without a finalizer) are cancelled

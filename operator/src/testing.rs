@@ -200,6 +200,8 @@ fn config() -> Config {
         watch_selector: None,
         max_run_duration: Duration::from_secs(2 * 3600),
         preview_ttl: Duration::from_secs(60),
+        probe_egress_allow: Vec::new(),
+        probe_egress_deny: Vec::new(),
     }
 }
 
@@ -226,7 +228,7 @@ impl Harness {
             client,
             metrics: Metrics::default(),
             config: config(),
-            http: reqwest::Client::new(),
+            egress: crate::probes::egress::Egress::fixed(Default::default(), Default::default()),
             world,
             claims: Claims::default(),
             tasks: Arc::new(tasks),

@@ -32,7 +32,8 @@ pub struct Context {
     pub recorder: Recorder,
     pub metrics: Metrics,
     pub config: Config,
-    pub http: reqwest::Client,
+    /// What http and prom probes may reach.
+    pub egress: crate::probes::egress::Egress,
     /// The caches: namespaces, nodes, projects, pods, workflows, runs, the halt switch.
     pub world: World,
     /// Targets claimed by a run's step in this process.

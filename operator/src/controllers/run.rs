@@ -827,7 +827,7 @@ impl Exec<'_> {
         let Some(def) = self.step_def(step).and_then(|s| s.probe(probe).cloned()) else { return };
         let pctx = ProbeContext {
             client: self.ctx.client.clone(),
-            http: self.ctx.http.clone(),
+            egress: self.ctx.egress.clone(),
             namespace: self.ns(),
             run: self.run.name_any(),
         };

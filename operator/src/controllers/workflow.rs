@@ -92,7 +92,7 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
         && status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True);
     let pctx = ProbeContext {
         client: ctx.client.clone(),
-        http: ctx.http.clone(),
+        egress: ctx.egress.clone(),
         namespace: ns.clone(),
         run: name.clone(),
     };

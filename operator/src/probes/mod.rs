@@ -1,8 +1,11 @@
 //! Probes: one check of a probe (its timeout and attempts included) against the live system, and the
 //! pre-flight reachability check of a prom probe's endpoint when a workflow is applied. What a probe may
-//! be is decided by `chaoscenter-core`'s validator; this module only runs the typed checks.
+//! be is decided by `chaoscenter-core`'s validator, what it may reach by the egress policy ([`egress`]);
+//! this module only runs the typed checks. What a check reports is short and says what was observed
+//! (a status, a value, a reason), never what a server answered beyond that.
 
 mod cmd;
+pub mod egress;
 mod http;
 mod k8s;
 mod prom;
@@ -10,19 +13,22 @@ mod prom;
 pub use chaoscenter_core::duration::format as show_duration;
 use chaoscenter_core::limits::PROBE_RETRY_PAUSE;
 use chaoscenter_core::plan::{Check, Probe};
+use egress::Egress;
 use std::future::Future;
 use std::time::Duration;
 
 /// How long the pre-flight check waits for a prom probe's endpoint to answer.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(3);
+/// The most of a response an http or prom probe reads.
+const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// What a probe check needs from the outside world.
 #[derive(Clone)]
 pub struct ProbeContext {
     /// Kubernetes client (k8s probes read through it; cmd probes create Jobs with it).
     pub client: kube::Client,
-    /// HTTP client for http and prom probes.
-    pub http: reqwest::Client,
+    /// What http and prom probes may reach, and their HTTP clients.
+    pub egress: Egress,
     /// The project namespace where cmd probe Jobs run.
     pub namespace: String,
     /// The run's name: cmd probe Jobs are named after and labelled with it.
@@ -72,13 +78,24 @@ pub async fn check(ctx: &ProbeContext, probe: &Probe) -> CheckOutcome {
     }
 }
 
-/// What only the world can tell of a probe: (prom) its endpoint answers `query=1` within 3 s. The error
-/// names the field under `path` (e.g. `spec.steps[0].probes[1]`).
+/// What only the world can tell of a probe: (prom) its endpoint answers `query=1` within 3 s and the
+/// egress policy allows it. The error names the field under `path` (e.g. `spec.steps[0].probes[1]`) and
+/// says only "unreachable" of an endpoint that did not answer: why not (refused, silent, a 404) would tell
+/// whoever applies workflows what listens where.
 pub async fn preflight(ctx: &ProbeContext, probe: &Probe, path: &str) -> Result<(), String> {
     if let Check::Prom(prom) = &probe.check {
-        prom::reachable(&ctx.http, &prom.endpoint, PREFLIGHT_TIMEOUT)
-            .await
-            .map_err(|cause| format!("{path}.prom.endpoint: {} is unreachable: {cause}", prom.endpoint))?;
+        let at = format!("{path}.prom.endpoint");
+        match prom::reachable(&ctx.egress, &prom.endpoint, PREFLIGHT_TIMEOUT).await {
+            Ok(()) => {}
+            Err(prom::Unreachable::Refused(why)) => return Err(format!("{at}: {why}")),
+            Err(prom::Unreachable::NoAnswer) => {
+                return Err(format!(
+                    "{at}: {} is unreachable (no Prometheus answer within {})",
+                    prom.endpoint,
+                    show_duration(PREFLIGHT_TIMEOUT)
+                ))
+            }
+        }
     }
     Ok(())
 }
@@ -86,9 +103,9 @@ pub async fn preflight(ctx: &ProbeContext, probe: &Probe, path: &str) -> Result<
 /// One try, of the probe's type.
 async fn check_once(ctx: &ProbeContext, probe: &Probe, timeout: Duration) -> CheckOutcome {
     match &probe.check {
-        Check::Http(settings) => bounded(timeout, http::check(&ctx.http, settings, timeout)).await,
+        Check::Http(settings) => bounded(timeout, http::check(&ctx.egress, settings, timeout)).await,
         Check::K8s(settings) => bounded(timeout, k8s::check(&ctx.client, settings)).await,
-        Check::Prom(settings) => bounded(timeout, prom::check(&ctx.http, settings, timeout)).await,
+        Check::Prom(settings) => bounded(timeout, prom::check(&ctx.egress, settings, timeout)).await,
         Check::Cmd(settings) => cmd::check(ctx, &probe.name, settings, timeout).await,
     }
 }
@@ -98,6 +115,61 @@ async fn bounded(timeout: Duration, check: impl Future<Output = CheckOutcome>) -
     tokio::time::timeout(timeout, check)
         .await
         .unwrap_or_else(|_| CheckOutcome::failed(format!("no result within {}", show_duration(timeout))))
+}
+
+/// Why an HTTP request failed, in a few fixed words (`connection refused`, `no response within 2s`):
+/// never the error's own text, which may quote what the other side sent.
+fn transport_reason(error: &reqwest::Error, timeout: Duration) -> String {
+    use std::io::ErrorKind;
+    if error.is_timeout() {
+        return format!("no response within {}", show_duration(timeout));
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            let reason = match io.kind() {
+                ErrorKind::ConnectionRefused => Some("connection refused"),
+                ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof => Some("connection closed by the other side"),
+                ErrorKind::TimedOut => Some("connection timed out"),
+                ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => Some("host unreachable"),
+                // what rustls reports a failed handshake as
+                ErrorKind::InvalidData if error.is_connect() => Some("TLS handshake failed"),
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                return reason.to_string();
+            }
+        }
+        source = cause.source();
+    }
+    let reason = if error.is_connect() {
+        "connection failed"
+    } else if error.is_body() || error.is_decode() {
+        "the response could not be read"
+    } else {
+        "the request failed (not an HTTP answer?)"
+    };
+    reason.to_string()
+}
+
+/// The first `max` bytes of a response's body (all of it when shorter), and whether that is all of it.
+async fn read_bounded(
+    response: &mut reqwest::Response,
+    max: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = max - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, false));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, true))
 }
 
 /// An error and its causes, `: `-separated, each cause left out when the text so far already says it.
@@ -127,6 +199,7 @@ fn kube_cause(error: &kube::Error) -> String {
 mod testing {
     //! A real local HTTP server for the http and prom tests, and a context without a cluster.
 
+    use super::egress::{parse_rules, Egress, Fixed, Policy};
     use super::ProbeContext;
 
     /// Serves `router` on a free local port; returns its base URL, e.g. `http://127.0.0.1:41234`.
@@ -145,6 +218,12 @@ mod testing {
         format!("http://{address}")
     }
 
+    /// An egress policy that allows loopback (where the tests' servers listen), else the default.
+    pub fn loopback_egress() -> Egress {
+        let policy = Policy { allow: parse_rules("127.0.0.0/8").unwrap(), ..Policy::default() };
+        Egress::fixed(policy, Fixed::default())
+    }
+
     /// A context whose Kubernetes client points at a port nothing listens on: every API call fails at
     /// once, as with an unreachable cluster.
     pub async fn context() -> ProbeContext {
@@ -152,7 +231,7 @@ mod testing {
         let client = kube::Client::try_from(kube::Config::new(url)).unwrap();
         ProbeContext {
             client,
-            http: reqwest::Client::new(),
+            egress: loopback_egress(),
             namespace: "chaos-project".into(),
             run: "weekly-x7k2p".into(),
         }
@@ -161,6 +240,7 @@ mod testing {
 
 #[cfg(test)]
 mod probes_tests {
+    use super::egress::{Fixed, Policy};
     use super::testing::{context, refused_url, serve};
     use super::*;
     use axum::{http::StatusCode, routing::get, Json, Router};
@@ -252,7 +332,7 @@ mod probes_tests {
         let mut p = http_probe(format!("{base}/flaky"));
         p.attempts = 5;
         let outcome = check(&context().await, &p).await;
-        assert_eq!(outcome, CheckOutcome::passed(format!("GET {base}/flaky -> 200 (attempt 3 of 5)")));
+        assert_eq!(outcome, CheckOutcome::passed("HTTP 200 (attempt 3 of 5)".into()));
         assert_eq!(hits.load(Ordering::SeqCst), 3);
     }
 
@@ -262,10 +342,7 @@ mod probes_tests {
         let mut p = http_probe(format!("{base}/flaky"));
         p.attempts = 3;
         let outcome = check(&context().await, &p).await;
-        assert_eq!(
-            outcome,
-            CheckOutcome::failed(format!("GET {base}/flaky -> 503 (expected 2xx) (attempt 3 of 3)"))
-        );
+        assert_eq!(outcome, CheckOutcome::failed("HTTP 503 (expected 2xx) (attempt 3 of 3)".into()));
         assert_eq!(hits.load(Ordering::SeqCst), 3);
     }
 
@@ -273,7 +350,7 @@ mod probes_tests {
     async fn check_with_one_attempt_says_nothing_of_attempts() {
         let (base, hits) = flaky(10).await;
         let outcome = check(&context().await, &http_probe(format!("{base}/flaky"))).await;
-        assert_eq!(outcome, CheckOutcome::failed(format!("GET {base}/flaky -> 503 (expected 2xx)")));
+        assert_eq!(outcome, CheckOutcome::failed("HTTP 503 (expected 2xx)".into()));
         assert_eq!(hits.load(Ordering::SeqCst), 1);
     }
 
@@ -374,20 +451,26 @@ mod probes_tests {
     }
 
     #[tokio::test]
-    async fn preflight_reports_an_unreachable_prom_endpoint() {
-        let base = refused_url().await;
-        let e = preflight(&context().await, &prom_probe(base.clone()), "spec.steps[0].probes[0]")
-            .await
-            .unwrap_err();
-        let prefix = format!("spec.steps[0].probes[0].prom.endpoint: {base} is unreachable: ");
-        assert!(e.starts_with(&prefix), "{e}");
-        assert!(e.to_lowercase().contains("connection refused"), "{e}");
-        let other = serve(Router::new()).await;
-        let e = preflight(&context().await, &prom_probe(other.clone()), "p").await.unwrap_err();
-        assert_eq!(
-            e,
-            format!("p.prom.endpoint: {other} is unreachable: GET {other}/api/v1/query?query=1 -> 404 (expected 200)")
-        );
+    async fn preflight_says_only_unreachable_whatever_the_cause() {
+        let refused = refused_url().await;
+        let silent_404 = serve(Router::new()).await;
+        for base in [refused, silent_404] {
+            let e = preflight(&context().await, &prom_probe(base.clone()), "spec.steps[0].probes[0]")
+                .await
+                .unwrap_err();
+            assert_eq!(
+                e,
+                format!("spec.steps[0].probes[0].prom.endpoint: {base} is unreachable (no Prometheus answer within 3s)")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn preflight_names_a_refusal_by_the_egress_policy() {
+        let mut ctx = context().await;
+        ctx.egress = Egress::fixed(Policy::default(), Fixed::default());
+        let e = preflight(&ctx, &prom_probe("http://169.254.169.254".into()), "p").await.unwrap_err();
+        assert_eq!(e, "p.prom.endpoint: refused by the egress policy: 169.254.169.254 is link-local");
     }
 
     #[tokio::test]
