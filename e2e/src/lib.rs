@@ -312,6 +312,13 @@ impl Drop for Process {
     }
 }
 
+/// What the tests' operators let probes reach beyond the default egress policy (docs/operator.md): each
+/// test's namespace is its operator's control-plane namespace (`CHAOSCENTER_NAMESPACE`) and also where its
+/// probed web apps live, so their private ClusterIPs and pod addresses are allowed, and loopback, where
+/// tests probe a port nothing listens on. Link-local addresses stay refused, and the Kubernetes API is
+/// refused whatever this says.
+pub const TEST_PROBE_EGRESS_ALLOW: &str = "127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16";
+
 /// The operator as a child process, namespace-scoped to a test's namespace.
 pub struct Operator {
     process: Process,
@@ -325,13 +332,15 @@ impl Operator {
         Self::start_with(namespace, &[])
     }
 
-    /// Like [`Operator::start`], with more environment (e.g. `WATCH_SELECTOR`, `KUBECONFIG`).
+    /// Like [`Operator::start`], with more environment (e.g. `WATCH_SELECTOR`, `KUBECONFIG`; a variable
+    /// given here replaces the harness's own, e.g. `("PROBE_EGRESS_ALLOW", "")` for the default policy).
     pub fn start_with(namespace: &str, extra: &[(&str, &str)]) -> Self {
         let mut env: Vec<(String, String)> = [
             ("RUST_LOG", "info,kube=warn"),
             ("CHAOSCENTER_NAMESPACE", namespace),
             ("WATCH_NAMESPACE", namespace),
             ("METRICS_ADDR", "127.0.0.1:0"),
+            ("PROBE_EGRESS_ALLOW", TEST_PROBE_EGRESS_ALLOW),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
