@@ -49,6 +49,8 @@ case "${1:-}" in
     # the admission webhook, served by the local apiserver: the Kubernetes API server calls it by URL
     sed -E "s#service: \{name: chaoscenter-webhook, namespace: chaoscenter-system, path: (/admission/[a-z]+), port: 443\}#url: \"https://$WEBHOOK_ADDR\1\"#" \
       "$ROOT/config/webhook/webhook.yaml" | "$KUBECTL" apply -f - >&2
+    # probes keep the default egress policy: the demo probes a ClusterIP in namespace demo, and the API
+    # server, the apiserver and MongoDB on loopback stay out of their reach (docs/operator.md)
     start_app operator "$target_dir/debug/chaoscenter-operator" METRICS_ADDR=127.0.0.1:8081
     # the local operator acts with the admin kubeconfig: that is the identity whose scheduled runs keep
     # trigger Schedule (in a real install, the operator's ServiceAccount)
