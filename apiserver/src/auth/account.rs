@@ -166,11 +166,16 @@ pub(super) async fn check_password(
     username: &str,
     password: &str,
 ) -> Result<(Arc<ChaosUser>, bool), ApiError> {
+    // no username is longer than 254 bytes: longer ones share one bucket and are cut short in the log, so
+    // a flood of huge names takes neither memory nor log space
+    let too_long = username.len() > 254 || password.chars().count() > passwords::MAX_LEN;
+    let key = if username.len() > 254 { "(too long)" } else { username };
+    let shown: String = username.chars().take(64).collect();
     let refuse = |result: &str, reason: &str| {
-        tracing::warn!(user = ?username, client = %client.addr, purpose, reason, "password check refused");
+        tracing::warn!(user = ?shown, client = %client.addr, purpose, reason, "password check refused");
         state.metrics.password_check(purpose, result);
     };
-    if let Err(refusal) = state.throttle.check(username, client.addr, Instant::now()) {
+    if let Err(refusal) = state.throttle.check(key, client.addr, Instant::now()) {
         refuse("throttled", &format!("throttled ({} full)", refusal.scope.as_str()));
         let secs = refusal.wait.as_secs_f64().ceil().max(1.0) as u64;
         let whom = match refusal.scope {
@@ -185,12 +190,12 @@ pub(super) async fn check_password(
         return Err(err);
     }
     let wrong = |result: &str, reason: &str| {
-        state.throttle.failed(username, client.addr, Instant::now());
+        state.throttle.failed(key, client.addr, Instant::now());
         refuse(result, reason);
         ApiError::unauthorized("wrong username or password")
     };
-    if username.len() > 254 || password.chars().count() > passwords::MAX_LEN {
-        return Err(wrong("wrong-password", "too long"));
+    if too_long {
+        return Err(wrong("wrong-password", "the username or password is too long"));
     }
     let user = state.cluster.user_live(username).await.map_err(|e| ApiError::internal("read the user", e))?;
     let record = match &user {
@@ -210,7 +215,7 @@ pub(super) async fn check_password(
     };
     match (user, record, matches) {
         (Some(user), Some(record), true) => {
-            state.throttle.succeeded(username, client.addr);
+            state.throttle.succeeded(key, client.addr);
             if user.spec.disabled {
                 refuse("disabled", "the user is disabled");
                 return Err(ApiError::forbidden("the user is disabled"));
