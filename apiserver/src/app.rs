@@ -18,6 +18,8 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub throttle: LoginThrottle,
     pub passwords: Passwords,
+    /// What `/metrics` shows (served apart, at `METRICS_ADDR`).
+    pub metrics: crate::metrics::Metrics,
     /// The database: the mirror, run history, sessions.
     pub db: mongodb::Database,
     /// What the mirror writes, as it writes it (for subscriptions).

@@ -22,13 +22,30 @@ pub struct Config {
     pub audience: String,
     /// How long an access token lives (`ACCESS_TOKEN_TTL`, default `15m`).
     pub access_ttl: Duration,
-    /// How long a refresh token lives when unused (`REFRESH_TOKEN_TTL`, default `12h`).
+    /// How long a refresh token lives when unused (`REFRESH_TOKEN_TTL`, default `12h`; each refresh
+    /// issues a new one): a session left alone that long ends.
     pub refresh_ttl: Duration,
+    /// The most a login session lives however often it is refreshed (`SESSION_LIFETIME`, default `24h`,
+    /// at most [`MAX_SESSION_LIFETIME`], at least `ACCESS_TOKEN_TTL` and `REFRESH_TOKEN_TTL`).
+    pub session_lifetime: Duration,
+    /// Which proxies' `X-Forwarded-For` and `X-Forwarded-Proto` are believed (`TRUSTED_PROXIES`, a
+    /// comma-separated list of addresses or networks like `10.0.0.0/8`; default none: the client's
+    /// address is the TCP peer's).
+    pub trusted_proxies: Vec<crate::client::Net>,
+    /// Whether the refresh-token cookie is `Secure` (`COOKIE_SECURE`: `auto` (default), `always`,
+    /// `never`); see [`crate::client::CookieSecure`].
+    pub cookie_secure: crate::client::CookieSecure,
+    /// Where `/metrics` (Prometheus text) is served (`METRICS_ADDR`, e.g. `0.0.0.0:9090`; unset: not
+    /// served). Apart from the API's port, so it need not be exposed with it.
+    pub metrics_addr: Option<SocketAddr>,
     /// The name of the first admin, created with a random password on first start (`ADMIN_USERNAME`,
     /// default `admin`).
     pub admin_username: String,
     /// How many threads hash passwords, each holding argon2id's 19 MiB (`HASH_WORKERS`, default 2).
     pub hash_workers: usize,
+    /// How many password checks may wait for a hashing thread (`HASH_QUEUE`, default 64); one more is
+    /// answered 503 with `Retry-After` at once.
+    pub hash_queue: usize,
     /// The built web UI, served at `/` with `index.html` for every other path (`UI_DIR`, default `ui/dist`).
     pub ui_dir: std::path::PathBuf,
     /// GraphQL introspection and the GraphiQL page at `/api/graphiql` (`GRAPHQL_INTROSPECTION=true`; off
@@ -40,6 +57,9 @@ pub struct Config {
     /// The admission webhook (`WEBHOOK_ADDR`, e.g. `0.0.0.0:9443`; unset: no webhook is served).
     pub webhook: Option<crate::webhook::WebhookConfig>,
 }
+
+/// The longest `SESSION_LIFETIME` accepted.
+pub const MAX_SESSION_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
 
 /// The GitOps controllers whose runs get trigger `GitOps` unless `GITOPS_USERNAMES` says otherwise.
 const GITOPS_USERNAMES: &str = "system:serviceaccount:argocd:*,system:serviceaccount:flux-system:*";
@@ -66,6 +86,36 @@ impl Config {
         if let Some(why) = chaoscenter_crds::access::invalid_username(&admin_username) {
             anyhow::bail!("ADMIN_USERNAME={admin_username:?}: a username {why}");
         }
+        let access_ttl = duration("ACCESS_TOKEN_TTL", "15m")?;
+        let refresh_ttl = duration("REFRESH_TOKEN_TTL", "12h")?;
+        let session_lifetime = duration("SESSION_LIFETIME", "24h")?;
+        if session_lifetime > MAX_SESSION_LIFETIME {
+            anyhow::bail!("SESSION_LIFETIME may be at most 30d");
+        }
+        if session_lifetime < access_ttl || session_lifetime < refresh_ttl {
+            anyhow::bail!(
+                "SESSION_LIFETIME ({session_lifetime:?}) must be at least ACCESS_TOKEN_TTL ({access_ttl:?}) and \
+                 REFRESH_TOKEN_TTL ({refresh_ttl:?})"
+            );
+        }
+        let mut trusted_proxies = Vec::new();
+        for net in
+            var("TRUSTED_PROXIES").unwrap_or_default().split(',').map(str::trim).filter(|n| !n.is_empty())
+        {
+            trusted_proxies.push(net.parse().map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?);
+        }
+        let cookie_secure = match var("COOKIE_SECURE").as_deref() {
+            None | Some("auto") => crate::client::CookieSecure::Auto,
+            Some("always") => crate::client::CookieSecure::Always,
+            Some("never") => crate::client::CookieSecure::Never,
+            Some(other) => anyhow::bail!("COOKIE_SECURE={other:?}: auto, always or never"),
+        };
+        let metrics_addr = match var("METRICS_ADDR") {
+            None => None,
+            Some(addr) => Some(
+                addr.parse().map_err(|e| anyhow::anyhow!("METRICS_ADDR={addr:?} is not an address: {e}"))?,
+            ),
+        };
         let namespace = var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into());
         let webhook = match var("WEBHOOK_ADDR") {
             None => None,
@@ -81,8 +131,12 @@ impl Config {
             database: var("MONGODB_DATABASE").unwrap_or_else(|| "chaoscenter".into()),
             issuer: var("JWT_ISSUER").unwrap_or_else(|| "chaoscenter".into()),
             audience: var("JWT_AUDIENCE").unwrap_or_else(|| "chaoscenter-api".into()),
-            access_ttl: duration("ACCESS_TOKEN_TTL", "15m")?,
-            refresh_ttl: duration("REFRESH_TOKEN_TTL", "12h")?,
+            access_ttl,
+            refresh_ttl,
+            session_lifetime,
+            trusted_proxies,
+            cookie_secure,
+            metrics_addr,
             admin_username,
             hash_workers: match var("HASH_WORKERS") {
                 None => 2,
@@ -91,6 +145,14 @@ impl Config {
                     .ok()
                     .filter(|n| (1..=64).contains(n))
                     .ok_or_else(|| anyhow::anyhow!("HASH_WORKERS={n:?} is not a number from 1 to 64"))?,
+            },
+            hash_queue: match var("HASH_QUEUE") {
+                None => 64,
+                Some(n) => n
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=10_000).contains(n))
+                    .ok_or_else(|| anyhow::anyhow!("HASH_QUEUE={n:?} is not a number from 1 to 10000"))?,
             },
             ui_dir: var("UI_DIR").unwrap_or_else(|| "ui/dist".into()).into(),
             graphql_introspection: match var("GRAPHQL_INTROSPECTION").as_deref() {

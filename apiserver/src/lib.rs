@@ -5,10 +5,12 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod graphql;
+pub mod metrics;
 pub mod mirror;
 pub mod passwords;
 pub mod store;

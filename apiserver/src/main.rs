@@ -69,12 +69,24 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
         });
     }
     let mirror_events = mirror::start(&cluster.client, &db);
-    let passwords = Passwords::start(config.hash_workers).await;
+    let passwords = Passwords::start(config.hash_workers, config.hash_queue).await;
+    chaoscenter_apiserver::auth::end_tokens_of_disabled_users(cluster.client.clone(), store.clone());
     retry("create the first admin", || cluster.bootstrap_admin(&config.admin_username, &passwords)).await;
     cluster.ready().await;
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     tracing::info!(listen = %listener.local_addr()?, "serving");
     let schema = chaoscenter_apiserver::graphql::schema(config.graphql_introspection);
+    let metrics = chaoscenter_apiserver::metrics::Metrics::default();
+    if let Some(addr) = config.metrics_addr {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        tracing::info!(metrics = %listener.local_addr()?, "Prometheus metrics at /metrics");
+        let app = metrics.clone().router();
+        tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, app).await {
+                tracing::error!(error = %err, "the metrics server stopped");
+            }
+        });
+    }
     let state = Arc::new(AppState {
         schema,
         config,
@@ -83,10 +95,13 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
         keys,
         throttle: Default::default(),
         passwords,
+        metrics,
         db,
         mirror_events,
     });
-    axum::serve(listener, router(state))
+    // the TCP peer's address is the client's (login throttling; see client.rs)
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|s| *s).await;
         })

@@ -84,7 +84,13 @@ enum Job {
     Verify { password: String, phc: String, reply: oneshot::Sender<bool> },
 }
 
-/// The hashing workers.
+/// The queue in front of the hashing workers is full: the apiserver is checking as many passwords as
+/// it takes at once (a flood of logins), and this one is refused rather than left waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the server is busy checking other passwords; try again shortly")]
+pub struct Busy;
+
+/// The hashing workers and the bounded queue in front of them.
 #[derive(Clone)]
 pub struct Passwords {
     jobs: tokio::sync::mpsc::Sender<Job>,
@@ -92,9 +98,10 @@ pub struct Passwords {
 }
 
 impl Passwords {
-    /// Starts `workers` hashing threads (each holds 19 MiB) and makes the decoy hash.
-    pub async fn start(workers: usize) -> Self {
-        let (jobs, rx) = tokio::sync::mpsc::channel::<Job>(256);
+    /// Starts `workers` hashing threads (each holds 19 MiB) behind a queue of `queue` jobs, and makes the
+    /// decoy hash.
+    pub async fn start(workers: usize, queue: usize) -> Self {
+        let (jobs, rx) = tokio::sync::mpsc::channel::<Job>(queue.max(1));
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
         for n in 0..workers.max(1) {
             let rx = rx.clone();
@@ -125,26 +132,23 @@ impl Passwords {
         passwords
     }
 
-    /// The argon2id PHC string of `password`, with a fresh random salt.
+    /// The argon2id PHC string of `password`, with a fresh random salt. Hashing is asked for by signed-in
+    /// callers (a new user, a reset, a password change), so it waits for room in the queue.
     pub async fn hash(&self, password: &str) -> String {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Hash { password: password.to_string(), reply }).await;
+        let _ = self.jobs.send(Job::Hash { password: password.to_string(), reply }).await;
         answer.await.expect("a hashing thread answers every job")
     }
 
     /// Whether `password` matches `phc`; with `None` (no such user or no password), checks a decoy
-    /// hash so that the answer takes as long, and is false.
-    pub async fn verify(&self, password: &str, phc: Option<&str>) -> bool {
+    /// hash so that the answer takes as long, and is false. [`Busy`] at once when the queue is full:
+    /// anyone can ask for a verification, so nobody waits in an unbounded line.
+    pub async fn verify(&self, password: &str, phc: Option<&str>) -> Result<bool, Busy> {
         let (reply, answer) = oneshot::channel();
         let known = phc.is_some();
         let phc = phc.unwrap_or(&self.decoy).to_string();
-        self.submit(Job::Verify { password: password.to_string(), phc, reply }).await;
-        answer.await.unwrap_or(false) && known
-    }
-
-    /// Queues a job; with the queue full, waits for room.
-    async fn submit(&self, job: Job) {
-        let _ = self.jobs.send(job).await;
+        self.jobs.try_send(Job::Verify { password: password.to_string(), phc, reply }).map_err(|_| Busy)?;
+        Ok(answer.await.unwrap_or(false) && known)
     }
 }
 
@@ -155,19 +159,19 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_at_owasp_minimum_and_verify() {
-        let passwords = Passwords::start(1).await;
+        let passwords = Passwords::start(1, 8).await;
         let phc = passwords.hash("correct horse battery").await;
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(passwords.verify("correct horse battery", Some(&phc)).await);
-        assert!(!passwords.verify("correct horse batterY", Some(&phc)).await);
-        assert!(!passwords.verify("anything", Some("not a phc string")).await);
-        assert!(!passwords.verify("anything", None).await);
+        assert!(passwords.verify("correct horse battery", Some(&phc)).await.unwrap());
+        assert!(!passwords.verify("correct horse batterY", Some(&phc)).await.unwrap());
+        assert!(!passwords.verify("anything", Some("not a phc string")).await.unwrap());
+        assert!(!passwords.verify("anything", None).await.unwrap());
         assert_ne!(phc, passwords.hash("correct horse battery").await, "each hash has its own salt");
     }
 
     #[tokio::test]
     async fn hashes_agree_with_the_reference_implementation() {
-        let passwords = Passwords::start(1).await;
+        let passwords = Passwords::start(1, 8).await;
         let reference = argon2(M_COST, T_COST, P_COST).unwrap();
         // ours verifies with the crate's own verifier ...
         let ours = passwords.hash("s3cret-pass").await;
@@ -175,11 +179,24 @@ mod tests {
         // ... and the crate's hashes (also with other costs) verify with ours
         let salt = SaltString::from_b64("c29tZXNhbHRzb21lc2FsdA").unwrap();
         let theirs = reference.hash_password(b"s3cret-pass", &salt).unwrap().to_string();
-        assert!(passwords.verify("s3cret-pass", Some(&theirs)).await);
+        assert!(passwords.verify("s3cret-pass", Some(&theirs)).await.unwrap());
         let cheaper =
             argon2(8 * 1024, 1, 1).unwrap().hash_password(b"s3cret-pass", &salt).unwrap().to_string();
-        assert!(passwords.verify("s3cret-pass", Some(&cheaper)).await);
-        assert!(!passwords.verify("other-pass", Some(&cheaper)).await);
+        assert!(passwords.verify("s3cret-pass", Some(&cheaper)).await.unwrap());
+        assert!(!passwords.verify("other-pass", Some(&cheaper)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_instead_of_waiting() {
+        let passwords = Passwords::start(1, 1).await;
+        let phc = passwords.hash("s3cret-pass").await;
+        // 20 at once against one worker and one place in the queue: most are refused, none waits long
+        let answers =
+            futures::future::join_all((0..20).map(|_| passwords.verify("s3cret-pass", Some(&phc)))).await;
+        let busy = answers.iter().filter(|a| **a == Err(Busy)).count();
+        assert!(busy >= 10, "{answers:?}");
+        assert!(answers.contains(&Ok(true)), "the ones taken are answered: {answers:?}");
+        assert_eq!(passwords.verify("s3cret-pass", Some(&phc)).await, Ok(true), "room again afterwards");
     }
 
     #[test]

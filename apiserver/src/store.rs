@@ -1,6 +1,6 @@
-//! What the apiserver keeps in MongoDB for sign-in: sessions (refresh tokens, by hash), revoked access
-//! tokens, API tokens and each user's token generation. Expired entries go by TTL indexes, and all of it
-//! survives an apiserver restart.
+//! What the apiserver keeps in MongoDB for sign-in: login sessions (the current refresh token by hash,
+//! the spent ones to recognise their reuse), API tokens and each user's token generation. Expired entries
+//! go by TTL indexes, and all of it survives an apiserver restart.
 
 use mongodb::bson::{doc, DateTime};
 use mongodb::options::{IndexOptions, ReturnDocument};
@@ -8,35 +8,66 @@ use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// A login session: the hash of its current refresh token.
-#[derive(Serialize, Deserialize, Clone, Debug)]
+/// A login session: who, its current refresh token (by hash) and its two deadlines. Every access token
+/// of the session names it (`sid`) and works only while it exists.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
-    /// SHA-256 of the refresh token, hex.
     #[serde(rename = "_id")]
-    pub refresh_hash: String,
     pub sid: String,
     pub user: String,
+    /// The ChaosUser's uid at sign-in.
+    pub uid: String,
+    /// SHA-256 of the current refresh token, hex.
+    pub refresh_hash: String,
+    pub created_at: DateTime,
+    /// The absolute end (`SESSION_LIFETIME` after sign-in): no refresh goes past it.
+    pub ends_at: DateTime,
+    /// When the current refresh token expires: [`sliding_expiry`] of the last sign-in or refresh. The
+    /// record goes once past it (TTL index).
     pub expires_at: DateTime,
 }
 
-/// A revoked access token, kept until it would have expired anyway.
+/// When a refresh token issued `now` expires: `sliding` later, but never after the session's end.
+pub fn sliding_expiry(now: DateTime, sliding: Duration, ends_at: DateTime) -> DateTime {
+    let millis = i64::try_from(sliding.as_millis()).unwrap_or(i64::MAX);
+    DateTime::from_millis(now.timestamp_millis().saturating_add(millis)).min(ends_at)
+}
+
+/// A refresh token already exchanged, kept until it would have expired: presenting it again means it
+/// was copied, so its whole session ends.
 #[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(rename_all = "camelCase")]
-struct Revoked {
+struct Spent {
     #[serde(rename = "_id")]
-    jti: String,
+    refresh_hash: String,
+    sid: String,
     user: String,
     expires_at: DateTime,
 }
 
-/// An API token's record: it is valid while this exists and has not expired.
+/// What presenting a refresh token did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rotation {
+    /// It was the session's current token: the session now holds the new one (and its new expiry).
+    Rotated(Session),
+    /// It had been exchanged before: the session it belonged to has been ended.
+    Reused { sid: String, user: String },
+    /// No live session has or had it (unknown, expired, or its session ended).
+    Unknown,
+}
+
+/// An API token's record: it is valid while this exists and has not expired (and its claims still
+/// match the user's uid and token generation).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiToken {
     #[serde(rename = "_id")]
     pub id: String,
     pub user: String,
+    /// The ChaosUser's uid when created (absent in records from before tokens were bound to it).
+    #[serde(default)]
+    pub uid: String,
     pub name: String,
     pub created_at: DateTime,
     pub expires_at: DateTime,
@@ -47,13 +78,16 @@ struct Generation {
     #[serde(rename = "_id")]
     user: String,
     gen: i64,
+    /// Whether the user was last seen disabled (so a disable moves the generation on once).
+    #[serde(default)]
+    disabled: bool,
 }
 
 /// The sign-in collections.
 #[derive(Clone)]
 pub struct AuthStore {
     sessions: Collection<Session>,
-    revoked: Collection<Revoked>,
+    spent: Collection<Spent>,
     api_tokens: Collection<ApiToken>,
     generations: Collection<Generation>,
 }
@@ -74,12 +108,12 @@ impl AuthStore {
     pub async fn open(db: &Database) -> mongodb::error::Result<Self> {
         let store = Self {
             sessions: db.collection("auth_sessions"),
-            revoked: db.collection("auth_revoked_tokens"),
+            spent: db.collection("auth_spent_refresh_tokens"),
             api_tokens: db.collection("auth_api_tokens"),
             generations: db.collection("auth_generations"),
         };
-        store.sessions.create_indexes([ttl_index(), by("sid"), by("user")]).await?;
-        store.revoked.create_index(ttl_index()).await?;
+        store.sessions.create_indexes([ttl_index(), by("refreshHash"), by("user")]).await?;
+        store.spent.create_index(ttl_index()).await?;
         store.api_tokens.create_indexes([ttl_index(), by("user")]).await?;
         Ok(store)
     }
@@ -88,30 +122,72 @@ impl AuthStore {
         self.sessions.insert_one(session).await.map(|_| ())
     }
 
-    /// Consumes a refresh token: its session record, if it exists and has not expired.
-    pub async fn take_session(&self, refresh_hash: &str) -> mongodb::error::Result<Option<Session>> {
-        let session = self.sessions.find_one_and_delete(doc! { "_id": refresh_hash }).await?;
+    /// The session `sid`, if it has not ended or expired.
+    pub async fn session(&self, sid: &str) -> mongodb::error::Result<Option<Session>> {
+        let session = self.sessions.find_one(doc! { "_id": sid }).await?;
         Ok(session.filter(|s| s.expires_at > DateTime::now()))
     }
 
-    /// Ends one login session (its refresh token stops working).
-    pub async fn end_session(&self, sid: &str) -> mongodb::error::Result<()> {
-        self.sessions.delete_many(doc! { "sid": sid }).await.map(|_| ())
-    }
-
-    /// Revokes one access token until `expires_at`.
-    pub async fn revoke(&self, jti: &str, user: &str, expires_at: DateTime) -> mongodb::error::Result<()> {
-        let record = Revoked { jti: jti.into(), user: user.into(), expires_at };
-        match self.revoked.insert_one(record).await {
-            Ok(_) => Ok(()),
-            // revoked twice is revoked
-            Err(err) if is_duplicate(&err) => Ok(()),
-            Err(err) => Err(err),
+    /// Exchanges the refresh token hashed `hash` for the one hashed `new_hash`, which expires `sliding`
+    /// from now (not after the session's end). A token exchanged before ends its session.
+    pub async fn rotate(
+        &self,
+        hash: &str,
+        new_hash: &str,
+        sliding: Duration,
+    ) -> mongodb::error::Result<Rotation> {
+        let now = DateTime::now();
+        if let Some(session) = self.sessions.find_one(doc! { "refreshHash": hash }).await? {
+            if session.expires_at <= now {
+                self.end_session(&session.sid).await?;
+                return Ok(Rotation::Unknown);
+            }
+            // remembered as spent first: from here on, presenting it again is a reuse
+            let spent = Spent {
+                refresh_hash: hash.into(),
+                sid: session.sid.clone(),
+                user: session.user.clone(),
+                expires_at: session.expires_at,
+            };
+            match self.spent.insert_one(&spent).await {
+                Ok(_) => {}
+                Err(err) if is_duplicate(&err) => {}
+                Err(err) => return Err(err),
+            }
+            let expires_at = sliding_expiry(now, sliding, session.ends_at);
+            let rotated = Session { refresh_hash: new_hash.into(), expires_at, ..session.clone() };
+            // the whole record is replaced, on the condition that it still holds the token presented
+            let replaced = self
+                .sessions
+                .replace_one(doc! { "_id": &session.sid, "refreshHash": hash }, &rotated)
+                .await?;
+            if replaced.modified_count == 1 {
+                return Ok(Rotation::Rotated(rotated));
+            }
+            // another request exchanged the same token in between: that is a reuse too
+            self.end_session(&session.sid).await?;
+            return Ok(Rotation::Reused { sid: session.sid, user: session.user });
+        }
+        match self.spent.find_one(doc! { "_id": hash }).await? {
+            Some(spent) => {
+                self.end_session(&spent.sid).await?;
+                Ok(Rotation::Reused { sid: spent.sid, user: spent.user })
+            }
+            None => Ok(Rotation::Unknown),
         }
     }
 
-    pub async fn is_revoked(&self, jti: &str) -> mongodb::error::Result<bool> {
-        Ok(self.revoked.find_one(doc! { "_id": jti }).await?.is_some())
+    /// The session whose current or spent refresh token is hashed `hash` (for a logout by cookie).
+    pub async fn session_of_refresh(&self, hash: &str) -> mongodb::error::Result<Option<String>> {
+        if let Some(session) = self.sessions.find_one(doc! { "refreshHash": hash }).await? {
+            return Ok(Some(session.sid));
+        }
+        Ok(self.spent.find_one(doc! { "_id": hash }).await?.map(|s| s.sid))
+    }
+
+    /// Ends one login session: its refresh token and every access token of it stop working.
+    pub async fn end_session(&self, sid: &str) -> mongodb::error::Result<()> {
+        self.sessions.delete_one(doc! { "_id": sid }).await.map(|_| ())
     }
 
     /// The user's current token generation (0 until first moved on).
@@ -119,8 +195,8 @@ impl AuthStore {
         Ok(self.generations.find_one(doc! { "_id": user }).await?.map(|g| g.gen).unwrap_or(0))
     }
 
-    /// Moves the user's token generation on, which invalidates every token issued before, and ends all
-    /// of the user's sessions. Returns the new generation.
+    /// Moves the user's token generation on, which invalidates every token issued before, ends all of
+    /// the user's sessions and deletes their API tokens. Returns the new generation.
     pub async fn invalidate_user(&self, user: &str) -> mongodb::error::Result<i64> {
         let updated = self
             .generations
@@ -128,8 +204,48 @@ impl AuthStore {
             .upsert(true)
             .return_document(ReturnDocument::After)
             .await?;
-        self.sessions.delete_many(doc! { "user": user }).await?;
+        self.end_all(user).await?;
         Ok(updated.map(|g| g.gen).unwrap_or(1))
+    }
+
+    async fn end_all(&self, user: &str) -> mongodb::error::Result<()> {
+        self.sessions.delete_many(doc! { "user": user }).await?;
+        self.api_tokens.delete_many(doc! { "user": user }).await?;
+        Ok(())
+    }
+
+    /// Records that the user is `disabled` as the cluster now says. Becoming disabled (however it was
+    /// done: the API, kubectl, GitOps) invalidates every token as [`AuthStore::invalidate_user`] does, once
+    /// per disable, so enabling the user again does not bring old tokens back. True if it did.
+    pub async fn note_disabled(&self, user: &str, disabled: bool) -> mongodb::error::Result<bool> {
+        // read, then replace on the condition that nothing moved the generation meanwhile (whole records
+        // are written, never single fields, so every MongoDB-protocol server keeps the types)
+        for _ in 0..10 {
+            let current = self.generations.find_one(doc! { "_id": user }).await?;
+            let (gen, was) = current.as_ref().map(|g| (g.gen, g.disabled)).unwrap_or((0, false));
+            if was == disabled {
+                return Ok(false);
+            }
+            let next = Generation { user: user.into(), gen: if disabled { gen + 1 } else { gen }, disabled };
+            let written = match current {
+                None => match self.generations.insert_one(&next).await {
+                    Ok(_) => true,
+                    Err(err) if is_duplicate(&err) => false,
+                    Err(err) => return Err(err),
+                },
+                Some(_) => {
+                    let filter = doc! { "_id": user, "gen": gen };
+                    self.generations.replace_one(filter, &next).await?.matched_count == 1
+                }
+            };
+            if written {
+                if disabled {
+                    self.end_all(user).await?;
+                }
+                return Ok(disabled);
+            }
+        }
+        Ok(false)
     }
 
     pub async fn add_api_token(&self, token: &ApiToken) -> mongodb::error::Result<()> {
@@ -142,8 +258,8 @@ impl AuthStore {
         Ok(token.filter(|t| t.expires_at > DateTime::now()))
     }
 
-    /// The user's unexpired API tokens, newest first.
-    pub async fn api_tokens(&self, user: &str) -> mongodb::error::Result<Vec<ApiToken>> {
+    /// The unexpired API tokens of the user `user` with uid `uid`, newest first.
+    pub async fn api_tokens(&self, user: &str, uid: &str) -> mongodb::error::Result<Vec<ApiToken>> {
         use futures::TryStreamExt;
         let now = DateTime::now();
         let tokens: Vec<ApiToken> = self
@@ -153,7 +269,7 @@ impl AuthStore {
             .await?
             .try_collect()
             .await?;
-        Ok(tokens.into_iter().filter(|t| t.expires_at > now).collect())
+        Ok(tokens.into_iter().filter(|t| t.expires_at > now && t.uid == uid).collect())
     }
 
     /// Revokes the user's API token `id`; false if the user has no such token.
@@ -167,4 +283,20 @@ fn is_duplicate(err: &mongodb::error::Error) -> bool {
         err.kind.as_ref(),
         mongodb::error::ErrorKind::Write(mongodb::error::WriteFailure::WriteError(e)) if e.code == 11000
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refresh_token_expires_after_the_sliding_time_but_never_after_the_session() {
+        let now = DateTime::from_millis(1_000_000);
+        let hour = Duration::from_secs(3600);
+        let far = DateTime::from_millis(1_000_000 + 10 * 3_600_000);
+        assert_eq!(sliding_expiry(now, hour, far), DateTime::from_millis(1_000_000 + 3_600_000));
+        let soon = DateTime::from_millis(1_000_000 + 60_000);
+        assert_eq!(sliding_expiry(now, hour, soon), soon, "capped at the session's end");
+        assert_eq!(sliding_expiry(now, Duration::MAX, far), far, "no overflow");
+    }
 }

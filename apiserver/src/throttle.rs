@@ -1,54 +1,182 @@
-//! Login throttling: after a few failed logins for a username, further attempts wait, longer each time.
+//! Login throttling that cannot be turned against a user: failed logins fill leaky buckets per
+//! (username, client address) and per client address, which drain with time. A full bucket refuses
+//! further attempts from that address (for that user, or for anyone) until it has drained enough; the
+//! right password from another address is never refused because of someone else's failures.
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failures allowed before attempts are refused for a while.
-pub const FREE_FAILURES: u32 = 5;
-/// The longest wait.
-pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
-
-#[derive(Default)]
-struct Entry {
-    failures: u32,
-    locked_until: Option<Instant>,
+/// How much a bucket holds and how fast it drains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// Failures allowed in a burst.
+    pub burst: u32,
+    /// One failure drains away every `drain`.
+    pub drain: Duration,
 }
 
-/// Failed logins by username, in this process.
-#[derive(Default)]
+/// Failures of one username from one address: 5 in a burst, then one every minute.
+pub const PER_USER_AND_ADDRESS: Limit = Limit { burst: 5, drain: Duration::from_secs(60) };
+/// Failures from one address, for any usernames: 30 in a burst, then one every 10 s.
+pub const PER_ADDRESS: Limit = Limit { burst: 30, drain: Duration::from_secs(10) };
+/// The most entries each table keeps; beyond it drained ones are forgotten, and new keys are not
+/// recorded while every entry is still full (bounds the memory an attacker with many addresses can use).
+pub const MAX_ENTRIES: usize = 100_000;
+
+/// A client address as throttled: IPv4 as is, IPv6 by its /64 (one subscriber's usual allocation), an
+/// IPv4-mapped IPv6 address as the IPv4 address.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct AddrKey(IpAddr);
+
+impl From<IpAddr> for AddrKey {
+    fn from(addr: IpAddr) -> Self {
+        match addr {
+            IpAddr::V4(v4) => Self(IpAddr::V4(v4)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Self(IpAddr::V4(v4)),
+                None => {
+                    let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                    Self(IpAddr::V6(prefix.into()))
+                }
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for AddrKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => write!(f, "{v6}/64"),
+        }
+    }
+}
+
+/// Which bucket refused an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// This username from this address.
+    UserAndAddress,
+    /// Anything from this address.
+    Address,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::UserAndAddress => "user-and-address",
+            Scope::Address => "address",
+        }
+    }
+}
+
+/// An attempt refused: by which bucket, and how long until it would be let through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub scope: Scope,
+    pub wait: Duration,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    /// Failures in the bucket at `at`.
+    level: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn level(&self, limit: Limit, now: Instant) -> f64 {
+        let drained = now.saturating_duration_since(self.at).as_secs_f64() / limit.drain.as_secs_f64();
+        (self.level - drained).max(0.0)
+    }
+
+    /// How long until there is room for one more failure (zero if there is).
+    fn wait(&self, limit: Limit, now: Instant) -> Duration {
+        let over = self.level(limit, now) + 1.0 - f64::from(limit.burst);
+        if over <= 0.0 {
+            Duration::ZERO
+        } else {
+            limit.drain.mul_f64(over)
+        }
+    }
+}
+
+/// Leaky buckets by key.
+struct Table<K> {
+    limit: Limit,
+    buckets: Mutex<HashMap<K, Bucket>>,
+}
+
+impl<K: Hash + Eq + Clone> Table<K> {
+    fn new(limit: Limit) -> Self {
+        Self { limit, buckets: Mutex::default() }
+    }
+
+    fn wait(&self, key: &K, now: Instant) -> Duration {
+        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        buckets.get(key).map(|b| b.wait(self.limit, now)).unwrap_or_default()
+    }
+
+    fn fill(&self, key: &K, now: Instant) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if !buckets.contains_key(key) && buckets.len() >= MAX_ENTRIES {
+            buckets.retain(|_, b| b.level(self.limit, now) > 0.0);
+            if buckets.len() >= MAX_ENTRIES {
+                return;
+            }
+        }
+        let bucket = buckets.entry(key.clone()).or_insert(Bucket { level: 0.0, at: now });
+        *bucket = Bucket { level: bucket.level(self.limit, now) + 1.0, at: now };
+    }
+
+    fn forget(&self, key: &K) {
+        self.buckets.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+}
+
+/// Failed logins, in this process.
 pub struct LoginThrottle {
-    entries: Mutex<HashMap<String, Entry>>,
+    pairs: Table<(String, AddrKey)>,
+    addresses: Table<AddrKey>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self::new(PER_USER_AND_ADDRESS, PER_ADDRESS)
+    }
 }
 
 impl LoginThrottle {
-    /// `Err(wait)` if `user` must wait before another attempt.
-    pub fn check(&self, user: &str, now: Instant) -> Result<(), Duration> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries.get(user).and_then(|e| e.locked_until) {
-            Some(until) if until > now => Err(until - now),
-            _ => Ok(()),
+    pub fn new(per_user_and_address: Limit, per_address: Limit) -> Self {
+        Self { pairs: Table::new(per_user_and_address), addresses: Table::new(per_address) }
+    }
+
+    /// Whether `user` may try a password from `addr` now; if not, which bucket is full and for how long.
+    pub fn check(&self, user: &str, addr: IpAddr, now: Instant) -> Result<(), Refusal> {
+        let addr = AddrKey::from(addr);
+        let pair = self.pairs.wait(&(user.to_string(), addr), now);
+        let address = self.addresses.wait(&addr, now);
+        match (pair.is_zero(), address.is_zero()) {
+            (true, true) => Ok(()),
+            _ if pair >= address => Err(Refusal { scope: Scope::UserAndAddress, wait: pair }),
+            _ => Err(Refusal { scope: Scope::Address, wait: address }),
         }
     }
 
-    /// Records a failed attempt; from the `FREE_FAILURES`th on, locks for 1 s, 2 s, 4 s, … up to `MAX_LOCK`.
-    pub fn failed(&self, user: &str, now: Instant) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() > 100_000 {
-            // bound the memory an attacker can make us use: forget expired locks
-            entries.retain(|_, e| e.locked_until.is_some_and(|t| t > now));
-        }
-        let entry = entries.entry(user.to_string()).or_default();
-        entry.failures += 1;
-        if entry.failures >= FREE_FAILURES {
-            let exp = (entry.failures - FREE_FAILURES).min(20);
-            entry.locked_until = Some(now + Duration::from_secs(1u64 << exp).min(MAX_LOCK));
-        }
+    /// Records a failed attempt for `user` from `addr`.
+    pub fn failed(&self, user: &str, addr: IpAddr, now: Instant) {
+        let addr = AddrKey::from(addr);
+        self.pairs.fill(&(user.to_string(), addr), now);
+        self.addresses.fill(&addr, now);
     }
 
-    /// A successful login clears the user's record.
-    pub fn succeeded(&self, user: &str) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(user);
+    /// A successful login empties the user's bucket for that address; the address's own bucket drains
+    /// as usual (signing in to one's own account does not buy more guesses at others).
+    pub fn succeeded(&self, user: &str, addr: IpAddr) {
+        self.pairs.forget(&(user.to_string(), AddrKey::from(addr)));
     }
 }
 
@@ -56,32 +184,102 @@ impl LoginThrottle {
 mod tests {
     use super::*;
 
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    const PAIR: Limit = Limit { burst: 5, drain: Duration::from_secs(60) };
+    const ADDR: Limit = Limit { burst: 8, drain: Duration::from_secs(10) };
+
     #[test]
-    fn locks_after_free_failures_and_backs_off() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        for _ in 0..FREE_FAILURES - 1 {
-            t.failed("bob", now);
-            assert_eq!(t.check("bob", now), Ok(()));
+    fn a_burst_of_failures_then_one_per_drain_interval() {
+        let t = LoginThrottle::new(PAIR, Limit { burst: 1000, ..ADDR });
+        let (a, now) = (ip("192.0.2.1"), Instant::now());
+        for n in 0..PAIR.burst {
+            assert_eq!(t.check("bob", a, now), Ok(()), "failure {n} is free");
+            t.failed("bob", a, now);
         }
-        t.failed("bob", now);
-        assert_eq!(t.check("bob", now), Err(Duration::from_secs(1)));
-        t.failed("bob", now);
-        assert_eq!(t.check("bob", now), Err(Duration::from_secs(2)));
-        assert_eq!(t.check("alice", now), Ok(()), "other users are not affected");
-        assert_eq!(t.check("bob", now + Duration::from_secs(3)), Ok(()));
-        t.succeeded("bob");
-        t.failed("bob", now);
-        assert_eq!(t.check("bob", now), Ok(()));
+        let refused = Refusal { scope: Scope::UserAndAddress, wait: Duration::from_secs(60) };
+        assert_eq!(t.check("bob", a, now), Err(refused));
+        assert_eq!(
+            t.check("bob", a, now + Duration::from_secs(30)).unwrap_err().wait,
+            Duration::from_secs(30)
+        );
+        let later = now + Duration::from_secs(60);
+        assert_eq!(t.check("bob", a, later), Ok(()), "decayed by one");
+        t.failed("bob", a, later);
+        assert_eq!(t.check("bob", a, later).unwrap_err().wait, Duration::from_secs(60));
+        assert_eq!(t.check("bob", a, later + Duration::from_secs(3600)), Ok(()), "fully drained");
     }
 
     #[test]
-    fn the_wait_is_capped() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        for _ in 0..60 {
-            t.failed("bob", now);
+    fn someone_elses_failures_never_refuse_the_user_from_another_address() {
+        let t = LoginThrottle::new(PAIR, ADDR);
+        let (attacker, user, now) = (ip("192.0.2.66"), ip("198.51.100.7"), Instant::now());
+        for _ in 0..100 {
+            t.failed("admin", attacker, now);
         }
-        assert_eq!(t.check("bob", now), Err(MAX_LOCK));
+        assert_eq!(t.check("admin", user, now), Ok(()));
+        assert_eq!(t.check("admin", attacker, now).unwrap_err().scope, Scope::UserAndAddress);
+        assert!(t.check("carol", attacker, now).is_err(), "the attacker's address is refused for anyone");
+        assert_eq!(t.check("carol", attacker, now).unwrap_err().scope, Scope::Address);
+    }
+
+    #[test]
+    fn an_address_spraying_usernames_is_refused_for_all() {
+        let t = LoginThrottle::new(PAIR, ADDR);
+        let (a, now) = (ip("192.0.2.9"), Instant::now());
+        for n in 0..ADDR.burst {
+            t.failed(&format!("user{n}"), a, now);
+        }
+        let refusal = t.check("someone-new", a, now).unwrap_err();
+        assert_eq!(refusal, Refusal { scope: Scope::Address, wait: Duration::from_secs(10) });
+        assert_eq!(t.check("someone-new", ip("192.0.2.10"), now), Ok(()));
+    }
+
+    #[test]
+    fn success_clears_only_the_users_own_bucket() {
+        let t = LoginThrottle::new(PAIR, ADDR);
+        let (a, now) = (ip("192.0.2.1"), Instant::now());
+        for _ in 0..PAIR.burst {
+            t.failed("bob", a, now);
+        }
+        t.succeeded("bob", a);
+        assert_eq!(t.check("bob", a, now), Ok(()));
+        for _ in 0..ADDR.burst - PAIR.burst {
+            t.failed("eve", a, now);
+        }
+        t.succeeded("eve", a);
+        assert_eq!(t.check("mallory", a, now).unwrap_err().scope, Scope::Address, "the address stays full");
+    }
+
+    #[test]
+    fn ipv6_is_throttled_by_its_64_and_mapped_ipv4_as_ipv4() {
+        let t = LoginThrottle::new(PAIR, ADDR);
+        let now = Instant::now();
+        for _ in 0..PAIR.burst {
+            t.failed("bob", ip("2001:db8:1:2::1"), now);
+        }
+        assert!(t.check("bob", ip("2001:db8:1:2:ffff::9"), now).is_err(), "same /64");
+        assert_eq!(t.check("bob", ip("2001:db8:1:3::1"), now), Ok(()), "another /64");
+        for _ in 0..PAIR.burst {
+            t.failed("bob", ip("::ffff:192.0.2.5"), now);
+        }
+        assert!(t.check("bob", ip("192.0.2.5"), now).is_err());
+        assert_eq!(AddrKey::from(ip("2001:db8:1:2::1")).to_string(), "2001:db8:1:2::/64");
+    }
+
+    #[test]
+    fn memory_is_bounded() {
+        let t = LoginThrottle::new(PAIR, Limit { burst: u32::MAX, ..ADDR });
+        let now = Instant::now();
+        for n in 0..MAX_ENTRIES as u32 + 10 {
+            t.failed("bob", IpAddr::V4(n.into()), now);
+        }
+        assert_eq!(t.pairs.buckets.lock().unwrap().len(), MAX_ENTRIES);
+        // once the old entries drained, new ones are recorded again
+        let later = now + Duration::from_secs(3600);
+        t.failed("bob", ip("203.0.113.1"), later);
+        assert_eq!(t.pairs.buckets.lock().unwrap().len(), 1);
     }
 }

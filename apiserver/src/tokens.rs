@@ -22,6 +22,10 @@ pub enum TokenKind {
 pub struct Claims {
     /// The username.
     pub sub: String,
+    /// The ChaosUser's `metadata.uid` when issued: a user deleted and created again under the same name
+    /// is another user, and the tokens of the first do not work for the second.
+    #[serde(default)]
+    pub uid: String,
     pub iss: String,
     pub aud: String,
     /// Expiry, Unix seconds.
@@ -31,11 +35,12 @@ pub struct Claims {
     /// The token's id, for revocation.
     pub jti: String,
     pub kind: TokenKind,
-    /// The login session an access token belongs to (logout ends it).
+    /// The login session an access token belongs to: it works only while the session lives (logout,
+    /// a reused refresh token or the session's end end it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-    /// The user's token generation when issued; a password change or reset, or disabling the user,
-    /// moves it on and so invalidates every older token.
+    /// The user's token generation when issued (access and API tokens alike); a password change or
+    /// reset, or disabling the user, moves it on and so invalidates every older token.
     pub gen: i64,
     /// Set while the user must change the password before doing anything else.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -140,6 +145,7 @@ mod tests {
     fn claims(exp: u64) -> Claims {
         Claims {
             sub: "alice".into(),
+            uid: "u-1".into(),
             iss: "chaoscenter".into(),
             aud: "chaoscenter-api".into(),
             exp,

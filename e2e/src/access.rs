@@ -175,18 +175,38 @@ impl Apiserver {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let http = reqwest::Client::new();
-        let mut req = http.request(method.parse().unwrap(), format!("{}{path}", self.url));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
+        let answer = self.request(method, path, Req { token, body, ..Default::default() }).await;
+        (answer.status, answer.body)
+    }
+
+    /// Calls the API with extra headers, from a chosen local address: the whole answer.
+    pub async fn request(&self, method: &str, path: &str, req: Req<'_>) -> Answer {
+        let mut http = reqwest::Client::builder();
+        if let Some(from) = req.from {
+            // any 127.x address is the loopback interface's on Linux: a second "client machine"
+            http = http.local_address(from);
         }
-        if let Some(body) = body {
-            req = req.json(&body);
+        let http = http.build().unwrap();
+        let mut builder = http.request(method.parse().unwrap(), format!("{}{path}", self.url));
+        if let Some(token) = req.token {
+            builder = builder.bearer_auth(token);
         }
-        let resp = req.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        for (name, value) in req.headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        if let Some(body) = req.body {
+            builder = builder.json(&body);
+        }
+        let resp = builder.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        Answer { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+    }
+
+    /// A value the apiserver logged on the first line containing `marker` (`key=value`).
+    pub async fn log_value(&self, marker: &str, key: &str) -> String {
+        self.process.log_value(marker, key).await
     }
 
     /// Runs a GraphQL operation as `token`: the `data`, or panics with the errors.
@@ -207,18 +227,33 @@ impl Apiserver {
         .await
     }
 
-    /// Logs in; the response body (tokens) on success, else panics with the answer.
+    /// Logs in; the response body (the access token and the user) on success, else panics with the answer.
     pub async fn login(&self, user: &str, password: &str) -> Value {
-        let (status, body) = self
-            .call(
-                "POST",
-                "/auth/login",
-                None,
-                Some(serde_json::json!({"username": user, "password": password})),
-            )
-            .await;
-        assert_eq!(status, 200, "login as {user}: {body}");
-        body
+        self.session(user, password).await.body
+    }
+
+    /// Logs in: the session as a browser holds it (the access token, the refresh token's cookie).
+    pub async fn session(&self, user: &str, password: &str) -> Session {
+        let body = serde_json::json!({"username": user, "password": password});
+        let answer =
+            self.request("POST", "/auth/login", Req { body: Some(body), ..Default::default() }).await;
+        assert_eq!(answer.status, 200, "login as {user}: {}", answer.body);
+        Session {
+            access: answer.body["accessToken"].as_str().unwrap().to_string(),
+            refresh: answer.refresh_cookie().expect("login sets the session cookie"),
+            body: answer.body,
+        }
+    }
+
+    /// `POST /auth/session/refresh` as the browser sends it: the cookie `refresh` and the CSRF header.
+    pub async fn refresh(&self, refresh: &str) -> Answer {
+        let headers = vec![("cookie", format!("{REFRESH_COOKIE}={refresh}")), (CSRF_HEADER, "1".to_string())];
+        self.request("POST", "/auth/session/refresh", Req { headers: &headers, ..Default::default() }).await
+    }
+
+    /// `POST /auth/session/logout` with a bearer token: the status.
+    pub async fn logout(&self, access: &str) -> u16 {
+        self.call("POST", "/auth/session/logout", Some(access), None).await.0
     }
 
     /// Logs in and changes the forced first password; the new access token.
@@ -236,6 +271,55 @@ impl Apiserver {
         assert_eq!(status, 200, "password change for {user}: {body}");
         body["accessToken"].as_str().unwrap().to_string()
     }
+}
+
+/// The refresh token's cookie.
+pub const REFRESH_COOKIE: &str = chaoscenter_apiserver::auth::cookie::NAME;
+/// The header a request with the cookie needs.
+pub const CSRF_HEADER: &str = chaoscenter_apiserver::auth::cookie::CSRF_HEADER;
+
+/// What a request carries besides method and path.
+#[derive(Default)]
+pub struct Req<'a> {
+    pub token: Option<&'a str>,
+    pub body: Option<Value>,
+    pub headers: &'a [(&'static str, String)],
+    /// The local address to connect from (the client address the apiserver sees).
+    pub from: Option<std::net::IpAddr>,
+}
+
+/// An answer: status, headers and the JSON body (or Null).
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The refresh token the answer's `Set-Cookie` sets (`Some("")` when it clears the cookie).
+    pub fn refresh_cookie(&self) -> Option<String> {
+        self.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+            let value = v.strip_prefix(REFRESH_COOKIE)?.strip_prefix('=')?;
+            Some(value.split(';').next().unwrap_or_default().to_string())
+        })
+    }
+
+    /// The answer's `Set-Cookie` for the refresh token, whole (its attributes).
+    pub fn set_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(REFRESH_COOKIE))
+            .map(String::from)
+    }
+}
+
+/// A signed-in session: the access token, the refresh token (the cookie's value) and the login's answer.
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+    pub body: Value,
 }
 
 /// One access test's world: its namespace (the control-plane namespace of its own operator and apiserver,

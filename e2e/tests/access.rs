@@ -7,7 +7,8 @@ use chaoscenter_crds::access::{member_binding, project_members, project_namespac
 use chaoscenter_crds::common::{ConditionStatus, PROJECT_LABEL};
 use chaoscenter_crds::{ChaosUser, Project};
 use chaoscenter_e2e::access::{
-    admin_token, kubectl_as, new_user, wait_impersonable, with_access, AccessWorld, SCOPE_LABEL,
+    admin_token, kubectl_as, new_user, wait_impersonable, with_access, AccessWorld, Answer, Req, Session,
+    CSRF_HEADER, REFRESH_COOKIE, SCOPE_LABEL,
 };
 use chaoscenter_e2e::{events_for, wait_for};
 use k8s_openapi::api::core::v1::{Namespace, Secret};
@@ -113,29 +114,18 @@ async fn user_lifecycle_from_first_admin_to_disabled_user() {
         );
 
         // refresh rotates: the old refresh token is used up
-        let tokens = api.login(&bob, "bob-password-2").await;
-        let refresh = tokens["refreshToken"].as_str().unwrap();
-        let (status, renewed) =
-            api.call("POST", "/auth/refresh", None, Some(json!({"refreshToken": refresh}))).await;
-        assert_eq!(status, 200, "{renewed}");
-        assert_eq!(me(&w, renewed["accessToken"].as_str().unwrap()).await.0, 200);
-        let (status, _) =
-            api.call("POST", "/auth/refresh", None, Some(json!({"refreshToken": refresh}))).await;
-        assert_eq!(status, 401, "a refresh token works once");
+        let session = api.session(&bob, "bob-password-2").await;
+        let renewed = api.refresh(&session.refresh).await;
+        assert_eq!(renewed.status, 200, "{}", renewed.body);
+        assert_eq!(me(&w, renewed.body["accessToken"].as_str().unwrap()).await.0, 200);
+        assert_eq!(api.refresh(&session.refresh).await.status, 401, "a refresh token works once");
 
-        // logout revokes the access token and its session's refresh token
-        let session = api.login(&bob, "bob-password-2").await;
-        let access = session["accessToken"].as_str().unwrap();
-        assert_eq!(api.call("POST", "/auth/logout", Some(access), None).await.0, 204);
-        let (status, body) = me(&w, access).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("the token has been revoked; sign in again"))
-        );
-        let (status, _) = api
-            .call("POST", "/auth/refresh", None, Some(json!({"refreshToken": session["refreshToken"]})))
-            .await;
-        assert_eq!(status, 401);
+        // logout ends the session: its access token and its refresh token
+        let session = api.session(&bob, "bob-password-2").await;
+        assert_eq!(api.logout(&session.access).await, 204);
+        let (status, body) = me(&w, &session.access).await;
+        assert_eq!((status, body["error"].as_str()), (401, Some("the session has ended; sign in again")));
+        assert_eq!(api.refresh(&session.refresh).await.status, 401);
 
         // a project membership gives kubectl access as chaoscenter:<user>
         let project = unique(&w, "life");
@@ -258,12 +248,17 @@ async fn revocations_survive_a_restart_and_tokens_expire() {
         let kept = w.api.login(&dave, "dave-password-2").await["accessToken"].as_str().unwrap().to_string();
         let revoked =
             w.api.login(&dave, "dave-password-2").await["accessToken"].as_str().unwrap().to_string();
-        assert_eq!(w.api.call("POST", "/auth/logout", Some(&revoked), None).await.0, 204);
+        assert_eq!(w.api.logout(&revoked).await, 204);
 
         // API tokens: work until revoked; listed without the secret part
         let (status, created) = w
             .api
-            .call("POST", "/auth/tokens", Some(&kept), Some(json!({"name": "ci", "daysUntilExpiry": 30})))
+            .call(
+                "POST",
+                "/auth/tokens",
+                Some(&kept),
+                Some(json!({"name": "ci", "daysUntilExpiry": 30, "currentPassword": "dave-password-2"})),
+            )
             .await;
         assert_eq!(status, 201, "{created}");
         let api_token = created["token"].as_str().unwrap().to_string();
@@ -276,7 +271,12 @@ async fn revocations_survive_a_restart_and_tokens_expire() {
         assert!(list[0].get("token").is_none(), "the token itself is shown once: {list}");
         let (status, _) = w
             .api
-            .call("POST", "/auth/tokens", Some(&kept), Some(json!({"name": "x", "daysUntilExpiry": 400})))
+            .call(
+                "POST",
+                "/auth/tokens",
+                Some(&kept),
+                Some(json!({"name": "x", "daysUntilExpiry": 400, "currentPassword": "dave-password-2"})),
+            )
             .await;
         assert_eq!(status, 400, "expiry is capped");
 
@@ -303,6 +303,339 @@ async fn revocations_survive_a_restart_and_tokens_expire() {
         assert_eq!((status, body["error"].as_str()), (401, Some("the token has expired")));
     })
     .await;
+}
+
+/// Creates an API token as `access` giving `password` (or none): the answer.
+async fn create_token(w: &AccessWorld, access: &str, password: Option<&str>) -> (u16, Value) {
+    let mut body = json!({"name": "ci", "daysUntilExpiry": 30});
+    if let Some(password) = password {
+        body["currentPassword"] = password.into();
+    }
+    w.api.call("POST", "/auth/tokens", Some(access), Some(body)).await
+}
+
+/// A new API token of the user signed in as `access`, whose password is `password`.
+async fn api_token(w: &AccessWorld, access: &str, password: &str) -> String {
+    let (status, body) = create_token(w, access, Some(password)).await;
+    assert_eq!(status, 201, "{body}");
+    let token = body["token"].as_str().unwrap().to_string();
+    assert_eq!(me(w, &token).await.0, 200, "control: the new API token works");
+    token
+}
+
+#[tokio::test]
+async fn api_tokens_need_the_password_and_end_with_a_reset_a_disable_and_a_re_creation() {
+    with_access("auth-apitok", &[], |w| async move {
+        let api = &w.api;
+        let admin = admin_token(&w).await;
+        let dave = unique(&w, "dave");
+        let access = new_user(&w, &admin, &dave, "dave-password-2").await;
+
+        // creating one asks for the current password
+        let (status, body) = create_token(&w, &access, None).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body["error"].as_str().unwrap().starts_with("currentPassword: "), "{body}");
+        let (status, body) = create_token(&w, &access, Some("not-daves-password")).await;
+        assert_eq!((status, body["error"].as_str()), (403, Some("currentPassword: the password is wrong")));
+        assert_eq!(api.call("GET", "/auth/tokens", Some(&access), None).await.1, json!([]), "none was made");
+
+        // an admin resets the password: the token ends
+        let token = api_token(&w, &access, "dave-password-2").await;
+        let reset = json!({"newPassword": "reset-password-3"});
+        let (status, body) =
+            api.call("POST", &format!("/auth/users/{dave}/password"), Some(&admin), Some(reset)).await;
+        assert_eq!(status, 204, "{body}");
+        assert_eq!(me(&w, &token).await.0, 401, "the API token after a reset");
+
+        // disabled and enabled again through the API: the token stays ended
+        let access = api.first_login(&dave, "reset-password-3", "dave-password-4").await;
+        let token = api_token(&w, &access, "dave-password-4").await;
+        for action in ["disable", "enable"] {
+            let (status, body) =
+                api.call("POST", &format!("/auth/users/{dave}/{action}"), Some(&admin), None).await;
+            assert_eq!(status, 200, "{action}: {body}");
+        }
+        let access = api.login(&dave, "dave-password-4").await["accessToken"].as_str().unwrap().to_string();
+        assert_eq!(me(&w, &access).await.0, 200, "control: dave is enabled again");
+        assert_eq!(me(&w, &token).await.0, 401, "the API token after disable and enable");
+
+        // disabled and enabled with kubectl instead: the apiserver sees it and the token stays ended
+        let token = api_token(&w, &access, "dave-password-4").await;
+        let users: Api<ChaosUser> = Api::all(w.client.clone());
+        let generations = w.api.database().await.collection::<mongodb::bson::Document>("auth_generations");
+        for disabled in [true, false] {
+            let patch = json!({"spec": {"disabled": disabled}});
+            users.patch(&dave, &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+            wait_for(WAIT, &format!("the apiserver to see {dave} disabled={disabled}"), || async {
+                let seen = generations.find_one(mongodb::bson::doc! {"_id": &dave}).await.ok()??;
+                (seen.get_bool("disabled").ok()? == disabled).then_some(())
+            })
+            .await;
+        }
+        let access = api.login(&dave, "dave-password-4").await["accessToken"].as_str().unwrap().to_string();
+        assert_eq!(me(&w, &token).await.0, 401, "the API token after a disable and enable by kubectl");
+
+        // deleted and created again under the same name: another user, whom the old token is not for
+        let token = api_token(&w, &access, "dave-password-4").await;
+        users.delete(&dave, &Default::default()).await.unwrap();
+        let secrets: Api<Secret> = Api::namespaced(w.client.clone(), &w.ns);
+        let secret = chaoscenter_crds::access::password_secret(&dave);
+        wait_for(WAIT, "the user and their password Secret to be gone", || async {
+            let gone =
+                users.get_opt(&dave).await.ok()?.is_none() && secrets.get_opt(&secret).await.ok()?.is_none();
+            gone.then_some(())
+        })
+        .await;
+        let access = new_user(&w, &admin, &dave, "dave-password-5").await;
+        assert_eq!(me(&w, &access).await.0, 200, "control: the new dave signs in");
+        let (status, body) = me(&w, &token).await;
+        assert_eq!(status, 401, "the old dave's API token: {body}");
+        assert!(body["error"].as_str().unwrap().contains("earlier user of this name"), "{body}");
+        let (status, list) = api.call("GET", "/auth/tokens", Some(&access), None).await;
+        assert_eq!((status, list), (200, json!([])), "the old dave's tokens are not the new dave's");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_end_at_logout_at_a_reused_refresh_token_and_at_their_lifetime() {
+    with_access("auth-session", &[], |mut w| async move {
+        let admin = admin_token(&w).await;
+        let erin = unique(&w, "erin");
+        let password = "erin-password-2";
+        new_user(&w, &admin, &erin, password).await;
+        let api = &w.api;
+
+        // the refresh token is only in an HttpOnly, SameSite=Strict cookie that only /auth/session gets
+        let login = json!({"username": erin, "password": password});
+        let answer =
+            api.request("POST", "/auth/login", Req { body: Some(login), ..Default::default() }).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert!(answer.body.get("refreshToken").is_none(), "not in the JSON: {}", answer.body);
+        let cookie = answer.set_cookie().expect("the session cookie");
+        for attribute in ["; Path=/auth/session;", "; HttpOnly", "; SameSite=Strict"] {
+            assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+        }
+        assert!(
+            !cookie.contains("Secure"),
+            "plain HTTP from loopback is not Secure (COOKIE_SECURE=auto): {cookie}"
+        );
+        let first = Session {
+            access: answer.body["accessToken"].as_str().unwrap().into(),
+            refresh: answer.refresh_cookie().unwrap(),
+            body: answer.body,
+        };
+
+        // a refresh needs the cookie and the CSRF header
+        let cookie_only = [("cookie", format!("{REFRESH_COOKIE}={}", first.refresh))];
+        let refused = api
+            .request("POST", "/auth/session/refresh", Req { headers: &cookie_only, ..Default::default() })
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert!(refused.body["error"].as_str().unwrap().contains(CSRF_HEADER), "{}", refused.body);
+        let csrf_only = [(CSRF_HEADER, "1".to_string())];
+        let body = Some(json!({"refreshToken": first.refresh}));
+        let refused = api
+            .request("POST", "/auth/session/refresh", Req { headers: &csrf_only, body, ..Default::default() })
+            .await;
+        assert_eq!(refused.status, 401, "a refresh token in the body is not taken: {}", refused.body);
+        let renewed = api.refresh(&first.refresh).await;
+        assert_eq!(renewed.status, 200, "{}", renewed.body);
+        let (second_access, second_refresh) =
+            (renewed.body["accessToken"].as_str().unwrap().to_string(), renewed.refresh_cookie().unwrap());
+        assert_ne!(second_refresh, first.refresh, "each refresh sets a new refresh token");
+        assert_eq!(me(&w, &second_access).await.0, 200);
+        assert_eq!(me(&w, &first.access).await.0, 200, "the session's earlier access token still works");
+
+        // a spent refresh token presented again ends the whole session: every access token and the
+        // refresh token issued for it
+        let reused = api.refresh(&first.refresh).await;
+        assert_eq!(reused.status, 401, "{}", reused.body);
+        assert!(reused.body["error"].as_str().unwrap().contains("already been used"), "{}", reused.body);
+        assert_eq!(reused.refresh_cookie().as_deref(), Some(""), "the cookie is cleared");
+        for token in [&first.access, &second_access] {
+            let (status, body) = me(&w, token).await;
+            assert_eq!((status, body["error"].as_str()), (401, Some("the session has ended; sign in again")));
+        }
+        assert_eq!(api.refresh(&second_refresh).await.status, 401, "the newer refresh token ended too");
+
+        // logout ends every token of its session, and no other session
+        let session = api.session(&erin, password).await;
+        let other = api.session(&erin, password).await;
+        let renewed = api.refresh(&session.refresh).await;
+        assert_eq!(renewed.status, 200, "{}", renewed.body);
+        let renewed_access = renewed.body["accessToken"].as_str().unwrap().to_string();
+        assert_eq!(api.logout(&renewed_access).await, 204);
+        assert_eq!(me(&w, &session.access).await.0, 401, "the session's other access token");
+        assert_eq!(me(&w, &renewed_access).await.0, 401);
+        assert_eq!(api.refresh(&renewed.refresh_cookie().unwrap()).await.status, 401);
+        assert_eq!(me(&w, &other.access).await.0, 200, "another session of the same user goes on");
+        // a browser whose access token has expired signs out with the cookie (and the CSRF header)
+        let cookie_only = [("cookie", format!("{REFRESH_COOKIE}={}", other.refresh))];
+        let refused = api
+            .request("POST", "/auth/session/logout", Req { headers: &cookie_only, ..Default::default() })
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let both = [cookie_only[0].clone(), (CSRF_HEADER, "1".to_string())];
+        let out =
+            api.request("POST", "/auth/session/logout", Req { headers: &both, ..Default::default() }).await;
+        assert_eq!(out.status, 204, "{}", out.body);
+        assert_eq!(out.refresh_cookie().as_deref(), Some(""), "the cookie is cleared");
+        assert_eq!(me(&w, &other.access).await.0, 401);
+
+        // a session ends at its lifetime however often it is refreshed (here 40 s; each refresh token
+        // alone would live 40 s from its refresh)
+        w.api
+            .restart(&[
+                ("SESSION_LIFETIME", "40s"),
+                ("REFRESH_TOKEN_TTL", "40s"),
+                ("ACCESS_TOKEN_TTL", "30s"),
+            ])
+            .await;
+        let started = tokio::time::Instant::now();
+        let session = w.api.session(&erin, password).await;
+        let ends_at = session.body["sessionEndsAt"].as_u64().unwrap();
+        assert!(ends_at <= unix_now() + 40, "{}", session.body);
+        tokio::time::sleep_until(started + Duration::from_secs(20)).await;
+        let renewed = w.api.refresh(&session.refresh).await;
+        assert_eq!(renewed.status, 200, "{}", renewed.body);
+        let refreshed = tokio::time::Instant::now();
+        assert_eq!(renewed.body["sessionEndsAt"].as_u64(), Some(ends_at), "a refresh does not move the end");
+        assert!(renewed.body["expiresAt"].as_u64().unwrap() <= ends_at, "no access token outlives it");
+        let (access, refresh) =
+            (renewed.body["accessToken"].as_str().unwrap().to_string(), renewed.refresh_cookie().unwrap());
+        tokio::time::sleep_until(started + Duration::from_secs(50)).await;
+        assert!(unix_now() > ends_at + 5, "past the end (and the tokens' 5 s leeway)");
+        assert!(
+            refreshed.elapsed() < Duration::from_secs(40),
+            "the refresh token alone would still be valid"
+        );
+        let late = w.api.refresh(&refresh).await;
+        assert_eq!(late.status, 401, "{}", late.body);
+        assert_eq!(me(&w, &access).await.0, 401);
+    })
+    .await;
+}
+
+/// The `name{labels} value` counter of Prometheus `text`, 0 if absent.
+fn counter(text: &str, series: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.trim().parse::<f64>().ok())
+        .map(|v| v as u64)
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn failed_logins_lock_out_an_address_never_the_right_password_from_another() {
+    let env = [("METRICS_ADDR", "127.0.0.1:0"), ("HASH_WORKERS", "1"), ("HASH_QUEUE", "1")];
+    with_access("auth-throttle", &env, |w| async move {
+        let api = &w.api;
+        let admin = admin_token(&w).await;
+        let carol = unique(&w, "carol");
+        new_user(&w, &admin, &carol, "carol-password-2").await;
+        let login_from = |from: &str, user: String, password: &'static str| {
+            let from = from.parse().unwrap();
+            let body = json!({"username": user, "password": password});
+            async move {
+                api.request(
+                    "POST",
+                    "/auth/login",
+                    Req { body: Some(body), from: Some(from), ..Default::default() },
+                )
+                .await
+            }
+        };
+
+        // six wrong passwords from one address: that address may not try carol's any more ...
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            statuses.push(login_from("127.0.0.2", carol.clone(), "not-carols-pass").await);
+        }
+        assert_eq!(statuses.iter().map(|a| a.status).collect::<Vec<_>>(), [401, 401, 401, 401, 401, 429]);
+        let locked = &statuses[5];
+        let wait: u64 = locked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "Retry-After {wait}");
+        assert!(
+            locked.body["error"].as_str().unwrap().contains("for this user from your address"),
+            "{}",
+            locked.body
+        );
+        assert_eq!(login_from("127.0.0.2", carol.clone(), "carol-password-2").await.status, 429);
+        // ... but carol, from her own address, signs in
+        let own = login_from("127.0.0.1", carol.clone(), "carol-password-2").await;
+        assert_eq!(own.status, 200, "the right password from another address: {}", own.body);
+
+        // an address trying many usernames is refused for any of them, and nobody else is
+        let mut tried = 0;
+        let refused = loop {
+            let answer = login_from("127.0.0.3", format!("nobody-{tried}"), "guess-password-1").await;
+            match answer.status {
+                401 => tried += 1,
+                429 => break answer,
+                other => panic!("{other}: {}", answer.body),
+            }
+            assert!(tried < 200, "an address was never throttled");
+        };
+        assert!(tried >= 30, "30 failures are free per address, throttled after {tried}");
+        assert!(refused.body["error"].as_str().unwrap().contains("from your address"), "{}", refused.body);
+        assert_eq!(login_from("127.0.0.3", carol.clone(), "carol-password-2").await.status, 429);
+        assert_eq!(login_from("127.0.0.1", carol.clone(), "carol-password-2").await.status, 200);
+
+        // with the hashing queue full, a login is refused at once with 503 and Retry-After
+        let burst = (1..=40).map(|n| login_from_owned(api, format!("127.0.1.{n}"), format!("ghost-{n}")));
+        let answers = futures::future::join_all(burst).await;
+        assert!(
+            answers.iter().all(|a| a.status == 401 || a.status == 503),
+            "{:?}",
+            answers.iter().map(|a| a.status).collect::<Vec<_>>()
+        );
+        let busy = answers.iter().find(|a| a.status == 503).expect("some logins found the queue full");
+        assert!(busy.headers.contains_key("retry-after"), "{:?}", busy.headers);
+
+        // each refusal is logged with the username, address and reason (never the password), and counted
+        let logs = w.api.logs();
+        let line = logs
+            .lines()
+            .find(|l| {
+                l.contains("password check refused")
+                    && l.contains(&carol)
+                    && l.contains("127.0.0.2")
+                    && l.contains("wrong password")
+            })
+            .unwrap_or_else(|| panic!("no log line of carol's failures:\n{logs}"));
+        assert!(!line.contains("not-carols-pass"), "{line}");
+        assert!(
+            logs.contains("throttled (user-and-address full)") && logs.contains("throttled (address full)"),
+            "{logs}"
+        );
+        for password in ["not-carols-pass", "carol-password-2", "guess-password-1"] {
+            assert!(!logs.contains(password), "a password in the log");
+        }
+        let metrics_addr = w.api.log_value("Prometheus metrics", "metrics").await;
+        let text =
+            reqwest::get(format!("http://{metrics_addr}/metrics")).await.unwrap().text().await.unwrap();
+        let count = |result: &str| {
+            counter(
+                &text,
+                &format!(
+                    "chaoscenter_apiserver_password_checks_total{{purpose=\"login\",result=\"{result}\"}}"
+                ),
+            )
+        };
+        assert!(count("wrong-password") >= 5, "{text}");
+        assert!(count("unknown-user") >= 30, "{text}");
+        assert!(count("throttled") >= 4, "{text}");
+        assert!(count("busy") >= 1, "{text}");
+        assert!(count("success") >= 2, "{text}");
+    })
+    .await;
+}
+
+/// A login as the unknown `user` from `from` (owning its arguments, for many at once).
+async fn login_from_owned(api: &chaoscenter_e2e::access::Apiserver, from: String, user: String) -> Answer {
+    let body = json!({"username": user, "password": "guess-password-1"});
+    let from = from.parse().unwrap();
+    api.request("POST", "/auth/login", Req { body: Some(body), from: Some(from), ..Default::default() }).await
 }
 
 /// One row of the authorization matrix: the operation, and which roles may do it.
@@ -484,19 +817,22 @@ async fn no_secret_leaks_forged_tokens_fail_and_bad_input_changes_nothing() {
             .unwrap()["signingKey"]
             .0
             .clone();
+        let real = TokenKeys::new(&key, "chaoscenter", "chaoscenter-api").unwrap();
+        // the admin's own session, uid and generation: only the signature decides below
+        let mine = real.verify(&admin).unwrap();
         let claims = Claims {
             sub: w.admin.clone(),
+            uid: mine.uid.clone(),
             iss: "chaoscenter".into(),
             aud: "chaoscenter-api".into(),
             exp: unix_now() + 600,
             iat: unix_now(),
             jti: random_id(),
             kind: TokenKind::Access,
-            sid: None,
-            gen: 1,
+            sid: mine.sid.clone(),
+            gen: mine.gen,
             pwc: false,
         };
-        let real = TokenKeys::new(&key, "chaoscenter", "chaoscenter-api").unwrap();
         assert_eq!(
             me(&w, &real.sign(&claims)).await.0,
             200,

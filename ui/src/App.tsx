@@ -4,6 +4,7 @@ import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-route
 import { Provider } from "urql";
 import { makeClient } from "./api/client";
 import { Layout } from "./components/Layout";
+import { Loading } from "./components/ui";
 import { ForcedPassword } from "./pages/ForcedPassword";
 import { Home } from "./pages/Home";
 import { Login } from "./pages/Login";
@@ -25,10 +26,14 @@ const Users = page(() => import("./pages/Users"), "Users");
 const WorkflowEditor = page(() => import("./pages/WorkflowEditor"), "WorkflowEditor");
 const Workflows = page(() => import("./pages/Workflows"), "Workflows");
 
-/** Signed-in pages: without a session, to /login (and back afterwards); with a password to change, to /password. */
+/**
+ * Signed-in pages: while a page load resumes the session, a wait; without a session, to /login (and back
+ * afterwards); with a password to change, to /password.
+ */
 function RequireSession({ children, allowPasswordChange }: { children: ReactNode; allowPasswordChange?: boolean }) {
-  const { session } = useSession();
+  const { session, resuming } = useSession();
   const location = useLocation();
+  if (!session && resuming) return <Loading what="your session" />;
   if (!session) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
   if (session.mustChangePassword && !allowPasswordChange) return <Navigate to="/password" replace />;
   return <>{children}</>;

@@ -1,30 +1,27 @@
-// The session as React sees it: who is signed in, and why the last session ended.
+// The session as React sees it: who is signed in, why the last session ended, and whether the session the
+// cookie may hold is still being resumed (at a page load).
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
-import { current, onSessionChange, type EndReason, type Tokens } from "./api/session";
+import { current, onSessionChange, resume, type EndReason, type Tokens } from "./api/session";
 
 interface SessionState {
   session: Tokens | null;
   ended?: EndReason;
+  /** True until the page load's attempt to resume the session has answered. */
+  resuming?: boolean;
 }
 
 const SessionContext = createContext<SessionState>({ session: null });
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [state, setState] = useState<SessionState>(() => ({ session: current() }));
-  useEffect(
-    () =>
-      onSessionChange((session, reason) => {
-        setState({ session, ended: session ? undefined : reason });
-      }),
-    [],
-  );
-  // another tab signing in or out
+  const [state, setState] = useState<SessionState>(() => ({ session: current(), resuming: current() === null }));
   useEffect(() => {
-    const onStorage = (e: StorageEvent) => {
-      if (e.key === null || e.key === "chaoscenter.session") setState({ session: current() });
-    };
-    window.addEventListener("storage", onStorage);
-    return () => window.removeEventListener("storage", onStorage);
+    const off = onSessionChange((session, reason) => {
+      setState({ session, ended: session ? undefined : reason });
+    });
+    if (current() === null) {
+      void resume().then((session) => setState((s) => (s.resuming ? { session, resuming: false } : s)));
+    }
+    return off;
   }, []);
   return <SessionContext.Provider value={state}>{children}</SessionContext.Provider>;
 }

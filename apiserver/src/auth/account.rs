@@ -1,13 +1,18 @@
 //! Sessions and the caller's own account: login, refresh, logout, who-am-I, own details, own password.
+//! A login starts a session: the access token is answered in JSON, the refresh token set in an HttpOnly
+//! cookie that only `/auth/session/...` receives.
 
-use super::{Body, Caller};
+use super::{cookie, Body, Caller};
 use crate::app::AppState;
+use crate::client::Client;
 use crate::error::ApiError;
 use crate::passwords;
-use crate::store::Session;
+use crate::store::{sliding_expiry, Rotation, Session};
+use crate::throttle::Scope;
 use crate::tokens::{random_id, unix_now, Claims, TokenKind};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chaoscenter_crds::access::memberships;
 use chaoscenter_crds::user::ProjectMembership;
@@ -27,14 +32,15 @@ pub struct LoginRequest {
     password: String,
 }
 
-/// What a login, refresh or password change answers.
+/// What a login, refresh or password change answers; the refresh token is in the cookie, never here.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tokens {
     access_token: String,
-    /// Unix seconds.
+    /// When the access token expires, Unix seconds.
     expires_at: u64,
-    refresh_token: String,
+    /// When the session ends however often it is refreshed, Unix seconds.
+    session_ends_at: u64,
     must_change_password: bool,
     user: UserView,
 }
@@ -69,65 +75,127 @@ fn refresh_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn mongo_date(unix: u64) -> DateTime {
-    DateTime::from_millis(i64::try_from(unix).unwrap_or(i64::MAX / 1000) * 1000)
+/// A new refresh token: 256 random bits, URL-safe (a valid cookie value).
+fn new_refresh_token() -> String {
+    format!("{}{}", random_id(), random_id())
 }
 
-/// Issues an access token and a refresh token for session `sid` (a new session if `None`).
-async fn issue(
+fn unix(date: DateTime) -> u64 {
+    u64::try_from(date.timestamp_millis() / 1000).unwrap_or(0)
+}
+
+fn after(start: DateTime, duration: std::time::Duration) -> DateTime {
+    let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+    DateTime::from_millis(start.timestamp_millis().saturating_add(millis))
+}
+
+/// The answer to a login, refresh or password change: a new access token of `session` in JSON, and
+/// `refresh_token` (the session's current one) in the cookie.
+async fn signed_in(
     state: &AppState,
+    client: &Client,
     user: &ChaosUser,
-    sid: Option<String>,
+    session: &Session,
+    refresh_token: &str,
     must_change: bool,
-) -> Result<Tokens, ApiError> {
-    let name = user.name_any();
-    let db = |e| ApiError::internal("start a session", e);
-    let gen = state.store.generation(&name).await.map_err(db)?;
+) -> Result<Response, ApiError> {
+    let gen =
+        state.store.generation(&session.user).await.map_err(|e| ApiError::internal("start a session", e))?;
     let now = unix_now();
-    let sid = sid.unwrap_or_else(random_id);
     let claims = Claims {
-        sub: name.clone(),
+        sub: session.user.clone(),
+        uid: session.uid.clone(),
         iss: state.keys.issuer().into(),
         aud: state.keys.audience().into(),
-        exp: now + state.config.access_ttl.as_secs(),
+        // an access token never outlives its session
+        exp: (now + state.config.access_ttl.as_secs()).min(unix(session.ends_at)),
         iat: now,
         jti: random_id(),
         kind: TokenKind::Access,
-        sid: Some(sid.clone()),
+        sid: Some(session.sid.clone()),
         gen,
         pwc: must_change,
     };
-    let refresh_token = format!("{}{}", random_id(), random_id());
-    let session = Session {
-        refresh_hash: refresh_hash(&refresh_token),
-        sid,
-        user: name,
-        expires_at: mongo_date(now + state.config.refresh_ttl.as_secs()),
-    };
-    state.store.create_session(&session).await.map_err(db)?;
-    Ok(Tokens {
+    let tokens = Tokens {
         access_token: state.keys.sign(&claims),
         expires_at: claims.exp,
-        refresh_token,
+        session_ends_at: unix(session.ends_at),
         must_change_password: must_change,
         user: user_view(state, user),
-    })
+    };
+    let max_age = unix(session.expires_at).saturating_sub(now);
+    let secure = client.cookie_secure(state.config.cookie_secure);
+    let mut response = Json(tokens).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::SET_COOKIE, cookie::set(refresh_token, max_age, secure));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
-/// Verifies `password` for `username` with throttling; the user and their password record on success.
-async fn check_password(
+/// Starts a new session for `user` (lasting at most `SESSION_LIFETIME`) and answers its tokens.
+async fn start_session(
     state: &AppState,
+    client: &Client,
+    user: &ChaosUser,
+    must_change: bool,
+) -> Result<Response, ApiError> {
+    let now = DateTime::now();
+    let ends_at = after(now, state.config.session_lifetime);
+    let refresh_token = new_refresh_token();
+    let session = Session {
+        sid: random_id(),
+        user: user.name_any(),
+        uid: user.metadata.uid.clone().unwrap_or_default(),
+        refresh_hash: refresh_hash(&refresh_token),
+        created_at: now,
+        ends_at,
+        expires_at: sliding_expiry(now, state.config.refresh_ttl, ends_at),
+    };
+    state.store.create_session(&session).await.map_err(|e| ApiError::internal("start a session", e))?;
+    signed_in(state, client, user, &session, &refresh_token, must_change).await
+}
+
+/// Verifies `username`'s `password` for `purpose` (`login`, `password-change`, `api-token`): refused at
+/// once while the client's address is throttled, and with a 503 while the hashing queue is full. Every
+/// refusal is logged (username, address, reason; never the password) and counted. The user and whether
+/// they must change the password on success.
+pub(super) async fn check_password(
+    state: &AppState,
+    client: &Client,
+    purpose: &str,
     username: &str,
     password: &str,
 ) -> Result<(Arc<ChaosUser>, bool), ApiError> {
-    let wrong = || ApiError::unauthorized("wrong username or password");
-    if let Err(wait) = state.throttle.check(username, Instant::now()) {
+    // no username is longer than 254 bytes: longer ones share one bucket and are cut short in the log, so
+    // a flood of huge names takes neither memory nor log space
+    let too_long = username.len() > 254 || password.chars().count() > passwords::MAX_LEN;
+    let key = if username.len() > 254 { "(too long)" } else { username };
+    let shown: String = username.chars().take(64).collect();
+    let refuse = |result: &str, reason: &str| {
+        tracing::warn!(user = ?shown, client = %client.addr, purpose, reason, "password check refused");
+        state.metrics.password_check(purpose, result);
+    };
+    if let Err(refusal) = state.throttle.check(key, client.addr, Instant::now()) {
+        refuse("throttled", &format!("throttled ({} full)", refusal.scope.as_str()));
+        let secs = refusal.wait.as_secs_f64().ceil().max(1.0) as u64;
+        let whom = match refusal.scope {
+            Scope::UserAndAddress => "for this user from your address",
+            Scope::Address => "from your address",
+        };
         let mut err = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            format!("too many failed attempts; try again in {} s", wait.as_secs().max(1)),
+            format!("too many failed attempts {whom}; try again in {secs} s"),
         );
-        err.retry_after = Some(wait.as_secs().max(1));
+        err.retry_after = Some(secs);
         return Err(err);
+    }
+    let wrong = |result: &str, reason: &str| {
+        state.throttle.failed(key, client.addr, Instant::now());
+        refuse(result, reason);
+        ApiError::unauthorized("wrong username or password")
+    };
+    if too_long {
+        return Err(wrong("wrong-password", "the username or password is too long"));
     }
     let user = state.cluster.user_live(username).await.map_err(|e| ApiError::internal("read the user", e))?;
     let record = match &user {
@@ -136,81 +204,149 @@ async fn check_password(
         }
         None => None,
     };
-    let matches = state.passwords.verify(password, record.as_ref().map(|r| r.hash.as_str())).await;
+    let matches = match state.passwords.verify(password, record.as_ref().map(|r| r.hash.as_str())).await {
+        Ok(matches) => matches,
+        Err(busy) => {
+            refuse("busy", "the hashing queue is full");
+            let mut err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, busy.to_string());
+            err.retry_after = Some(2);
+            return Err(err);
+        }
+    };
     match (user, record, matches) {
         (Some(user), Some(record), true) => {
-            state.throttle.succeeded(username);
+            state.throttle.succeeded(key, client.addr);
             if user.spec.disabled {
+                refuse("disabled", "the user is disabled");
                 return Err(ApiError::forbidden("the user is disabled"));
             }
+            state.metrics.password_check(purpose, "success");
             Ok((user, record.must_change))
         }
-        _ => {
-            state.throttle.failed(username, Instant::now());
-            Err(wrong())
-        }
+        (None, _, _) => Err(wrong("unknown-user", "no such user")),
+        (Some(_), None, _) => Err(wrong("wrong-password", "the user has no password")),
+        (Some(_), Some(_), false) => Err(wrong("wrong-password", "wrong password")),
     }
 }
 
-/// `POST /auth/login`: username and password for tokens.
+/// `POST /auth/login`: username and password for an access token (JSON) and a session (the cookie).
 pub async fn login(
     State(state): State<Arc<AppState>>,
+    client: Client,
     Body(req): Body<LoginRequest>,
-) -> Result<Json<Tokens>, ApiError> {
+) -> Result<Response, ApiError> {
     if req.username.is_empty() || req.password.is_empty() {
         return Err(ApiError::bad_request("username and password are required"));
     }
-    if req.username.len() > 254 || req.password.chars().count() > passwords::MAX_LEN {
-        return Err(ApiError::unauthorized("wrong username or password"));
+    let (user, must_change) = check_password(&state, &client, "login", &req.username, &req.password).await?;
+    tracing::info!(user = %req.username, client = %client.addr, "signed in");
+    start_session(&state, &client, &user, must_change).await
+}
+
+/// `POST /auth/session/refresh`: the session cookie (its refresh token is used up) for a new access
+/// token and refresh token; needs the CSRF header. A refresh token presented a second time ends its
+/// session: someone has a copy.
+pub async fn refresh(State(state): State<Arc<AppState>>, client: Client, headers: HeaderMap) -> Response {
+    match refresh_session(&state, &client, &headers).await {
+        Ok(response) => response,
+        Err(err) if err.status == StatusCode::UNAUTHORIZED => {
+            let clear = cookie::clear(client.cookie_secure(state.config.cookie_secure));
+            ([(header::SET_COOKIE, clear)], err).into_response()
+        }
+        Err(err) => err.into_response(),
     }
-    let (user, must_change) = check_password(&state, &req.username, &req.password).await?;
-    tracing::info!(user = %req.username, "signed in");
-    Ok(Json(issue(&state, &user, None, must_change).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RefreshRequest {
-    refresh_token: String,
-}
-
-/// `POST /auth/refresh`: a refresh token (used once) for a new pair.
-pub async fn refresh(
-    State(state): State<Arc<AppState>>,
-    Body(req): Body<RefreshRequest>,
-) -> Result<Json<Tokens>, ApiError> {
-    let invalid = || ApiError::unauthorized("the refresh token is not valid; sign in again");
-    let session = state
+async fn refresh_session(
+    state: &AppState,
+    client: &Client,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    cookie::check_csrf(headers)?;
+    let token = cookie::read(headers).ok_or_else(|| ApiError::unauthorized("no session cookie; sign in"))?;
+    let invalid = || ApiError::unauthorized("the session has ended; sign in again");
+    let new_token = new_refresh_token();
+    let db = |e| ApiError::internal("refresh the session", e);
+    let rotation = state
         .store
-        .take_session(&refresh_hash(&req.refresh_token))
+        .rotate(&refresh_hash(&token), &refresh_hash(&new_token), state.config.refresh_ttl)
         .await
-        .map_err(|e| ApiError::internal("read the session", e))?
-        .ok_or_else(invalid)?;
+        .map_err(db)?;
+    let session = match rotation {
+        Rotation::Rotated(session) => session,
+        Rotation::Reused { sid, user } => {
+            tracing::warn!(user = ?user, session = %sid, client = %client.addr, "a refresh token was presented again after its exchange: its session is ended");
+            state.metrics.refresh_token_reuses.inc();
+            return Err(ApiError::unauthorized(
+                "this refresh token had already been used, so its session has been ended; sign in again",
+            ));
+        }
+        Rotation::Unknown => return Err(invalid()),
+    };
     let user =
         state.cluster.user_live(&session.user).await.map_err(|e| ApiError::internal("read the user", e))?;
-    let user = user.filter(|u| !u.spec.disabled).ok_or_else(invalid)?;
+    let Some(user) =
+        user.filter(|u| !u.spec.disabled && u.metadata.uid.as_deref() == Some(session.uid.as_str()))
+    else {
+        state.store.end_session(&session.sid).await.map_err(db)?;
+        return Err(invalid());
+    };
     let record = state
         .cluster
         .password(&session.user)
         .await
         .map_err(|e| ApiError::internal("read the password", e))?;
     let must_change = record.is_some_and(|r| r.must_change);
-    Ok(Json(issue(&state, &user, Some(session.sid), must_change).await?))
+    signed_in(state, client, &user, &session, &new_token, must_change).await
 }
 
-/// `POST /auth/logout`: revokes the access token and ends its session.
-pub async fn logout(State(state): State<Arc<AppState>>, caller: Caller) -> Result<StatusCode, ApiError> {
-    if caller.claims.kind == TokenKind::Api {
-        return Err(ApiError::bad_request(
-            "an API token is revoked with DELETE /auth/tokens/{id}, not by logout",
-        ));
+/// `POST /auth/session/logout`: ends the session, and with it every token of it (access tokens and the
+/// refresh token). The session is the bearer token's, or else the cookie's (with the CSRF header), so a
+/// browser whose access token has expired can still sign out. The cookie is cleared.
+pub async fn logout(State(state): State<Arc<AppState>>, client: Client, headers: HeaderMap) -> Response {
+    let clear = cookie::clear(client.cookie_secure(state.config.cookie_secure));
+    match end_session(&state, &headers).await {
+        Ok(()) => ([(header::SET_COOKIE, clear)], StatusCode::NO_CONTENT).into_response(),
+        Err(err) if err.status == StatusCode::UNAUTHORIZED => {
+            ([(header::SET_COOKIE, clear)], err).into_response()
+        }
+        Err(err) => err.into_response(),
     }
+}
+
+async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let db = |e| ApiError::internal("end the session", e);
-    state.store.revoke(&caller.claims.jti, caller.name(), mongo_date(caller.claims.exp)).await.map_err(db)?;
-    if let Some(sid) = &caller.claims.sid {
-        state.store.end_session(sid).await.map_err(db)?;
+    let mut refused = None;
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        match Caller::from_authorization(state, value.to_str().unwrap_or_default()).await {
+            Ok(caller) if caller.claims.kind == TokenKind::Api => {
+                return Err(ApiError::bad_request(
+                    "an API token is revoked with DELETE /auth/tokens/{id}, not by logout",
+                ));
+            }
+            Ok(caller) => {
+                if let Some(sid) = &caller.claims.sid {
+                    state.store.end_session(sid).await.map_err(db)?;
+                }
+                tracing::info!(user = %caller.name(), "signed out");
+                return Ok(());
+            }
+            Err(err) => refused = Some(err),
+        }
     }
-    Ok(StatusCode::NO_CONTENT)
+    match cookie::read(headers) {
+        Some(token) => {
+            cookie::check_csrf(headers)?;
+            if let Some(sid) = state.store.session_of_refresh(&refresh_hash(&token)).await.map_err(db)? {
+                state.store.end_session(&sid).await.map_err(db)?;
+            }
+            // an unknown or spent token: that session has ended already
+            Ok(())
+        }
+        None => Err(refused.unwrap_or_else(|| {
+            ApiError::unauthorized("sign in first: no Authorization header and no session cookie")
+        })),
+    }
 }
 
 #[derive(Serialize)]
@@ -281,26 +417,29 @@ pub struct PasswordRequest {
     new_password: String,
 }
 
-/// `POST /auth/password`: the caller changes their own password; every other session ends, and a new
-/// token pair is answered.
+/// `POST /auth/password`: the caller changes their own password; every session and API token ends, and
+/// a new session starts (as a login's).
 pub async fn change_password(
     State(state): State<Arc<AppState>>,
+    client: Client,
     caller: Caller,
     Body(req): Body<PasswordRequest>,
-) -> Result<Json<Tokens>, ApiError> {
+) -> Result<Response, ApiError> {
     let name = caller.name().to_string();
     passwords::check_policy(&name, &req.new_password)
         .map_err(|m| ApiError::bad_request(format!("newPassword: {m}")))?;
     if req.new_password == req.current_password {
         return Err(ApiError::bad_request("newPassword: must differ from the current password"));
     }
-    let (user, _) = check_password(&state, &name, &req.current_password).await.map_err(|e| {
-        if e.status == StatusCode::UNAUTHORIZED {
-            ApiError::forbidden("the current password is wrong")
-        } else {
-            e
-        }
-    })?;
+    let (user, _) = check_password(&state, &client, "password-change", &name, &req.current_password)
+        .await
+        .map_err(|e| {
+            if e.status == StatusCode::UNAUTHORIZED {
+                ApiError::forbidden("the current password is wrong")
+            } else {
+                e
+            }
+        })?;
     let new = req.new_password;
     let hash = state.passwords.hash(&new).await;
     state
@@ -311,5 +450,5 @@ pub async fn change_password(
     state.store.invalidate_user(&name).await.map_err(|e| ApiError::internal("end the sessions", e))?;
     state.cluster.forget_initial_password(&name).await;
     tracing::info!(user = %name, "password changed");
-    Ok(Json(issue(&state, &user, None, false).await?))
+    start_session(&state, &client, &user, false).await
 }

@@ -1,8 +1,12 @@
-//! API tokens: a user creates long-lived tokens (for CI or scripts) with an expiry, lists and revokes
-//! their own. A token is valid only while its record exists.
+//! API tokens: a user creates long-lived tokens (for CI or scripts) with an expiry, giving their current
+//! password, and lists and revokes their own. A token is valid only while its record exists and it
+//! matches the user's uid and token generation: a password change or reset, disabling the user, or the
+//! user's deletion ends it.
 
+use super::account::check_password;
 use super::{Body, Caller};
 use crate::app::AppState;
+use crate::client::Client;
 use crate::error::ApiError;
 use crate::store::ApiToken;
 use crate::tokens::{random_id, unix_now, Claims, TokenKind};
@@ -22,6 +26,8 @@ pub struct CreateRequest {
     name: String,
     /// 1–365.
     days_until_expiry: u32,
+    /// The caller's password: a stolen access token alone cannot mint a long-lived token.
+    current_password: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -57,12 +63,17 @@ pub struct Created {
 /// `POST /auth/tokens`.
 pub async fn create(
     State(state): State<Arc<AppState>>,
+    client: Client,
     caller: Caller,
     Body(req): Body<CreateRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     caller.require_password_changed()?;
     if caller.claims.kind == TokenKind::Api {
         return Err(ApiError::forbidden("API tokens cannot create API tokens; sign in"));
+    }
+    let password = req.current_password.as_deref().unwrap_or_default();
+    if password.is_empty() {
+        return Err(ApiError::bad_request("currentPassword: your password is needed to create an API token"));
     }
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 64 {
@@ -71,12 +82,22 @@ pub async fn create(
     if !(1..=MAX_DAYS).contains(&req.days_until_expiry) {
         return Err(ApiError::bad_request(format!("daysUntilExpiry: 1 to {MAX_DAYS}")));
     }
+    check_password(&state, &client, "api-token", caller.name(), password).await.map_err(|e| {
+        if e.status == StatusCode::UNAUTHORIZED {
+            ApiError::forbidden("currentPassword: the password is wrong")
+        } else {
+            e
+        }
+    })?;
+    let gen =
+        state.store.generation(caller.name()).await.map_err(|e| ApiError::internal("store the token", e))?;
     let now = unix_now();
     let exp = now + u64::from(req.days_until_expiry) * 86_400;
     let id = random_id();
     let record = ApiToken {
         id: id.clone(),
         user: caller.name().into(),
+        uid: caller.uid().into(),
         name: name.into(),
         created_at: DateTime::from_millis(now as i64 * 1000),
         expires_at: DateTime::from_millis(exp as i64 * 1000),
@@ -84,6 +105,7 @@ pub async fn create(
     state.store.add_api_token(&record).await.map_err(|e| ApiError::internal("store the token", e))?;
     let claims = Claims {
         sub: caller.name().into(),
+        uid: caller.uid().into(),
         iss: state.keys.issuer().into(),
         aud: state.keys.audience().into(),
         exp,
@@ -91,7 +113,7 @@ pub async fn create(
         jti: id,
         kind: TokenKind::Api,
         sid: None,
-        gen: 0,
+        gen,
         pwc: false,
     };
     Ok((
@@ -105,8 +127,11 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
 ) -> Result<Json<Vec<TokenInfo>>, ApiError> {
-    let tokens =
-        state.store.api_tokens(caller.name()).await.map_err(|e| ApiError::internal("list tokens", e))?;
+    let tokens = state
+        .store
+        .api_tokens(caller.name(), caller.uid())
+        .await
+        .map_err(|e| ApiError::internal("list tokens", e))?;
     Ok(Json(tokens.iter().map(TokenInfo::from).collect()))
 }
 

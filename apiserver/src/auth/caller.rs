@@ -1,5 +1,5 @@
-//! Extractors: the authenticated caller (from a bearer token, checked for revocation, generation and a
-//! disabled user) and JSON bodies whose errors are clear 4xx answers.
+//! Extractors: the authenticated caller (from a bearer token, checked for its session or record, the
+//! user's uid and token generation, and a disabled user) and JSON bodies whose errors are clear 4xx answers.
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -49,40 +49,58 @@ impl FromRequestParts<Arc<AppState>> for Caller {
 
 impl Caller {
     /// The caller behind an `Authorization` value (`Bearer <token>`), e.g. a WebSocket's connection_init.
+    /// The one place a token is validated, on every request (and again by whatever holds a connection
+    /// open): the signature and claims; the user exists with the uid the token was issued to and is
+    /// enabled; the token generation has not moved on; an access token's session is alive, an API
+    /// token's record exists.
     pub async fn from_authorization(state: &AppState, value: &str) -> Result<Self, ApiError> {
         let token = value
             .strip_prefix("Bearer ")
             .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
         let claims = state.keys.verify(token.trim()).map_err(|e| ApiError::unauthorized(e.to_string()))?;
         let db = |e| ApiError::internal("check the token", e);
+        let read = |e| ApiError::internal("read the user", e);
+        let gone = || ApiError::unauthorized("the user no longer exists");
+        let mut user = state.cluster.user(&claims.sub).await.map_err(read)?.ok_or_else(gone)?;
+        if user.metadata.uid.as_deref() != Some(claims.uid.as_str()) {
+            // the cache may not have seen a user created again under this name yet
+            user = state.cluster.user_live(&claims.sub).await.map_err(read)?.ok_or_else(gone)?;
+            if user.metadata.uid.as_deref() != Some(claims.uid.as_str()) {
+                return Err(ApiError::unauthorized(
+                    "the token was issued to an earlier user of this name; sign in again",
+                ));
+            }
+        }
+        if user.spec.disabled {
+            return Err(ApiError::unauthorized("the user is disabled"));
+        }
         match claims.kind {
             TokenKind::Access => {
-                if state.store.is_revoked(&claims.jti).await.map_err(db)? {
-                    return Err(ApiError::unauthorized("the token has been revoked; sign in again"));
+                let sid = claims
+                    .sid
+                    .as_deref()
+                    .ok_or_else(|| ApiError::unauthorized("the token has no session"))?;
+                match state.store.session(sid).await.map_err(db)? {
+                    Some(session) if session.user == claims.sub && session.uid == claims.uid => {}
+                    _ => return Err(ApiError::unauthorized("the session has ended; sign in again")),
                 }
             }
             TokenKind::Api => match state.store.api_token(&claims.jti).await.map_err(db)? {
-                Some(record) if record.user == claims.sub => {}
+                Some(record) if record.user == claims.sub && record.uid == claims.uid => {}
                 _ => return Err(ApiError::unauthorized("the API token has been revoked or has expired")),
             },
         }
-        if claims.kind == TokenKind::Access
-            && state.store.generation(&claims.sub).await.map_err(db)? != claims.gen
-        {
+        if state.store.generation(&claims.sub).await.map_err(db)? != claims.gen {
             return Err(ApiError::unauthorized(
                 "the token is no longer valid (the password changed or the user was disabled); sign in again",
             ));
         }
-        let user = state
-            .cluster
-            .user(&claims.sub)
-            .await
-            .map_err(|e| ApiError::internal("read the user", e))?
-            .ok_or_else(|| ApiError::unauthorized("the user no longer exists"))?;
-        if user.spec.disabled {
-            return Err(ApiError::unauthorized("the user is disabled"));
-        }
         Ok(Self { user, claims })
+    }
+
+    /// The ChaosUser's uid.
+    pub fn uid(&self) -> &str {
+        &self.claims.uid
     }
 }
 

@@ -5,10 +5,13 @@
 mod account;
 mod api_tokens;
 mod caller;
+pub mod cookie;
 mod members;
 mod users;
+mod watch;
 
 pub use caller::{Body, Caller};
+pub use watch::end_tokens_of_disabled_users;
 
 use crate::app::AppState;
 use axum::routing::{delete, get, post, put};
@@ -26,8 +29,8 @@ async fn audit(state: &AppState, actor: &str, action: &str, kind: &str, name: &s
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/login", post(account::login))
-        .route("/refresh", post(account::refresh))
-        .route("/logout", post(account::logout))
+        .route("/session/refresh", post(account::refresh))
+        .route("/session/logout", post(account::logout))
         .route("/me", get(account::me).patch(account::update_me))
         .route("/password", post(account::change_password))
         .route("/users", get(users::list).post(users::create))

@@ -99,7 +99,7 @@ pub struct ResetRequest {
 }
 
 /// `POST /auth/users/{name}/password`: an admin sets a new password, which the user must change at next
-/// login; the user's sessions end.
+/// login; the user's sessions and API tokens end.
 pub async fn reset_password(
     State(state): State<Arc<AppState>>,
     caller: Caller,

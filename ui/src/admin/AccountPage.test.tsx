@@ -105,7 +105,14 @@ describe("Account page", () => {
     await user.clear(days);
     await user.type(days, "90");
     await user.click(within(form).getByRole("button", { name: "Create token" }));
-    await waitFor(() => expect(create).toHaveBeenCalledWith("deploy", 90));
+    expect(within(form).getByText(/Enter your password/)).toBeTruthy();
+    expect(create).not.toHaveBeenCalled();
+    const password = within(form).getByLabelText("Your password") as HTMLInputElement;
+    expect(password.type).toBe("password");
+    await user.type(password, "alice-password-1");
+    await user.click(within(form).getByRole("button", { name: "Create token" }));
+    await waitFor(() => expect(create).toHaveBeenCalledWith("deploy", 90, "alice-password-1"));
+    expect(password.value).toBe("");
 
     const field = (await screen.findByLabelText("Your new token")) as HTMLInputElement;
     expect(field.value).toBe("eyJ.secret.token");
@@ -129,13 +136,14 @@ describe("Account page", () => {
   it("shows the server's refusal to create a token", async () => {
     const user = userEvent.setup();
     vi.spyOn(rest, "tokens").mockResolvedValue([]);
-    vi.spyOn(rest, "createToken").mockRejectedValue(refused(403, "API tokens cannot create API tokens; sign in"));
+    vi.spyOn(rest, "createToken").mockRejectedValue(refused(403, "currentPassword: the password is wrong"));
     renderAccount();
     const form = screen.getByRole("form", { name: "New API token" });
     await user.type(within(form).getByLabelText("Name"), "ci");
+    await user.type(within(form).getByLabelText("Your password"), "not-my-password");
     await user.click(within(form).getByRole("button", { name: "Create token" }));
     expect((await within(form).findByRole("alert")).textContent).toBe(
-      "Could not create the token: API tokens cannot create API tokens; sign in",
+      "Could not create the token: currentPassword: the password is wrong",
     );
   });
 
@@ -159,7 +167,7 @@ describe("Account page", () => {
     const answer = {
       accessToken: "new-access",
       expiresAt: Math.floor(Date.now() / 1000) + 900,
-      refreshToken: "new-refresh",
+      sessionEndsAt: Math.floor(Date.now() / 1000) + 86400,
       mustChangePassword: false,
       user: me,
     };
@@ -172,7 +180,7 @@ describe("Account page", () => {
     await user.type(within(form).getByLabelText("New password"), "new-password-1");
     await user.type(within(form).getByLabelText("Confirm new password"), "new-password-1");
     await user.click(within(form).getByRole("button", { name: "Change password" }));
-    expect(await screen.findByText("Password changed. Other sessions were signed out.")).toBeTruthy();
+    expect(await screen.findByText("Password changed. Other sessions were signed out and your API tokens ended.")).toBeTruthy();
     expect(fetch).toHaveBeenCalledWith("/auth/password", expect.objectContaining({ method: "POST" }));
     expect(current()?.accessToken).toBe("new-access");
     // the form starts empty again

@@ -36,7 +36,8 @@ export function ApiTokens() {
     <section className="card admin-card stack" aria-labelledby="tokens-title">
       <h2 id="tokens-title">API tokens</h2>
       <p className="hint">
-        For scripts and CI: a token acts as you, with your roles, until it expires or you revoke it.
+        For scripts and CI: a token acts as you, with your roles, until it expires, you revoke it, or your
+        password changes (a reset or disabling your account ends it too).
       </p>
       {created && <NewToken token={created} onDismiss={() => setCreated(null)} />}
       {revokeError && <ErrorBox error={revokeError.error} title={revokeError.title} />}
@@ -94,10 +95,16 @@ export function ApiTokens() {
 function NewTokenForm({ onCreated }: { onCreated: (token: CreatedToken) => void }) {
   const [name, setName] = useState("");
   const [days, setDays] = useState("30");
+  const [password, setPassword] = useState("");
   const [checked, setChecked] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const check = () => collectProblems({ name: tokenNameProblem(name), days: daysProblem(days) });
+  const check = () =>
+    collectProblems({
+      name: tokenNameProblem(name),
+      days: daysProblem(days),
+      password: password ? null : "Enter your password: a token acts as you, so making one asks for it.",
+    });
   const problems = checked ? check() : {};
 
   async function submit(e: FormEvent) {
@@ -107,9 +114,10 @@ function NewTokenForm({ onCreated }: { onCreated: (token: CreatedToken) => void 
     setBusy(true);
     setError(null);
     try {
-      const token = await rest.createToken(name.trim(), Number(days.trim()));
+      const token = await rest.createToken(name.trim(), Number(days.trim()), password);
       setName("");
       setDays("30");
+      setPassword("");
       setChecked(false);
       onCreated(token);
     } catch (err) {
@@ -137,6 +145,18 @@ function NewTokenForm({ onCreated }: { onCreated: (token: CreatedToken) => void 
               step={1}
               value={days}
               onChange={(e) => setDays(e.target.value)}
+              required
+            />
+          )}
+        </Field>
+        <Field label="Your password" error={problems.password} hint="To confirm it is you.">
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
               required
             />
           )}

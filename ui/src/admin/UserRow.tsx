@@ -33,7 +33,7 @@ export function UserRow({
   async function toggleDisabled() {
     if (
       !user.disabled &&
-      !window.confirm(`Disable ${name}? They are signed out at once and lose access to every project until enabled again.`)
+      !window.confirm(`Disable ${name}? They are signed out at once, their API tokens end, and they lose access to every project until enabled again.`)
     ) {
       return;
     }
@@ -161,7 +161,7 @@ function ResetPasswordForm({
       <Field
         label="New password"
         error={problem}
-        hint={`At least ${MIN_PASSWORD} characters. ${username} must change it at next sign-in; their sessions end now.`}
+        hint={`At least ${MIN_PASSWORD} characters. ${username} must change it at next sign-in; their sessions and API tokens end now.`}
       >
         {(control) => (
           <input

@@ -15,7 +15,7 @@ export function signIn(user: Partial<UserView> & { username: string }): void {
   setSession({
     accessToken: "access",
     expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    refreshToken: "refresh",
+    sessionEndsAt: Math.floor(Date.now() / 1000) + 86400,
     mustChangePassword: false,
     user: { displayName: "", email: "", role: "user", disabled: false, projects: [], ...user },
   });

@@ -38,8 +38,8 @@ export const rest = {
   enableUser: (username: string) => api<void>("POST", `/auth/users/${enc(username)}/enable`),
 
   tokens: () => api<ApiTokenInfo[]>("GET", "/auth/tokens"),
-  createToken: (name: string, daysUntilExpiry: number) =>
-    api<ApiTokenInfo & { token: string }>("POST", "/auth/tokens", { name, daysUntilExpiry }),
+  createToken: (name: string, daysUntilExpiry: number, currentPassword: string) =>
+    api<ApiTokenInfo & { token: string }>("POST", "/auth/tokens", { name, daysUntilExpiry, currentPassword }),
   revokeToken: (id: string) => api<void>("DELETE", `/auth/tokens/${enc(id)}`),
 
   projects: () => api<ProjectInfo[]>("GET", "/auth/projects"),

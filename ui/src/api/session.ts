@@ -1,4 +1,6 @@
-// The signed-in session: tokens kept in localStorage, refreshed before they expire, and every REST call.
+// The signed-in session: the access token kept in memory only (never localStorage or sessionStorage); the
+// refresh token lives in an HttpOnly cookie this script cannot read, which only /auth/session/... receives.
+// A page load or a 401 asks /auth/session/refresh (with the CSRF header) for a new access token.
 
 /** As the apiserver spells it. */
 export type GlobalRole = "admin" | "user";
@@ -18,12 +20,13 @@ export interface UserView {
   projects: Membership[];
 }
 
-/** What /auth/login, /auth/refresh and /auth/password answer. */
+/** What /auth/login, /auth/session/refresh and /auth/password answer (the refresh token is in the cookie). */
 export interface Tokens {
   accessToken: string;
-  /** Unix seconds. */
+  /** When the access token expires, Unix seconds. */
   expiresAt: number;
-  refreshToken: string;
+  /** When the session ends however often it is refreshed, Unix seconds. */
+  sessionEndsAt: number;
   mustChangePassword: boolean;
   user: UserView;
 }
@@ -31,9 +34,10 @@ export interface Tokens {
 /** Why the session ended, shown on the sign-in page. */
 export type EndReason = "expired" | "signed-out";
 
-const KEY = "chaoscenter.session";
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_MS = 30_000;
+/** The header every request that uses the session cookie carries (the apiserver refuses it without). */
+export const CSRF_HEADER = "x-chaoscenter-csrf";
 
 /** An API answer that is not a success: the status and the server's message. */
 export class ApiError extends Error {
@@ -48,24 +52,17 @@ export class ApiError extends Error {
 
 type Listener = (tokens: Tokens | null, reason?: EndReason) => void;
 const listeners = new Set<Listener>();
+let session: Tokens | null = null;
 let refreshing: Promise<Tokens | null> | null = null;
 
-/** The stored session, if any. */
+/** The session in memory, if any. */
 export function current(): Tokens | null {
-  const raw = localStorage.getItem(KEY);
-  if (!raw) return null;
-  try {
-    return JSON.parse(raw) as Tokens;
-  } catch {
-    localStorage.removeItem(KEY);
-    return null;
-  }
+  return session;
 }
 
-/** Stores a new session (or clears it) and tells every subscriber. */
+/** Sets a new session (or clears it) and tells every subscriber. */
 export function setSession(tokens: Tokens | null, reason?: EndReason): void {
-  if (tokens) localStorage.setItem(KEY, JSON.stringify(tokens));
-  else localStorage.removeItem(KEY);
+  session = tokens;
   listeners.forEach((l) => l(tokens, reason));
 }
 
@@ -87,26 +84,41 @@ async function errorOf(resp: Response): Promise<ApiError> {
   return new ApiError(resp.status, message);
 }
 
-async function post<T>(path: string, body: unknown, token?: string): Promise<T> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const resp = await fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
+async function post<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const all: Record<string, string> = { ...headers };
+  if (body !== undefined) all["content-type"] = "application/json";
+  const resp = await fetch(path, {
+    method: "POST",
+    headers: all,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
   if (!resp.ok) throw await errorOf(resp);
   return (await resp.json()) as T;
 }
 
-/** Signs in; the session is stored (it may still require a password change). */
+/** Signs in; the session is kept (it may still require a password change). */
 export async function login(username: string, password: string): Promise<Tokens> {
   const tokens = await post<Tokens>("/auth/login", { username, password });
   setSession(tokens);
   return tokens;
 }
 
-/** Trades the refresh token for a new pair (once at a time); null, and the session ends, when refused. */
+/**
+ * Runs `exchange` alone among this origin's tabs where the browser can (Web Locks): tabs share the cookie,
+ * and a refresh token sent twice ends the session, so two tabs must not exchange the same one at once.
+ */
+async function alone<T>(exchange: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+  return locks ? await locks.request("chaoscenter-refresh", exchange) : await exchange();
+}
+
+/**
+ * Trades the session cookie for a new access token (once at a time); null when refused. A refusal ends a
+ * session that was in use as "expired"; at a page load without a session nothing is said.
+ */
 export function refresh(): Promise<Tokens | null> {
-  const session = current();
-  if (!session) return Promise.resolve(null);
-  refreshing ??= post<Tokens>("/auth/refresh", { refreshToken: session.refreshToken })
+  refreshing ??= alone(() => post<Tokens>("/auth/session/refresh", undefined, { [CSRF_HEADER]: "1" }))
     .then((tokens) => {
       setSession(tokens);
       return tokens;
@@ -114,7 +126,7 @@ export function refresh(): Promise<Tokens | null> {
     .catch((e: unknown) => {
       // a network failure keeps the session (the next call retries); a refusal ends it
       if (e instanceof ApiError) {
-        setSession(null, "expired");
+        if (session) setSession(null, "expired");
         return null;
       }
       throw e;
@@ -125,6 +137,16 @@ export function refresh(): Promise<Tokens | null> {
   return refreshing;
 }
 
+/** At a page load: the session the cookie still holds, if any (null, quietly, when there is none). */
+export async function resume(): Promise<Tokens | null> {
+  try {
+    return await refresh();
+  } catch {
+    // the server cannot be reached: show the sign-in page
+    return null;
+  }
+}
+
 /** True when the token expires within the margin (or has). */
 export function expiresSoon(tokens: Tokens, now = Date.now()): boolean {
   return tokens.expiresAt * 1000 - now < REFRESH_MARGIN_MS;
@@ -132,7 +154,6 @@ export function expiresSoon(tokens: Tokens, now = Date.now()): boolean {
 
 /** A valid access token, refreshed first if it is about to expire; null when signed out. */
 export async function accessToken(): Promise<string | null> {
-  const session = current();
   if (!session) return null;
   if (!expiresSoon(session)) return session.accessToken;
   const fresh = await refresh();
@@ -176,22 +197,24 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** Changes the caller's password; the new token pair replaces the session (it no longer must change). */
+/** Changes the caller's password; the new session replaces this one (it no longer must change). */
 export async function changePassword(currentPassword: string, newPassword: string): Promise<Tokens> {
   const tokens = await api<Tokens>("POST", "/auth/password", { currentPassword, newPassword });
   setSession(tokens);
   return tokens;
 }
 
-/** Signs out: the server revokes the token; the session is cleared even if the server cannot be reached. */
+/**
+ * Signs out: the server ends the session (every token of it) and clears the cookie; the session here is
+ * cleared even if the server cannot be reached.
+ */
 export async function logout(): Promise<void> {
-  const session = current();
+  const headers: Record<string, string> = { [CSRF_HEADER]: "1" };
+  if (session) headers.authorization = `Bearer ${session.accessToken}`;
   try {
-    if (session) {
-      await fetch("/auth/logout", { method: "POST", headers: { authorization: `Bearer ${session.accessToken}` } });
-    }
+    await fetch("/auth/session/logout", { method: "POST", headers, credentials: "same-origin" });
   } catch {
-    // unreachable server: the token expires by itself within minutes; sign out here anyway
+    // unreachable server: the access token expires by itself within minutes; sign out here anyway
   }
   setSession(null, "signed-out");
 }

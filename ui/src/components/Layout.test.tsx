@@ -11,7 +11,7 @@ import { Layout } from "./Layout";
 function renderAt(url: string, role: "admin" | "user") {
   setSession({
     accessToken: "t",
-    refreshToken: "r",
+    sessionEndsAt: Math.floor(Date.now() / 1000) + 86400,
     expiresAt: Math.floor(Date.now() / 1000) + 900,
     mustChangePassword: false,
     user: { username: "ada", displayName: "Ada", email: "", role, disabled: false, projects: [] },

@@ -68,12 +68,12 @@ export function Account() {
 
         <section className="card admin-card stack" aria-labelledby="password-title">
           <h2 id="password-title">Password</h2>
-          <p className="hint">Changing it signs out your other sessions; this one stays signed in.</p>
+          <p className="hint">Changing it signs out your other sessions and ends your API tokens; this one stays signed in.</p>
           <Status message={passwordChanged} />
           <PasswordForm
             key={passwordForm}
             onDone={() => {
-              setPasswordChanged("Password changed. Other sessions were signed out.");
+              setPasswordChanged("Password changed. Other sessions were signed out and your API tokens ended.");
               setPasswordForm((n) => n + 1);
             }}
           />

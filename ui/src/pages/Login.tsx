@@ -1,12 +1,12 @@
 // Sign-in: username and password; says why the last session ended, and returns to where the user was.
 import { useState, type FormEvent } from "react";
-import { useLocation, useNavigate } from "react-router";
+import { Navigate, useLocation, useNavigate } from "react-router";
 import { login } from "../api/session";
 import { ErrorBox } from "../components/ui";
 import { useSession } from "../session";
 
 export function Login() {
-  const { ended } = useSession();
+  const { ended, session } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
   const next = (location.state as { from?: string } | null)?.from ?? "/";
@@ -14,6 +14,9 @@ export function Login() {
   const [password, setPassword] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+
+  // a session resumed from the cookie (a page load of /login): on to where the user was going
+  if (session && !busy) return <Navigate to={session.mustChangePassword ? "/password" : next} replace />;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
