@@ -2,6 +2,7 @@
 //! (deleted afterwards, its pods and events printed on failure), CRD installation and polling helpers.
 
 pub mod access;
+pub mod graphql_ws;
 
 use chaoscenter_crds::all_crds;
 use futures::FutureExt;

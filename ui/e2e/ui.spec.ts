@@ -23,6 +23,16 @@ const workflow = "web-pod-delete";
 /** Accessibility problems axe-core found (WCAG 2.1 A and AA), per page; the test fails on any at the end. */
 const a11y: { page: string; rule: string; impact: string; help: string; targets: string[] }[] = [];
 
+/** What the browser refused under the app's Content-Security-Policy (a script or style it would block). */
+const cspViolations: string[] = [];
+
+/** Records every CSP violation the page reports (Chromium logs each as a console error). */
+function watchCsp(page: Page) {
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && msg.text().includes("Content Security Policy")) cspViolations.push(msg.text());
+  });
+}
+
 /** Saves a screenshot of the page and checks it with axe-core. */
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
@@ -80,6 +90,7 @@ async function runNow(page: Page) {
 
 test("a team's first day with ChaosCenter", async ({ page }) => {
   page.on("dialog", (dialog) => void dialog.accept());
+  watchCsp(page);
 
   await test.step("the bootstrap admin signs in and must change the password", async () => {
     await page.goto("/");
@@ -251,6 +262,12 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await expect(page.getByRole("button", { name: "Add member" })).toHaveCount(0);
     await expect(nav(page, "Users")).toHaveCount(0);
     await shot(page, "16-viewer-members");
+  });
+
+  await test.step("the app runs under its Content-Security-Policy without a single violation", async () => {
+    const response = await page.request.get("/");
+    expect(response.headers()["content-security-policy"]).toContain("script-src 'self'");
+    expect(cspViolations).toEqual([]);
   });
 
   await test.step("every page passes axe-core's WCAG 2.1 AA checks", async () => {

@@ -24,7 +24,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--scale-runs N] [--skip-memory] [--only PART] [--skip PART] [--history-sizes N,N,..]
+const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--scale-runs N] [--skip-memory] [--only PART] [--skip PART] [--history-sizes N,N,..] [--users N] [--load-secs N]
   --runs N         sequential runs for the create-to-first-pod-deletion latency, and ConfigMaps for the
                    floor (default 50)
   --concurrent N   concurrent runs for the operator's memory (default 200)
@@ -34,9 +34,12 @@ const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--scale-runs N] [
                    reverted, a 10-minute probe in flight), scale (N concurrent runs to their end), auth
                    (sign-in costs), history (the run-history page at many runs, mirror lag, apiserver
                    memory), webhook (kubectl apply of a run with the admission webhook and without it,
-                   N=max(runs,100)); repeatable
+                   N=max(runs,100)), load (N signed-in users reading history and holding a subscription
+                   each); repeatable
   --skip PART      skip PART (auth and history need CHAOSCENTER_MONGODB_URI, which `make bench` sets)
   --history-sizes  the numbers of mirrored runs to measure the history page at (default 1000,10000,100000)
+  --users N        signed-in users of the load part (default 200)
+  --load-secs N    how long the load part holds them (default 60)
 Needs KUBECONFIG and the operator and apiserver binaries next to this one (`cargo build --bins`).";
 
 /// The web app every run targets, and its size.
@@ -60,10 +63,12 @@ struct Args {
     skip_memory: bool,
     parts: Vec<&'static str>,
     history_sizes: Vec<usize>,
+    users: usize,
+    load_secs: u64,
 }
 
 fn parse_args() -> Args {
-    const PARTS: [&str; 6] = ["operator", "abort", "scale", "auth", "history", "webhook"];
+    const PARTS: [&str; 7] = ["operator", "abort", "scale", "auth", "history", "webhook", "load"];
     let mut args = Args {
         runs: 50,
         concurrent: 200,
@@ -71,6 +76,8 @@ fn parse_args() -> Args {
         skip_memory: false,
         parts: PARTS.to_vec(),
         history_sizes: vec![1_000, 10_000, 100_000],
+        users: 200,
+        load_secs: 60,
     };
     let mut only: Vec<&'static str> = Vec::new();
     let part = |value: Option<String>| -> &'static str {
@@ -98,6 +105,8 @@ fn parse_args() -> Args {
             "--concurrent" => args.concurrent = number("--concurrent", it.next()),
             "--scale-runs" => args.scale_runs = number("--scale-runs", it.next()),
             "--skip-memory" => args.skip_memory = true,
+            "--users" => args.users = number("--users", it.next()),
+            "--load-secs" => args.load_secs = number("--load-secs", it.next()) as u64,
             "--only" => only.push(part(it.next())),
             "--skip" => {
                 let p = part(it.next());
@@ -142,7 +151,10 @@ async fn main() {
     let client = client().await;
     let version = client.apiserver_version().await.expect("failed to read the API server's /version");
     ensure_crds(&client).await;
-    let others = other_operators(&client).await;
+    // the parts that time runs need the cluster to themselves; the apiserver parts run their own operator
+    // scoped to their objects
+    let times_runs = ["operator", "abort", "scale"].iter().any(|p| args.parts.contains(p));
+    let others = if times_runs { other_operators(&client).await } else { Vec::new() };
     assert!(
         others.is_empty(),
         "another ChaosCenter operator is running ({}) and would act on the bench's runs too, skewing every \
@@ -179,6 +191,9 @@ async fn main() {
     }
     if args.parts.contains(&"webhook") {
         bench_webhook(args.runs.max(100)).await;
+    }
+    if args.parts.contains(&"load") {
+        bench_load(args.users, Duration::from_secs(args.load_secs)).await;
     }
 }
 
@@ -938,30 +953,14 @@ async fn bench_history(sizes: &[usize], samples: usize) {
         assert_eq!(status, 201, "{body}");
         let db = w.api.database().await;
         let coll = db.collection::<Document>("mirror_chaosworkflowruns");
-        let phases = ["Succeeded", "Failed", "Succeeded", "Aborted", "Succeeded", "Error"];
-        let query = "query($p: String!, $after: String) { runs(project: $p, phase: Succeeded, first: 50, after: $after) {
-            edges { cursor node { uid name workflow phase trigger score createdAt deleted } } pageInfo { hasNextPage endCursor } } }";
-        let t0: i64 = 1_700_000_000_000;
+        let query = HISTORY_PAGE;
+        let t0 = HISTORY_T0;
         let mut seeded = 0usize;
         for &size in sizes {
             // seed up to `size` runs shaped as the mirror writes them (one a minute, ten workflows)
             let started = Instant::now();
-            while seeded < size {
-                let batch: Vec<Document> = (seeded..size.min(seeded + 1000))
-                    .map(|i| {
-                        let uid = format!("{i:08}-bench");
-                        doc! {
-                            "_id": &uid, "uid": &uid, "kind": "ChaosWorkflowRun", "name": format!("wf{}-{i}", i % 10),
-                            "namespace": format!("{project}-chaos"), "resourceVersion": i as i64, "createdMs": t0 + i as i64 * 60_000,
-                            "sortKey": chaoscenter_apiserver::mirror::sort_key(t0 + i as i64 * 60_000, &uid),
-                            "deleted": true, "project": &project, "workflow": format!("wf{}", i % 10), "trigger": "Schedule",
-                            "phase": phases[i % phases.len()], "score": (i % 101) as f64, "object": "{}",
-                        }
-                    })
-                    .collect();
-                seeded += batch.len();
-                coll.insert_many(batch).await.expect("seeding the history");
-            }
+            seed_history(&db, &project, seeded, size).await;
+            seeded = size;
             eprintln!("seeded {size} runs in {:.1}s", started.elapsed().as_secs_f64());
             // a cursor in the middle of the history
             let mid = size / 2;
@@ -1009,6 +1008,236 @@ async fn bench_history(sizes: &[usize], samples: usize) {
         println!("mirror_lag_ms {} (status patch to MongoDB, polled every 2 ms)", Stats::of(&lags));
     })
     .await;
+}
+
+/// `users` signed-in Viewers of one project (10,000 runs of history) for `hold`: each holds a `runsChanged`
+/// subscription and, one request a second, reads the history's first page, a page deep in it by cursor,
+/// the project's audit log and `/auth/me`; `/healthz` in the same rotation is the floor (no auth, no
+/// database). A run's status changes every 2 s meanwhile, so every subscription has events to carry. Prints
+/// p50/p99 per request type, errors, the events each subscription got and their lag, and the apiserver's
+/// memory before, at its peak and after.
+async fn bench_load(users: usize, hold: Duration) {
+    use chaoscenter_e2e::access::new_user;
+    use chaoscenter_e2e::graphql_ws::{next_message, subscribe};
+    use futures::stream;
+    use std::sync::{Arc, Mutex};
+    const HISTORY: usize = 10_000;
+    const SETUP_CONCURRENCY: usize = 4;
+    with_access("bench-load", &[], |w| async move {
+        let admin = admin_token(&w).await;
+        let suffix = w.ns.rsplit('-').next().unwrap().to_string();
+        let project = format!("load-{suffix}");
+        let (status, body) = w.api.call("POST", "/auth/projects", Some(&admin), Some(json!({"name": project}))).await;
+        assert_eq!(status, 201, "{body}");
+        let db = w.api.database().await;
+        seed_history(&db, &project, 0, HISTORY).await;
+        let started = Instant::now();
+        let w = &w;
+        let tokens: Vec<String> = stream::iter(0..users)
+            .map(|i| {
+                let (admin, project, suffix) = (admin.clone(), project.clone(), suffix.clone());
+                async move {
+                    let name = format!("u{i}-{suffix}");
+                    let token = new_user(w, &admin, &name, "load-user-password-1").await;
+                    let path = format!("/auth/projects/{project}/members");
+                    let (status, body) =
+                        w.api.call("POST", &path, Some(&admin), Some(json!({"user": name, "role": "Viewer"}))).await;
+                    assert_eq!(status, 200, "{body}");
+                    token
+                }
+            })
+            .buffer_unordered(SETUP_CONCURRENCY)
+            .collect()
+            .await;
+        eprintln!("signed in {users} users (each a project Viewer) in {:.1}s", started.elapsed().as_secs_f64());
+        let pid = w.api.pid().expect("the apiserver is running");
+        let rss_before = rss_of(pid).unwrap_or(f64::NAN);
+
+        // a run of the project whose status the bench changes, so the subscriptions carry events
+        let runs: Api<ChaosWorkflowRun> = Api::namespaced(w.client.clone(), &format!("{project}-chaos"));
+        let run: ChaosWorkflowRun = serde_json::from_value(json!({
+            "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
+            "metadata": {"name": "load"}, "spec": {"workflowRef": {"name": "none"}, "dryRun": true}
+        }))
+        .unwrap();
+        runs.create(&PostParams::default(), &run).await.expect("the load run");
+        let last_change: Arc<Mutex<Option<Instant>>> = Arc::default();
+
+        type Samples = Arc<Mutex<BTreeMap<&'static str, Vec<f64>>>>;
+        let samples: Samples = Arc::default();
+        let errors: Arc<Mutex<BTreeMap<String, usize>>> = Arc::default();
+        let lags: Arc<Mutex<Vec<f64>>> = Arc::default();
+        let deadline = Instant::now() + hold;
+        let http = reqwest::Client::new();
+        let middle = chaoscenter_apiserver::graphql::encode_cursor(
+            HISTORY_T0 + (HISTORY / 2) as i64 * 60_000,
+            &format!("{:08}-bench", HISTORY / 2),
+        );
+        let audit = "query($p: String!) { auditLog(project: $p, first: 50) { at actor action kind name } }";
+        let user_tasks = tokens.into_iter().enumerate().map(|(i, token)| {
+            let (samples, errors, lags, last_change) = (samples.clone(), errors.clone(), lags.clone(), last_change.clone());
+            let (http, project, middle) = (http.clone(), project.clone(), middle.clone());
+            let url = w.api.url.clone();
+            async move {
+                let error = |what: String| *errors.lock().unwrap().entry(what).or_default() += 1;
+                let sub = "subscription($p: String!) { runsChanged(project: $p) { name phase } }";
+                let mut events = 0usize;
+                let mut socket = match subscribe(&url, &token, sub, json!({"p": project})).await {
+                    Ok(socket) => Some(socket),
+                    Err(e) => {
+                        error(format!("subscribe: {e}"));
+                        None
+                    }
+                };
+                // users start spread over the first second
+                tokio::time::sleep(Duration::from_millis((i * 1000 / users.max(1)) as u64)).await;
+                let mut turn = i;
+                while Instant::now() < deadline {
+                    let (kind, request) = match turn % 5 {
+                        0 => ("history_first_page", graphql_request(&http, &url, &token, HISTORY_PAGE, json!({"p": project}))),
+                        1 => ("history_deep_page", graphql_request(&http, &url, &token, HISTORY_PAGE, json!({"p": project, "after": middle}))),
+                        2 => ("audit_log", graphql_request(&http, &url, &token, audit, json!({"p": project}))),
+                        3 => ("auth_me", http.get(format!("{url}/auth/me")).bearer_auth(&token)),
+                        _ => ("healthz_floor", http.get(format!("{url}/healthz"))),
+                    };
+                    turn += 1;
+                    let start = Instant::now();
+                    match request.send().await {
+                        Ok(answer) if answer.status().is_success() => {
+                            let body = answer.text().await.unwrap_or_default();
+                            if body.contains("\"errors\"") {
+                                error(format!("{kind}: GraphQL error {}", body.chars().take(200).collect::<String>()));
+                            } else {
+                                samples.lock().unwrap().entry(kind).or_default().push(millis(start.elapsed()));
+                            }
+                        }
+                        Ok(answer) => error(format!("{kind}: HTTP {}", answer.status())),
+                        Err(e) => error(format!("{kind}: {e}")),
+                    }
+                    // one request a second per user; the subscription's events are read meanwhile
+                    let pause = Duration::from_secs(1).saturating_sub(start.elapsed());
+                    let until = (Instant::now() + pause).min(deadline);
+                    match socket.as_mut() {
+                        Some(s) => {
+                            while Instant::now() < until {
+                                match next_message(s, until - Instant::now()).await {
+                                    Some(message) if message["type"] == "next" => {
+                                        events += 1;
+                                        if let Some(at) = *last_change.lock().unwrap() {
+                                            lags.lock().unwrap().push(millis(at.elapsed()));
+                                        }
+                                    }
+                                    Some(message) => {
+                                        error(format!("subscription: {}", message.to_string().chars().take(200).collect::<String>()));
+                                        socket = None;
+                                        break;
+                                    }
+                                    None if Instant::now() < until => {
+                                        error("subscription: closed".into());
+                                        socket = None;
+                                        break;
+                                    }
+                                    None => {}
+                                }
+                            }
+                            if socket.is_none() {
+                                tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
+                            }
+                        }
+                        None => tokio::time::sleep(until.saturating_duration_since(Instant::now())).await,
+                    }
+                }
+                (events, socket.is_some())
+            }
+        });
+        let changer = {
+            let (runs, last_change) = (runs.clone(), last_change.clone());
+            async move {
+                let mut i = 0u64;
+                while Instant::now() + Duration::from_secs(2) < deadline {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    i += 1;
+                    let patch = json!({"status": {"conditions": [{"type": "Bench", "status": "True", "reason": "Load",
+                        "message": i.to_string(), "lastTransitionTime": "2026-01-01T00:00:00Z"}]}});
+                    *last_change.lock().unwrap() = Some(Instant::now());
+                    runs.patch_status("load", &PatchParams::default(), &Patch::Merge(&patch)).await.expect("status patch");
+                }
+                i
+            }
+        };
+        let sampler = async {
+            let mut peak = rss_before;
+            while Instant::now() < deadline {
+                peak = peak.max(rss_of(pid).unwrap_or(f64::NAN));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            peak
+        };
+        let (per_user, changes, rss_peak) = tokio::join!(futures::future::join_all(user_tasks), changer, sampler);
+        let rss_after = rss_of(pid).unwrap_or(f64::NAN);
+        for (kind, times) in samples.lock().unwrap().iter() {
+            println!("load_request_ms {} type={kind} users={users}", Stats::of(times));
+        }
+        let errors = errors.lock().unwrap();
+        println!("load_errors value={} users={users} seconds={}", errors.values().sum::<usize>(), hold.as_secs());
+        for (what, n) in errors.iter().take(10) {
+            println!("load_error count={n} what={what:?}");
+        }
+        let open = per_user.iter().filter(|(_, open)| *open).count();
+        let min_events = per_user.iter().map(|(n, _)| *n).min().unwrap_or(0);
+        println!("load_subscriptions open_at_end={open} of={users} status_changes={changes} min_events_per_subscriber={min_events}");
+        let lags = lags.lock().unwrap();
+        if !lags.is_empty() {
+            println!("load_subscription_lag_ms {} (status patch to the event at a subscriber)", Stats::of(&lags));
+        }
+        println!("apiserver_rss_mib before={rss_before:.1} peak={rss_peak:.1} after={rss_after:.1} users={users}");
+    })
+    .await;
+}
+
+/// A GraphQL POST as `token`.
+fn graphql_request(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    query: &str,
+    variables: serde_json::Value,
+) -> reqwest::RequestBuilder {
+    http.post(format!("{url}/api/graphql"))
+        .bearer_auth(token)
+        .json(&json!({"query": query, "variables": variables}))
+}
+
+/// The history page the bench reads: 50 succeeded runs, newest first, from a cursor.
+const HISTORY_PAGE: &str = "query($p: String!, $after: String) { runs(project: $p, phase: Succeeded, first: 50, after: $after) {
+    edges { cursor node { uid name workflow phase trigger score createdAt deleted } } pageInfo { hasNextPage endCursor } } }";
+/// When the seeded history starts (run `i` was created `i` minutes later).
+const HISTORY_T0: i64 = 1_700_000_000_000;
+
+/// Seeds runs `from..to` of `project` into the mirror's collection, shaped as the mirror writes them (one a
+/// minute from [`HISTORY_T0`], ten workflows, mixed phases, all left the cluster).
+async fn seed_history(db: &mongodb::Database, project: &str, from: usize, to: usize) {
+    use mongodb::bson::{doc, Document};
+    let coll = db.collection::<Document>("mirror_chaosworkflowruns");
+    let phases = ["Succeeded", "Failed", "Succeeded", "Aborted", "Succeeded", "Error"];
+    let mut next = from;
+    while next < to {
+        let batch: Vec<Document> = (next..to.min(next + 1000))
+            .map(|i| {
+                let uid = format!("{i:08}-bench");
+                let created = HISTORY_T0 + i as i64 * 60_000;
+                doc! {
+                    "_id": &uid, "uid": &uid, "kind": "ChaosWorkflowRun", "name": format!("wf{}-{i}", i % 10),
+                    "namespace": format!("{project}-chaos"), "resourceVersion": i as i64, "createdMs": created,
+                    "sortKey": chaoscenter_apiserver::mirror::sort_key(created, &uid),
+                    "deleted": true, "project": project, "workflow": format!("wf{}", i % 10), "trigger": "Schedule",
+                    "phase": phases[i % phases.len()], "score": (i % 101) as f64, "object": "{}",
+                }
+            })
+            .collect();
+        next += batch.len();
+        coll.insert_many(batch).await.expect("seeding the history");
+    }
 }
 
 /// The resident memory (VmRSS) of process `pid` in MiB, if it is running.

@@ -11,24 +11,34 @@ interface Props {
   readOnly: boolean;
 }
 
+/**
+ * The nonce the apiserver put in this page's Content-Security-Policy (CodeMirror adds its styles in a
+ * `<style>` element, which the CSP allows only with it); none under the Vite dev server or in tests.
+ */
+function cspNonce(): string | undefined {
+  const value = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content;
+  return value && value !== "__CSP_NONCE__" ? value : undefined;
+}
+
 const YAML_EDITOR_LABEL_ID = "wf-yaml-label";
 const PROBLEMS_ID = "wf-yaml-problems";
 
 export function YamlEditor({ value, onChange, problems, readOnly }: Props) {
   const invalid = problems.length > 0;
-  const extensions = useMemo(
-    () => [
+  const extensions = useMemo(() => {
+    const nonce = cspNonce();
+    return [
       yaml(),
       EditorView.lineWrapping,
+      ...(nonce ? [EditorView.cspNonce.of(nonce)] : []),
       EditorView.contentAttributes.of({
         "aria-labelledby": YAML_EDITOR_LABEL_ID,
         "aria-describedby": PROBLEMS_ID,
         "aria-invalid": invalid ? "true" : "false",
         "aria-multiline": "true",
       }),
-    ],
-    [invalid],
-  );
+    ];
+  }, [invalid]);
   return (
     <div className="yaml-editor">
       <span className="label" id={YAML_EDITOR_LABEL_ID}>
