@@ -140,7 +140,7 @@ export function ProbeFields({ probe, path, index, onChange, onRemove, readOnly }
             value={http.expectBodyContains}
             onChange={(expectBodyContains) => setHttp({ expectBodyContains })}
           />
-          {(method === "POST" || method === "PUT" || method === "PATCH" || http.body !== "") && (
+          {(method === "POST" || http.body !== "") && (
             <TextField label="Request body" path={`${path}.http.body`} value={http.body} rows={2} onChange={(body) => setHttp({ body })} />
           )}
         </div>

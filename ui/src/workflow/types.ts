@@ -34,7 +34,8 @@ export type ProbeType = (typeof PROBE_TYPES)[number];
 export const PROBE_MODES = ["SOT", "EOT", "Edge", "Continuous", "OnChaos"] as const;
 export type ProbeMode = (typeof PROBE_MODES)[number];
 
-export const HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"] as const;
+/** What an http probe may send (the server's validator refuses others): reads, and POST with a small body. */
+export const HTTP_METHODS = ["GET", "HEAD", "POST"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export const K8S_OPERATIONS = ["present", "absent", "count"] as const;

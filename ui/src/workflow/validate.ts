@@ -170,7 +170,7 @@ export function fieldPaths(form: WorkflowForm): string[] {
           "http.method",
           "http.expectStatus",
           "http.expectBodyContains",
-          ...(method === "POST" || method === "PUT" || method === "PATCH" || p.http.body !== "" ? ["http.body"] : []),
+          ...(method === "POST" || p.http.body !== "" ? ["http.body"] : []),
         ],
         k8s: [
           "k8s.apiVersion",

@@ -83,7 +83,10 @@ const probe: Shape = {
       required: ["apiVersion", "kind", "operation"],
     },
     prom: { object: { endpoint: str, query: str, comparator }, required: ["endpoint", "query", "comparator"] },
-    cmd: { object: { command: { list: str }, image: str, comparator }, required: ["command", "image", "comparator"] },
+    cmd: {
+      object: { command: { list: str }, image: str, comparator, resources: { object: { cpu: str, memory: str } } },
+      required: ["command", "image", "comparator"],
+    },
     runProperties: { object: { interval: str, timeout: str, attempts: int, initialDelay: str, stopOnFailure: bool } },
   },
   required: ["name", "type"],
