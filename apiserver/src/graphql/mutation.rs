@@ -31,25 +31,10 @@ pub struct WrittenWorkflow {
     pub resource_version: String,
 }
 
-/// A Kubernetes error for the caller: denials, conflicts and invalid objects say what and why; anything
-/// else says only that it failed.
+/// A Kubernetes error for the caller, mapped as for REST ([`crate::error::ApiError::from_kube`]):
+/// denials, conflicts and invalid objects say what and why; anything else says only that it failed.
 fn kube_error(action: &str, err: kube::Error) -> async_graphql::Error {
-    match err {
-        kube::Error::Api(s) => match s.code {
-            403 => error("FORBIDDEN", format!("forbidden: {}", s.message)),
-            404 => error("NOT_FOUND", s.message),
-            409 => error("CONFLICT", s.message),
-            400 | 422 => error("INVALID", s.message),
-            _ => {
-                tracing::error!(status = %s.message, "{action}");
-                error("INTERNAL", format!("could not {action}"))
-            }
-        },
-        other => {
-            tracing::error!(error = %other, "{action}");
-            error("INTERNAL", format!("could not {action}"))
-        }
-    }
+    crate::error::ApiError::from_kube(action, err).into_graphql()
 }
 
 /// A workflow from YAML, or from a name and a structured spec, placed in the project's namespace.
