@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod graphql;
+pub mod history_store;
 pub mod metrics;
 pub mod mirror;
 pub mod passwords;

@@ -3,7 +3,7 @@
 //! password Secret is written only after that change succeeded.
 
 use super::account::{user_view, UserView};
-use super::{Body, Caller};
+use super::{Body, SignedIn};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::passwords;
@@ -21,8 +21,7 @@ use std::sync::Arc;
 /// The annotation recording when an admin last reset the user's password.
 const RESET_ANNOTATION: &str = "chaoscenter.io/password-reset-at";
 
-fn users_as(state: &AppState, caller: &Caller) -> Result<Api<ChaosUser>, ApiError> {
-    caller.require_password_changed()?;
+fn users_as(state: &AppState, caller: &SignedIn) -> Result<Api<ChaosUser>, ApiError> {
     let client =
         state.cluster.as_user(caller.name()).map_err(|e| ApiError::internal("act as the caller", e))?;
     Ok(Api::all(client))
@@ -31,7 +30,7 @@ fn users_as(state: &AppState, caller: &Caller) -> Result<Api<ChaosUser>, ApiErro
 /// `GET /auth/users`: every user (RBAC: admins).
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
 ) -> Result<Json<Vec<UserView>>, ApiError> {
     let users = users_as(&state, &caller)?
         .list(&ListParams::default())
@@ -56,7 +55,7 @@ pub struct CreateRequest {
 /// `POST /auth/users`: a new user, who must change the given password at first login.
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Body(req): Body<CreateRequest>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     let api = users_as(&state, &caller)?;
@@ -102,7 +101,7 @@ pub struct ResetRequest {
 /// login; the user's sessions and API tokens end.
 pub async fn reset_password(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Path(name): Path<String>,
     Body(req): Body<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -133,7 +132,7 @@ pub async fn reset_password(
 
 async fn set_disabled(
     state: &AppState,
-    caller: &Caller,
+    caller: &SignedIn,
     name: &str,
     disabled: bool,
 ) -> Result<Json<UserView>, ApiError> {
@@ -159,7 +158,7 @@ async fn set_disabled(
 /// operator removes every binding.
 pub async fn disable(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Path(name): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
     set_disabled(&state, &caller, &name, true).await
@@ -168,7 +167,7 @@ pub async fn disable(
 /// `POST /auth/users/{name}/enable`.
 pub async fn enable(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Path(name): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
     set_disabled(&state, &caller, &name, false).await

@@ -4,7 +4,6 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use async_graphql::{Context, Error, ErrorExtensions};
 use chaoscenter_crds::access::project_namespace;
-use kube::runtime::reflector::ObjectRef;
 use kube::Client;
 use std::sync::Arc;
 
@@ -48,7 +47,7 @@ pub fn scope(ctx: &Context<'_>, project: &str) -> async_graphql::Result<Scope> {
     let state = state(ctx)?;
     let caller = caller(ctx)?;
     let denied = || error("FORBIDDEN", format!("you are not a member of project {project:?}"));
-    let found = state.cluster.projects.get(&ObjectRef::new(project)).ok_or_else(denied)?;
+    let found = state.cluster.project(project).ok_or_else(denied)?;
     let member = found.spec.members.iter().any(|m| m.user == caller.name());
     if !member && !caller.is_admin() {
         return Err(denied());

@@ -16,7 +16,7 @@ pub use query::Query;
 pub use subscription::Subscription;
 
 use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use async_graphql::Schema;
 use axum::extract::State;
@@ -57,10 +57,9 @@ pub fn sdl() -> String {
 /// `POST /api/graphql`: one operation (no batches), signed in, within the time limit.
 pub async fn handle(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    SignedIn(caller): SignedIn,
     request: async_graphql_axum::GraphQLRequest,
 ) -> Result<Response, ApiError> {
-    caller.require_password_changed()?;
     let request = request.into_inner().data(caller).data(state.clone());
     let schema = state.schema.clone();
     match tokio::time::timeout(TIMEOUT, schema.execute(request)).await {

@@ -60,8 +60,7 @@ impl Query {
         let me = caller(ctx)?;
         let mut list: Vec<ProjectView> = state
             .cluster
-            .projects
-            .state()
+            .projects()
             .iter()
             .filter(|p| me.is_admin() || p.spec.members.iter().any(|m| m.user == me.name()))
             .map(|p| project_view(p, me.name()))
@@ -96,12 +95,7 @@ impl Query {
     /// One project.
     async fn project(&self, ctx: &Context<'_>, name: String) -> Result<ProjectView> {
         let s = scope(ctx, &name)?;
-        let p = s
-            .state
-            .cluster
-            .projects
-            .get(&kube::runtime::reflector::ObjectRef::new(&name))
-            .ok_or_else(|| error("NOT_FOUND", "no such project"))?;
+        let p = s.state.cluster.project(&name).ok_or_else(|| error("NOT_FOUND", "no such project"))?;
         Ok(project_view(&p, &s.caller_name))
     }
 
