@@ -3,12 +3,16 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+#[cfg(test)]
+mod app_tests;
 pub mod audit;
 pub mod auth;
 pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod error;
+#[cfg(test)]
+mod fakes;
 pub mod graphql;
 pub mod history_store;
 pub mod metrics;
