@@ -84,14 +84,14 @@ impl RunPhase {
 
 impl ChaosWorkflowRun {
     /// Whether this run is a target preview, which stays out of the history and is deleted once read: it
-    /// carries [`PREVIEW_LABEL`](crate::common::PREVIEW_LABEL), is a dry run, and never started (a dry run
-    /// only plans; `status.startedAt` is written by the operator alone, through the status subresource).
-    /// A run that may have injected anything is never a preview, whatever its labels say.
+    /// carries [`PREVIEW_LABEL`](crate::common::PREVIEW_LABEL), is a dry run, and never started for real
+    /// (`status.deadline` is set only when a run starts injecting, by the operator alone, through the
+    /// status subresource; a dry run only plans). A run that may have injected anything is never a
+    /// preview, whatever its labels and its spec say now.
     pub fn is_preview(&self) -> bool {
         let labelled =
             self.metadata.labels.as_ref().is_some_and(|l| l.contains_key(crate::common::PREVIEW_LABEL));
-        let started =
-            self.status.as_ref().is_some_and(|s| s.started_at.is_some() || s.definition_digest.is_some());
+        let started = self.status.as_ref().is_some_and(|s| s.deadline.is_some());
         labelled && self.spec.dry_run && !started
     }
 }
@@ -311,12 +311,12 @@ mod tests {
             run.metadata.labels =
                 Some([(crate::common::PREVIEW_LABEL.to_string(), "true".to_string())].into());
         }
-        if started {
-            run.status = Some(ChaosWorkflowRunStatus {
-                started_at: Some("2026-01-01T00:00:00Z".into()),
-                ..Default::default()
-            });
-        }
+        // a dry run's plan records a start and finish time too; only a real start sets the deadline
+        run.status = Some(ChaosWorkflowRunStatus {
+            started_at: Some("2026-01-01T00:00:00Z".into()),
+            deadline: started.then(|| "2026-01-01T00:30:00Z".into()),
+            ..Default::default()
+        });
         run
     }
 
