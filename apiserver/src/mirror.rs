@@ -210,8 +210,7 @@ async fn write(coll: &Collection<Document>, change: &Change) -> mongodb::error::
     set.remove("_id");
     set.insert("mirroredAt", DateTime::now());
     if deleted {
-        set.insert("deleted", true);
-        set.insert("deletedAt", DateTime::now());
+        set.extend(deletion());
     }
     // a delete carries the object's last version; it wins over that same version
     let filter = if deleted {
@@ -240,14 +239,22 @@ async fn write(coll: &Collection<Document>, change: &Change) -> mongodb::error::
     Ok(Written::Stale)
 }
 
+/// The fields marking a document deleted now: `deleted`, `deletedAt`, and the time again in Unix ms,
+/// `deletedMs` (what is read and compared: servers store dates differently).
+fn deletion() -> Document {
+    let now = DateTime::now();
+    doc! { "deleted": true, "deletedAt": now, "deletedMs": now.timestamp_millis() }
+}
+
+/// When a mirrored document was marked deleted (Unix ms), if it was.
+pub fn deleted_ms(doc: &Document) -> Option<i64> {
+    stored_int(doc, "deletedMs").or_else(|| doc.get_datetime("deletedAt").ok().map(|d| d.timestamp_millis()))
+}
+
 /// Marks object `uid` deleted, leaving the rest of its document as it is; whether it was not already.
 async fn mark_deleted(coll: &Collection<Document>, uid: &str) -> mongodb::error::Result<bool> {
-    let marked = coll
-        .update_one(
-            doc! { "_id": uid, "deleted": { "$ne": true } },
-            doc! { "$set": { "deleted": true, "deletedAt": DateTime::now() } },
-        )
-        .await?;
+    let marked =
+        coll.update_one(doc! { "_id": uid, "deleted": { "$ne": true } }, doc! { "$set": deletion() }).await?;
     Ok(marked.modified_count > 0)
 }
 
@@ -276,10 +283,7 @@ async fn mark_gone(coll: &Collection<Document>, present: &BTreeSet<String>) -> m
     let ids: Vec<&String> = present.iter().collect();
     coll.delete_many(doc! { "preview": true, "_id": { "$nin": ids.clone() } }).await?;
     let result = coll
-        .update_many(
-            doc! { "deleted": false, "_id": { "$nin": ids } },
-            doc! { "$set": { "deleted": true, "deletedAt": DateTime::now() } },
-        )
+        .update_many(doc! { "deleted": false, "_id": { "$nin": ids } }, doc! { "$set": deletion() })
         .await?;
     Ok(result.modified_count)
 }
@@ -749,7 +753,7 @@ pub async fn project_at(db: &Database, name: &str, at_ms: i64) -> Option<String>
     let projects: Collection<Document> = db.collection(&collection_name::<Project>());
     let found: Vec<Document> = projects
         .find(doc! { "project": name, "name": name })
-        .projection(doc! { "createdMs": 1, "deleted": 1, "deletedAt": 1 })
+        .projection(doc! { "createdMs": 1, "deletedAt": 1, "deletedMs": 1 })
         .await
         .ok()?
         .try_collect()
@@ -760,7 +764,7 @@ pub async fn project_at(db: &Database, name: &str, at_ms: i64) -> Option<String>
     let uid = owner_at(versions, at_ms, AUDIT_SLACK_MS)?;
     // gone before then: the project that has the name now is not mirrored yet
     let owner = found.iter().find(|p| p.get_str("_id").ok() == Some(uid.as_str()))?;
-    let gone = owner.get_datetime("deletedAt").ok().is_some_and(|d| d.timestamp_millis() < at_ms);
+    let gone = deleted_ms(owner).is_some_and(|deleted| deleted < at_ms);
     (!gone).then_some(uid)
 }
 

@@ -243,7 +243,7 @@ impl Query {
             .collection::<Document>(&collection_name::<Project>())
             .find(doc! { "deleted": true })
             .projection(doc! { "object": 0 })
-            .sort(doc! { "deletedAt": -1 })
+            .sort(doc! { "deletedMs": -1 })
             .limit(100)
             .await
             .map_err(unavailable)?

@@ -264,7 +264,7 @@ impl DeletedProjectView {
             name: doc.get_str("name").unwrap_or_default().to_string(),
             uid: doc.get_str("_id").unwrap_or_default().to_string(),
             created_at: stored_int(doc, "createdMs").and_then(time).unwrap_or_default(),
-            deleted_at: doc.get_datetime("deletedAt").ok().and_then(|d| time(d.timestamp_millis())),
+            deleted_at: crate::mirror::deleted_ms(doc).and_then(time),
         }
     }
 }
