@@ -832,12 +832,11 @@ fn labelled_as_preview(dry_run: bool, started: bool) -> Value {
 
 #[tokio::test]
 async fn only_a_dry_run_that_never_started_is_deleted_as_an_expired_preview() {
-    let delete = format!("DELETE {RUN}?");
     // a planned dry run with the label: its plan has been read, it goes
     let cluster = Cluster::new(labelled_as_preview(true, false), 3);
     let h = cluster.harness();
     within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
-    assert_eq!(cluster.timeline(), [delete.clone()], "an expired preview is deleted");
+    assert_eq!(cluster.timeline(), [format!("DELETE {RUN}?")], "an expired preview is deleted");
     // the label on a real run, or on one whose dryRun was set after it started: kept, like any run
     for (dry_run, started) in [(false, false), (false, true), (true, true)] {
         let cluster = Cluster::new(labelled_as_preview(dry_run, started), 3);
