@@ -535,24 +535,26 @@ async fn written_change(
         Change::Upsert(doc) => (doc, false),
         Change::Delete(doc) => (doc, true),
     };
-    let action = match (deleted, written) {
-        (false, Written::Inserted) => Some("create"),
-        (true, Written::Inserted | Written::Updated) => Some("delete"),
-        _ => None,
+    let actions: &[&str] = match (deleted, written) {
+        (false, Written::Inserted) => &["create"],
+        // created and deleted while MongoDB was away: both happened
+        (true, Written::Inserted) => &["create", "delete"],
+        (true, Written::Updated) => &["delete"],
+        _ => &[],
     };
-    if let (Some(action), Some(db)) = (action, audit_db) {
-        let entry = match action {
-            "delete" => deleted_entry(db, coll, doc, kind_name).await,
-            _ => cluster_entry(doc, action, kind_name),
-        };
-        if let Some(entry) = entry {
-            crate::audit::record(db, entry).await;
+    if let Some(db) = audit_db {
+        for action in actions {
+            let entry = match *action {
+                "delete" => deleted_entry(db, coll, doc, kind_name).await,
+                _ => cluster_entry(doc, action, kind_name),
+            };
+            if let Some(entry) = entry {
+                crate::audit::record(db, entry).await;
+            }
         }
-    }
-    if let (Some(db), "create", true) =
-        (audit_db, action.unwrap_or_default(), kind_name == Project::kind(&()))
-    {
-        attribute_new_project(db, doc).await;
+        if actions.first() == Some(&"create") && kind_name == Project::kind(&()) {
+            attribute_new_project(db, doc).await;
+        }
     }
     let _ = notify.send(MirrorEvent {
         kind: kind_name.to_string(),
