@@ -130,6 +130,9 @@ async fn runs_cannot_be_retargeted_and_every_write_names_its_real_author() {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     with_access("hook-authors", &env, |w| async move {
         let _webhook = install_webhook(&w.client, &addr, &w.ns).await;
+        // the apiserver puts its CA into the new configurations' caBundle shortly after they appear; until
+        // then the API server cannot call the webhook (x509), and the project below could not be created
+        wait_webhook_effective(&w, &w.ns).await;
         let admin = admin_token(&w).await;
         let (project, bob) = project_with_editor(&w, &admin).await;
         let pns = project_namespace(&project);
