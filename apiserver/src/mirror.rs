@@ -719,6 +719,17 @@ fn attributed(db: &Database) -> [(Collection<Document>, &'static str, i64); 4] {
 /// than every mirrored project of their name keep none and are in no project's history. Idempotent; run at
 /// every start.
 pub async fn attribute_history(db: &Database) -> mongodb::error::Result<()> {
+    // usually there is nothing to do: one look per collection
+    let unattributed = doc! { "projectUid": { "$exists": false }, "project": { "$ne": Bson::Null } };
+    let mut todo = Vec::new();
+    for (coll, field, slack) in attributed(db) {
+        if coll.find_one(unattributed.clone()).projection(doc! { "_id": 1 }).await?.is_some() {
+            todo.push((coll, field, slack));
+        }
+    }
+    if todo.is_empty() {
+        return Ok(());
+    }
     let projects: Collection<Document> = db.collection(&collection_name::<Project>());
     let mut by_name: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
     let mut cursor = projects.find(doc! {}).projection(doc! { "name": 1, "createdMs": 1 }).await?;
@@ -733,13 +744,13 @@ pub async fn attribute_history(db: &Database) -> mongodb::error::Result<()> {
         versions.sort_by_key(|(_, created)| *created);
         for (i, (uid, created)) in versions.iter().enumerate() {
             let until = versions.get(i + 1).map(|(_, next)| *next);
-            for (coll, field, slack) in attributed(db) {
-                let mut range = doc! { "$gte": created - slack };
+            for (coll, field, slack) in &todo {
+                let mut range = doc! { "$gte": created - *slack };
                 if let Some(until) = until {
-                    range.insert("$lt", until - slack);
+                    range.insert("$lt", until - *slack);
                 }
                 coll.update_many(
-                    doc! { "project": &name, "projectUid": { "$exists": false }, field: range },
+                    doc! { "project": &name, "projectUid": { "$exists": false }, *field: range },
                     doc! { "$set": { "projectUid": uid } },
                 )
                 .await?;
