@@ -70,7 +70,7 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
             }
         });
     }
-    let mirror_events = mirror::start(&cluster.client, &db);
+    let mirror_events = mirror::start(&cluster.client, &db, cluster.projects.clone());
     let passwords = Passwords::start(config.hash_workers, config.hash_queue).await;
     chaoscenter_apiserver::auth::end_tokens_of_disabled_users(cluster.client.clone(), store.clone());
     retry("create the first admin", || cluster.bootstrap_admin(&config.admin_username, &passwords)).await;

@@ -37,9 +37,14 @@ pub fn decode_cursor(cursor: &str) -> Option<String> {
     (ms.len() == 13 && ms.bytes().all(|b| b.is_ascii_digit()) && !uid.is_empty()).then_some(key)
 }
 
-/// The MongoDB filter for `project`'s runs matching `filter`, after `after`.
-pub fn query(project: &str, filter: &RunFilter, after: Option<&str>) -> Document {
-    let mut q = doc! { "project": project };
+/// The runs in the history of the project with uid `project_uid`: all of them but target previews.
+pub fn in_history(project_uid: &str) -> Document {
+    doc! { "projectUid": project_uid, "preview": { "$ne": true } }
+}
+
+/// The MongoDB filter for the runs of the project with uid `project_uid` matching `filter`, after `after`.
+pub fn query(project_uid: &str, filter: &RunFilter, after: Option<&str>) -> Document {
+    let mut q = in_history(project_uid);
     if let Some(w) = &filter.workflow {
         q.insert("workflow", w);
     }
@@ -65,10 +70,10 @@ pub fn query(project: &str, filter: &RunFilter, after: Option<&str>) -> Document
     q
 }
 
-/// One page of `project`'s runs, newest first.
+/// One page of the runs of the project with uid `project_uid`, newest first.
 pub async fn runs_page(
     db: &Database,
-    project: &str,
+    project_uid: &str,
     filter: &RunFilter,
     first: usize,
     after: Option<&str>,
@@ -80,7 +85,7 @@ pub async fn runs_page(
     };
     let coll = db.collection::<Document>(&collection_name::<ChaosWorkflowRun>());
     let docs: Vec<Document> = coll
-        .find(query(project, filter, after.as_deref()))
+        .find(query(project_uid, filter, after.as_deref()))
         .projection(doc! { "object": 0 })
         .sort(doc! { "sortKey": -1 })
         .limit(first as i64 + 1)
@@ -117,8 +122,9 @@ mod tests {
     #[test]
     fn the_filter_is_keyset_not_offset() {
         let f = RunFilter { phase: Some(Phase::Failed), since_ms: Some(10), ..Default::default() };
-        let q = query("shop", &f, Some("0000000000050-u"));
-        assert_eq!(q.get_str("project").unwrap(), "shop");
+        let q = query("shop-uid", &f, Some("0000000000050-u"));
+        assert_eq!(q.get_str("projectUid").unwrap(), "shop-uid", "the project's uid, not its name");
+        assert!(q.get_document("preview").unwrap().get_bool("$ne").unwrap(), "no previews");
         assert_eq!(q.get_str("phase").unwrap(), "Failed");
         assert_eq!(q.get_document("createdMs").unwrap().get_i64("$gte").unwrap(), 10);
         assert_eq!(

@@ -71,18 +71,27 @@ pub async fn handle(
     }
 }
 
-/// `GET /api/graphql/ws`: subscriptions over WebSocket; connection_init's `authorization` signs in.
+/// `GET /api/graphql/ws`: subscriptions over WebSocket; connection_init's `authorization` signs in, and
+/// the socket is closed when that access ends (see `subscription::serve`).
 pub async fn ws(
     State(state): State<Arc<AppState>>,
-    protocol: async_graphql_axum::GraphQLProtocol,
+    headers: axum::http::HeaderMap,
     upgrade: axum::extract::WebSocketUpgrade,
 ) -> Response {
-    let schema = state.schema.clone();
-    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
-        async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
-            .on_connection_init(move |payload| subscription::authenticate(state, payload))
-            .serve()
-    })
+    use std::str::FromStr;
+    let protocol = headers
+        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|asked| {
+            asked.split(',').find_map(|p| async_graphql::http::WebSocketProtocols::from_str(p.trim()).ok())
+        });
+    let Some(protocol) = protocol else {
+        return ApiError::bad_request("Sec-WebSocket-Protocol: ask for graphql-transport-ws (or graphql-ws)")
+            .into_response();
+    };
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| subscription::serve(state, socket, protocol))
 }
 
 /// `GET /api/graphiql`: the GraphiQL page (routed only when introspection is enabled, for development). It

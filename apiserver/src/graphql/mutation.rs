@@ -118,7 +118,7 @@ fn written(wf: ChaosWorkflow) -> WrittenWorkflow {
 /// Records a change the caller made through GraphQL.
 async fn audit(s: &Scope, action: &str, kind: &str, name: &str) {
     let entry = crate::audit::Entry::now(&s.caller_name, crate::audit::Source::Api, action, kind, name)
-        .in_project(&s.project, Some(&s.namespace));
+        .in_project(&s.project, &s.project_uid, Some(&s.namespace));
     crate::audit::record(&s.state.db, entry).await;
 }
 
@@ -248,7 +248,8 @@ impl Mutation {
     /// A dry run: targets are resolved and policy checked, nothing is injected. Waits (up to 10 s) for the
     /// operator's answer and returns the plan: the run's status, with the targets each step would hit.
     /// With `spec` (a ChaosWorkflow spec as JSON), an unsaved definition named `workflow` is previewed: the
-    /// preview never enters the history, and the operator deletes it a minute after it finished.
+    /// preview (a dry run labelled `chaoscenter.io/preview`, which only the apiserver may create) never
+    /// enters the history, and the operator deletes it a minute after it finished.
     async fn dry_run_workflow(
         &self,
         ctx: &Context<'_>,
