@@ -20,15 +20,13 @@ pub struct AppState {
     pub config: Config,
     pub cluster: Arc<dyn ClusterApi>,
     pub store: Arc<dyn TokenStore>,
-    /// The audit log (and, read by GraphQL, the history).
+    /// Run history and the audit log, as GraphQL reads them and the API records changes.
     pub history: Arc<dyn HistoryStore>,
     pub keys: TokenKeys,
     pub throttle: LoginThrottle,
     pub passwords: Passwords,
     /// What `/metrics` shows (served apart, at `METRICS_ADDR`).
     pub metrics: crate::metrics::Metrics,
-    /// The database: the mirror, run history, sessions.
-    pub db: mongodb::Database,
     /// What the mirror writes, as it writes it (for subscriptions).
     pub mirror_events: tokio::sync::broadcast::Sender<crate::mirror::MirrorEvent>,
     /// The GraphQL schema.

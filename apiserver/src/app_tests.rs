@@ -107,11 +107,6 @@ impl Harness {
         );
         let tokens = Arc::new(MemoryTokens::default());
         let history = Arc::new(MemoryHistory::default());
-        // never contacted by what these tests reach (GraphQL's history reads are the only users)
-        let db = mongodb::Client::with_uri_str("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200")
-            .await
-            .expect("a lazily connecting client")
-            .database("unused");
         let state = Arc::new(AppState {
             config: config(),
             cluster: Arc::new(cluster.clone()),
@@ -121,7 +116,6 @@ impl Harness {
             throttle: Default::default(),
             passwords: passwords().await,
             metrics: Default::default(),
-            db,
             mirror_events: tokio::sync::broadcast::channel(16).0,
             schema: crate::graphql::schema(false),
         });

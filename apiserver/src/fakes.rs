@@ -2,8 +2,9 @@
 //! or a database: a Kubernetes API server holding objects as JSON behind real `kube::Client`s (with a
 //! small model of ChaosCenter's RBAC for impersonated requests), and the token store and history in maps.
 
-use crate::audit::Entry;
+use crate::audit::{Entry, Older};
 use crate::cluster::{ClusterApi, PasswordRecord};
+use crate::graphql::{RunFilter, Statistics};
 use crate::history_store::HistoryStore;
 use crate::store::{sliding_expiry, ApiToken, Rotation, Session, TokenStore};
 use axum::body::Body;
@@ -13,7 +14,7 @@ use chaoscenter_crds::project::Role;
 use chaoscenter_crds::user::GlobalRole;
 use chaoscenter_crds::{ChaosUser, Project};
 use kube::Client;
-use mongodb::bson::DateTime;
+use mongodb::bson::{doc, Bson, DateTime, Document};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -39,7 +40,8 @@ struct World {
 ///   impersonated at all.
 ///
 /// Writes follow the API's rules the handlers rely on: `generateName`, `409 AlreadyExists`, `404`, and a
-/// `409 Conflict` for a write naming an old `metadata.resourceVersion`; merge patches only.
+/// `409 Conflict` for a write naming an old `metadata.resourceVersion`; merge patches only. Of the
+/// operator, only this: a dry run is finished (`Succeeded`) as soon as it is created.
 #[derive(Clone, Default)]
 pub struct FakeCluster {
     world: Arc<Mutex<World>>,
@@ -224,6 +226,16 @@ impl FakeCluster {
         world.passwords.remove(name);
     }
 
+    /// Adds an object as the apiserver would create it (`namespace` empty for a cluster-scoped one).
+    pub fn add_object(&self, plural: &str, namespace: &str, value: Value) -> Value {
+        self.put(plural, namespace, value)
+    }
+
+    /// Every object as stored now.
+    pub fn all_objects(&self) -> Vec<Value> {
+        self.world().objects.values().cloned().collect()
+    }
+
     /// The user as stored now.
     pub fn stored_user(&self, name: &str) -> Option<ChaosUser> {
         self.world().user(name)
@@ -368,6 +380,10 @@ impl FakeCluster {
                     );
                 }
                 value["metadata"]["name"] = json!(name);
+                // the operator answers a dry run at once: its plan is ready when it is read back
+                if t.plural == "chaosworkflowruns" && value["spec"]["dryRun"] == json!(true) {
+                    value["status"] = json!({"phase": "Succeeded"});
+                }
                 object(StatusCode::CREATED, &self.put(&t.plural, &t.namespace, value))
             }
             "update" | "patch" => {
@@ -600,23 +616,196 @@ impl TokenStore for MemoryTokens {
     }
 }
 
-/// The history in memory: the audit entries recorded, in order.
+/// The history in memory, as the mirror and the audit log would have written it: mirror documents of
+/// runs, workflows and projects (the fields the queries read), and the audit entries in order.
 #[derive(Default)]
 pub struct MemoryHistory {
     audit: Mutex<Vec<Entry>>,
+    docs: Mutex<Docs>,
+}
+
+#[derive(Default)]
+struct Docs {
+    runs: Vec<Document>,
+    workflows: Vec<Document>,
+    projects: Vec<Document>,
+}
+
+/// A run as the mirror writes it (without `object` unless given).
+pub struct RunDoc<'a> {
+    pub project: &'a str,
+    pub project_uid: &'a str,
+    pub name: &'a str,
+    pub workflow: &'a str,
+    pub phase: &'a str,
+    pub score: Option<f64>,
+    pub created_ms: i64,
+    pub preview: bool,
+    pub deleted: bool,
 }
 
 impl MemoryHistory {
+    fn docs(&self) -> MutexGuard<'_, Docs> {
+        self.docs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// (actor, action, name) of every audit entry so far.
     pub fn audit_log(&self) -> Vec<(String, String, String)> {
         let audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
         audit.iter().map(|e| (e.actor.clone(), e.action.clone(), e.name.clone())).collect()
     }
+
+    /// Adds a run's document; its uid.
+    pub fn add_run(&self, run: RunDoc<'_>) -> String {
+        let uid = crate::tokens::random_id();
+        let object = json!({"spec": {"workflowRef": {"name": run.workflow}}, "status": {"phase": run.phase}});
+        self.docs().runs.push(doc! {
+            "_id": &uid, "uid": &uid, "kind": "ChaosWorkflowRun", "name": run.name,
+            "namespace": project_namespace(run.project), "project": run.project, "projectUid": run.project_uid,
+            "workflow": run.workflow, "phase": run.phase, "trigger": "Manual",
+            "score": run.score.map(Bson::Double).unwrap_or(Bson::Null), "preview": run.preview,
+            "createdMs": run.created_ms, "sortKey": crate::mirror::sort_key(run.created_ms, &uid),
+            "deleted": run.deleted, "object": object.to_string(),
+        });
+        uid
+    }
+
+    /// Adds a workflow's document.
+    pub fn add_workflow(&self, project_uid: &str, name: &str) {
+        let object = json!({"metadata": {"name": name}, "spec": {"steps": []}});
+        self.docs().workflows.push(doc! {
+            "_id": crate::tokens::random_id(), "name": name, "projectUid": project_uid, "deleted": false,
+            "object": object.to_string(),
+        });
+    }
+
+    /// Adds a project's document (`deleted_ms`: when it was deleted from the cluster).
+    pub fn add_project(&self, name: &str, uid: &str, deleted_ms: Option<i64>) {
+        let deleted = deleted_ms.map(Bson::Int64).unwrap_or(Bson::Null);
+        self.docs().projects.push(doc! {
+            "_id": uid, "uid": uid, "name": name, "createdMs": 0_i64, "deleted": deleted_ms.is_some(),
+            "deletedMs": deleted,
+        });
+    }
+}
+
+fn text<'a>(doc: &'a Document, key: &str) -> &'a str {
+    doc.get_str(key).unwrap_or_default()
+}
+
+/// Whether the run document `d` is in the history `filter` asks for (as `graphql::history_query` says).
+fn wanted(d: &Document, project_uid: &str, filter: &RunFilter, after: Option<&str>) -> bool {
+    let created = crate::mirror::stored_int(d, "createdMs").unwrap_or(0);
+    text(d, "projectUid") == project_uid
+        && !d.get_bool("preview").unwrap_or(false)
+        && filter.workflow.as_deref().is_none_or(|w| text(d, "workflow") == w)
+        && filter.phase.is_none_or(|p| text(d, "phase") == p.as_str())
+        && filter.trigger.is_none_or(|t| text(d, "trigger") == t.as_str())
+        && filter.since_ms.is_none_or(|s| created >= s)
+        && filter.until_ms.is_none_or(|u| created < u)
+        && after.is_none_or(|key| text(d, "sortKey") < key)
+}
+
+fn without_object(mut d: Document) -> Document {
+    d.remove("object");
+    d
 }
 
 #[async_trait::async_trait]
 impl HistoryStore for MemoryHistory {
     async fn record_audit(&self, entry: Entry) {
         self.audit.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+    }
+
+    async fn workflows(&self, project_uid: &str) -> anyhow::Result<Vec<Document>> {
+        let mut found: Vec<Document> = self
+            .docs()
+            .workflows
+            .iter()
+            .filter(|d| text(d, "projectUid") == project_uid && !d.get_bool("deleted").unwrap_or(false))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| text(a, "name").cmp(text(b, "name")));
+        Ok(found)
+    }
+
+    async fn runs(
+        &self,
+        project_uid: &str,
+        filter: &RunFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Document>> {
+        let mut found: Vec<Document> =
+            self.docs().runs.iter().filter(|d| wanted(d, project_uid, filter, after)).cloned().collect();
+        found.sort_by(|a, b| text(b, "sortKey").cmp(text(a, "sortKey")));
+        Ok(found.into_iter().take(limit).map(without_object).collect())
+    }
+
+    async fn run(&self, project_uid: &str, name: &str) -> anyhow::Result<Option<Document>> {
+        let docs = self.docs();
+        let mut found: Vec<&Document> = docs
+            .runs
+            .iter()
+            .filter(|d| text(d, "projectUid") == project_uid && text(d, "name") == name)
+            .collect();
+        found.sort_by_key(|d| std::cmp::Reverse(crate::mirror::stored_int(d, "createdMs")));
+        Ok(found.first().map(|d| (*d).clone()))
+    }
+
+    async fn run_by_uid(&self, uid: &str) -> anyhow::Result<Option<Document>> {
+        Ok(self.docs().runs.iter().find(|d| text(d, "_id") == uid).cloned().map(without_object))
+    }
+
+    /// Runs per phase only (the averages are the database's `$group`, not modelled here).
+    async fn statistics(&self, project_uid: &str, since_ms: i64) -> anyhow::Result<Statistics> {
+        let filter = RunFilter { since_ms: Some(since_ms), ..Default::default() };
+        let mut phases: BTreeMap<String, i64> = BTreeMap::new();
+        for d in self.docs().runs.iter().filter(|d| wanted(d, project_uid, &filter, None)) {
+            *phases.entry(text(d, "phase").to_string()).or_default() += 1;
+        }
+        let runs_by_phase = phases
+            .into_iter()
+            .map(|(phase, runs)| crate::graphql::PhaseCount {
+                phase: crate::graphql::Phase::parse(&phase),
+                runs,
+            })
+            .collect();
+        Ok(Statistics { runs_by_phase, ..Default::default() })
+    }
+
+    async fn audit_entries(
+        &self,
+        project_uid: Option<&str>,
+        older: Option<Older>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Entry>> {
+        let audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
+        let bound = match older {
+            Some(Older::Than(key)) => Some(key),
+            Some(Older::ThanTime(ms)) => Some(format!("{ms:013}")),
+            None => None,
+        };
+        let mut found: Vec<Entry> = audit
+            .iter()
+            .filter(|e| project_uid.is_none_or(|uid| e.project_uid.as_deref() == Some(uid)))
+            .filter(|e| bound.as_ref().is_none_or(|b| &e.sort_key < b))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| b.sort_key.cmp(&a.sort_key));
+        found.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(found)
+    }
+
+    async fn deleted_projects(&self, limit: i64) -> anyhow::Result<Vec<Document>> {
+        let mut found: Vec<Document> =
+            self.docs().projects.iter().filter(|d| d.get_bool("deleted").unwrap_or(false)).cloned().collect();
+        found.sort_by_key(|d| std::cmp::Reverse(crate::mirror::stored_int(d, "deletedMs")));
+        found.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(found)
+    }
+
+    async fn project_recorded(&self, name: &str, uid: &str) -> anyhow::Result<bool> {
+        Ok(self.docs().projects.iter().any(|d| text(d, "_id") == uid && text(d, "name") == name))
     }
 }

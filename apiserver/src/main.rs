@@ -94,12 +94,11 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
         config,
         cluster,
         store,
-        history: Arc::new(MongoHistory { db: db.clone() }),
+        history: Arc::new(MongoHistory { db }),
         keys,
         throttle: Default::default(),
         passwords,
         metrics,
-        db,
         mirror_events,
     });
     // the TCP peer's address is the client's (login throttling; see client.rs)

@@ -3,12 +3,9 @@
 
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::mirror::collection_name;
 use async_graphql::{Context, Error, ErrorExtensions};
 use chaoscenter_crds::access::project_namespace;
-use chaoscenter_crds::Project;
 use kube::Client;
-use mongodb::bson::{doc, Document};
 use std::sync::Arc;
 
 /// What a resolver needs: the app, the caller, and the project they may see.
@@ -90,12 +87,12 @@ pub async fn history_of(
         _ => {}
     }
     let state = state(ctx)?;
-    let projects = state.db.collection::<Document>(&collection_name::<Project>());
-    let recorded = projects
-        .find_one(doc! { "_id": uid, "name": project })
+    let recorded = state
+        .history
+        .project_recorded(project, uid)
         .await
         .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?;
-    if recorded.is_none() {
+    if !recorded {
         return Err(error("NOT_FOUND", format!("no project {project:?} with uid {uid:?} was ever recorded")));
     }
     Ok((state, uid.to_string()))

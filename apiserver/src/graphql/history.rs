@@ -2,12 +2,10 @@
 //! costs the same at run 100,000 as at run 50 (an index range scan, no skip, no count).
 
 use super::types::{PageInfo, Phase, RunConnection, RunEdge, RunSummary, Trigger};
-use crate::mirror::{collection_name, sort_key, stored_int};
+use crate::history_store::HistoryStore;
+use crate::mirror::{sort_key, stored_int};
 use base64::Engine;
-use chaoscenter_crds::ChaosWorkflowRun;
-use futures::TryStreamExt;
 use mongodb::bson::{doc, Document};
-use mongodb::Database;
 
 /// The largest page.
 pub const MAX_PAGE: usize = 100;
@@ -72,7 +70,7 @@ pub fn query(project_uid: &str, filter: &RunFilter, after: Option<&str>) -> Docu
 
 /// One page of the runs of the project with uid `project_uid`, newest first.
 pub async fn runs_page(
-    db: &Database,
+    history: &dyn HistoryStore,
     project_uid: &str,
     filter: &RunFilter,
     first: usize,
@@ -83,15 +81,8 @@ pub async fn runs_page(
         Some(cursor) => Some(decode_cursor(cursor).ok_or("after: not a cursor from this API")?),
         None => None,
     };
-    let coll = db.collection::<Document>(&collection_name::<ChaosWorkflowRun>());
-    let docs: Vec<Document> = coll
-        .find(query(project_uid, filter, after.as_deref()))
-        .projection(doc! { "object": 0 })
-        .sort(doc! { "sortKey": -1 })
-        .limit(first as i64 + 1)
-        .await
-        .map_err(|e| format!("history: {e}"))?
-        .try_collect()
+    let docs = history
+        .runs(project_uid, filter, after.as_deref(), first + 1)
         .await
         .map_err(|e| format!("history: {e}"))?;
     let has_next_page = docs.len() > first;

@@ -10,10 +10,12 @@ mod stats;
 mod subscription;
 mod types;
 
-pub use history::{decode_cursor, encode_cursor};
+pub use history::{decode_cursor, encode_cursor, query as history_query, RunFilter};
 pub use mutation::Mutation;
 pub use query::Query;
+pub use stats::{statistics, PhaseCount, Statistics};
 pub use subscription::Subscription;
+pub use types::Phase;
 
 use crate::app::AppState;
 use crate::auth::SignedIn;

@@ -119,7 +119,7 @@ fn written(wf: ChaosWorkflow) -> WrittenWorkflow {
 async fn audit(s: &Scope, action: &str, kind: &str, name: &str) {
     let entry = crate::audit::Entry::now(&s.caller_name, crate::audit::Source::Api, action, kind, name)
         .in_project(&s.project, &s.project_uid, Some(&s.namespace));
-    crate::audit::record(&s.state.db, entry).await;
+    s.state.history.record_audit(entry).await;
 }
 
 /// A run just created (not yet mirrored).

@@ -2,20 +2,17 @@
 
 use super::access::{caller, error, history_of, scope, state};
 use super::history::{runs_page, RunFilter};
-use super::stats::{statistics, Statistics};
+use super::stats::Statistics;
 use super::types::{
     object, EventView, MemberView, Phase, ProjectView, RunConnection, RunDetail, RunSummary, Trigger,
     WorkflowView,
 };
 use super::types::{AuditView, DeletedProjectView, FieldErrorView};
-use crate::mirror::{collection_name, stored_int};
+use crate::mirror::stored_int;
 use async_graphql::{Context, Object, Result};
-use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, Project};
-use futures::TryStreamExt;
 use k8s_openapi::api::events::v1::Event;
 use kube::api::{Api, ListParams};
 use kube::ResourceExt;
-use mongodb::bson::{doc, Document};
 
 /// The query root.
 pub struct Query;
@@ -39,6 +36,12 @@ fn project_view(p: &chaoscenter_crds::Project, me: &str) -> ProjectView {
             .collect(),
         target_namespaces: p.spec.target_namespaces.clone(),
     }
+}
+
+/// The history database did not answer (the cause is logged).
+fn unavailable(err: anyhow::Error) -> async_graphql::Error {
+    tracing::warn!(error = %err, "a history read failed");
+    error("UNAVAILABLE", "the history database is not answering")
 }
 
 /// An RFC 3339 time as Unix ms, or an error naming the argument.
@@ -102,15 +105,7 @@ impl Query {
     /// The project's workflows with their last run.
     async fn workflows(&self, ctx: &Context<'_>, project: String) -> Result<Vec<WorkflowView>> {
         let s = scope(ctx, &project)?;
-        let coll = s.state.db.collection::<Document>(&collection_name::<ChaosWorkflow>());
-        let docs: Vec<Document> = coll
-            .find(doc! { "projectUid": &s.project_uid, "deleted": false })
-            .sort(doc! { "name": 1 })
-            .await
-            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?
-            .try_collect()
-            .await
-            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?;
+        let docs = s.state.history.workflows(&s.project_uid).await.map_err(unavailable)?;
         Ok(docs
             .iter()
             .map(|d| {
@@ -160,13 +155,15 @@ impl Query {
         if !(1..=100).contains(&first) {
             return Err(error("BAD_INPUT", "first: 1 to 100"));
         }
-        runs_page(&state.db, &uid, &filter, first as usize, after.as_deref()).await.map_err(|m| {
-            if m.starts_with("after:") {
-                error("BAD_INPUT", m)
-            } else {
-                error("UNAVAILABLE", "the history database is not answering")
-            }
-        })
+        runs_page(state.history.as_ref(), &uid, &filter, first as usize, after.as_deref()).await.map_err(
+            |m| {
+                if m.starts_with("after:") {
+                    error("BAD_INPUT", m)
+                } else {
+                    error("UNAVAILABLE", "the history database is not answering")
+                }
+            },
+        )
     }
 
     /// Statistics of the project's runs created since `since` (RFC 3339; default: 30 days ago): runs per
@@ -181,9 +178,7 @@ impl Query {
         let (state, uid) = history_of(ctx, &project, project_uid.as_deref()).await?;
         let since = millis("since", since)?
             .unwrap_or_else(|| jiff::Timestamp::now().as_millisecond() - 30 * 86_400_000);
-        statistics(&state.db, &uid, since)
-            .await
-            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))
+        state.history.statistics(&uid, since).await.map_err(unavailable)
     }
 
     /// The audit log, newest first: `project`'s (members), or everything (admins only, without a project).
@@ -217,9 +212,11 @@ impl Query {
             (None, Some(ms)) => Some(crate::audit::Older::ThanTime(ms)),
             (None, None) => None,
         };
-        let entries = crate::audit::entries(&state.db, uid.as_deref(), older, i64::from(first))
+        let entries = state
+            .history
+            .audit_entries(uid.as_deref(), older, i64::from(first))
             .await
-            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?;
+            .map_err(unavailable)?;
         Ok(entries.into_iter().map(AuditView::from).collect())
     }
 
@@ -231,19 +228,7 @@ impl Query {
             return Err(error("FORBIDDEN", "only admins may list deleted projects"));
         }
         let state = state(ctx)?;
-        let unavailable = |_| error("UNAVAILABLE", "the history database is not answering");
-        let docs: Vec<Document> = state
-            .db
-            .collection::<Document>(&collection_name::<Project>())
-            .find(doc! { "deleted": true })
-            .projection(doc! { "object": 0 })
-            .sort(doc! { "deletedMs": -1 })
-            .limit(100)
-            .await
-            .map_err(unavailable)?
-            .try_collect()
-            .await
-            .map_err(unavailable)?;
+        let docs = state.history.deleted_projects(100).await.map_err(unavailable)?;
         Ok(docs.iter().map(DeletedProjectView::from_doc).collect())
     }
 
@@ -257,12 +242,11 @@ impl Query {
         project_uid: Option<String>,
     ) -> Result<RunDetail> {
         let (state, uid) = history_of(ctx, &project, project_uid.as_deref()).await?;
-        let coll = state.db.collection::<Document>(&collection_name::<ChaosWorkflowRun>());
-        let found = coll
-            .find_one(doc! { "projectUid": &uid, "name": &name })
-            .sort(doc! { "createdMs": -1 })
+        let found = state
+            .history
+            .run(&uid, &name)
             .await
-            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?
+            .map_err(unavailable)?
             .ok_or_else(|| error("NOT_FOUND", format!("no run {name:?} in project {project:?}")))?;
         let obj = object(&found);
         let mut events = Vec::new();

@@ -7,13 +7,11 @@ use super::access::{error, scope, scope_of};
 use super::types::RunSummary;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::mirror::{collection_name, MirrorEvent};
+use crate::mirror::MirrorEvent;
 use async_graphql::http::{WebSocketProtocols, WsMessage};
 use async_graphql::{Context, Data, Result, Subscription as SubscriptionRoot};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use chaoscenter_crds::ChaosWorkflowRun;
 use futures::{SinkExt, Stream, StreamExt};
-use mongodb::bson::{doc, Document};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -183,8 +181,7 @@ fn guard(ctx: &Context<'_>) -> Result<Arc<Guard>> {
 
 /// The run written as `event`, as the history shows it.
 async fn summary(state: &AppState, event: &MirrorEvent) -> Option<RunSummary> {
-    let coll = state.db.collection::<Document>(&collection_name::<ChaosWorkflowRun>());
-    let doc = coll.find_one(doc! { "_id": &event.uid }).projection(doc! { "object": 0 }).await.ok()??;
+    let doc = state.history.run_by_uid(&event.uid).await.ok()??;
     Some(RunSummary::from_doc(&doc))
 }
 
@@ -253,10 +250,10 @@ impl Subscription {
     ) -> Result<impl Stream<Item = RunSummary>> {
         let s = scope(ctx, &project)?;
         let following = guard(ctx)?.follow(&s.project, &s.project_uid);
-        let coll = s.state.db.collection::<Document>(&collection_name::<ChaosWorkflowRun>());
-        let current = coll
-            .find_one(doc! { "projectUid": &s.project_uid, "name": &name })
-            .projection(doc! { "object": 0 })
+        let current = s
+            .state
+            .history
+            .run(&s.project_uid, &name)
             .await
             .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?
             .map(|d| RunSummary::from_doc(&d));
