@@ -4,7 +4,7 @@
 
 pub mod app;
 #[cfg(test)]
-mod app_tests;
+pub(crate) mod app_tests;
 pub mod audit;
 pub mod auth;
 pub mod client;
@@ -12,8 +12,10 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 #[cfg(test)]
-mod fakes;
+pub(crate) mod fakes;
 pub mod graphql;
+#[cfg(test)]
+mod graphql_tests;
 pub mod history_store;
 pub mod metrics;
 pub mod mirror;
