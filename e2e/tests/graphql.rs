@@ -409,13 +409,16 @@ async fn the_ui_is_served_with_an_index_fallback_and_unknown_apis_stay_404() {
             status == 200 && kind.starts_with("text/html") && body.contains("ChaosCenter"),
             "{status} {kind}"
         );
-        assert_eq!(cache, "no-cache", "index.html is revalidated, so a new UI is seen at the next load");
+        assert_eq!(
+            cache, "no-store",
+            "index.html (a fresh CSP nonce each time) is never stored, so a new UI is seen at the next load"
+        );
         let (status, kind, cache, body) = get("/projects/shop/runs/abc").await;
         assert!(
             status == 200 && kind.starts_with("text/html") && body.contains("id=root"),
             "the browser's routes get index.html: {status}"
         );
-        assert_eq!(cache, "no-cache");
+        assert_eq!(cache, "no-store");
         let (status, kind, cache, body) = get("/assets/app.js").await;
         assert!(status == 200 && kind.contains("javascript") && body.contains("chaos"), "{status} {kind}");
         assert!(cache.contains("immutable"), "hashed assets are cached for good: {cache:?}");
