@@ -27,6 +27,8 @@ struct World {
     objects: BTreeMap<(String, String, String), Value>,
     passwords: BTreeMap<String, PasswordRecord>,
     resource_version: u64,
+    /// Objects someone else writes right after each of the next n reads of them (a concurrent writer).
+    interfere: BTreeMap<(String, String, String), u32>,
 }
 
 /// A Kubernetes cluster in memory. Requests made as the apiserver are all allowed; requests made as a
@@ -231,6 +233,12 @@ impl FakeCluster {
         self.put(plural, namespace, value)
     }
 
+    /// Has another writer change the object right after each of its next `reads` reads (as the operator
+    /// writing a status between a handler's read and its write).
+    pub fn interfere(&self, plural: &str, namespace: &str, name: &str, reads: u32) {
+        self.world().interfere.insert((plural.into(), namespace.into(), name.into()), reads);
+    }
+
     /// Every object as stored now.
     pub fn all_objects(&self) -> Vec<Value> {
         self.world().objects.values().cloned().collect()
@@ -337,10 +345,18 @@ impl FakeCluster {
         };
         let name = t.name.clone().unwrap_or_default();
         match verb {
-            "get" => match self.world().objects.get(&key(&name)) {
-                Some(v) => object(StatusCode::OK, v),
-                None => not_found(&name),
-            },
+            "get" => {
+                let mut world = self.world();
+                let Some(found) = world.objects.get(&key(&name)).cloned() else { return not_found(&name) };
+                if let Some(left) = world.interfere.get_mut(&key(&name)).filter(|n| **n > 0) {
+                    *left -= 1;
+                    let version = world.next_version();
+                    if let Some(v) = world.objects.get_mut(&key(&name)) {
+                        v["metadata"]["resourceVersion"] = json!(version);
+                    }
+                }
+                object(StatusCode::OK, &found)
+            }
             "list" => {
                 let items: Vec<Value> = self
                     .world()

@@ -343,3 +343,24 @@ async fn history_errors_are_graphql_codes_and_a_bad_cursor_names_its_argument() 
         .await;
     assert_eq!(code(&unknown), Some("NOT_FOUND"), "{}", unknown.body);
 }
+
+#[tokio::test]
+async fn an_update_written_over_a_concurrent_change_is_read_again_not_refused() {
+    let h = seeded().await;
+    let token = h.token("eddie").await;
+    let mut changed = spec();
+    changed["steps"][0]["fault"]["duration"] = json!("7s");
+    // the operator writes the workflow's status between each read and write, twice
+    h.cluster.interfere("chaosworkflows", "alpha-chaos", "kill-web", 2);
+    let query = "mutation($p: String!, $s: JSON!) { updateWorkflow(project: $p, name: \"kill-web\", spec: $s) { name } }";
+    let answer = h
+        .post(
+            "/api/graphql",
+            Some(&token),
+            json!({"query": query, "variables": {"p": "alpha", "s": changed}}),
+        )
+        .await;
+    assert!(answer.body["errors"].is_null(), "{}", answer.body);
+    let stored = h.cluster.stored("chaosworkflows", "alpha-chaos");
+    assert_eq!(stored[0]["spec"]["steps"][0]["fault"]["duration"], "7s");
+}

@@ -211,20 +211,26 @@ impl Mutation {
         validated(&wf)?;
         let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
         let name = wf.name_any();
-        let current = api.get(&name).await.map_err(|e| kube_error("read the workflow", e))?;
-        // metadata the input leaves out is kept (labels of GitOps tools, annotations, owners): the form
-        // edits only the spec, and a YAML that names labels replaces them
-        let kept = current.metadata;
-        let meta = &mut wf.metadata;
-        meta.resource_version = kept.resource_version;
-        meta.labels = meta.labels.take().or(kept.labels);
-        meta.annotations = meta.annotations.take().or(kept.annotations);
-        meta.owner_references = meta.owner_references.take().or(kept.owner_references);
-        meta.finalizers = meta.finalizers.take().or(kept.finalizers);
-        let replaced = api
-            .replace(&name, &PostParams::default(), &wf)
-            .await
-            .map_err(|e| kube_error("update the workflow", e))?;
+        let input = wf.metadata.clone();
+        // written under the resourceVersion just read; when something else wrote in between (the operator's
+        // status, a label from kubectl) it is read again, as the caller's change is the whole spec
+        let mut attempts = 0;
+        let replaced = loop {
+            let current = api.get(&name).await.map_err(|e| kube_error("read the workflow", e))?;
+            // metadata the input leaves out is kept (labels of GitOps tools, annotations, owners): the form
+            // edits only the spec, and a YAML that names labels replaces them
+            let kept = current.metadata;
+            let meta = &mut wf.metadata;
+            meta.resource_version = kept.resource_version;
+            meta.labels = input.labels.clone().or(kept.labels);
+            meta.annotations = input.annotations.clone().or(kept.annotations);
+            meta.owner_references = input.owner_references.clone().or(kept.owner_references);
+            meta.finalizers = input.finalizers.clone().or(kept.finalizers);
+            match api.replace(&name, &PostParams::default(), &wf).await {
+                Err(kube::Error::Api(status)) if status.code == 409 && attempts < 5 => attempts += 1,
+                result => break result.map_err(|e| kube_error("update the workflow", e))?,
+            }
+        };
         audit(&s, "update", "ChaosWorkflow", &name).await;
         Ok(written(replaced))
     }
