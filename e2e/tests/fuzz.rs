@@ -1872,9 +1872,19 @@ impl Gql<'_> {
     }
 }
 
-/// Findings of this fuzzing, kept as fixed cases: a method other than POST got an empty 405.
+/// Findings of this fuzzing, kept as fixed cases: a body that is not a GraphQL request was answered with
+/// Rust's debug text (`InvalidRequest(Error("expected value", line: 1, column: 1))`), a body past the
+/// 256 KiB limit was read whole and parsed, and a method other than POST got an empty 405.
 async fn graphql_regressions(gql: &Gql<'_>) {
-    let cases: Vec<(&str, &str, Option<&str>, Vec<u8>)> = vec![("viewer", "GET", None, Vec::new())];
+    let json_type = Some("application/json");
+    let padded = json!({"query": format!("{{ projects {{ name }} }}\n# {}", "x".repeat(300 * 1024))});
+    let cases: Vec<(&str, &str, Option<&str>, Vec<u8>)> = vec![
+        ("viewer", "POST", json_type, b"{\"query\": 123}".to_vec()),
+        ("viewer", "POST", json_type, b"not json".to_vec()),
+        ("viewer", "POST", json_type, b"[{\"query\": \"{ projects { name } }\"}]".to_vec()),
+        ("viewer", "POST", json_type, padded.to_string().into_bytes()),
+        ("viewer", "GET", None, Vec::new()),
+    ];
     for (who, method, content_type, bytes) in cases {
         gql.send(who, "", method, content_type, bytes, None).await.unwrap_or_else(|e| panic!("{e}"));
     }
