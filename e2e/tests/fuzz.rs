@@ -806,14 +806,21 @@ impl Rest<'_> {
     }
 }
 
-/// Findings of this fuzzing, kept as fixed cases: axum's own refusals bypassed the API's error answer — a
+/// Findings of this fuzzing, kept as fixed cases. axum's own refusals bypassed the API's error answer: a
 /// method a route does not take got an empty 405, a path parameter that is not UTF-8 a plain-text 400, a
-/// body past the limit of a handler that reads bytes a plain-text 413 — and `/auth/` (what
-/// `/auth/tokens/..` is on the wire) reached the UI's file server (an empty 405).
+/// body past the limit of a handler that reads bytes a plain-text 413, and `/auth/` (what
+/// `/auth/tokens/..` is on the wire) reached the UI's file server (an empty 405). And names from the path
+/// or a login went into Kubernetes API URLs unchecked: control characters made a 500.
 async fn rest_regressions(rest: &Rest<'_>) {
     let nothing =
         Payload { content_type: None, bytes: Bytes::Nothing, secrets: vec![], plain: String::new() };
     let oversized = Payload { bytes: Bytes::Oversized(2_200_000), ..nothing.clone() };
+    let login = json!({"username": "a\nb", "password": "any-password-1"}).to_string();
+    let login = Payload {
+        content_type: Some("application/json".into()),
+        bytes: Bytes::Text(login),
+        ..nothing.clone()
+    };
     let project = rest.names.project.as_str();
     let cases = [
         ("/auth/login", Some("PUT"), Who::Viewer, "", &nothing),
@@ -821,6 +828,9 @@ async fn rest_regressions(rest: &Rest<'_>) {
         ("/auth/tokens/{id}", None, Who::Anonymous, "..", &nothing),
         ("/auth/users/{user}/password", None, Who::Admin, "%FF%FE", &nothing),
         ("/auth/projects/{project}/leave", None, Who::Viewer, project, &oversized),
+        ("/auth/users/{user}/enable", None, Who::Admin, "%14%19%05%0A", &nothing),
+        ("/auth/projects/{project}/leave", None, Who::Viewer, "a%0Ab", &nothing),
+        ("/auth/login", None, Who::Anonymous, "", &login),
     ];
     for (path, method, who, arg, payload) in cases {
         let case = RestCase {
@@ -1874,16 +1884,28 @@ impl Gql<'_> {
 
 /// Findings of this fuzzing, kept as fixed cases: a body that is not a GraphQL request was answered with
 /// Rust's debug text (`InvalidRequest(Error("expected value", line: 1, column: 1))`), a body past the
-/// 256 KiB limit was read whole and parsed, and a method other than POST got an empty 405.
+/// 256 KiB limit was read whole and parsed, a method other than POST got an empty 405, and names went into
+/// Kubernetes API URLs unchecked (INTERNAL for an empty name or control characters; an empty workflow
+/// name's run made the Kubernetes API server drop the connection).
 async fn graphql_regressions(gql: &Gql<'_>) {
     let json_type = Some("application/json");
     let padded = json!({"query": format!("{{ projects {{ name }} }}\n# {}", "x".repeat(300 * 1024))});
+    let mutation = |m: &str| json!({"query": format!("mutation {{ {m} }}")}).to_string().into_bytes();
+    let p = js(&gql.names.mine);
     let cases: Vec<(&str, &str, Option<&str>, Vec<u8>)> = vec![
         ("viewer", "POST", json_type, b"{\"query\": 123}".to_vec()),
         ("viewer", "POST", json_type, b"not json".to_vec()),
         ("viewer", "POST", json_type, b"[{\"query\": \"{ projects { name } }\"}]".to_vec()),
         ("viewer", "POST", json_type, padded.to_string().into_bytes()),
         ("viewer", "GET", None, Vec::new()),
+        ("viewer", "POST", json_type, mutation(&format!("deleteWorkflow(project: {p}, name: \"a\\nb\")"))),
+        ("admin", "POST", json_type, mutation(&format!("abortRun(project: {p}, name: \"\") {{ name }}"))),
+        (
+            "admin",
+            "POST",
+            json_type,
+            mutation(&format!("runWorkflow(project: {p}, workflow: \"\") {{ name }}")),
+        ),
     ];
     for (who, method, content_type, bytes) in cases {
         gql.send(who, "", method, content_type, bytes, None).await.unwrap_or_else(|e| panic!("{e}"));
