@@ -2452,6 +2452,15 @@ async fn workflow_yaml_is_written_whole_or_refused_with_a_code_and_a_message() {
         })
         .await;
         yaml.created.lock().unwrap().push("fz-base".into());
+        // a finding of this fuzzing, kept: nesting flow collections (`[[[...`) took the YAML parser a time
+        // growing with the square of the depth (30 to 70 s for 125 000 `[` here), holding a worker
+        // past every limit
+        for (i, n) in [125_000usize, 250_000].into_iter().enumerate() {
+            let fresh = format!("fz-deep-{i}");
+            let text = format!("apiVersion: chaoscenter.io/v1alpha1\nkind: ChaosWorkflow\nmetadata: {{name: {fresh}}}\nspec: {{steps: {}}}\n", "[".repeat(n));
+            let case = YamlCase { op: Op::Validate, yaml: text, spec: None, name: Some(fresh.clone()) };
+            yaml.run(case, &fresh).await.unwrap_or_else(|e| panic!("{e}"));
+        }
         let strategy = (proptest::collection::vec(any::<u32>(), 64), proptest::collection::vec(text(), 4));
         fuzz("workflow yaml", 400, strategy, |(rolls, strings)| block(yaml.check(rolls, strings)));
         assert_no_panic(&w);

@@ -5,6 +5,7 @@
 mod access;
 mod history;
 mod mutation;
+mod nesting;
 mod query;
 mod stats;
 mod subscription;

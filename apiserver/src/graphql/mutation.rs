@@ -84,6 +84,16 @@ fn parse_workflow(s: &Scope, yaml: &str) -> Result<ChaosWorkflow> {
     if yaml.len() > 256 * 1024 {
         return Err(error("BAD_INPUT", "yaml: at most 256 KiB"));
     }
+    if super::nesting::depth_bound(yaml) > super::nesting::MAX_FLOW_DEPTH {
+        return Err(error(
+            "BAD_INPUT",
+            format!(
+                "yaml: more than {} flow collections ([...] or {{...}}) inside each other (brackets in \
+                 quoted text count too)",
+                super::nesting::MAX_FLOW_DEPTH
+            ),
+        ));
+    }
     let mut wf: ChaosWorkflow =
         serde_yaml::from_str(yaml).map_err(|e| error("BAD_INPUT", format!("yaml: {e}")))?;
     match wf.metadata.name.as_deref() {
