@@ -900,7 +900,7 @@ async fn rest_bodies_get_an_answer_never_a_5xx_and_every_refusal_says_why() {
         add_member(&w, &admin, &names.project, &names.viewer, "Viewer").await;
         let rest = Rest { api: &w.api, names: names.clone(), admin_token: admin, viewer_token };
         rest_regressions(&rest).await;
-        fuzz("rest", 1000, rest_case(names), |case| block(rest.check(case)));
+        fuzz("rest", 2000, rest_case(names), |case| block(rest.check(case)));
         assert_no_panic(&w);
     })
     .await;
@@ -2033,7 +2033,7 @@ async fn graphql_documents_get_errors_with_messages_and_never_another_projects_d
             prop_oneof![3 => Just(0usize), 3 => Just(1), 3 => Just(2), 1 => Just(3), 1 => Just(4)],
         );
         graphql_regressions(&gql).await;
-        fuzz("graphql", 1000, strategy, |(rolls, strings, who)| block(gql.check(rolls, strings, who)));
+        fuzz("graphql", 2000, strategy, |(rolls, strings, who)| block(gql.check(rolls, strings, who)));
         assert_no_panic(&w);
     })
     .await;
@@ -2462,7 +2462,7 @@ async fn workflow_yaml_is_written_whole_or_refused_with_a_code_and_a_message() {
             yaml.run(case, &fresh).await.unwrap_or_else(|e| panic!("{e}"));
         }
         let strategy = (proptest::collection::vec(any::<u32>(), 64), proptest::collection::vec(text(), 4));
-        fuzz("workflow yaml", 400, strategy, |(rolls, strings)| block(yaml.check(rolls, strings)));
+        fuzz("workflow yaml", 1500, strategy, |(rolls, strings)| block(yaml.check(rolls, strings)));
         assert_no_panic(&w);
     })
     .await;
