@@ -1,35 +1,41 @@
 //! The HTTP application: shared state and the router (`/healthz`, `/auth/...`).
 
-use crate::cluster::Cluster;
+use crate::cluster::ClusterApi;
 use crate::config::Config;
+use crate::history_store::HistoryStore;
 use crate::passwords::Passwords;
-use crate::store::AuthStore;
+use crate::store::TokenStore;
 use crate::throttle::LoginThrottle;
 use crate::tokens::TokenKeys;
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
 
-/// What every handler gets.
+/// What every handler gets. The cluster and the stores are trait objects, so the router runs over the
+/// real ones in the server and over in-memory fakes in its tests (`app_tests`). (Not generics: the state
+/// travels into GraphQL resolvers and the WebSocket guard as `Arc<AppState>`, and a type parameter would
+/// have to follow it into every handler, extractor and resolver; a virtual call is nothing next to the
+/// network round trip behind each.)
 pub struct AppState {
     pub config: Config,
-    pub cluster: Arc<Cluster>,
-    pub store: AuthStore,
+    pub cluster: Arc<dyn ClusterApi>,
+    pub store: Arc<dyn TokenStore>,
+    /// Run history and the audit log, as GraphQL reads them and the API records changes.
+    pub history: Arc<dyn HistoryStore>,
     pub keys: TokenKeys,
     pub throttle: LoginThrottle,
     pub passwords: Passwords,
     /// What `/metrics` shows (served apart, at `METRICS_ADDR`).
     pub metrics: crate::metrics::Metrics,
-    /// The database: the mirror, run history, sessions.
-    pub db: mongodb::Database,
     /// What the mirror writes, as it writes it (for subscriptions).
     pub mirror_events: tokio::sync::broadcast::Sender<crate::mirror::MirrorEvent>,
     /// The GraphQL schema.
     pub schema: crate::graphql::ChaosSchema,
 }
 
-/// The whole router.
-pub fn router(state: Arc<AppState>) -> Router {
+/// The whole application: every route, over `state`. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` (sign-in throttling needs the peer's address).
+pub fn app(state: Arc<AppState>) -> Router {
     let graphiql = if state.config.graphql_introspection {
         Router::new().route("/api/graphiql", get(crate::graphql::graphiql))
     } else {

@@ -42,6 +42,10 @@ pub struct Entry {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// The uid of that project: the log of a project is read by its uid, so a project created again under
+    /// an old name does not see the old one's entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_uid: Option<String>,
     /// The time, then the id (`mirror::sort_key`): unique, so pages of the log neither skip nor repeat
     /// entries that share a millisecond.
     #[serde(default)]
@@ -64,11 +68,14 @@ impl Entry {
             namespace: None,
             name: name.into(),
             project: None,
+            project_uid: None,
         }
     }
 
-    pub fn in_project(mut self, project: &str, namespace: Option<&str>) -> Self {
+    /// The entry of something done in project `project` (uid `project_uid`), in `namespace`.
+    pub fn in_project(mut self, project: &str, project_uid: &str, namespace: Option<&str>) -> Self {
         self.project = Some(project.into());
+        self.project_uid = Some(project_uid.into());
         self.namespace = namespace.map(String::from);
         self
     }
@@ -82,6 +89,8 @@ fn collection(db: &Database) -> Collection<Entry> {
 pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
     collection(db)
         .create_indexes([
+            IndexModel::builder().keys(doc! { "projectUid": 1, "sortKey": -1 }).build(),
+            // attributing entries to their project by name and time (`mirror::attribute_history`)
             IndexModel::builder().keys(doc! { "project": 1, "sortKey": -1 }).build(),
             // nx-27017 ignores the compound index for the sort, but walks this one in order
             IndexModel::builder().keys(doc! { "sortKey": -1 }).build(),
@@ -105,10 +114,32 @@ pub async fn insert(db: &Database, entry: &Entry) -> mongodb::error::Result<()> 
     collection(db).insert_one(entry).await.map(drop)
 }
 
-/// Records `entry`; a failure is logged, never fatal to the change it describes.
-pub async fn record(db: &Database, entry: Entry) {
+/// Records `entry`; a failure is logged, never fatal to the change it describes. An entry of the API
+/// naming a project but not its uid gets the uid of the project that had that name then (what the caller
+/// acted on); one the mirror does not know yet (just created) gets it when the mirror sees the project.
+pub async fn record(db: &Database, mut entry: Entry) {
+    let unattributed = entry.source == Source::Api && entry.project.is_some() && entry.project_uid.is_none();
+    if let (true, Some(project)) = (unattributed, &entry.project) {
+        entry.project_uid = crate::mirror::project_at(db, project, entry.at_ms).await;
+    }
     if let Err(err) = insert(db, &entry).await {
         tracing::warn!(%err, action = %entry.action, name = %entry.name, "could not record an audit entry");
+        return;
+    }
+    // the project was not mirrored yet: if it is now, the mirror may have attributed its entries before
+    // this one was written, so look once more
+    if let (true, None, Some(project), Some(id)) =
+        (unattributed, &entry.project_uid, &entry.project, entry.id)
+    {
+        if let Some(uid) = crate::mirror::project_at(db, project, entry.at_ms).await {
+            let raw: Collection<Document> = db.collection(COLLECTION);
+            let set = doc! { "$set": { "projectUid": uid } };
+            if let Err(err) =
+                raw.update_one(doc! { "_id": id, "projectUid": { "$exists": false } }, set).await
+            {
+                tracing::warn!(%err, "could not attribute an audit entry to its project (done at the next start)");
+            }
+        }
     }
 }
 
@@ -118,16 +149,17 @@ pub enum Older {
     ThanTime(i64),
 }
 
-/// The newest entries (of `project`, or all), at most `limit`, older than `older` if given.
+/// The newest entries (of the project with uid `project_uid`, or all), at most `limit`, older than
+/// `older` if given.
 pub async fn entries(
     db: &Database,
-    project: Option<&str>,
+    project_uid: Option<&str>,
     older: Option<Older>,
     limit: i64,
 ) -> mongodb::error::Result<Vec<Entry>> {
     let mut filter = Document::new();
-    if let Some(p) = project {
-        filter.insert("project", p);
+    if let Some(uid) = project_uid {
+        filter.insert("projectUid", uid);
     }
     // every sort key starts with the time in milliseconds, zero-padded: a time bound is a key bound
     match older {

@@ -137,8 +137,9 @@ impl FromRequestParts<Arc<AppState>> for Client {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        // the connection's (or, in tests, `MockConnectInfo`'s) peer address
         let ConnectInfo(peer) =
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().copied().ok_or_else(|| {
+            ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await.map_err(|_| {
                 ApiError::internal(
                     "find the client's address",
                     "no ConnectInfo: the router must be served with into_make_service_with_connect_info",

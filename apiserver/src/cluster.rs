@@ -73,110 +73,8 @@ impl Cluster {
         let _ = self.projects.wait_until_ready().await;
     }
 
-    /// A client acting as user `user` (`chaoscenter:<user>`): Kubernetes RBAC decides what it may do.
-    pub fn as_user(&self, user: &str) -> Result<Client, kube::Error> {
-        let mut clients = self.impersonated.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(client) = clients.get(user) {
-            return Ok(client.clone());
-        }
-        let mut config = self.base.clone();
-        config.auth_info.impersonate = Some(user_identity(user));
-        config.auth_info.impersonate_groups = None;
-        // tells the admission webhook this write comes through the apiserver (the audit log has it already)
-        config.headers.push((
-            axum::http::HeaderName::from_static(VIA_HEADER),
-            axum::http::HeaderValue::from_static(crate::webhook::review::VIA_APISERVER),
-        ));
-        let client = Client::try_from(config)?;
-        if clients.len() > 1000 {
-            clients.clear();
-        }
-        clients.insert(user.to_string(), client.clone());
-        Ok(client)
-    }
-
-    /// Labels for an object the apiserver creates.
-    pub fn labels(&self) -> Option<BTreeMap<String, String>> {
-        (!self.create_labels.is_empty()).then(|| self.create_labels.clone())
-    }
-
-    /// The user `name`, from the cache or (just created) from the API.
-    pub async fn user(&self, name: &str) -> Result<Option<Arc<ChaosUser>>, kube::Error> {
-        if let Some(user) = self.users.get(&ObjectRef::new(name)) {
-            return Ok(Some(user));
-        }
-        self.user_live(name).await
-    }
-
-    /// The user `name` read from the API, never the cache: what issues tokens (sign-in, refresh) must
-    /// see a disable at once, not when the cache catches up.
-    pub async fn user_live(&self, name: &str) -> Result<Option<Arc<ChaosUser>>, kube::Error> {
-        Ok(Api::<ChaosUser>::all(self.client.clone()).get_opt(name).await?.map(Arc::new))
-    }
-
     fn secrets(&self) -> Api<Secret> {
         Api::namespaced(self.client.clone(), &self.namespace)
-    }
-
-    /// The user's password record; `None` if the user has no password.
-    pub async fn password(&self, user: &str) -> Result<Option<PasswordRecord>, kube::Error> {
-        let Some(secret) = self.secrets().get_opt(&password_secret(user)).await? else {
-            return Ok(None);
-        };
-        // only a Secret the apiserver wrote for this user counts
-        if secret.labels().get(USER_LABEL).map(String::as_str) != Some(user) {
-            tracing::warn!(user, "ignoring a password Secret without the user's label");
-            return Ok(None);
-        }
-        let data = secret.data.unwrap_or_default();
-        let text = |key: &str| data.get(key).and_then(|b| String::from_utf8(b.0.clone()).ok());
-        Ok(text(PASSWORD_HASH_KEY).map(|hash| PasswordRecord {
-            hash,
-            must_change: text(MUST_CHANGE_KEY).as_deref() == Some("true"),
-        }))
-    }
-
-    /// Stores the user's password hash, owned by the ChaosUser so that deleting the user deletes it.
-    pub async fn set_password(
-        &self,
-        user: &ChaosUser,
-        hash: &str,
-        must_change: bool,
-    ) -> Result<(), kube::Error> {
-        let name = user.name_any();
-        let mut labels = self.create_labels.clone();
-        labels.insert(USER_LABEL.into(), name.clone());
-        let secret = Secret {
-            metadata: ObjectMeta {
-                name: Some(password_secret(&name)),
-                namespace: Some(self.namespace.clone()),
-                labels: Some(labels),
-                owner_references: user.controller_owner_ref(&()).map(|mut o| {
-                    o.controller = Some(false);
-                    o.block_owner_deletion = None;
-                    vec![o]
-                }),
-                ..Default::default()
-            },
-            type_: Some("Opaque".into()),
-            data: Some(BTreeMap::from([
-                (PASSWORD_HASH_KEY.to_string(), ByteString(hash.as_bytes().to_vec())),
-                (MUST_CHANGE_KEY.to_string(), ByteString(must_change.to_string().into_bytes())),
-            ])),
-            ..Default::default()
-        };
-        let api = self.secrets();
-        match api.get_opt(&password_secret(&name)).await? {
-            Some(existing) => {
-                let mut secret = secret;
-                secret.metadata.resource_version = existing.metadata.resource_version;
-                api.replace(&password_secret(&name), &PostParams::default(), &secret).await?;
-            }
-            None => {
-                api.create(&PostParams::default(), &secret).await?;
-            }
-        }
-        Ok(())
     }
 
     /// The JWT signing key: read from its Secret, or created (512 random bits) on first start.
@@ -267,9 +165,141 @@ impl Cluster {
         );
         Ok(())
     }
+}
 
+/// Kubernetes as the handlers use it: users and projects (from the caches), password records, and
+/// clients for writes: the apiserver's own, or one impersonating a user so that RBAC decides. [`Cluster`]
+/// is the real one; the router tests use an in-memory API server behind the same clients.
+#[async_trait::async_trait]
+pub trait ClusterApi: Send + Sync {
+    /// The apiserver's own identity: reads, its Secrets, and the few writes no user role can make.
+    fn client(&self) -> Client;
+    /// A client acting as user `user` (`chaoscenter:<user>`): Kubernetes RBAC decides what it may do.
+    fn as_user(&self, user: &str) -> Result<Client, kube::Error>;
+    /// Labels for an object the apiserver creates.
+    fn labels(&self) -> Option<BTreeMap<String, String>>;
+    /// The user `name`, from the cache or (just created) from the API.
+    async fn user(&self, name: &str) -> Result<Option<Arc<ChaosUser>>, kube::Error>;
+    /// The user `name` read from the API, never the cache: what issues tokens (sign-in, refresh) must
+    /// see a disable at once, not when the cache catches up.
+    async fn user_live(&self, name: &str) -> Result<Option<Arc<ChaosUser>>, kube::Error>;
+    /// The project `name`, from the cache.
+    fn project(&self, name: &str) -> Option<Arc<Project>>;
+    /// Every project, from the cache.
+    fn projects(&self) -> Vec<Arc<Project>>;
+    /// The user's password record; `None` if the user has no password.
+    async fn password(&self, user: &str) -> Result<Option<PasswordRecord>, kube::Error>;
+    /// Stores the user's password hash, owned by the ChaosUser so that deleting the user deletes it.
+    async fn set_password(&self, user: &ChaosUser, hash: &str, must_change: bool) -> Result<(), kube::Error>;
     /// Forgets the first admin's initial password once it has been changed.
-    pub async fn forget_initial_password(&self, user: &str) {
+    async fn forget_initial_password(&self, user: &str);
+}
+
+#[async_trait::async_trait]
+impl ClusterApi for Cluster {
+    fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    fn as_user(&self, user: &str) -> Result<Client, kube::Error> {
+        let mut clients = self.impersonated.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = clients.get(user) {
+            return Ok(client.clone());
+        }
+        let mut config = self.base.clone();
+        config.auth_info.impersonate = Some(user_identity(user));
+        config.auth_info.impersonate_groups = None;
+        // tells the admission webhook this write comes through the apiserver (the audit log has it already)
+        config.headers.push((
+            axum::http::HeaderName::from_static(VIA_HEADER),
+            axum::http::HeaderValue::from_static(crate::webhook::review::VIA_APISERVER),
+        ));
+        let client = Client::try_from(config)?;
+        if clients.len() > 1000 {
+            clients.clear();
+        }
+        clients.insert(user.to_string(), client.clone());
+        Ok(client)
+    }
+
+    fn labels(&self) -> Option<BTreeMap<String, String>> {
+        (!self.create_labels.is_empty()).then(|| self.create_labels.clone())
+    }
+
+    async fn user(&self, name: &str) -> Result<Option<Arc<ChaosUser>>, kube::Error> {
+        if let Some(user) = self.users.get(&ObjectRef::new(name)) {
+            return Ok(Some(user));
+        }
+        self.user_live(name).await
+    }
+
+    async fn user_live(&self, name: &str) -> Result<Option<Arc<ChaosUser>>, kube::Error> {
+        Ok(Api::<ChaosUser>::all(self.client.clone()).get_opt(name).await?.map(Arc::new))
+    }
+
+    fn project(&self, name: &str) -> Option<Arc<Project>> {
+        self.projects.get(&ObjectRef::new(name))
+    }
+
+    fn projects(&self) -> Vec<Arc<Project>> {
+        self.projects.state()
+    }
+
+    async fn password(&self, user: &str) -> Result<Option<PasswordRecord>, kube::Error> {
+        let Some(secret) = self.secrets().get_opt(&password_secret(user)).await? else {
+            return Ok(None);
+        };
+        // only a Secret the apiserver wrote for this user counts
+        if secret.labels().get(USER_LABEL).map(String::as_str) != Some(user) {
+            tracing::warn!(user, "ignoring a password Secret without the user's label");
+            return Ok(None);
+        }
+        let data = secret.data.unwrap_or_default();
+        let text = |key: &str| data.get(key).and_then(|b| String::from_utf8(b.0.clone()).ok());
+        Ok(text(PASSWORD_HASH_KEY).map(|hash| PasswordRecord {
+            hash,
+            must_change: text(MUST_CHANGE_KEY).as_deref() == Some("true"),
+        }))
+    }
+
+    async fn set_password(&self, user: &ChaosUser, hash: &str, must_change: bool) -> Result<(), kube::Error> {
+        let name = user.name_any();
+        let mut labels = self.create_labels.clone();
+        labels.insert(USER_LABEL.into(), name.clone());
+        let secret = Secret {
+            metadata: ObjectMeta {
+                name: Some(password_secret(&name)),
+                namespace: Some(self.namespace.clone()),
+                labels: Some(labels),
+                owner_references: user.controller_owner_ref(&()).map(|mut o| {
+                    o.controller = Some(false);
+                    o.block_owner_deletion = None;
+                    vec![o]
+                }),
+                ..Default::default()
+            },
+            type_: Some("Opaque".into()),
+            data: Some(BTreeMap::from([
+                (PASSWORD_HASH_KEY.to_string(), ByteString(hash.as_bytes().to_vec())),
+                (MUST_CHANGE_KEY.to_string(), ByteString(must_change.to_string().into_bytes())),
+            ])),
+            ..Default::default()
+        };
+        let api = self.secrets();
+        match api.get_opt(&password_secret(&name)).await? {
+            Some(existing) => {
+                let mut secret = secret;
+                secret.metadata.resource_version = existing.metadata.resource_version;
+                api.replace(&password_secret(&name), &PostParams::default(), &secret).await?;
+            }
+            None => {
+                api.create(&PostParams::default(), &secret).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn forget_initial_password(&self, user: &str) {
         let secrets = self.secrets();
         if let Ok(Some(secret)) = secrets.get_opt(INITIAL_ADMIN_SECRET).await {
             if secret.labels().get(USER_LABEL).map(String::as_str) == Some(user) {

@@ -1,4 +1,5 @@
-//! The API's error type: a status code and a message safe to show, as `{"error": "..."}`.
+//! The API's one error type: a status code and a message safe to show; REST answers it as
+//! `{"error": "..."}`, GraphQL as an error with `extensions.code` ([`ApiError::code`]).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -47,6 +48,33 @@ impl ApiError {
             },
             other => Self::internal(context, other),
         }
+    }
+}
+
+impl ApiError {
+    /// The machine-readable code GraphQL errors carry (`extensions.code`) for this status.
+    pub fn code(&self) -> &'static str {
+        match self.status {
+            StatusCode::BAD_REQUEST => "BAD_INPUT",
+            StatusCode::UNAUTHORIZED => "UNAUTHENTICATED",
+            StatusCode::FORBIDDEN => "FORBIDDEN",
+            StatusCode::NOT_FOUND => "NOT_FOUND",
+            StatusCode::CONFLICT => "CONFLICT",
+            StatusCode::UNPROCESSABLE_ENTITY => "INVALID",
+            StatusCode::TOO_MANY_REQUESTS => "TOO_MANY_REQUESTS",
+            StatusCode::SERVICE_UNAVAILABLE => "UNAVAILABLE",
+            StatusCode::GATEWAY_TIMEOUT => "TIMEOUT",
+            s if s.is_client_error() => "BAD_INPUT",
+            _ => "INTERNAL",
+        }
+    }
+
+    /// The same error as a GraphQL error: the message, and the code in `extensions.code`. (Not a `From`:
+    /// async-graphql converts anything `Display`, which would show the status and drop the code.)
+    pub fn into_graphql(self) -> async_graphql::Error {
+        use async_graphql::ErrorExtensions;
+        let code = self.code();
+        async_graphql::Error::new(self.message).extend_with(|_, ext| ext.set("code", code))
     }
 }
 

@@ -3,13 +3,20 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+#[cfg(test)]
+pub(crate) mod app_tests;
 pub mod audit;
 pub mod auth;
 pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod error;
+#[cfg(test)]
+pub(crate) mod fakes;
 pub mod graphql;
+#[cfg(test)]
+mod graphql_tests;
+pub mod history_store;
 pub mod metrics;
 pub mod mirror;
 pub mod passwords;

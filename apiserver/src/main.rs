@@ -1,12 +1,13 @@
 //! The apiserver binary: configuration, the first admin and signing key, the HTTP server, and a clean
 //! stop on SIGTERM or Ctrl-C.
 
-use chaoscenter_apiserver::app::{router, AppState};
+use chaoscenter_apiserver::app::{app, AppState};
 use chaoscenter_apiserver::cluster::Cluster;
 use chaoscenter_apiserver::config::Config;
+use chaoscenter_apiserver::history_store::MongoHistory;
 use chaoscenter_apiserver::mirror;
 use chaoscenter_apiserver::passwords::Passwords;
-use chaoscenter_apiserver::store::AuthStore;
+use chaoscenter_apiserver::store::{AuthStore, TokenStore};
 use chaoscenter_apiserver::tokens::TokenKeys;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,7 +56,8 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
     let keys = TokenKeys::new(&key, &config.issuer, &config.audience)?;
     let mongo = mongodb::Client::with_uri_str(&config.mongodb_uri).await?;
     let db = mongo.database(&config.database);
-    let store = retry("prepare the MongoDB collections", || AuthStore::open(&db)).await;
+    let store: Arc<dyn TokenStore> =
+        Arc::new(retry("prepare the MongoDB collections", || AuthStore::open(&db)).await);
     retry("create the mirror's indexes", || mirror::ensure_indexes(&db)).await;
     retry("create the audit log's indexes", || chaoscenter_apiserver::audit::ensure_indexes(&db)).await;
     // the webhook serves before anything here writes a ChaosCenter object (the first admin), as the
@@ -68,7 +70,7 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
             }
         });
     }
-    let mirror_events = mirror::start(&cluster.client, &db);
+    let mirror_events = mirror::start(&cluster.client, &db, cluster.projects.clone());
     let passwords = Passwords::start(config.hash_workers, config.hash_queue).await;
     chaoscenter_apiserver::auth::end_tokens_of_disabled_users(cluster.client.clone(), store.clone());
     retry("create the first admin", || cluster.bootstrap_admin(&config.admin_username, &passwords)).await;
@@ -92,15 +94,15 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
         config,
         cluster,
         store,
+        history: Arc::new(MongoHistory { db }),
         keys,
         throttle: Default::default(),
         passwords,
         metrics,
-        db,
         mirror_events,
     });
     // the TCP peer's address is the client's (login throttling; see client.rs)
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|s| *s).await;

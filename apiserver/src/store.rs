@@ -117,25 +117,61 @@ impl AuthStore {
         store.api_tokens.create_indexes([ttl_index(), by("user")]).await?;
         Ok(store)
     }
+}
 
-    pub async fn create_session(&self, session: &Session) -> mongodb::error::Result<()> {
-        self.sessions.insert_one(session).await.map(|_| ())
+/// The sign-in records, as the handlers use them: kept in MongoDB by [`AuthStore`], in memory by the
+/// router tests' fake. Errors are the store's (shown to clients only as "internal error").
+#[async_trait::async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn create_session(&self, session: &Session) -> anyhow::Result<()>;
+    /// The session `sid`, if it has not ended or expired.
+    async fn session(&self, sid: &str) -> anyhow::Result<Option<Session>>;
+    /// Exchanges the refresh token hashed `hash` for the one hashed `new_hash`, which expires `sliding`
+    /// from now (not after the session's end). A token exchanged before ends its session.
+    async fn rotate(&self, hash: &str, new_hash: &str, sliding: Duration) -> anyhow::Result<Rotation>;
+    /// The session whose current or spent refresh token is hashed `hash` (for a logout by cookie).
+    async fn session_of_refresh(&self, hash: &str) -> anyhow::Result<Option<String>>;
+    /// Ends one login session: its refresh token and every access token of it stop working.
+    async fn end_session(&self, sid: &str) -> anyhow::Result<()>;
+    /// The user's current token generation (0 until first moved on).
+    async fn generation(&self, user: &str) -> anyhow::Result<i64>;
+    /// Moves the user's token generation on, which invalidates every token issued before, ends all of
+    /// the user's sessions and deletes their API tokens. Returns the new generation.
+    async fn invalidate_user(&self, user: &str) -> anyhow::Result<i64>;
+    /// Records that the user is `disabled` as the cluster now says. Becoming disabled (however it was
+    /// done: the API, kubectl, GitOps) invalidates every token as [`TokenStore::invalidate_user`] does,
+    /// once per disable, so enabling the user again does not bring old tokens back. True if it did.
+    async fn note_disabled(&self, user: &str, disabled: bool) -> anyhow::Result<bool>;
+    async fn add_api_token(&self, token: &ApiToken) -> anyhow::Result<()>;
+    /// The API token `id`, if it exists and has not expired.
+    async fn api_token(&self, id: &str) -> anyhow::Result<Option<ApiToken>>;
+    /// The unexpired API tokens of the user `user` with uid `uid`, newest first.
+    async fn api_tokens(&self, user: &str, uid: &str) -> anyhow::Result<Vec<ApiToken>>;
+    /// Revokes the user's API token `id`; false if the user has no such token.
+    async fn delete_api_token(&self, user: &str, id: &str) -> anyhow::Result<bool>;
+}
+
+impl AuthStore {
+    async fn end_all(&self, user: &str) -> mongodb::error::Result<()> {
+        self.sessions.delete_many(doc! { "user": user }).await?;
+        self.api_tokens.delete_many(doc! { "user": user }).await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenStore for AuthStore {
+    async fn create_session(&self, session: &Session) -> anyhow::Result<()> {
+        self.sessions.insert_one(session).await?;
+        Ok(())
     }
 
-    /// The session `sid`, if it has not ended or expired.
-    pub async fn session(&self, sid: &str) -> mongodb::error::Result<Option<Session>> {
+    async fn session(&self, sid: &str) -> anyhow::Result<Option<Session>> {
         let session = self.sessions.find_one(doc! { "_id": sid }).await?;
         Ok(session.filter(|s| s.expires_at > DateTime::now()))
     }
 
-    /// Exchanges the refresh token hashed `hash` for the one hashed `new_hash`, which expires `sliding`
-    /// from now (not after the session's end). A token exchanged before ends its session.
-    pub async fn rotate(
-        &self,
-        hash: &str,
-        new_hash: &str,
-        sliding: Duration,
-    ) -> mongodb::error::Result<Rotation> {
+    async fn rotate(&self, hash: &str, new_hash: &str, sliding: Duration) -> anyhow::Result<Rotation> {
         let now = DateTime::now();
         if let Some(session) = self.sessions.find_one(doc! { "refreshHash": hash }).await? {
             if session.expires_at <= now {
@@ -152,7 +188,7 @@ impl AuthStore {
             match self.spent.insert_one(&spent).await {
                 Ok(_) => {}
                 Err(err) if is_duplicate(&err) => {}
-                Err(err) => return Err(err),
+                Err(err) => return Err(err.into()),
             }
             let expires_at = sliding_expiry(now, sliding, session.ends_at);
             let rotated = Session { refresh_hash: new_hash.into(), expires_at, ..session.clone() };
@@ -177,27 +213,23 @@ impl AuthStore {
         }
     }
 
-    /// The session whose current or spent refresh token is hashed `hash` (for a logout by cookie).
-    pub async fn session_of_refresh(&self, hash: &str) -> mongodb::error::Result<Option<String>> {
+    async fn session_of_refresh(&self, hash: &str) -> anyhow::Result<Option<String>> {
         if let Some(session) = self.sessions.find_one(doc! { "refreshHash": hash }).await? {
             return Ok(Some(session.sid));
         }
         Ok(self.spent.find_one(doc! { "_id": hash }).await?.map(|s| s.sid))
     }
 
-    /// Ends one login session: its refresh token and every access token of it stop working.
-    pub async fn end_session(&self, sid: &str) -> mongodb::error::Result<()> {
-        self.sessions.delete_one(doc! { "_id": sid }).await.map(|_| ())
+    async fn end_session(&self, sid: &str) -> anyhow::Result<()> {
+        self.sessions.delete_one(doc! { "_id": sid }).await?;
+        Ok(())
     }
 
-    /// The user's current token generation (0 until first moved on).
-    pub async fn generation(&self, user: &str) -> mongodb::error::Result<i64> {
+    async fn generation(&self, user: &str) -> anyhow::Result<i64> {
         Ok(self.generations.find_one(doc! { "_id": user }).await?.map(|g| g.gen).unwrap_or(0))
     }
 
-    /// Moves the user's token generation on, which invalidates every token issued before, ends all of
-    /// the user's sessions and deletes their API tokens. Returns the new generation.
-    pub async fn invalidate_user(&self, user: &str) -> mongodb::error::Result<i64> {
+    async fn invalidate_user(&self, user: &str) -> anyhow::Result<i64> {
         let updated = self
             .generations
             .find_one_and_update(doc! { "_id": user }, doc! { "$inc": { "gen": 1_i64 } })
@@ -208,16 +240,7 @@ impl AuthStore {
         Ok(updated.map(|g| g.gen).unwrap_or(1))
     }
 
-    async fn end_all(&self, user: &str) -> mongodb::error::Result<()> {
-        self.sessions.delete_many(doc! { "user": user }).await?;
-        self.api_tokens.delete_many(doc! { "user": user }).await?;
-        Ok(())
-    }
-
-    /// Records that the user is `disabled` as the cluster now says. Becoming disabled (however it was
-    /// done: the API, kubectl, GitOps) invalidates every token as [`AuthStore::invalidate_user`] does, once
-    /// per disable, so enabling the user again does not bring old tokens back. True if it did.
-    pub async fn note_disabled(&self, user: &str, disabled: bool) -> mongodb::error::Result<bool> {
+    async fn note_disabled(&self, user: &str, disabled: bool) -> anyhow::Result<bool> {
         // read, then replace on the condition that nothing moved the generation meanwhile (whole records
         // are written, never single fields, so every MongoDB-protocol server keeps the types)
         for _ in 0..10 {
@@ -231,7 +254,7 @@ impl AuthStore {
                 None => match self.generations.insert_one(&next).await {
                     Ok(_) => true,
                     Err(err) if is_duplicate(&err) => false,
-                    Err(err) => return Err(err),
+                    Err(err) => return Err(err.into()),
                 },
                 Some(_) => {
                     let filter = doc! { "_id": user, "gen": gen };
@@ -248,18 +271,17 @@ impl AuthStore {
         Ok(false)
     }
 
-    pub async fn add_api_token(&self, token: &ApiToken) -> mongodb::error::Result<()> {
-        self.api_tokens.insert_one(token).await.map(|_| ())
+    async fn add_api_token(&self, token: &ApiToken) -> anyhow::Result<()> {
+        self.api_tokens.insert_one(token).await?;
+        Ok(())
     }
 
-    /// The API token `id`, if it exists and has not expired.
-    pub async fn api_token(&self, id: &str) -> mongodb::error::Result<Option<ApiToken>> {
+    async fn api_token(&self, id: &str) -> anyhow::Result<Option<ApiToken>> {
         let token = self.api_tokens.find_one(doc! { "_id": id }).await?;
         Ok(token.filter(|t| t.expires_at > DateTime::now()))
     }
 
-    /// The unexpired API tokens of the user `user` with uid `uid`, newest first.
-    pub async fn api_tokens(&self, user: &str, uid: &str) -> mongodb::error::Result<Vec<ApiToken>> {
+    async fn api_tokens(&self, user: &str, uid: &str) -> anyhow::Result<Vec<ApiToken>> {
         use futures::TryStreamExt;
         let now = DateTime::now();
         let tokens: Vec<ApiToken> = self
@@ -272,8 +294,7 @@ impl AuthStore {
         Ok(tokens.into_iter().filter(|t| t.expires_at > now && t.uid == uid).collect())
     }
 
-    /// Revokes the user's API token `id`; false if the user has no such token.
-    pub async fn delete_api_token(&self, user: &str, id: &str) -> mongodb::error::Result<bool> {
+    async fn delete_api_token(&self, user: &str, id: &str) -> anyhow::Result<bool> {
         Ok(self.api_tokens.delete_one(doc! { "_id": id, "user": user }).await?.deleted_count == 1)
     }
 }

@@ -29,8 +29,10 @@ pub const RUN_NOW_ANNOTATION: &str = "chaoscenter.io/run-now";
 pub const RUN_NOW_HANDLED_ANNOTATION: &str = "chaoscenter.io/run-now-handled";
 /// Label on a run naming its workflow.
 pub const WORKFLOW_LABEL: &str = "chaoscenter.io/workflow";
-/// Label on a dry run that previews an unsaved definition (the UI's target preview): it is never mirrored
-/// into the history, and the operator deletes it a minute after it finished.
+/// Label on a dry run that previews an unsaved definition (the UI's target preview): such a run stays out of
+/// the history, and the operator deletes it a minute after it finished. Only the apiserver may set it (the
+/// admission webhook refuses it otherwise), and the label alone makes nothing a preview: see
+/// `ChaosWorkflowRun::is_preview`.
 pub const PREVIEW_LABEL: &str = "chaoscenter.io/preview";
 /// Label on objects the operator creates for a run (NetworkPolicies, probe Jobs) naming the run.
 pub const RUN_LABEL: &str = "chaoscenter.io/run";

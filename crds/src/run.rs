@@ -82,6 +82,20 @@ impl RunPhase {
     }
 }
 
+impl ChaosWorkflowRun {
+    /// Whether this run is a target preview, which stays out of the history and is deleted once read: it
+    /// carries [`PREVIEW_LABEL`](crate::common::PREVIEW_LABEL), is a dry run, and never started for real
+    /// (`status.deadline` is set only when a run starts injecting, by the operator alone, through the
+    /// status subresource; a dry run only plans). A run that may have injected anything is never a
+    /// preview, whatever its labels and its spec say now.
+    pub fn is_preview(&self) -> bool {
+        let labelled =
+            self.metadata.labels.as_ref().is_some_and(|l| l.contains_key(crate::common::PREVIEW_LABEL));
+        let started = self.status.as_ref().is_some_and(|s| s.deadline.is_some());
+        labelled && self.spec.dry_run && !started
+    }
+}
+
 /// The state of a run: the durable state of the execution engine.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -285,4 +299,32 @@ pub enum ProbeVerdict {
     Failed,
     #[default]
     Awaited,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(labelled: bool, dry_run: bool, started: bool) -> ChaosWorkflowRun {
+        let mut run = ChaosWorkflowRun::new("r", ChaosWorkflowRunSpec { dry_run, ..Default::default() });
+        if labelled {
+            run.metadata.labels =
+                Some([(crate::common::PREVIEW_LABEL.to_string(), "true".to_string())].into());
+        }
+        // a dry run's plan records a start and finish time too; only a real start sets the deadline
+        run.status = Some(ChaosWorkflowRunStatus {
+            started_at: Some("2026-01-01T00:00:00Z".into()),
+            deadline: started.then(|| "2026-01-01T00:30:00Z".into()),
+            ..Default::default()
+        });
+        run
+    }
+
+    #[test]
+    fn only_a_labelled_dry_run_that_never_started_is_a_preview() {
+        assert!(run(true, true, false).is_preview());
+        assert!(!run(false, true, false).is_preview(), "a plain dry run is history");
+        assert!(!run(true, false, false).is_preview(), "a labelled real run is history");
+        assert!(!run(true, true, true).is_preview(), "a run that started (dryRun flipped later) is history");
+    }
 }

@@ -1,6 +1,7 @@
 //! The GraphQL API end to end: workflows created, run, aborted and suspended through GraphQL, executed by
 //! the real operator, read back from the MongoDB mirror with keyset pagination; denials for Viewers and
-//! non-members; the CRs a mutation writes are the ones kubectl as the same user writes.
+//! non-members; the CRs a mutation writes are the ones kubectl as the same user writes; subscriptions
+//! closed when access ends; history that belongs to a project's uid; previews that are only previews.
 
 use chaoscenter_crds::access::project_namespace;
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
@@ -67,42 +68,18 @@ async fn mirrored_run(w: &AccessWorld, token: &str, project: &str, name: &str, p
     .await
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use chaoscenter_e2e::graphql_ws::Socket;
 
 /// Opens a graphql-transport-ws subscription signed in with `token`.
 async fn subscribe(w: &AccessWorld, token: &str, query: &str, variables: Value) -> Socket {
-    use futures::SinkExt;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::Message;
-    let url = format!("{}/api/graphql/ws", w.api.url.replace("http://", "ws://"));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket connect");
-    let init = json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
-    socket.send(Message::text(init.to_string())).await.unwrap();
-    let ack = next_message(&mut socket).await;
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    let start = json!({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}});
-    socket.send(Message::text(start.to_string())).await.unwrap();
-    socket
+    chaoscenter_e2e::graphql_ws::subscribe(&w.api.url, token, query, variables).await.expect("subscribed")
 }
 
 /// The next protocol message (pings are answered by the library), within the test's patience.
 async fn next_message(socket: &mut Socket) -> Value {
-    use futures::StreamExt;
-    loop {
-        let message = tokio::time::timeout(WAIT, socket.next())
-            .await
-            .expect("a message in time")
-            .expect("open")
-            .unwrap();
-        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
-            let value: Value = serde_json::from_str(&text).unwrap();
-            if value["type"] != "ping" && value["type"] != "pong" {
-                return value;
-            }
-        }
-    }
+    chaoscenter_e2e::graphql_ws::next_message(socket, WAIT)
+        .await
+        .expect("a message in time on an open socket")
 }
 
 #[tokio::test]
@@ -362,11 +339,14 @@ async fn workflows_run_through_graphql_and_history_pages_by_cursor() {
         assert_eq!(code(&everything), "FORBIDDEN", "only admins read the whole log: {everything}");
         assert!(w.api.graphql(&admin, "{ auditLog(first: 5) { name } }", json!({})).await["auditLog"].is_array());
 
-        // three entries in one millisecond, as apiservers before the sort key wrote them: the next start
-        // gives them keys, and paging one entry at a time by cursor yields the whole log, each entry once
+        // three entries in one millisecond, as apiservers before the sort key (and before the project's uid)
+        // wrote them, when the project was made: the next start gives them keys and the project's uid, and
+        // paging one entry at a time by cursor yields the whole log, each entry once
         let audit = w.api.database().await.collection::<mongodb::bson::Document>("audit");
+        let made = Api::<chaoscenter_crds::Project>::all(client.clone()).get(&project).await.unwrap();
+        let made_ms = made.metadata.creation_timestamp.unwrap().0.as_millisecond();
         for n in 0..3 {
-            let legacy = mongodb::bson::doc! {"atMs": 1_700_000_000_000_i64, "actor": "old", "source": "Api",
+            let legacy = mongodb::bson::doc! {"atMs": made_ms, "actor": "old", "source": "Api",
                 "action": "run", "kind": "ChaosWorkflowRun", "name": format!("legacy-{n}"), "project": &project};
             audit.insert_one(legacy).await.unwrap();
         }
@@ -429,13 +409,16 @@ async fn the_ui_is_served_with_an_index_fallback_and_unknown_apis_stay_404() {
             status == 200 && kind.starts_with("text/html") && body.contains("ChaosCenter"),
             "{status} {kind}"
         );
-        assert_eq!(cache, "no-cache", "index.html is revalidated, so a new UI is seen at the next load");
+        assert_eq!(
+            cache, "no-store",
+            "index.html (a fresh CSP nonce each time) is never stored, so a new UI is seen at the next load"
+        );
         let (status, kind, cache, body) = get("/projects/shop/runs/abc").await;
         assert!(
             status == 200 && kind.starts_with("text/html") && body.contains("id=root"),
             "the browser's routes get index.html: {status}"
         );
-        assert_eq!(cache, "no-cache");
+        assert_eq!(cache, "no-store");
         let (status, kind, cache, body) = get("/assets/app.js").await;
         assert!(status == 200 && kind.contains("javascript") && body.contains("chaos"), "{status} {kind}");
         assert!(cache.contains("immutable"), "hashed assets are cached for good: {cache:?}");
@@ -500,13 +483,283 @@ async fn an_unsaved_definition_is_previewed_without_entering_the_history() {
         .await;
         let data = w.api.graphql(&admin, RUNS, json!({"p": project})).await;
         assert_eq!(data["runs"]["edges"], json!([]), "no preview in the history (first was {first})");
+        // (mirrored, as every run is, marked a preview; its document goes when it does)
         let db = w.api.database().await;
-        let stored = db
-            .collection::<mongodb::bson::Document>("mirror_chaosworkflowruns")
-            .count_documents(mongodb::bson::doc! {"name": &first})
-            .await
-            .unwrap();
-        assert_eq!(stored, 0, "the preview was never mirrored");
+        let coll = db.collection::<mongodb::bson::Document>("mirror_chaosworkflowruns");
+        wait_for(WAIT, "the previews' documents to go with them", || async {
+            let stored = coll.count_documents(mongodb::bson::doc! {"namespace": &pns}).await.ok()?;
+            (stored == 0).then_some(())
+        })
+        .await;
+        assert!(operator.stop(), "the project's operator stopped cleanly");
+    })
+    .await;
+}
+
+/// Waits for the server to close `socket`; the close code and reason (messages before it are skipped).
+async fn closed(socket: &mut Socket) -> (u16, String) {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let message =
+            tokio::time::timeout(WAIT, socket.next()).await.expect("the socket to be closed in time");
+        match message {
+            Some(Ok(Message::Close(Some(frame)))) => return (frame.code.into(), frame.reason.to_string()),
+            Some(Ok(Message::Close(None))) | None => panic!("closed without saying why"),
+            Some(Ok(_)) => continue,
+            Some(Err(err)) => panic!("the socket failed instead of being closed: {err}"),
+        }
+    }
+}
+
+/// Whether `socket` still answers: a graphql-transport-ws ping gets a pong.
+async fn still_open(socket: &mut Socket) -> bool {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    if socket.send(Message::text(json!({"type": "ping"}).to_string())).await.is_err() {
+        return false;
+    }
+    loop {
+        match tokio::time::timeout(WAIT, socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) if text.contains("\"pong\"") => return true,
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => return false,
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
+
+/// Waits until user `token` sees `project` among their projects (the apiserver's cache has the membership).
+async fn sees_project(w: &AccessWorld, token: &str, project: &str) {
+    wait_for(WAIT, &format!("{project} among the user's projects"), || async {
+        let data = w.api.graphql(token, "{ projects { name } }", json!({})).await;
+        data["projects"].as_array()?.iter().any(|p| p["name"] == project).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn subscriptions_are_closed_when_the_membership_the_session_or_the_user_ends() {
+    with_access("subclose", &[], |w| async move {
+        let admin = admin_token(&w).await;
+        let suffix = w.ns.rsplit('-').next().unwrap().to_string();
+        let project = format!("sub-{suffix}");
+        let (status, body) =
+            w.api.call("POST", "/auth/projects", Some(&admin), Some(json!({"name": project}))).await;
+        assert_eq!(status, 201, "{body}");
+        let (removed, signed_out, disabled) =
+            (format!("rm-{suffix}"), format!("so-{suffix}"), format!("dis-{suffix}"));
+        let mut tokens = Vec::new();
+        for user in [&removed, &signed_out, &disabled] {
+            let token = new_user(&w, &admin, user, "viewer-password-1").await;
+            let path = format!("/auth/projects/{project}/members");
+            let (status, body) =
+                w.api.call("POST", &path, Some(&admin), Some(json!({"user": user, "role": "Viewer"}))).await;
+            assert_eq!(status, 200, "{body}");
+            sees_project(&w, &token, &project).await;
+            tokens.push(token);
+        }
+        let runs_changed = "subscription($p: String!) { runsChanged(project: $p) { name phase } }";
+        let mut sockets = Vec::new();
+        for token in tokens.iter().chain([&admin]) {
+            sockets.push(subscribe(&w, token, runs_changed, json!({"p": project})).await);
+        }
+        let mut admin_socket = sockets.pop().unwrap();
+        let (mut disabled_socket, mut signed_out_socket, mut removed_socket) =
+            (sockets.pop().unwrap(), sockets.pop().unwrap(), sockets.pop().unwrap());
+        assert!(still_open(&mut removed_socket).await, "subscribed, and open");
+
+        // removed from the project: the socket is closed, saying why
+        let path = format!("/auth/projects/{project}/members/{removed}");
+        let (status, body) = w.api.call("DELETE", &path, Some(&admin), None).await;
+        assert!(status < 300, "{status} {body}");
+        let (code, reason) = closed(&mut removed_socket).await;
+        assert_eq!(code, 4403, "{reason}");
+        assert!(reason.contains("no longer a member") && reason.contains(&project), "{reason}");
+
+        // signed out: the token is revoked, and the socket signed in with it is closed
+        assert_eq!(w.api.logout(&tokens[1]).await, 204);
+        let (code, reason) = closed(&mut signed_out_socket).await;
+        assert_eq!(code, 4401, "{reason}");
+
+        // disabled by an admin
+        let (status, body) =
+            w.api.call("POST", &format!("/auth/users/{disabled}/disable"), Some(&admin), None).await;
+        assert!(status < 300, "{status} {body}");
+        let (code, reason) = closed(&mut disabled_socket).await;
+        assert_eq!(code, 4401, "{reason}");
+        assert!(reason.contains("disabled") || reason.contains("no longer valid"), "{reason}");
+
+        // nobody else's socket was touched
+        assert!(still_open(&mut admin_socket).await, "the admin's subscription is still open");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_project_created_again_under_an_old_name_starts_with_an_empty_history() {
+    with_access("recreate", &[], |w| async move {
+        let client = w.client.clone();
+        let admin = admin_token(&w).await;
+        let (project, pns) = project_with_web_app(&w, &admin, "re").await;
+        let mut operator = Operator::start(&pns);
+        let suffix = w.ns.rsplit('-').next().unwrap().to_string();
+        let (old_member, new_member) = (format!("old-{suffix}"), format!("new-{suffix}"));
+        let old_token = new_user(&w, &admin, &old_member, "old-member-password-1").await;
+        let new_token = new_user(&w, &admin, &new_member, "new-member-password-1").await;
+        let add = |member: String| {
+            let (api, admin, project) = (&w.api, admin.clone(), project.clone());
+            async move {
+                let path = format!("/auth/projects/{project}/members");
+                let (status, body) = api.call("POST", &path, Some(&admin), Some(json!({"user": member, "role": "Viewer"}))).await;
+                assert_eq!(status, 200, "{body}");
+            }
+        };
+        add(old_member.clone()).await;
+
+        // the first project's history: a run, its workflow, the audit log
+        let create = "mutation($p: String!, $y: String!) { createWorkflow(project: $p, yaml: $y) { name } }";
+        w.api.graphql(&admin, create, json!({"p": project, "y": workflow_yaml("kill-one", &w.ns, "1s")})).await;
+        let run_now = "mutation($p: String!, $w: String!) { runWorkflow(project: $p, workflow: $w) { name } }";
+        let started = w.api.graphql(&admin, run_now, json!({"p": project, "w": "kill-one"})).await;
+        let old_run = started["runWorkflow"]["name"].as_str().unwrap().to_string();
+        wait_run_finished(&client, &pns, &old_run, WAIT).await;
+        sees_project(&w, &old_token, &project).await;
+        mirrored_run(&w, &old_token, &project, &old_run, "Succeeded").await;
+        let log = "query($p: String, $u: String) { auditLog(project: $p, projectUid: $u, first: 100) { action name } }";
+        let has_old = |entries: &Value| {
+            entries.as_array().is_some_and(|e| e.iter().any(|e| e["name"] == old_run.as_str() || e["name"] == "kill-one"))
+        };
+        let old_log = w.api.graphql(&old_token, log, json!({"p": project})).await;
+        assert!(has_old(&old_log["auditLog"]), "{old_log}");
+        let projects: Api<chaoscenter_crds::Project> = Api::all(client.clone());
+        let old_uid = projects.get(&project).await.unwrap().metadata.uid.unwrap();
+
+        // deleted, then created again under the same name, with other members
+        projects.delete(&project, &Default::default()).await.unwrap();
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        wait_for(Duration::from_secs(180), "the old project's namespace to be gone", || async {
+            namespaces.get_opt(&pns).await.ok()?.is_none().then_some(())
+        })
+        .await;
+        let (status, body) = w
+            .api
+            .call("POST", "/auth/projects", Some(&admin), Some(json!({"name": project, "targetNamespaces": [w.ns]})))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        add(new_member.clone()).await;
+        wait_for(WAIT, "the new project's namespace", || async { namespaces.get_opt(&pns).await.ok()? }).await;
+        sees_project(&w, &new_token, &project).await;
+        let new_uid = projects.get(&project).await.unwrap().metadata.uid.unwrap();
+        assert_ne!(new_uid, old_uid);
+
+        // nothing of the old project is seen under its name: not by the new member, not by an admin
+        for token in [&new_token, &admin] {
+            let runs = w.api.graphql(token, RUNS, json!({"p": project, "first": 100})).await;
+            assert_eq!(runs["runs"]["edges"], json!([]), "{runs}");
+            let stats = w.api.graphql(token, "query($p: String!) { statistics(project: $p) { runsByPhase { phase runs } } }", json!({"p": project})).await;
+            assert_eq!(stats["statistics"]["runsByPhase"], json!([]), "{stats}");
+            let entries = w.api.graphql(token, log, json!({"p": project})).await;
+            assert!(!has_old(&entries["auditLog"]), "no old entry: {entries}");
+            let (_, detail) = w.api.graphql_raw(token, "query($p: String!, $n: String!) { run(project: $p, name: $n) { name } }", json!({"p": project, "n": old_run})).await;
+            assert_eq!(code(&detail), "NOT_FOUND", "{detail}");
+        }
+        // the new project's own log is there (the new member's addition)
+        wait_for(WAIT, "the new project's own audit entries", || async {
+            let entries = w.api.graphql(&new_token, log, json!({"p": project})).await;
+            entries["auditLog"].as_array()?.iter().any(|e| e["action"] == "add-member").then_some(())
+        })
+        .await;
+
+        // an admin still reads the old project's history, marked deleted
+        let deleted = wait_for(WAIT, "the old project among the deleted ones", || async {
+            let data = w.api.graphql(&admin, "{ deletedProjects { name uid createdAt deletedAt } }", json!({})).await;
+            data["deletedProjects"].as_array()?.iter().find(|p| p["uid"] == old_uid.as_str()).cloned()
+        })
+        .await;
+        assert_eq!(deleted["name"], project.as_str(), "{deleted}");
+        assert!(deleted["deletedAt"].is_string(), "{deleted}");
+        let old_history = "query($p: String!, $u: String) { runs(project: $p, projectUid: $u) { edges { node { name deleted } } } }";
+        let old_runs = wait_for(WAIT, "the old run, deleted, in the old project's history", || async {
+            let data = w.api.graphql(&admin, old_history, json!({"p": project, "u": old_uid})).await;
+            let edges = data["runs"]["edges"].as_array()?.clone();
+            edges.iter().any(|e| e["node"]["name"] == old_run.as_str() && e["node"]["deleted"] == true).then_some(edges)
+        })
+        .await;
+        assert_eq!(old_runs.len(), 1, "{old_runs:?}");
+        let entries = w.api.graphql(&admin, log, json!({"p": project, "u": old_uid})).await;
+        assert!(has_old(&entries["auditLog"]), "{entries}");
+        // which is the admins' alone
+        let (_, denied) = w.api.graphql_raw(&new_token, old_history, json!({"p": project, "u": old_uid})).await;
+        assert_eq!(code(&denied), "FORBIDDEN", "{denied}");
+        let (_, denied) = w.api.graphql_raw(&new_token, "{ deletedProjects { uid } }", json!({})).await;
+        assert_eq!(code(&denied), "FORBIDDEN", "{denied}");
+        assert!(operator.stop(), "the project's operator stopped cleanly");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_real_run_labelled_as_a_preview_by_hand_is_history_all_the_same() {
+    with_access("handpreview", &[], |w| async move {
+        let client = w.client.clone();
+        let admin = admin_token(&w).await;
+        let (project, pns) = project_with_web_app(&w, &admin, "hp").await;
+        let mut operator = Operator::start_with(&pns, &[("PREVIEW_TTL", "2s")]);
+        let editor = format!("ed-{}", w.ns.rsplit('-').next().unwrap());
+        new_user(&w, &admin, &editor, "editor-password-1").await;
+        let path = format!("/auth/projects/{project}/members");
+        let (status, body) = w.api.call("POST", &path, Some(&admin), Some(json!({"user": editor, "role": "Editor"}))).await;
+        assert_eq!(status, 200, "{body}");
+        let bindings: Api<k8s_openapi::api::rbac::v1::RoleBinding> = Api::namespaced(client.clone(), &pns);
+        wait_for(WAIT, "the Editor's binding", || async {
+            bindings.get_opt(&chaoscenter_crds::access::member_binding(&editor)).await.ok()?
+        })
+        .await;
+        let create = "mutation($p: String!, $y: String!) { createWorkflow(project: $p, yaml: $y) { name } }";
+        w.api.graphql(&admin, create, json!({"p": project, "y": workflow_yaml("kill-one", &w.ns, "1s")})).await;
+        let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), &w.ns);
+        let web = kube::api::ListParams::default().labels("app=web");
+        let before: Vec<String> = pods.list(&web).await.unwrap().items.iter().filter_map(|p| p.metadata.uid.clone()).collect();
+
+        // the Editor, with kubectl and no webhook: a real run (no dryRun) labelled as a preview
+        let labelled = |name: &str, dry_run: bool| {
+            json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
+                "metadata": {"name": name, "namespace": pns, "labels": {chaoscenter_crds::common::PREVIEW_LABEL: "true"}},
+                "spec": {"workflowRef": {"name": "kill-one"}, "dryRun": dry_run}})
+        };
+        let file = std::env::temp_dir().join(format!("{}-hand-preview.json", w.ns));
+        std::fs::write(&file, labelled("by-hand", false).to_string()).unwrap();
+        let (ok, out) = kubectl_as(&editor, &["create", "-f", file.to_str().unwrap()]);
+        assert!(ok, "{out}");
+        let finished = wait_run_finished(&client, &pns, "by-hand", WAIT).await;
+        assert_eq!(serde_json::to_value(finished.status.as_ref().unwrap().phase.unwrap()).unwrap(), "Succeeded");
+        // it did real chaos: one of the web pods it found was deleted
+        wait_for(WAIT, "a web pod of before to be gone", || async {
+            let now: Vec<String> = pods.list(&web).await.ok()?.items.iter().filter_map(|p| p.metadata.uid.clone()).collect();
+            before.iter().any(|uid| !now.contains(uid)).then_some(())
+        })
+        .await;
+
+        // so it is in the history, and the operator keeps it well past the preview time
+        mirrored_run(&w, &admin, &project, "by-hand", "Succeeded").await;
+        tokio::time::sleep(Duration::from_secs(15)).await;
+        let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), &pns);
+        assert!(runs.get_opt("by-hand").await.unwrap().is_some(), "a real run is never deleted as a preview");
+        let node = mirrored_run(&w, &admin, &project, "by-hand", "Succeeded").await;
+        assert_eq!(node["deleted"], false, "{node}");
+
+        // a dry run so labelled injects nothing: that one is a preview, deleted and out of the history
+        std::fs::write(&file, labelled("dry-by-hand", true).to_string()).unwrap();
+        let (ok, out) = kubectl_as(&editor, &["create", "-f", file.to_str().unwrap()]);
+        assert!(ok, "{out}");
+        wait_for(WAIT, "the labelled dry run to be deleted as a preview", || async {
+            runs.get_opt("dry-by-hand").await.ok()?.is_none().then_some(())
+        })
+        .await;
+        let listed = w.api.graphql(&admin, RUNS, json!({"p": project, "first": 100})).await;
+        let names: Vec<&str> = listed["runs"]["edges"].as_array().unwrap().iter().filter_map(|e| e["node"]["name"].as_str()).collect();
+        assert_eq!(names, ["by-hand"], "{listed}");
+        let _ = std::fs::remove_file(file);
         assert!(operator.stop(), "the project's operator stopped cleanly");
     })
     .await;

@@ -91,3 +91,45 @@ fn the_api_server_accepts_the_whole_install() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Re-applying the install (an upgrade, a GitOps sync) keeps the rules the operator wrote into the
+/// apiserver's impersonation role: a manifest naming `rules`, even empty, would wipe them at each apply
+/// and lock every user out until the operator rewrote them. Checked on a copy of the role under another
+/// name, so no user of the cluster is affected.
+#[test]
+fn re_applying_the_install_keeps_the_operators_impersonation_rules() {
+    use std::io::Write;
+    let mut role = rendered()
+        .into_iter()
+        .find(|o| o["kind"] == "ClusterRole" && o["metadata"]["name"] == "chaoscenter:apiserver-impersonate")
+        .expect("the impersonation role is in the install");
+    let name = format!("e2e-apply-keeps-rules-{}", std::process::id());
+    role["metadata"]["name"] = Value::from(name.clone());
+    let apply = |extra: &[&str]| {
+        let mut child = kubectl()
+            .args(["apply", "-f", "-"])
+            .args(extra)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(role.to_string().as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "kubectl apply: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    apply(&[]);
+    // what the operator does: write the rules (here a harmless one)
+    let rules = serde_json::json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"], "resourceNames": ["none"]}]);
+    let out = kubectl()
+        .args(["patch", "clusterrole", &name, "--type=merge", "-p"])
+        .arg(serde_json::json!({ "rules": rules }).to_string())
+        .output()
+        .unwrap();
+    let reapplied = out.status.success().then(|| apply(&["--dry-run=server", "-o", "json"]));
+    let _ = kubectl().args(["delete", "clusterrole", &name, "--ignore-not-found"]).output();
+    assert!(out.status.success(), "kubectl patch: {}", String::from_utf8_lossy(&out.stderr));
+    let after: Value = serde_json::from_str(&reapplied.unwrap()).unwrap();
+    assert_eq!(after["rules"], rules, "kubectl apply of the install would change the operator's rules");
+}

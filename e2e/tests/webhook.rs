@@ -1,11 +1,11 @@
 //! e2e: the admission webhook on the real cluster — runs that cannot be retargeted, invalid definitions
 //! refused at `kubectl apply`, the real author of every write (in the CR, the history and the audit log,
-//! whatever field manager the client claims), triggers from who asks, and a certificate rotation that
-//! refuses no valid request.
+//! whatever field manager the client claims), triggers from who asks, the preview label only on the
+//! apiserver's previews, and a certificate rotation that refuses no valid request.
 
 use chaoscenter_crds::access::project_namespace;
 use chaoscenter_crds::common::{
-    AUTHOR_ANNOTATION, CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, CHAOS_PROJECTS_ANNOTATION,
+    AUTHOR_ANNOTATION, CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, CHAOS_PROJECTS_ANNOTATION, PREVIEW_LABEL,
 };
 use chaoscenter_e2e::access::{
     admin_token, free_webhook_addr, install_webhook, kubectl_as, new_user, webhook_env, with_access,
@@ -130,6 +130,9 @@ async fn runs_cannot_be_retargeted_and_every_write_names_its_real_author() {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     with_access("hook-authors", &env, |w| async move {
         let _webhook = install_webhook(&w.client, &addr, &w.ns).await;
+        // the apiserver puts its CA into the new configurations' caBundle shortly after they appear; until
+        // then the API server cannot call the webhook (x509), and the project below could not be created
+        wait_webhook_effective(&w, &w.ns).await;
         let admin = admin_token(&w).await;
         let (project, bob) = project_with_editor(&w, &admin).await;
         let pns = project_namespace(&project);
@@ -149,9 +152,29 @@ async fn runs_cannot_be_retargeted_and_every_write_names_its_real_author() {
         assert!(ok, "{out}");
         let wfs = chaos_api(&w.client, "ChaosWorkflow", &pns);
         assert_eq!(annotation(&wfs.get("kill-web").await.unwrap(), AUTHOR_ANNOTATION).as_deref(), Some(as_bob.as_str()));
+
+        // the preview label is the apiserver's: bob may set it neither on a real run nor on a dry run
+        // (it would keep the run out of the history); the UI's previews, through the apiserver, still work
+        for dry_run in [false, true] {
+            let mut labelled = run(&w, &pns, "not-a-preview", "kill-web", "Manual");
+            labelled["metadata"]["labels"][PREVIEW_LABEL] = json!("true");
+            labelled["spec"]["dryRun"] = json!(dry_run);
+            let (ok, out) = kubectl_stdin(Some(&as_bob), &["create", "-f", "-"], &labelled);
+            assert!(!ok, "{out}");
+            assert!(out.contains(&format!("metadata.labels[{PREVIEW_LABEL}]")), "the refusal names the label: {out}");
+        }
+        let preview = "mutation($p: String!, $s: JSON) { dryRunWorkflow(project: $p, workflow: \"draft\", spec: $s) { run { name } } }";
+        let spec = json!({"steps": [{"name": "kill", "fault": {"type": "pod-delete", "duration": "5s",
+            "target": {"namespace": w.ns, "selector": {"matchLabels": {"app": "web"}}}}}]});
+        let data = w.api.graphql(&admin, preview, json!({"p": project, "s": spec})).await;
+        let previewed = data["dryRunWorkflow"]["run"]["name"].as_str().unwrap().to_string();
+        let runs = chaos_api(&w.client, "ChaosWorkflowRun", &pns);
+        let made = runs.get(&previewed).await.unwrap();
+        assert!(made.metadata.labels.unwrap_or_default().contains_key(PREVIEW_LABEL), "a preview, labelled");
+
+        // bob's run carries bob as its author too
         let (ok, out) = kubectl_stdin(Some(&as_bob), &["create", "-f", "-"], &run(&w, &pns, "bobs-run", "kill-web", "Schedule"));
         assert!(ok, "{out}");
-        let runs = chaos_api(&w.client, "ChaosWorkflowRun", &pns);
         let created = runs.get("bobs-run").await.unwrap();
         assert_eq!(annotation(&created, AUTHOR_ANNOTATION).as_deref(), Some(as_bob.as_str()));
         assert_eq!(created.data["spec"]["trigger"], "Manual", "only the operator may say Schedule");

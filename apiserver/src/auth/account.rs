@@ -2,7 +2,7 @@
 //! A login starts a session: the access token is answered in JSON, the refresh token set in an HttpOnly
 //! cookie that only `/auth/session/...` receives.
 
-use super::{cookie, Body, Caller};
+use super::{cookie, Body, Caller, SignedIn};
 use crate::app::AppState;
 use crate::client::Client;
 use crate::error::ApiError;
@@ -60,7 +60,7 @@ pub struct UserView {
 /// The user's view, with memberships from the project cache.
 pub fn user_view(state: &AppState, user: &ChaosUser) -> UserView {
     let name = user.name_any();
-    let projects = memberships(state.cluster.projects.state().iter().map(|p| p.as_ref()), &name);
+    let projects = memberships(state.cluster.projects().iter().map(|p| p.as_ref()), &name);
     UserView {
         username: name,
         display_name: user.spec.display_name.clone(),
@@ -377,10 +377,9 @@ pub struct DetailsRequest {
 /// a user change these two fields of their ChaosUser without also letting them change their role).
 pub async fn update_me(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Body(req): Body<DetailsRequest>,
 ) -> Result<Json<UserView>, ApiError> {
-    caller.require_password_changed()?;
     if let Some(name) = &req.display_name {
         if name.chars().count() > 128 {
             return Err(ApiError::bad_request("displayName: at most 128 characters"));
@@ -407,7 +406,7 @@ pub async fn update_me(
     if spec.is_empty() {
         return Err(ApiError::bad_request("nothing to change: give displayName and/or email"));
     }
-    let updated = Api::<ChaosUser>::all(state.cluster.client.clone())
+    let updated = Api::<ChaosUser>::all(state.cluster.client())
         .patch(caller.name(), &PatchParams::default(), &Patch::Merge(serde_json::json!({ "spec": spec })))
         .await
         .map_err(|e| ApiError::from_kube("update the user", e))?;

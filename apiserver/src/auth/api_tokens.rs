@@ -4,7 +4,7 @@
 //! user's deletion ends it.
 
 use super::account::check_password;
-use super::{Body, Caller};
+use super::{Body, Caller, SignedIn};
 use crate::app::AppState;
 use crate::client::Client;
 use crate::error::ApiError;
@@ -64,10 +64,9 @@ pub struct Created {
 pub async fn create(
     State(state): State<Arc<AppState>>,
     client: Client,
-    caller: Caller,
+    caller: SignedIn,
     Body(req): Body<CreateRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    caller.require_password_changed()?;
     if caller.claims.kind == TokenKind::Api {
         return Err(ApiError::forbidden("API tokens cannot create API tokens; sign in"));
     }

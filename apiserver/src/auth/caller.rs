@@ -1,5 +1,6 @@
 //! Extractors: the authenticated caller (from a bearer token, checked for its session or record, the
-//! user's uid and token generation, and a disabled user) and JSON bodies whose errors are clear 4xx answers.
+//! user's uid and token generation, and a disabled user), the caller who may act (signed in and not
+//! bound to change their password first), and JSON bodies whose errors are clear 4xx answers.
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -26,7 +27,7 @@ impl Caller {
         self.user.spec.role == GlobalRole::Admin
     }
 
-    /// Refuses callers who must change their password first.
+    /// Refuses callers who must change their password first (what [`SignedIn`] checks).
     pub fn require_password_changed(&self) -> Result<(), ApiError> {
         if self.claims.pwc {
             return Err(ApiError::forbidden("change your password first (POST /auth/password)"));
@@ -101,6 +102,36 @@ impl Caller {
     /// The ChaosUser's uid.
     pub fn uid(&self) -> &str {
         &self.claims.uid
+    }
+}
+
+/// A caller who may act: signed in, and not waiting to change the password (a 403 naming
+/// `POST /auth/password` otherwise). Every handler that changes or reads more than the caller's own
+/// account takes this instead of [`Caller`].
+pub struct SignedIn(pub Caller);
+
+impl TryFrom<Caller> for SignedIn {
+    type Error = ApiError;
+
+    fn try_from(caller: Caller) -> Result<Self, ApiError> {
+        caller.require_password_changed()?;
+        Ok(Self(caller))
+    }
+}
+
+impl std::ops::Deref for SignedIn {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        Caller::from_request_parts(parts, state).await?.try_into()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Projects and membership: list the caller's projects, create one (admins), add a member with a role,
 //! change a role, remove a member (Owners, through RBAC), and leave a project (the caller only).
 
-use super::{Body, Caller};
+use super::{Body, Caller, SignedIn};
 use crate::app::AppState;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
@@ -45,8 +45,7 @@ fn view(project: &Project, caller: &str) -> ProjectView {
 pub async fn my_projects(State(state): State<Arc<AppState>>, caller: Caller) -> Json<Vec<ProjectView>> {
     let mut projects: Vec<ProjectView> = state
         .cluster
-        .projects
-        .state()
+        .projects()
         .iter()
         .filter(|p| caller.is_admin() || p.spec.members.iter().any(|m| m.user == caller.name()))
         .map(|p| view(p, caller.name()))
@@ -70,7 +69,7 @@ pub struct CreateProject {
 /// `POST /auth/projects`: a new project with the caller as its Owner (RBAC: admins).
 pub async fn create_project(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Body(req): Body<CreateProject>,
 ) -> Result<(StatusCode, Json<ProjectView>), ApiError> {
     let client = as_caller(&state, &caller)?;
@@ -95,8 +94,7 @@ pub async fn create_project(
     Ok((StatusCode::CREATED, Json(view(&created, caller.name()))))
 }
 
-fn as_caller(state: &AppState, caller: &Caller) -> Result<Client, ApiError> {
-    caller.require_password_changed()?;
+fn as_caller(state: &AppState, caller: &SignedIn) -> Result<Client, ApiError> {
     state.cluster.as_user(caller.name()).map_err(|e| ApiError::internal("act as the caller", e))
 }
 
@@ -143,7 +141,7 @@ pub struct AddMember {
 /// `POST /auth/projects/{project}/members`: adds a user with a role (RBAC: the project's Owners, admins).
 pub async fn add(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Path(project): Path<String>,
     Body(req): Body<AddMember>,
 ) -> Result<Json<ProjectView>, ApiError> {
@@ -179,7 +177,7 @@ pub struct ChangeRole {
 /// `PUT /auth/projects/{project}/members/{user}`: changes a member's role (RBAC: Owners, admins).
 pub async fn change_role(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Path((project, user)): Path<(String, String)>,
     Body(req): Body<ChangeRole>,
 ) -> Result<Json<ProjectView>, ApiError> {
@@ -201,7 +199,7 @@ pub async fn change_role(
 /// `DELETE /auth/projects/{project}/members/{user}`: removes a member (RBAC: Owners, admins).
 pub async fn remove(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Path((project, user)): Path<(String, String)>,
 ) -> Result<Json<ProjectView>, ApiError> {
     let client = as_caller(&state, &caller)?;
@@ -229,11 +227,10 @@ pub struct Leave {}
 /// the apiserver makes this one change with its own identity, for the authenticated caller alone.
 pub async fn leave(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Path(project): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
-    caller.require_password_changed()?;
     if !body.iter().all(u8::is_ascii_whitespace) {
         serde_json::from_slice::<Leave>(&body).map_err(|e| {
             ApiError::new(
@@ -243,15 +240,15 @@ pub async fn leave(
         })?;
     }
     let me = caller.name().to_string();
-    change_members(state.cluster.client.clone(), &project, |members| remove_member(members, &me, &project))
+    change_members(state.cluster.client(), &project, |members| remove_member(members, &me, &project))
         .await
         .map_err(|e| {
-            if e.status == StatusCode::FORBIDDEN {
-                ApiError::not_found(format!("no project {project}"))
-            } else {
-                e
-            }
-        })?;
+        if e.status == StatusCode::FORBIDDEN {
+            ApiError::not_found(format!("no project {project}"))
+        } else {
+            e
+        }
+    })?;
     tracing::info!(%project, user = %me, "left the project");
     super::audit(&state, &me, "leave", "Project", &project, Some(&project)).await;
     Ok(StatusCode::NO_CONTENT)

@@ -10,7 +10,7 @@ mod members;
 mod users;
 mod watch;
 
-pub use caller::{Body, Caller};
+pub use caller::{Body, Caller, SignedIn};
 pub use watch::end_tokens_of_disabled_users;
 
 use crate::app::AppState;
@@ -22,7 +22,7 @@ use std::sync::Arc;
 async fn audit(state: &AppState, actor: &str, action: &str, kind: &str, name: &str, project: Option<&str>) {
     let mut entry = crate::audit::Entry::now(actor, crate::audit::Source::Api, action, kind, name);
     entry.project = project.map(String::from);
-    crate::audit::record(&state.db, entry).await;
+    state.history.record_audit(entry).await;
 }
 
 /// The `/auth` routes.

@@ -3,7 +3,7 @@
 //! password Secret is written only after that change succeeded.
 
 use super::account::{user_view, UserView};
-use super::{Body, Caller};
+use super::{Body, SignedIn};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::passwords;
@@ -30,8 +30,7 @@ fn existing_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
-fn users_as(state: &AppState, caller: &Caller) -> Result<Api<ChaosUser>, ApiError> {
-    caller.require_password_changed()?;
+fn users_as(state: &AppState, caller: &SignedIn) -> Result<Api<ChaosUser>, ApiError> {
     let client =
         state.cluster.as_user(caller.name()).map_err(|e| ApiError::internal("act as the caller", e))?;
     Ok(Api::all(client))
@@ -40,7 +39,7 @@ fn users_as(state: &AppState, caller: &Caller) -> Result<Api<ChaosUser>, ApiErro
 /// `GET /auth/users`: every user (RBAC: admins).
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
 ) -> Result<Json<Vec<UserView>>, ApiError> {
     let users = users_as(&state, &caller)?
         .list(&ListParams::default())
@@ -65,7 +64,7 @@ pub struct CreateRequest {
 /// `POST /auth/users`: a new user, who must change the given password at first login.
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Body(req): Body<CreateRequest>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     let api = users_as(&state, &caller)?;
@@ -111,7 +110,7 @@ pub struct ResetRequest {
 /// login; the user's sessions and API tokens end.
 pub async fn reset_password(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Path(name): Path<String>,
     Body(req): Body<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -143,7 +142,7 @@ pub async fn reset_password(
 
 async fn set_disabled(
     state: &AppState,
-    caller: &Caller,
+    caller: &SignedIn,
     name: &str,
     disabled: bool,
 ) -> Result<Json<UserView>, ApiError> {
@@ -170,7 +169,7 @@ async fn set_disabled(
 /// operator removes every binding.
 pub async fn disable(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Path(name): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
     set_disabled(&state, &caller, &name, true).await
@@ -179,7 +178,7 @@ pub async fn disable(
 /// `POST /auth/users/{name}/enable`.
 pub async fn enable(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    caller: SignedIn,
     Path(name): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
     set_disabled(&state, &caller, &name, false).await

@@ -1,15 +1,16 @@
 //! Ends a user's tokens when the cluster shows the user disabled, however that was done (the API,
 //! kubectl, GitOps): enabling the user again later does not bring old tokens back.
 
-use crate::store::AuthStore;
+use crate::store::TokenStore;
 use chaoscenter_crds::ChaosUser;
 use futures::StreamExt;
 use kube::api::Api;
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::ResourceExt;
+use std::sync::Arc;
 
 /// Watches every ChaosUser for the life of the process and records each one's `disabled` in the store.
-pub fn end_tokens_of_disabled_users(client: kube::Client, store: AuthStore) {
+pub fn end_tokens_of_disabled_users(client: kube::Client, store: Arc<dyn TokenStore>) {
     let stream = watcher(Api::<ChaosUser>::all(client), watcher::Config::default().any_semantic())
         .default_backoff()
         .applied_objects();

@@ -1,10 +1,10 @@
-//! Who may see a project in GraphQL: its members, and admins. Every resolver that takes a project asks here.
+//! Who may see a project in GraphQL: its members, and admins; and whose history a query reads (the
+//! project's uid; an admin may name a deleted project's). Every resolver that takes a project asks here.
 
 use crate::app::AppState;
 use crate::auth::Caller;
 use async_graphql::{Context, Error, ErrorExtensions};
 use chaoscenter_crds::access::project_namespace;
-use kube::runtime::reflector::ObjectRef;
 use kube::Client;
 use std::sync::Arc;
 
@@ -13,6 +13,8 @@ pub struct Scope {
     pub state: Arc<AppState>,
     pub caller_name: String,
     pub project: String,
+    /// The project's uid: its history is the history of this uid, not of its name.
+    pub project_uid: String,
     /// The project's namespace, where its workflows and runs live.
     pub namespace: String,
 }
@@ -45,15 +47,53 @@ pub fn caller<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Caller> {
 /// The scope of `project` for the caller, or a FORBIDDEN error (the same for a project that does not
 /// exist, so non-members learn nothing).
 pub fn scope(ctx: &Context<'_>, project: &str) -> async_graphql::Result<Scope> {
-    let state = state(ctx)?;
-    let caller = caller(ctx)?;
+    scope_of(state(ctx)?, caller(ctx)?, project)
+}
+
+/// The scope of `project` for `caller` (also how an open subscription is checked again).
+pub fn scope_of(state: Arc<AppState>, caller: &Caller, project: &str) -> async_graphql::Result<Scope> {
     let denied = || error("FORBIDDEN", format!("you are not a member of project {project:?}"));
-    let found = state.cluster.projects.get(&ObjectRef::new(project)).ok_or_else(denied)?;
+    let found = state.cluster.project(project).ok_or_else(denied)?;
     let member = found.spec.members.iter().any(|m| m.user == caller.name());
     if !member && !caller.is_admin() {
         return Err(denied());
     }
+    let project_uid = found.metadata.uid.clone().ok_or_else(denied)?;
     let namespace =
         found.status.as_ref().and_then(|s| s.namespace.clone()).unwrap_or_else(|| project_namespace(project));
-    Ok(Scope { caller_name: caller.name().to_string(), project: project.to_string(), namespace, state })
+    Ok(Scope {
+        caller_name: caller.name().to_string(),
+        project: project.to_string(),
+        project_uid,
+        namespace,
+        state,
+    })
+}
+
+/// Whose history a query reads: the uid of `project` as it is now (its members and admins), or — for an
+/// admin naming `uid` — a project of that name deleted since, as `deletedProjects` lists them.
+pub async fn history_of(
+    ctx: &Context<'_>,
+    project: &str,
+    uid: Option<&str>,
+) -> async_graphql::Result<(Arc<AppState>, String)> {
+    let current = scope(ctx, project);
+    let Some(uid) = uid else { return current.map(|s| (s.state, s.project_uid)) };
+    match current {
+        Ok(s) if s.project_uid == uid => return Ok((s.state, s.project_uid)),
+        _ if !caller(ctx)?.is_admin() => {
+            return Err(error("FORBIDDEN", "only admins may read the history of a deleted project"))
+        }
+        _ => {}
+    }
+    let state = state(ctx)?;
+    let recorded = state
+        .history
+        .project_recorded(project, uid)
+        .await
+        .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?;
+    if !recorded {
+        return Err(error("NOT_FOUND", format!("no project {project:?} with uid {uid:?} was ever recorded")));
+    }
+    Ok((state, uid.to_string()))
 }

@@ -2,12 +2,10 @@
 //! costs the same at run 100,000 as at run 50 (an index range scan, no skip, no count).
 
 use super::types::{PageInfo, Phase, RunConnection, RunEdge, RunSummary, Trigger};
-use crate::mirror::{collection_name, sort_key, stored_int};
+use crate::history_store::HistoryStore;
+use crate::mirror::{sort_key, stored_int};
 use base64::Engine;
-use chaoscenter_crds::ChaosWorkflowRun;
-use futures::TryStreamExt;
 use mongodb::bson::{doc, Document};
-use mongodb::Database;
 
 /// The largest page.
 pub const MAX_PAGE: usize = 100;
@@ -37,9 +35,14 @@ pub fn decode_cursor(cursor: &str) -> Option<String> {
     (ms.len() == 13 && ms.bytes().all(|b| b.is_ascii_digit()) && !uid.is_empty()).then_some(key)
 }
 
-/// The MongoDB filter for `project`'s runs matching `filter`, after `after`.
-pub fn query(project: &str, filter: &RunFilter, after: Option<&str>) -> Document {
-    let mut q = doc! { "project": project };
+/// The runs in the history of the project with uid `project_uid`: all of them but target previews.
+pub fn in_history(project_uid: &str) -> Document {
+    doc! { "projectUid": project_uid, "preview": { "$ne": true } }
+}
+
+/// The MongoDB filter for the runs of the project with uid `project_uid` matching `filter`, after `after`.
+pub fn query(project_uid: &str, filter: &RunFilter, after: Option<&str>) -> Document {
+    let mut q = in_history(project_uid);
     if let Some(w) = &filter.workflow {
         q.insert("workflow", w);
     }
@@ -65,10 +68,10 @@ pub fn query(project: &str, filter: &RunFilter, after: Option<&str>) -> Document
     q
 }
 
-/// One page of `project`'s runs, newest first.
+/// One page of the runs of the project with uid `project_uid`, newest first.
 pub async fn runs_page(
-    db: &Database,
-    project: &str,
+    history: &dyn HistoryStore,
+    project_uid: &str,
     filter: &RunFilter,
     first: usize,
     after: Option<&str>,
@@ -78,15 +81,8 @@ pub async fn runs_page(
         Some(cursor) => Some(decode_cursor(cursor).ok_or("after: not a cursor from this API")?),
         None => None,
     };
-    let coll = db.collection::<Document>(&collection_name::<ChaosWorkflowRun>());
-    let docs: Vec<Document> = coll
-        .find(query(project, filter, after.as_deref()))
-        .projection(doc! { "object": 0 })
-        .sort(doc! { "sortKey": -1 })
-        .limit(first as i64 + 1)
-        .await
-        .map_err(|e| format!("history: {e}"))?
-        .try_collect()
+    let docs = history
+        .runs(project_uid, filter, after.as_deref(), first + 1)
         .await
         .map_err(|e| format!("history: {e}"))?;
     let has_next_page = docs.len() > first;
@@ -117,8 +113,9 @@ mod tests {
     #[test]
     fn the_filter_is_keyset_not_offset() {
         let f = RunFilter { phase: Some(Phase::Failed), since_ms: Some(10), ..Default::default() };
-        let q = query("shop", &f, Some("0000000000050-u"));
-        assert_eq!(q.get_str("project").unwrap(), "shop");
+        let q = query("shop-uid", &f, Some("0000000000050-u"));
+        assert_eq!(q.get_str("projectUid").unwrap(), "shop-uid", "the project's uid, not its name");
+        assert!(q.get_document("preview").unwrap().get_bool("$ne").unwrap(), "no previews");
         assert_eq!(q.get_str("phase").unwrap(), "Failed");
         assert_eq!(q.get_document("createdMs").unwrap().get_i64("$gte").unwrap(), 10);
         assert_eq!(

@@ -11,13 +11,15 @@ mod stats;
 mod subscription;
 mod types;
 
-pub use history::{decode_cursor, encode_cursor};
+pub use history::{decode_cursor, encode_cursor, query as history_query, RunFilter};
 pub use mutation::Mutation;
 pub use query::Query;
+pub use stats::{statistics, PhaseCount, Statistics};
 pub use subscription::Subscription;
+pub use types::Phase;
 
 use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use async_graphql::Schema;
 use axum::extract::State;
@@ -58,11 +60,10 @@ pub fn sdl() -> String {
 /// `POST /api/graphql`: one operation (no batches), signed in, within the size and time limits.
 pub async fn handle(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    SignedIn(caller): SignedIn,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    caller.require_password_changed()?;
     let request = read_request(&headers, &body).await?.data(caller).data(state.clone());
     let schema = state.schema.clone();
     match tokio::time::timeout(TIMEOUT, schema.execute(request)).await {
@@ -87,18 +88,27 @@ async fn read_request(
         .map_err(|e| ApiError::bad_request(format!("not a GraphQL request: {e}")))
 }
 
-/// `GET /api/graphql/ws`: subscriptions over WebSocket; connection_init's `authorization` signs in.
+/// `GET /api/graphql/ws`: subscriptions over WebSocket; connection_init's `authorization` signs in, and
+/// the socket is closed when that access ends (see `subscription::serve`).
 pub async fn ws(
     State(state): State<Arc<AppState>>,
-    protocol: async_graphql_axum::GraphQLProtocol,
+    headers: axum::http::HeaderMap,
     upgrade: axum::extract::WebSocketUpgrade,
 ) -> Response {
-    let schema = state.schema.clone();
-    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
-        async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
-            .on_connection_init(move |payload| subscription::authenticate(state, payload))
-            .serve()
-    })
+    use std::str::FromStr;
+    let protocol = headers
+        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|asked| {
+            asked.split(',').find_map(|p| async_graphql::http::WebSocketProtocols::from_str(p.trim()).ok())
+        });
+    let Some(protocol) = protocol else {
+        return ApiError::bad_request("Sec-WebSocket-Protocol: ask for graphql-transport-ws (or graphql-ws)")
+            .into_response();
+    };
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| subscription::serve(state, socket, protocol))
 }
 
 /// `GET /api/graphiql`: the GraphiQL page (routed only when introspection is enabled, for development). It

@@ -31,25 +31,10 @@ pub struct WrittenWorkflow {
     pub resource_version: String,
 }
 
-/// A Kubernetes error for the caller: denials, conflicts and invalid objects say what and why; anything
-/// else says only that it failed.
+/// A Kubernetes error for the caller, mapped as for REST ([`crate::error::ApiError::from_kube`]):
+/// denials, conflicts and invalid objects say what and why; anything else says only that it failed.
 fn kube_error(action: &str, err: kube::Error) -> async_graphql::Error {
-    match err {
-        kube::Error::Api(s) => match s.code {
-            403 => error("FORBIDDEN", format!("forbidden: {}", s.message)),
-            404 => error("NOT_FOUND", s.message),
-            409 => error("CONFLICT", s.message),
-            400 | 422 => error("INVALID", s.message),
-            _ => {
-                tracing::error!(status = %s.message, "{action}");
-                error("INTERNAL", format!("could not {action}"))
-            }
-        },
-        other => {
-            tracing::error!(error = %other, "{action}");
-            error("INTERNAL", format!("could not {action}"))
-        }
-    }
+    crate::error::ApiError::from_kube(action, err).into_graphql()
 }
 
 /// A workflow from YAML, or from a name and a structured spec, placed in the project's namespace.
@@ -151,8 +136,8 @@ fn written(wf: ChaosWorkflow) -> WrittenWorkflow {
 /// Records a change the caller made through GraphQL.
 async fn audit(s: &Scope, action: &str, kind: &str, name: &str) {
     let entry = crate::audit::Entry::now(&s.caller_name, crate::audit::Source::Api, action, kind, name)
-        .in_project(&s.project, Some(&s.namespace));
-    crate::audit::record(&s.state.db, entry).await;
+        .in_project(&s.project, &s.project_uid, Some(&s.namespace));
+    s.state.history.record_audit(entry).await;
 }
 
 /// A run just created (not yet mirrored).
@@ -245,20 +230,26 @@ impl Mutation {
         validated(&wf)?;
         let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
         let name = wf.name_any();
-        let current = api.get(&name).await.map_err(|e| kube_error("read the workflow", e))?;
-        // metadata the input leaves out is kept (labels of GitOps tools, annotations, owners): the form
-        // edits only the spec, and a YAML that names labels replaces them
-        let kept = current.metadata;
-        let meta = &mut wf.metadata;
-        meta.resource_version = kept.resource_version;
-        meta.labels = meta.labels.take().or(kept.labels);
-        meta.annotations = meta.annotations.take().or(kept.annotations);
-        meta.owner_references = meta.owner_references.take().or(kept.owner_references);
-        meta.finalizers = meta.finalizers.take().or(kept.finalizers);
-        let replaced = api
-            .replace(&name, &PostParams::default(), &wf)
-            .await
-            .map_err(|e| kube_error("update the workflow", e))?;
+        let input = wf.metadata.clone();
+        // written under the resourceVersion just read; when something else wrote in between (the operator's
+        // status, a label from kubectl) it is read again, as the caller's change is the whole spec
+        let mut attempts = 0;
+        let replaced = loop {
+            let current = api.get(&name).await.map_err(|e| kube_error("read the workflow", e))?;
+            // metadata the input leaves out is kept (labels of GitOps tools, annotations, owners): the form
+            // edits only the spec, and a YAML that names labels replaces them
+            let kept = current.metadata;
+            let meta = &mut wf.metadata;
+            meta.resource_version = kept.resource_version;
+            meta.labels = input.labels.clone().or(kept.labels);
+            meta.annotations = input.annotations.clone().or(kept.annotations);
+            meta.owner_references = input.owner_references.clone().or(kept.owner_references);
+            meta.finalizers = input.finalizers.clone().or(kept.finalizers);
+            match api.replace(&name, &PostParams::default(), &wf).await {
+                Err(kube::Error::Api(status)) if status.code == 409 && attempts < 5 => attempts += 1,
+                result => break result.map_err(|e| kube_error("update the workflow", e))?,
+            }
+        };
         audit(&s, "update", "ChaosWorkflow", &name).await;
         Ok(written(replaced))
     }
@@ -283,7 +274,8 @@ impl Mutation {
     /// A dry run: targets are resolved and policy checked, nothing is injected. Waits (up to 10 s) for the
     /// operator's answer and returns the plan: the run's status, with the targets each step would hit.
     /// With `spec` (a ChaosWorkflow spec as JSON), an unsaved definition named `workflow` is previewed: the
-    /// preview never enters the history, and the operator deletes it a minute after it finished.
+    /// preview (a dry run labelled `chaoscenter.io/preview`, which only the apiserver may create) never
+    /// enters the history, and the operator deletes it a minute after it finished.
     async fn dry_run_workflow(
         &self,
         ctx: &Context<'_>,

@@ -1,21 +1,18 @@
 //! The query root: the caller, their projects, workflows, run history and single runs.
 
-use super::access::{caller, error, scope, state};
+use super::access::{caller, error, history_of, scope, state};
 use super::history::{runs_page, RunFilter};
-use super::stats::{statistics, Statistics};
+use super::stats::Statistics;
 use super::types::{
     object, EventView, MemberView, Phase, ProjectView, RunConnection, RunDetail, RunSummary, Trigger,
     WorkflowView,
 };
-use super::types::{AuditView, FieldErrorView};
-use crate::mirror::{collection_name, stored_int};
+use super::types::{AuditView, DeletedProjectView, FieldErrorView};
+use crate::mirror::stored_int;
 use async_graphql::{Context, Object, Result};
-use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
-use futures::TryStreamExt;
 use k8s_openapi::api::events::v1::Event;
 use kube::api::{Api, ListParams};
 use kube::ResourceExt;
-use mongodb::bson::{doc, Document};
 
 /// The query root.
 pub struct Query;
@@ -41,6 +38,12 @@ fn project_view(p: &chaoscenter_crds::Project, me: &str) -> ProjectView {
     }
 }
 
+/// The history database did not answer (the cause is logged).
+fn unavailable(err: anyhow::Error) -> async_graphql::Error {
+    tracing::warn!(error = %err, "a history read failed");
+    error("UNAVAILABLE", "the history database is not answering")
+}
+
 /// An RFC 3339 time as Unix ms, or an error naming the argument.
 fn millis(arg: &str, value: Option<String>) -> Result<Option<i64>> {
     value
@@ -60,8 +63,7 @@ impl Query {
         let me = caller(ctx)?;
         let mut list: Vec<ProjectView> = state
             .cluster
-            .projects
-            .state()
+            .projects()
             .iter()
             .filter(|p| me.is_admin() || p.spec.members.iter().any(|m| m.user == me.name()))
             .map(|p| project_view(p, me.name()))
@@ -96,27 +98,14 @@ impl Query {
     /// One project.
     async fn project(&self, ctx: &Context<'_>, name: String) -> Result<ProjectView> {
         let s = scope(ctx, &name)?;
-        let p = s
-            .state
-            .cluster
-            .projects
-            .get(&kube::runtime::reflector::ObjectRef::new(&name))
-            .ok_or_else(|| error("NOT_FOUND", "no such project"))?;
+        let p = s.state.cluster.project(&name).ok_or_else(|| error("NOT_FOUND", "no such project"))?;
         Ok(project_view(&p, &s.caller_name))
     }
 
     /// The project's workflows with their last run.
     async fn workflows(&self, ctx: &Context<'_>, project: String) -> Result<Vec<WorkflowView>> {
         let s = scope(ctx, &project)?;
-        let coll = s.state.db.collection::<Document>(&collection_name::<ChaosWorkflow>());
-        let docs: Vec<Document> = coll
-            .find(doc! { "project": &s.project, "deleted": false })
-            .sort(doc! { "name": 1 })
-            .await
-            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?
-            .try_collect()
-            .await
-            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?;
+        let docs = s.state.history.workflows(&s.project_uid).await.map_err(unavailable)?;
         Ok(docs
             .iter()
             .map(|d| {
@@ -137,7 +126,8 @@ impl Query {
     }
 
     /// The project's runs, newest first, `first` (1–100, default 50) per page, after the cursor `after`.
-    /// Times are RFC 3339; `since` is inclusive, `until` exclusive.
+    /// Times are RFC 3339; `since` is inclusive, `until` exclusive. `projectUid` (admins): the runs of a
+    /// deleted project of that name (see `deletedProjects`).
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity")]
     async fn runs(
@@ -151,8 +141,9 @@ impl Query {
         until: Option<String>,
         first: Option<i32>,
         after: Option<String>,
+        project_uid: Option<String>,
     ) -> Result<RunConnection> {
-        let s = scope(ctx, &project)?;
+        let (state, uid) = history_of(ctx, &project, project_uid.as_deref()).await?;
         let filter = RunFilter {
             workflow,
             phase,
@@ -164,34 +155,35 @@ impl Query {
         if !(1..=100).contains(&first) {
             return Err(error("BAD_INPUT", "first: 1 to 100"));
         }
-        runs_page(&s.state.db, &s.project, &filter, first as usize, after.as_deref()).await.map_err(|m| {
-            if m.starts_with("after:") {
-                error("BAD_INPUT", m)
-            } else {
-                error("UNAVAILABLE", "the history database is not answering")
-            }
-        })
+        runs_page(state.history.as_ref(), &uid, &filter, first as usize, after.as_deref()).await.map_err(
+            |m| {
+                if m.starts_with("after:") {
+                    error("BAD_INPUT", m)
+                } else {
+                    error("UNAVAILABLE", "the history database is not answering")
+                }
+            },
+        )
     }
 
     /// Statistics of the project's runs created since `since` (RFC 3339; default: 30 days ago): runs per
-    /// phase, the average score per workflow and per day.
+    /// phase, the average score per workflow and per day. `projectUid` (admins): of a deleted project.
     async fn statistics(
         &self,
         ctx: &Context<'_>,
         project: String,
         since: Option<String>,
+        project_uid: Option<String>,
     ) -> Result<Statistics> {
-        let s = scope(ctx, &project)?;
+        let (state, uid) = history_of(ctx, &project, project_uid.as_deref()).await?;
         let since = millis("since", since)?
             .unwrap_or_else(|| jiff::Timestamp::now().as_millisecond() - 30 * 86_400_000);
-        statistics(&s.state.db, &s.project, since)
-            .await
-            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))
+        state.history.statistics(&uid, since).await.map_err(unavailable)
     }
 
     /// The audit log, newest first: `project`'s (members), or everything (admins only, without a project).
     /// Page with `after`: the `cursor` of the last entry seen; or start at a time with `before` (RFC 3339,
-    /// exclusive).
+    /// exclusive). `projectUid` (admins, with `project`): the log of a deleted project of that name.
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -199,13 +191,17 @@ impl Query {
         first: Option<i32>,
         before: Option<String>,
         after: Option<String>,
+        project_uid: Option<String>,
     ) -> Result<Vec<AuditView>> {
         let state = state(ctx)?;
-        if let Some(p) = &project {
-            scope(ctx, p)?;
-        } else if !caller(ctx)?.is_admin() {
-            return Err(error("FORBIDDEN", "only admins may read the whole audit log; name a project"));
-        }
+        let uid = match (&project, project_uid) {
+            (Some(p), uid) => Some(history_of(ctx, p, uid.as_deref()).await?.1),
+            (None, Some(_)) => return Err(error("BAD_INPUT", "projectUid: give the project's name too")),
+            (None, None) if !caller(ctx)?.is_admin() => {
+                return Err(error("FORBIDDEN", "only admins may read the whole audit log; name a project"))
+            }
+            (None, None) => None,
+        };
         let first = first.unwrap_or(50);
         if !(1..=100).contains(&first) {
             return Err(error("BAD_INPUT", "first: 1 to 100"));
@@ -216,25 +212,46 @@ impl Query {
             (None, Some(ms)) => Some(crate::audit::Older::ThanTime(ms)),
             (None, None) => None,
         };
-        let entries = crate::audit::entries(&state.db, project.as_deref(), older, i64::from(first))
+        let entries = state
+            .history
+            .audit_entries(uid.as_deref(), older, i64::from(first))
             .await
-            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?;
+            .map_err(unavailable)?;
         Ok(entries.into_iter().map(AuditView::from).collect())
     }
 
-    /// One run in full, by name (also after it left the cluster).
-    async fn run(&self, ctx: &Context<'_>, project: String, name: String) -> Result<RunDetail> {
-        let s = scope(ctx, &project)?;
-        let coll = s.state.db.collection::<Document>(&collection_name::<ChaosWorkflowRun>());
-        let found = coll
-            .find_one(doc! { "project": &s.project, "name": &name })
-            .sort(doc! { "createdMs": -1 })
+    /// Projects deleted from the cluster whose history is kept (admins only), the latest deletion first, at
+    /// most 100: pass a `uid` as `projectUid` to `runs`, `statistics`, `auditLog` or `run` to read one. (A
+    /// project created again under the same name starts with an empty history.)
+    async fn deleted_projects(&self, ctx: &Context<'_>) -> Result<Vec<DeletedProjectView>> {
+        if !caller(ctx)?.is_admin() {
+            return Err(error("FORBIDDEN", "only admins may list deleted projects"));
+        }
+        let state = state(ctx)?;
+        let docs = state.history.deleted_projects(100).await.map_err(unavailable)?;
+        Ok(docs.iter().map(DeletedProjectView::from_doc).collect())
+    }
+
+    /// One run in full, by name (also after it left the cluster; also a target preview, until it is
+    /// deleted). `projectUid` (admins): a run of a deleted project of that name.
+    async fn run(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        name: String,
+        project_uid: Option<String>,
+    ) -> Result<RunDetail> {
+        let (state, uid) = history_of(ctx, &project, project_uid.as_deref()).await?;
+        let found = state
+            .history
+            .run(&uid, &name)
             .await
-            .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?
+            .map_err(unavailable)?
             .ok_or_else(|| error("NOT_FOUND", format!("no run {name:?} in project {project:?}")))?;
         let obj = object(&found);
         let mut events = Vec::new();
         if stored_int(&found, "deleted").unwrap_or(0) == 0 {
+            let s = scope(ctx, &project)?;
             // as the caller: RBAC lets members read their project's Events
             let api: Api<Event> = Api::namespaced(s.as_caller()?, &s.namespace);
             if let Ok(list) = api.list(&ListParams::default()).await {

@@ -1,6 +1,7 @@
 //! Run statistics from the mirror, computed by the database (`$group`): runs per phase, the average score
 //! per workflow, and the average score per day.
 
+use super::history::in_history;
 use super::types::Phase;
 use crate::mirror::{collection_name, stored_int, stored_number};
 use async_graphql::SimpleObject;
@@ -48,11 +49,16 @@ async fn group(db: &Database, pipeline: Vec<Document>) -> mongodb::error::Result
     coll.aggregate(pipeline).await?.try_collect().await
 }
 
-/// The statistics of `project`'s runs created at or after `since_ms`.
-pub async fn statistics(db: &Database, project: &str, since_ms: i64) -> mongodb::error::Result<Statistics> {
-    let all = doc! { "project": project, "createdMs": { "$gte": since_ms } };
-    let scored =
-        doc! { "project": project, "createdMs": { "$gte": since_ms }, "score": { "$ne": Bson::Null } };
+/// The statistics of the runs of the project with uid `project_uid` created at or after `since_ms`.
+pub async fn statistics(
+    db: &Database,
+    project_uid: &str,
+    since_ms: i64,
+) -> mongodb::error::Result<Statistics> {
+    let mut all = in_history(project_uid);
+    all.insert("createdMs", doc! { "$gte": since_ms });
+    let mut scored = all.clone();
+    scored.insert("score", doc! { "$ne": Bson::Null });
     let phases = group(
         db,
         vec![doc! { "$match": all }, doc! { "$group": { "_id": "$phase", "runs": { "$sum": 1 } } }],

@@ -244,6 +244,31 @@ impl From<crate::audit::Entry> for AuditView {
     }
 }
 
+/// A project deleted from the cluster, whose history is kept (for admins).
+#[derive(SimpleObject, Clone, Debug)]
+pub struct DeletedProjectView {
+    pub name: String,
+    /// Pass as `projectUid` to read its history.
+    pub uid: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// When the mirror saw it go (RFC 3339).
+    pub deleted_at: Option<String>,
+}
+
+impl DeletedProjectView {
+    /// From a mirrored Project document.
+    pub fn from_doc(doc: &Document) -> Self {
+        let time = |ms: i64| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).ok();
+        Self {
+            name: doc.get_str("name").unwrap_or_default().to_string(),
+            uid: doc.get_str("_id").unwrap_or_default().to_string(),
+            created_at: stored_int(doc, "createdMs").and_then(time).unwrap_or_default(),
+            deleted_at: crate::mirror::deleted_ms(doc).and_then(time),
+        }
+    }
+}
+
 /// A mirrored object's JSON.
 pub fn object(doc: &Document) -> serde_json::Value {
     doc.get_str("object").ok().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default()

@@ -1,6 +1,7 @@
 //! The admission webhook the Kubernetes API server calls before it stores a ChaosCenter object: it stamps
-//! the real author and a run's trigger (mutating), refuses invalid definitions and changed runs
-//! (validating), and notes who deleted what for the audit log. Served over TLS with its own certificate.
+//! the real author and a run's trigger (mutating), refuses invalid definitions, changed runs and preview
+//! labels the apiserver did not set (validating), and notes who deleted what for the audit log. Served
+//! over TLS with its own certificate.
 
 pub mod certs;
 pub mod review;
@@ -268,11 +269,13 @@ fn check(w: &Webhook, req: &AdmissionRequest<DynamicObject>, who: &Identity) -> 
         }
         "ChaosWorkflowRun" => {
             let new: ChaosWorkflowRun = typed(&object)?;
-            match old.as_ref().map(typed::<ChaosWorkflowRun>) {
+            let old = old.as_ref().map(typed::<ChaosWorkflowRun>).transpose()?;
+            review::preview_label(&new, old.as_ref(), who)?;
+            match old {
                 None => {
                     new.spec.workflow.as_ref().map_or(Ok(()), |wf| review::definition("spec.workflow", wf))
                 }
-                Some(old) => review::run_update(&old?.spec, &new.spec, who, &w.ids),
+                Some(old) => review::run_update(&old.spec, &new.spec, who, &w.ids),
             }
         }
         _ => Ok(()),

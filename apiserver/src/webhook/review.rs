@@ -1,10 +1,13 @@
 //! The admission rules, without IO: who is asking, what the mutating webhook stamps on an object (author,
 //! last writer, a run's trigger), and what the validating webhook refuses (invalid definitions, a changed
-//! run spec, forged authorship).
+//! run spec, forged authorship, a preview label on a run the apiserver did not create as a preview).
 
-use chaoscenter_crds::common::{AUTHOR_ANNOTATION, AUTHOR_GROUPS_ANNOTATION, CHANGED_BY_ANNOTATION};
+use chaoscenter_crds::common::{
+    AUTHOR_ANNOTATION, AUTHOR_GROUPS_ANNOTATION, CHANGED_BY_ANNOTATION, PREVIEW_LABEL,
+};
 use chaoscenter_crds::run::Trigger;
-use chaoscenter_crds::{ChaosWorkflowRunSpec, ChaosWorkflowSpec};
+use chaoscenter_crds::{ChaosWorkflowRun, ChaosWorkflowRunSpec, ChaosWorkflowSpec};
+use kube::ResourceExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -177,6 +180,32 @@ pub fn run_update(
         "{}: a run's spec cannot change after it was created; only spec.abort may be set to true{detail}. \
          Create a new run to execute another definition",
         changed.join(", ")
+    ))
+}
+
+/// Refuses [`PREVIEW_LABEL`] on a run the apiserver did not create as a target preview: only a dry run
+/// created through the apiserver may carry it (the label keeps a run out of the history, and has the
+/// operator delete it once finished), and no update may add it. Returns the refusal message.
+pub fn preview_label(
+    new: &ChaosWorkflowRun,
+    old: Option<&ChaosWorkflowRun>,
+    who: &Identity,
+) -> Result<(), String> {
+    let labelled = |run: &ChaosWorkflowRun| run.labels().contains_key(PREVIEW_LABEL);
+    if !labelled(new) {
+        return Ok(());
+    }
+    let why = match old {
+        // kept as it was created
+        Some(old) if labelled(old) => return Ok(()),
+        Some(_) => "it cannot be added to an existing run",
+        None if !who.via_apiserver() => "only ChaosCenter's apiserver creates target previews",
+        None if !new.spec.dry_run => "a target preview is a dry run (spec.dryRun: true)",
+        None => return Ok(()),
+    };
+    Err(format!(
+        "metadata.labels[{PREVIEW_LABEL}]: {why}; the label keeps a run out of the history, so it is refused on \
+         anything else. Remove the label (a dry run of an unsaved definition is the GraphQL dryRunWorkflow with a spec)"
     ))
 }
 
@@ -373,6 +402,29 @@ mod tests {
         let err = definition("spec.workflow", &spec).unwrap_err();
         assert!(err.starts_with("spec.workflow.steps[0].fault.duration:"), "{err}");
         assert!(definition("spec", &run("shop").workflow.unwrap()).is_ok());
+    }
+
+    #[test]
+    fn only_the_apiserver_creates_previews_and_only_as_dry_runs() {
+        let labelled = |dry_run: bool| {
+            let mut r = ChaosWorkflowRun::new("r", ChaosWorkflowRunSpec { dry_run, ..run("shop") });
+            r.metadata.labels = Some([(PREVIEW_LABEL.to_string(), "true".to_string())].into());
+            r
+        };
+        let ui = Identity { via: Some(VIA_APISERVER.into()), ..person("bob") };
+        assert_eq!(preview_label(&labelled(true), None, &ui), Ok(()));
+        let err = preview_label(&labelled(true), None, &person("bob")).unwrap_err();
+        assert!(
+            err.starts_with("metadata.labels[chaoscenter.io/preview]: only ChaosCenter's apiserver"),
+            "{err}"
+        );
+        let err = preview_label(&labelled(false), None, &ui).unwrap_err();
+        assert!(err.contains("spec.dryRun: true"), "{err}");
+        // added later, by anyone: refused; kept as created: fine; no label: nothing to say
+        let plain = ChaosWorkflowRun::new("r", ChaosWorkflowRunSpec { dry_run: true, ..run("shop") });
+        assert!(preview_label(&labelled(true), Some(&plain), &ui).unwrap_err().contains("cannot be added"));
+        assert_eq!(preview_label(&labelled(true), Some(&labelled(true)), &person("bob")), Ok(()));
+        assert_eq!(preview_label(&plain, None, &person("bob")), Ok(()));
     }
 
     #[test]

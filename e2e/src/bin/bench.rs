@@ -959,7 +959,7 @@ async fn bench_history(sizes: &[usize], samples: usize) {
         for &size in sizes {
             // seed up to `size` runs shaped as the mirror writes them (one a minute, ten workflows)
             let started = Instant::now();
-            seed_history(&db, &project, seeded, size).await;
+            seed_history(&w.client, &db, &project, seeded, size).await;
             seeded = size;
             eprintln!("seeded {size} runs in {:.1}s", started.elapsed().as_secs_f64());
             // a cursor in the middle of the history
@@ -1030,7 +1030,7 @@ async fn bench_load(users: usize, hold: Duration) {
         let (status, body) = w.api.call("POST", "/auth/projects", Some(&admin), Some(json!({"name": project}))).await;
         assert_eq!(status, 201, "{body}");
         let db = w.api.database().await;
-        seed_history(&db, &project, 0, HISTORY).await;
+        seed_history(&w.client, &db, &project, 0, HISTORY).await;
         let started = Instant::now();
         let w = &w;
         let tokens: Vec<String> = stream::iter(0..users)
@@ -1216,8 +1216,16 @@ const HISTORY_T0: i64 = 1_700_000_000_000;
 
 /// Seeds runs `from..to` of `project` into the mirror's collection, shaped as the mirror writes them (one a
 /// minute from [`HISTORY_T0`], ten workflows, mixed phases, all left the cluster).
-async fn seed_history(db: &mongodb::Database, project: &str, from: usize, to: usize) {
+async fn seed_history(client: &Client, db: &mongodb::Database, project: &str, from: usize, to: usize) {
     use mongodb::bson::{doc, Document};
+    // history belongs to the project's uid, not its name
+    let project_uid = Api::<chaoscenter_crds::Project>::all(client.clone())
+        .get(project)
+        .await
+        .expect("the project")
+        .metadata
+        .uid
+        .expect("a uid");
     let coll = db.collection::<Document>("mirror_chaosworkflowruns");
     let phases = ["Succeeded", "Failed", "Succeeded", "Aborted", "Succeeded", "Error"];
     let mut next = from;
@@ -1230,7 +1238,7 @@ async fn seed_history(db: &mongodb::Database, project: &str, from: usize, to: us
                     "_id": &uid, "uid": &uid, "kind": "ChaosWorkflowRun", "name": format!("wf{}-{i}", i % 10),
                     "namespace": format!("{project}-chaos"), "resourceVersion": i as i64, "createdMs": created,
                     "sortKey": chaoscenter_apiserver::mirror::sort_key(created, &uid),
-                    "deleted": true, "project": project, "workflow": format!("wf{}", i % 10), "trigger": "Schedule",
+                    "deleted": true, "project": project, "projectUid": &project_uid, "workflow": format!("wf{}", i % 10), "trigger": "Schedule",
                     "phase": phases[i % phases.len()], "score": (i % 101) as f64, "object": "{}",
                 }
             })

@@ -16,9 +16,7 @@ use chaoscenter_core::decide::{self, Action, Observed, Refusal, RunInput, Task, 
 use chaoscenter_core::limits::{MAX_TARGETS_PER_ROUND, MAX_TARGET_RECORDS_PER_RUN};
 use chaoscenter_core::plan::{holds_state, FaultAction, Step, Workflow};
 use chaoscenter_core::{duration, score, select, time};
-use chaoscenter_crds::common::{
-    set_condition, ConditionStatus, PREVIEW_LABEL, RUN_FINALIZER, WORKFLOW_LABEL,
-};
+use chaoscenter_crds::common::{set_condition, ConditionStatus, RUN_FINALIZER, WORKFLOW_LABEL};
 use chaoscenter_crds::run::{
     ChaosWorkflowRunStatus, RunPhase, SkippedTarget, StepStatus, TargetStatus, Verdict,
 };
@@ -117,8 +115,9 @@ async fn mark_error(run: &ChaosWorkflowRun, ctx: &Context, message: &str) -> Res
     Ok(())
 }
 
-/// Deletes a finished target preview (a dry run of an unsaved definition) once the configured time to read
-/// its plan has passed; it never injected anything, so nothing needs reverting.
+/// Deletes a finished target preview (a dry run of an unsaved definition, `ChaosWorkflowRun::is_preview`)
+/// once the configured time to read its plan has passed; it never injected anything, so nothing needs
+/// reverting, and nothing is lost from the history.
 async fn expire_preview(
     run: &ChaosWorkflowRun,
     status: &ChaosWorkflowRunStatus,
@@ -261,7 +260,9 @@ async fn reconcile_inner(run: Arc<ChaosWorkflowRun>, ctx: Arc<Context>) -> Resul
         mark_error(&run, &ctx, "the operator hit an internal error reconciling this run").await?;
         return Ok(Requeue::requeue(Duration::from_millis(200)));
     }
-    if phase.is_finished() && !deleting && run.labels().contains_key(PREVIEW_LABEL) {
+    // the label alone proves nothing (anyone who may create runs may set it): only a dry run that never
+    // started is a preview; a labelled run that may have injected anything is kept like any other
+    if phase.is_finished() && !deleting && run.is_preview() {
         return expire_preview(&run, &status, &ctx).await;
     }
     if !ctx.world.ready() {

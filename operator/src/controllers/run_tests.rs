@@ -1,7 +1,8 @@
 //! The run controller against the fake API, one named scenario per test: the exact calls a reconcile
 //! makes (and that the forbidden ones are not made) when admission fails closed, a run is admitted (its
 //! target recorded before it is hit), a target loses its opt-in mid-run, the policy cannot be read at
-//! injection, a run is aborted with a task in flight, a reconcile panics, and a status write is refused.
+//! injection, a run is aborted with a task in flight, a reconcile panics, a status write is refused, and
+//! a finished run labelled as a preview is deleted only if it is a dry run that never started.
 
 use super::*;
 use crate::testing::{error, fill, filling, not_found, object, ok, within, Call, Harness};
@@ -810,4 +811,41 @@ async fn the_freeze_of_a_run_created_without_a_definition_does_not_change_its_di
         assert_ne!(written_status(call)["phase"], "Error", "{}", call.body);
     }
     assert!(!h.api.event_reasons().contains(&"DefinitionChanged".to_string()), "{:?}", h.api.event_reasons());
+}
+
+// ---- target previews -------------------------------------------------------------------------------
+
+/// Run weekly-1 of the kill definition, finished two minutes ago (past the tests' PREVIEW_TTL of 60 s),
+/// labelled as a target preview; a dry run or not, started for real (a deadline) or only planned.
+fn labelled_as_preview(dry_run: bool, started: bool) -> Value {
+    let mut status =
+        json!({"phase": "Succeeded", "startedAt": at(-120), "finishedAt": at(-120), "project": "shop"});
+    if started {
+        status["deadline"] = json!(at(1680));
+    }
+    let mut run = run_json(kill_definition(), status);
+    run["metadata"]["labels"][chaoscenter_crds::common::PREVIEW_LABEL] = json!("true");
+    run["metadata"]["finalizers"] = json!([]);
+    run["spec"]["dryRun"] = json!(dry_run);
+    run
+}
+
+#[tokio::test]
+async fn only_a_dry_run_that_never_started_is_deleted_as_an_expired_preview() {
+    // a planned dry run with the label: its plan has been read, it goes
+    let cluster = Cluster::new(labelled_as_preview(true, false), 3);
+    let h = cluster.harness();
+    within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+    assert_eq!(cluster.timeline(), [format!("DELETE {RUN}?")], "an expired preview is deleted");
+    // the label on a real run, or on one whose dryRun was set after it started: kept, like any run
+    for (dry_run, started) in [(false, false), (false, true), (true, true)] {
+        let cluster = Cluster::new(labelled_as_preview(dry_run, started), 3);
+        let h = cluster.harness();
+        within(reconcile(cluster.run(), h.ctx.clone())).await.unwrap();
+        assert!(
+            !cluster.timeline().iter().any(|line| line.starts_with("DELETE")),
+            "dryRun {dry_run}, started {started}: {:?}",
+            cluster.timeline()
+        );
+    }
 }

@@ -139,13 +139,25 @@ async fn reconcile_inner(user: &ChaosUser, ctx: &AccessContext) -> Result<Requeu
 }
 
 /// Keeps the impersonation ClusterRole listing exactly the enabled users: rewritten after every change to
-/// any user, deletions included (a batch of changes at once is one rewrite), until the stream ends.
+/// any user, deletions included, and after every change to the role itself — someone else's write, such
+/// as a `kubectl apply` or GitOps sync of an older manifest with `rules: []`, is undone at once instead of
+/// locking every user out until the next user change. A batch of changes at once is one rewrite; runs
+/// until the streams end.
 pub async fn keep_impersonation_role(ctx: Arc<AccessContext>) {
     use futures::StreamExt;
     use kube::runtime::{watcher, WatchStreamExt};
     let users: Api<ChaosUser> = Api::all(ctx.client.clone());
-    let changes =
-        watcher(users, watcher::Config::default().any_semantic()).default_backoff().touched_objects();
+    let user_changes = watcher(users, watcher::Config::default().any_semantic())
+        .default_backoff()
+        .touched_objects()
+        .map(|event| event.map(drop).map_err(drop));
+    let roles: Api<ClusterRole> = Api::all(ctx.client.clone());
+    let only_ours = watcher::Config::default().fields(&format!("metadata.name={IMPERSONATE_ROLE}"));
+    let role_changes = watcher(roles, only_ours)
+        .default_backoff()
+        .touched_objects()
+        .map(|event| event.map(drop).map_err(drop));
+    let changes = futures::stream::select(user_changes, role_changes);
     let mut batches = std::pin::pin!(changes.ready_chunks(1000));
     while let Some(batch) = batches.next().await {
         if batch.iter().all(|event| event.is_err()) {
