@@ -919,12 +919,14 @@ enum Arg {
     Phase,
     Trigger,
     Json,
+    /// A project's uid (`projectUid`: admins read a deleted project's history by it).
+    Uid,
 }
 
 impl Arg {
     fn type_name(self) -> &'static str {
         match self {
-            Arg::Str | Arg::Project => "String",
+            Arg::Str | Arg::Project | Arg::Uid => "String",
             Arg::Int => "Int",
             Arg::Bool => "Boolean",
             Arg::Phase => "Phase",
@@ -973,12 +975,13 @@ const QUERY: &[Field] = &[
             ("until", Arg::Str, false),
             ("first", Arg::Int, false),
             ("after", Arg::Str, false),
+            ("projectUid", Arg::Uid, false),
         ],
         ty: Some("RunConnection"),
     },
     Field {
         name: "statistics",
-        args: &[("project", Arg::Project, true), ("since", Arg::Str, false)],
+        args: &[("project", Arg::Project, true), ("since", Arg::Str, false), ("projectUid", Arg::Uid, false)],
         ty: Some("Statistics"),
     },
     Field {
@@ -988,14 +991,16 @@ const QUERY: &[Field] = &[
             ("first", Arg::Int, false),
             ("before", Arg::Str, false),
             ("after", Arg::Str, false),
+            ("projectUid", Arg::Uid, false),
         ],
         ty: Some("AuditView"),
     },
     Field {
         name: "run",
-        args: &[("project", Arg::Project, true), ("name", Arg::Str, true)],
+        args: &[("project", Arg::Project, true), ("name", Arg::Str, true), ("projectUid", Arg::Uid, false)],
         ty: Some("RunDetail"),
     },
+    object("deletedProjects", "DeletedProjectView"),
 ];
 
 const MUTATION: &[Field] = &[
@@ -1072,6 +1077,7 @@ const TYPES: &[&str] = &[
     "AuditView",
     "WrittenWorkflow",
     "DryRun",
+    "DeletedProjectView",
 ];
 
 fn fields_of(ty: &str) -> &'static [Field] {
@@ -1136,6 +1142,8 @@ fn fields_of(ty: &str) -> &'static [Field] {
     const DAY_SCORE: &[Field] = &[scalar("day"), scalar("averageScore"), scalar("runs")];
     const WRITTEN_WORKFLOW: &[Field] = &[scalar("name"), scalar("namespace"), scalar("resourceVersion")];
     const DRY_RUN: &[Field] = &[object("run", "RunSummary"), scalar("finished"), scalar("plan")];
+    const DELETED_PROJECT_VIEW: &[Field] =
+        &[scalar("name"), scalar("uid"), scalar("createdAt"), scalar("deletedAt")];
     match ty {
         "Query" => QUERY,
         "Mutation" => MUTATION,
@@ -1157,6 +1165,7 @@ fn fields_of(ty: &str) -> &'static [Field] {
         "AuditView" => AUDIT_VIEW,
         "WrittenWorkflow" => WRITTEN_WORKFLOW,
         "DryRun" => DRY_RUN,
+        "DeletedProjectView" => DELETED_PROJECT_VIEW,
         _ => &[],
     }
 }
@@ -1207,6 +1216,8 @@ struct GqlNames {
     other: String,
     /// Strings worth sending: times, cursors (one of each project), run names.
     strings: Vec<String>,
+    /// Each project's uid (name, uid).
+    uids: Vec<(String, String)>,
 }
 
 /// A root field of a generated operation: where its answer goes and the project it names.
@@ -1216,6 +1227,8 @@ struct Root {
     field: &'static str,
     /// The project argument as sent (`None`: not given).
     project: Option<Value>,
+    /// The `projectUid` argument as sent (`None`: not given).
+    uid: Option<Value>,
 }
 
 /// A generated request.
@@ -1342,6 +1355,10 @@ impl Writer<'_> {
                 Value::Null,
             ),
             Arg::Json => (self.json_literal(depth), Value::Null),
+            Arg::Uid => {
+                let s = if self.d.chance(80) { self.d.pick(&self.names.uids).1 } else { self.d.string() };
+                string(s)
+            }
         }
     }
 
@@ -1387,6 +1404,7 @@ impl Writer<'_> {
                 Arg::Phase => json!(self.d.pick(&["Running", "Nope"])),
                 Arg::Trigger => json!(self.d.pick(&["Manual", "Nope"])),
                 Arg::Json => json!({"steps": [{"name": self.d.string()}]}),
+                Arg::Uid => Value::String(self.d.pick(&self.names.uids).1),
             },
             4 => Value::Null,
             5 => json!(1e300),
@@ -1486,14 +1504,16 @@ impl Writer<'_> {
         };
         self.out.push(' ');
         self.out.push_str(f.name);
-        let mut project = None;
+        let (mut project, mut uid) = (None, None);
         let mut args = Vec::new();
         for (name, arg, required) in f.args {
             let given = if *required { !self.wild || !self.d.chance(3) } else { self.d.chance(35) };
             if given {
                 let (text, meaning) = self.value(*arg, 0);
-                if *arg == Arg::Project {
-                    project = Some(meaning);
+                match arg {
+                    Arg::Project => project = Some(meaning),
+                    Arg::Uid => uid = Some(meaning),
+                    _ => {}
                 }
                 args.push(format!("{name}: {text}"));
             }
@@ -1514,7 +1534,7 @@ impl Writer<'_> {
             None => {}
         }
         if root {
-            self.roots.push(Root { key, field: f.name, project });
+            self.roots.push(Root { key, field: f.name, project, uid });
         }
     }
 
@@ -1587,6 +1607,7 @@ fn document(mut d: Dice<'_>, names: &GqlNames, preferred: &str) -> Document {
                     key: format!("r{i}"),
                     field: "runs",
                     project: Some(Value::String(p.clone())),
+                    uid: None,
                 });
             }
             w.out.push_str(" }");
@@ -1860,11 +1881,21 @@ impl Gql<'_> {
                 }
                 continue;
             }
-            let forbidden = |root: &Root| match &root.project {
-                Some(Value::String(p)) => hidden.iter().any(|h| &h.project == p),
-                // the whole audit log is for admins only
-                None | Some(Value::Null) => root.field == "auditLog",
-                _ => false,
+            let forbidden = |root: &Root| {
+                let named = match &root.project {
+                    Some(Value::String(p)) => hidden.iter().any(|h| &h.project == p),
+                    // the whole audit log is for admins only
+                    None | Some(Value::Null) => root.field == "auditLog",
+                    _ => false,
+                };
+                // a member reads by `projectUid` only their project as it is; deleted projects are for admins
+                let uid_of = |p: &Value| self.names.uids.iter().find(|(n, _)| Some(n.as_str()) == p.as_str());
+                let by_uid = match (&root.uid, &root.project) {
+                    (Some(Value::String(u)), Some(p)) => uid_of(p).is_none_or(|(_, uid)| uid != u),
+                    (Some(Value::String(_)), None) => true,
+                    _ => false,
+                };
+                named || by_uid || root.field == "deletedProjects"
             };
             // fields sharing an answer's key with other arguments: async-graphql runs one of them (it does
             // not refuse the conflict when one is in a fragment), so only the strings above can tell
@@ -1918,8 +1949,8 @@ const HISTORY_T0: i64 = 1_700_000_000_000;
 /// Seeds what only `project`'s members may read, shaped as the mirror and the audit log write it: runs
 /// `from..to` (one a minute from [`HISTORY_T0`], ten workflows, mixed phases, all gone from the cluster),
 /// an audit entry and a workflow named `marker` — under the project's name and its uid (history belongs to
-/// the project's uid where it is read by that).
-async fn seed(w: &AccessWorld, project: &str, from: usize, to: usize, marker: &str) {
+/// the project's uid where it is read by that). The project's uid.
+async fn seed(w: &AccessWorld, project: &str, from: usize, to: usize, marker: &str) -> String {
     use mongodb::bson::{doc, oid::ObjectId, Document};
     let db = w.api.database().await;
     let projects: Api<chaoscenter_crds::Project> = Api::all(w.client.clone());
@@ -1954,6 +1985,7 @@ async fn seed(w: &AccessWorld, project: &str, from: usize, to: usize, marker: &s
         "project": project, "projectUid": &uid, "deleted": false, "object": object.to_string(), "createdMs": at,
     };
     db.collection::<Document>("mirror_chaosworkflows").insert_one(workflow).await.unwrap();
+    uid
 }
 
 /// The strings of a project's seeded runs `from..to` that only its members may see.
@@ -1984,8 +2016,8 @@ async fn graphql_documents_get_errors_with_messages_and_never_another_projects_d
         wait_member(&w, &admin, &other).await;
         // history only members may read: runs, an audit entry and a workflow of each project
         let (mine_marker, marker) = (format!("fz-mine-{s}"), format!("fz-hidden-{s}"));
-        seed(&w, &mine, 0, 20, &mine_marker).await;
-        seed(&w, &other, 1000, 1020, &marker).await;
+        let mine_uid = seed(&w, &mine, 0, 20, &mine_marker).await;
+        let other_uid = seed(&w, &other, 1000, 1020, &marker).await;
         // the seeding is what the API shows its members (else the checks below would prove nothing)
         let runs = "query($p: String!) { runs(project: $p, first: 100) { edges { node { uid } } } }";
         let seen = w.api.graphql(&admin, runs, json!({"p": other})).await;
@@ -2017,6 +2049,7 @@ async fn graphql_documents_get_errors_with_messages_and_never_another_projects_d
                 "wf3".into(),
                 String::new(),
             ],
+            uids: vec![(mine.clone(), mine_uid), (other.clone(), other_uid)],
         };
         let gql = Gql {
             api: &w.api,
