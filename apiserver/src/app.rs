@@ -44,11 +44,15 @@ pub fn app(state: Arc<AppState>) -> Router {
     let router = graphiql
         .route("/healthz", get(|| async { "ok" }))
         .nest("/auth", crate::auth::routes())
-        .route("/api/graphql/ws", get(crate::graphql::ws))
+        .route(
+            "/api/graphql/ws",
+            get(crate::graphql::ws).layer(axum::middleware::map_response(crate::error::as_api_error)),
+        )
         .route(
             "/api/graphql",
             axum::routing::post(crate::graphql::handle)
-                .layer(axum::extract::DefaultBodyLimit::max(256 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+                .layer(axum::middleware::map_response(crate::error::as_api_error)),
         )
         .fallback_service(ui(&state.config.ui_dir));
     with_security_headers(router).with_state(state)
@@ -111,6 +115,9 @@ fn ui(dir: &std::path::Path) -> Router {
     Router::new()
         .route("/api/{*rest}", axum::routing::any(not_found))
         .route("/auth/{*rest}", axum::routing::any(not_found))
+        // (a wildcard matches no empty rest)
+        .route("/api/", axum::routing::any(not_found))
+        .route("/auth/", axum::routing::any(not_found))
         .merge(assets)
         .merge(pages)
 }

@@ -94,3 +94,60 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// Answers a refusal that did not come from [`ApiError`] — axum's own: a method the route does not take,
+/// a path parameter that is not UTF-8, a body past the limit — as every other refusal of the API,
+/// `{"error": "<message>"}` (the text axum gave, or the status's reason, with the methods the route
+/// takes for a 405). Answers that are already JSON, and successes, pass unchanged.
+pub async fn as_api_error(response: Response) -> Response {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let mut message =
+        if text.is_empty() { status.canonical_reason().unwrap_or("refused").to_lowercase() } else { text };
+    if let Some(allowed) = parts.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()) {
+        message = format!("{message}: this endpoint takes {allowed}");
+    }
+    let mut answer = ApiError::new(status, message).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+
+    async fn body(response: Response) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn axums_own_refusals_answer_like_every_other() {
+        let empty_405 = (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")]).into_response();
+        let answer = as_api_error(empty_405).await;
+        assert_eq!(answer.status(), 405);
+        assert_eq!(answer.headers()[header::ALLOW], "POST", "the other headers stay");
+        assert_eq!(body(answer).await["error"], "method not allowed: this endpoint takes POST");
+        let text_400 = (StatusCode::BAD_REQUEST, "Invalid URL: Invalid UTF-8 in `name`").into_response();
+        assert_eq!(body(as_api_error(text_400).await).await["error"], "Invalid URL: Invalid UTF-8 in `name`");
+        let ours = ApiError::conflict("taken").into_response();
+        assert_eq!(body(as_api_error(ours).await).await["error"], "taken");
+        let ok = (StatusCode::OK, "fine").into_response();
+        let bytes = axum::body::to_bytes(as_api_error(ok).await.into_body(), 64).await.unwrap();
+        assert_eq!(&bytes[..], b"fine");
+    }
+}

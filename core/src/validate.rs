@@ -951,7 +951,7 @@ pub fn dns_label(name: &str) -> Result<(), String> {
 }
 
 /// A DNS-1123 subdomain (an object name): at most 253 characters of DNS labels joined by '.'.
-fn dns_subdomain(name: &str) -> Result<(), String> {
+pub fn dns_subdomain(name: &str) -> Result<(), String> {
     if !name.is_empty() && name.len() <= 253 && name.split('.').all(|l| dns_label(l).is_ok()) {
         Ok(())
     } else {

@@ -513,3 +513,249 @@ fn selectors_with_any_text_never_panic() {
         })
         .unwrap();
 }
+
+/// A valid workflow as the API receives it (a pod-delete step with an http probe and a PromQL probe, and a
+/// pod-autoscaler step after it): the base the YAML property mutates.
+fn base_workflow() -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflow",
+        "metadata": {"name": "base", "labels": {"team": "fuzz"}},
+        "spec": {
+            "description": "the fuzzing base", "schedule": "*/30 * * * *", "suspend": true,
+            "maxDuration": "10m", "runHistoryLimit": 5,
+            "steps": [
+                {"name": "kill", "weight": 10,
+                 "fault": {"type": "pod-delete", "duration": "30s", "interval": "10s",
+                           "target": {"namespace": "shop", "selector": {"matchLabels": {"app": "web"}}, "mode": "fixed", "value": 1}},
+                 "probes": [
+                     {"name": "up", "type": "http", "mode": "Continuous", "http": {"url": "http://web.shop.svc/", "expectStatus": 200},
+                      "runProperties": {"interval": "2s", "timeout": "1s", "attempts": 1}},
+                     {"name": "errors", "type": "prom", "mode": "EOT",
+                      "prom": {"endpoint": "http://prometheus.monitoring.svc:9090",
+                               "query": "sum(rate(http_requests_total{code=\"500\"}[1m]))",
+                               "comparator": {"type": "float", "criteria": "<=", "value": "1"}},
+                      "runProperties": {"interval": "5s", "timeout": "2s", "attempts": 2}}]},
+                {"name": "scale", "dependsOn": ["kill"],
+                 "fault": {"type": "pod-autoscaler", "duration": "20s",
+                           "target": {"namespace": "shop", "kind": "Deployment", "name": "web"}, "params": {"replicas": 1}}}
+            ]
+        }
+    })
+}
+
+/// YAML spliced in where a value goes: numbers past every integer type, special floats, tags, an alias to
+/// nothing, timestamps, and flow collections nested past serde_yaml's recursion limit (128).
+const RAW_YAML: &[&str] = &[
+    "1e400",
+    "-1e400",
+    "99999999999999999999999999",
+    "-9223372036854775809",
+    "18446744073709551616",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "0x7FFFFFFF",
+    "0o777",
+    "1_000",
+    "~",
+    "yes",
+    "!!binary aGVsbG8=",
+    "!custom tagged",
+    "*nowhere",
+    "2001-12-14t21:59:43.10-05:00",
+    "\"\\u0000\\x01\\e\"",
+    "'\u{202e}\u{feff}'",
+    "[]",
+    "{}",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+];
+
+fn nested(depth: usize) -> String {
+    format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+}
+
+/// Every path to a value in `value` (object keys and array indexes).
+fn paths(value: &serde_json::Value, at: Vec<serde_json::Value>, out: &mut Vec<Vec<serde_json::Value>>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let mut p = at.clone();
+                p.push(k.as_str().into());
+                paths(v, p, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let mut p = at.clone();
+                p.push(i.into());
+                paths(v, p, out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+/// One change to the base: what to put at a path (`None`: remove the key).
+#[derive(Clone, Debug)]
+enum Change {
+    Set(serde_json::Value),
+    Raw(usize),
+    Nested(usize),
+    Remove,
+    Repeat(usize),
+    /// A value of the type already there: a string, a number, the other boolean, an empty list or object.
+    Same {
+        text: String,
+        number: i64,
+    },
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    let number = prop_oneof![
+        Just(0i64),
+        Just(1),
+        Just(-1),
+        Just(i64::from(u32::MAX)),
+        Just(i64::from(i32::MAX) + 1),
+        any::<i64>()
+    ];
+    prop_oneof![
+        8 => (prop_oneof![text(), duration_text()], number).prop_map(|(text, number)| Change::Same { text, number }),
+        10 => prop_oneof![
+            Just(Change::Set(serde_json::Value::Null)),
+            any::<i64>().prop_map(|n| Change::Set(n.into())),
+            any::<f64>().prop_map(|x| Change::Set(serde_json::json!(x))),
+            any::<bool>().prop_map(|b| Change::Set(b.into())),
+            text().prop_map(|s| Change::Set(s.into())),
+            "[\\x00-\\x1f\\x7f]{1,6}".prop_map(|s| Change::Set(s.into())),
+            Just(Change::Set(serde_json::json!({"extra": [1, "two", null]}))),
+            Just(Change::Set(serde_json::json!(["a", 1, {}]))),
+            (0..RAW_YAML.len()).prop_map(Change::Raw),
+            prop_oneof![Just(100usize), Just(129), Just(1000)].prop_map(Change::Nested),
+            Just(Change::Remove),
+            prop_oneof![Just(2usize), Just(101)].prop_map(Change::Repeat),
+        ],
+    ]
+}
+
+/// The value under `key` (an object key or array index) of `parent`.
+fn current(parent: &serde_json::Value, key: &serde_json::Value) -> serde_json::Value {
+    match key {
+        serde_json::Value::String(k) => parent[k.as_str()].clone(),
+        _ => parent[key.as_u64().unwrap_or(0) as usize].clone(),
+    }
+}
+
+/// The base workflow with `changes` applied at the paths they pick, as YAML text.
+fn mutated_yaml(changes: &[(prop::sample::Index, Change)]) -> String {
+    let mut value = base_workflow();
+    let mut raw = Vec::new();
+    for (index, change) in changes {
+        let mut all = Vec::new();
+        paths(&value, Vec::new(), &mut all);
+        let path = index.get(&all).clone();
+        let Some((last, parent)) = path.split_last() else { continue };
+        let mut target = &mut value;
+        for step in parent {
+            target = match step {
+                serde_json::Value::String(k) => &mut target[k.as_str()],
+                _ => &mut target[step.as_u64().unwrap_or(0) as usize],
+            };
+        }
+        let mut marker = |text: String| {
+            raw.push(text);
+            serde_json::Value::String(format!("FZRAW{}X", raw.len() - 1))
+        };
+        let new = match change {
+            Change::Set(v) => Some(v.clone()),
+            Change::Raw(i) => Some(marker(RAW_YAML[*i].to_string())),
+            Change::Nested(depth) => Some(marker(nested(*depth))),
+            Change::Remove => None,
+            Change::Repeat(n) => Some(serde_json::Value::Array(vec![current(target, last); *n])),
+            Change::Same { text, number } => Some(match current(target, last) {
+                serde_json::Value::Number(_) => (*number).into(),
+                serde_json::Value::Bool(b) => (!b).into(),
+                serde_json::Value::Array(_) => serde_json::json!([]),
+                serde_json::Value::Object(_) => serde_json::json!({}),
+                _ => text.as_str().into(),
+            }),
+        };
+        match (last, target) {
+            (serde_json::Value::String(k), serde_json::Value::Object(map)) => match new {
+                Some(v) => drop(map.insert(k.clone(), v)),
+                None => drop(map.remove(k)),
+            },
+            (i, serde_json::Value::Array(items)) => {
+                let i = i.as_u64().unwrap_or(0) as usize;
+                match new {
+                    Some(v) if i < items.len() => items[i] = v,
+                    None if i < items.len() => drop(items.remove(i)),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut text = serde_yaml::to_string(&value).unwrap();
+    for (i, snippet) in raw.iter().enumerate().rev() {
+        text = text.replace(&format!("FZRAW{i}X"), snippet);
+    }
+    text
+}
+
+/// A billion-laughs document: `levels` anchors of `width` aliases each to the one before, the last used
+/// at `at` (an unknown top-level field, the description, or the steps).
+fn alias_bomb(levels: usize, width: usize, at: &str) -> String {
+    let mut s =
+        String::from("apiVersion: chaoscenter.io/v1alpha1\nkind: ChaosWorkflow\nmetadata: {name: bomb}\n");
+    s.push_str(&format!("a0: &a0 [{}]\n", vec!["lol"; width].join(",")));
+    for l in 1..=levels {
+        s.push_str(&format!("a{l}: &a{l} [{}]\n", vec![format!("*a{}", l - 1); width].join(",")));
+    }
+    match at {
+        "extra" => s.push_str(&format!("extra: *a{levels}\nspec: {{steps: []}}\n")),
+        field => s.push_str(&format!("spec: {{{field}: *a{levels}}}\n")),
+    }
+    s
+}
+
+fn workflow_yaml() -> impl Strategy<Value = String> {
+    prop_oneof![
+        8 => proptest::collection::vec((any::<prop::sample::Index>(), change()), 1..5)
+            .prop_map(|changes| mutated_yaml(&changes)),
+        1 => (1usize..10, 2usize..10, prop_oneof![Just("extra"), Just("description"), Just("steps")])
+            .prop_map(|(levels, width, at)| alias_bomb(levels, width, at)),
+        1 => (0usize..2000).prop_map(|depth| format!("apiVersion: chaoscenter.io/v1alpha1\nkind: ChaosWorkflow\nmetadata: {{name: deep}}\nspec: {}\n", nested(depth))),
+        1 => "\\PC{0,300}",
+        1 => (text(), text()).prop_map(|(a, b)| format!("{a}: {b}\n---\n{b}: [{a}")),
+    ]
+}
+
+#[test]
+fn the_fuzzing_base_is_a_valid_workflow() {
+    let wf: chaoscenter_crds::ChaosWorkflow = serde_yaml::from_str(&mutated_yaml(&[])).unwrap();
+    validate(&wf.spec).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The apiserver's path for a workflow sent as text: serde_yaml into a ChaosWorkflow, then the
+    /// validator. Whatever the text, neither panics, and every refusal says what is wrong.
+    #[test]
+    fn workflow_yaml_never_panics_the_parser_or_the_validator(text in workflow_yaml()) {
+        match serde_yaml::from_str::<chaoscenter_crds::ChaosWorkflow>(&text) {
+            Err(err) => prop_assert!(!err.to_string().trim().is_empty()),
+            Ok(wf) => {
+                if let Err(invalid) = validate(&wf.spec) {
+                    prop_assert!(!invalid.errors.is_empty());
+                    for e in &invalid.errors {
+                        prop_assert!(e.path == "spec" || e.path.starts_with("spec."), "{}", e);
+                        prop_assert!(!e.message.is_empty(), "{}", e);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -181,6 +181,12 @@ impl Apiserver {
 
     /// Calls the API with extra headers, from a chosen local address: the whole answer.
     pub async fn request(&self, method: &str, path: &str, req: Req<'_>) -> Answer {
+        self.try_request(method, path, req).await.unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// Like [`Apiserver::request`], but a failed exchange (no answer, a dropped connection) is an error
+    /// to inspect instead of a panic.
+    pub async fn try_request(&self, method: &str, path: &str, req: Req<'_>) -> reqwest::Result<Answer> {
         let mut http = reqwest::Client::builder();
         if let Some(from) = req.from {
             // any 127.x address is the loopback interface's on Linux: a second "client machine"
@@ -197,11 +203,18 @@ impl Apiserver {
         if let Some(body) = req.body {
             builder = builder.json(&body);
         }
-        let resp = builder.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        if let Some((content_type, bytes)) = req.raw {
+            if let Some(content_type) = content_type {
+                builder = builder.header("content-type", content_type);
+            }
+            builder = builder.body(bytes);
+        }
+        let resp = builder.send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let text = resp.text().await.unwrap_or_default();
-        Answer { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+        let bytes = resp.bytes().await?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Ok(Answer { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::Null), text })
     }
 
     /// A value the apiserver logged on the first line containing `marker` (`key=value`).
@@ -286,13 +299,16 @@ pub struct Req<'a> {
     pub headers: &'a [(&'static str, String)],
     /// The local address to connect from (the client address the apiserver sees).
     pub from: Option<std::net::IpAddr>,
+    /// A body as bytes, with its content type (none: no `Content-Type` header), instead of `body`.
+    pub raw: Option<(Option<&'a str>, Vec<u8>)>,
 }
 
-/// An answer: status, headers and the JSON body (or Null).
+/// An answer: status, headers and the JSON body (or Null), and the body as text.
 pub struct Answer {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
+    pub text: String,
 }
 
 impl Answer {

@@ -197,6 +197,10 @@ pub(super) async fn check_password(
     if too_long {
         return Err(wrong("wrong-password", "the username or password is too long"));
     }
+    if chaoscenter_crds::access::invalid_username(username).is_some() {
+        // no user has such a name, and it would become part of a Kubernetes API URL
+        return Err(wrong("unknown-user", "not a username"));
+    }
     let user = state.cluster.user_live(username).await.map_err(|e| ApiError::internal("read the user", e))?;
     let record = match &user {
         Some(_) => {

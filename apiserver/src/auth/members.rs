@@ -105,6 +105,10 @@ async fn change_members<F>(client: Client, project: &str, change: F) -> Result<P
 where
     F: Fn(&mut Vec<Member>) -> Result<(), ApiError>,
 {
+    if let Some(why) = invalid_project_name(project) {
+        // none can exist, and the name becomes part of a Kubernetes API URL
+        return Err(ApiError::not_found(format!("no project {project:?}: a project name {why}")));
+    }
     let api: Api<Project> = Api::all(client);
     let mut attempts = 0;
     loop {

@@ -43,4 +43,5 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/projects/{project}/members", post(members::add))
         .route("/projects/{project}/members/{user}", put(members::change_role).delete(members::remove))
         .route("/projects/{project}/leave", post(members::leave))
+        .layer(axum::middleware::map_response(crate::error::as_api_error))
 }

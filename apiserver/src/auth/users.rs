@@ -21,6 +21,15 @@ use std::sync::Arc;
 /// The annotation recording when an admin last reset the user's password.
 const RESET_ANNOTATION: &str = "chaoscenter.io/password-reset-at";
 
+/// A username from the path, where no user can have an invalid one (and it becomes part of a Kubernetes
+/// API URL): a 404 naming why otherwise.
+fn existing_name(name: &str) -> Result<(), ApiError> {
+    match invalid_username(name) {
+        Some(why) => Err(ApiError::not_found(format!("no user {name:?}: a username {why}"))),
+        None => Ok(()),
+    }
+}
+
 fn users_as(state: &AppState, caller: &SignedIn) -> Result<Api<ChaosUser>, ApiError> {
     let client =
         state.cluster.as_user(caller.name()).map_err(|e| ApiError::internal("act as the caller", e))?;
@@ -106,6 +115,7 @@ pub async fn reset_password(
     Body(req): Body<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
     let api = users_as(&state, &caller)?;
+    existing_name(&name)?;
     passwords::check_policy(&name, &req.new_password)
         .map_err(|m| ApiError::bad_request(format!("newPassword: {m}")))?;
     // the authorised change: RBAC decides whether the caller may change this user
@@ -137,6 +147,7 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<Json<UserView>, ApiError> {
     let api = users_as(state, caller)?;
+    existing_name(name)?;
     if disabled && name == caller.name() {
         return Err(ApiError::bad_request("you cannot disable yourself"));
     }

@@ -5,6 +5,7 @@
 mod access;
 mod history;
 mod mutation;
+mod nesting;
 mod query;
 mod stats;
 mod subscription;
@@ -56,13 +57,14 @@ pub fn sdl() -> String {
     schema(true).sdl()
 }
 
-/// `POST /api/graphql`: one operation (no batches), signed in, within the time limit.
+/// `POST /api/graphql`: one operation (no batches), signed in, within the size and time limits.
 pub async fn handle(
     State(state): State<Arc<AppState>>,
     SignedIn(caller): SignedIn,
-    request: async_graphql_axum::GraphQLRequest,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let request = request.into_inner().data(caller).data(state.clone());
+    let request = read_request(&headers, &body).await?.data(caller).data(state.clone());
     let schema = state.schema.clone();
     match tokio::time::timeout(TIMEOUT, schema.execute(request)).await {
         Ok(response) => Ok(async_graphql_axum::GraphQLResponse::from(response).into_response()),
@@ -71,6 +73,19 @@ pub async fn handle(
             format!("the request took longer than {} s", TIMEOUT.as_secs()),
         )),
     }
+}
+
+/// The GraphQL request in `body`, or a 400 saying why it is not one. The body comes from axum's `Bytes`,
+/// which keeps to the route's `DefaultBodyLimit` (async-graphql-axum's own extractor reads a body of any
+/// size whole).
+async fn read_request(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> Result<async_graphql::Request, ApiError> {
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    async_graphql::http::receive_body(content_type, body, async_graphql::http::MultipartOptions::default())
+        .await
+        .map_err(|e| ApiError::bad_request(format!("not a GraphQL request: {e}")))
 }
 
 /// `GET /api/graphql/ws`: subscriptions over WebSocket; connection_init's `authorization` signs in, and
@@ -107,4 +122,32 @@ pub async fn graphiql() -> impl IntoResponse {
         [(axum::http::header::CONTENT_SECURITY_POLICY, CSP)],
         Html(async_graphql::http::GraphiQLSource::build().endpoint("/api/graphql").finish()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_body_that_is_not_one_graphql_request_is_a_400_saying_why() {
+        let json = axum::http::HeaderMap::from_iter([(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )]);
+        let request = read_request(&json, br#"{"query": "{ projects { name } }"}"#).await.unwrap();
+        assert_eq!(request.query, "{ projects { name } }");
+        for (body, why) in [
+            (&br#"{"query": 123}"#[..], "Invalid request"),
+            (b"not json", "Invalid request"),
+            (br#"[{"query": "{ a }"}, {"query": "{ b }"}]"#, "Batch requests are not supported"),
+        ] {
+            let err = read_request(&json, body).await.unwrap_err();
+            assert_eq!(err.status, 400);
+            assert!(
+                err.message.starts_with("not a GraphQL request: ") && err.message.contains(why),
+                "{}",
+                err.message
+            );
+        }
+    }
 }

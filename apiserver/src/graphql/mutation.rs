@@ -57,15 +57,33 @@ pub(super) fn workflow_input(
     }
 }
 
+/// `name` as the name of an object (it becomes part of a Kubernetes API URL), or a `BAD_INPUT` error
+/// naming `field`.
+fn object_name(field: &str, name: &str) -> Result<()> {
+    chaoscenter_core::validate::dns_subdomain(name)
+        .map_err(|why| error("BAD_INPUT", format!("{field}: {why}")))
+}
+
 /// A workflow from YAML (or JSON), placed in the project's namespace.
 fn parse_workflow(s: &Scope, yaml: &str) -> Result<ChaosWorkflow> {
     if yaml.len() > 256 * 1024 {
         return Err(error("BAD_INPUT", "yaml: at most 256 KiB"));
     }
+    if super::nesting::depth_bound(yaml) > super::nesting::MAX_FLOW_DEPTH {
+        return Err(error(
+            "BAD_INPUT",
+            format!(
+                "yaml: more than {} flow collections ([...] or {{...}}) inside each other (brackets in \
+                 quoted text count too)",
+                super::nesting::MAX_FLOW_DEPTH
+            ),
+        ));
+    }
     let mut wf: ChaosWorkflow =
         serde_yaml::from_str(yaml).map_err(|e| error("BAD_INPUT", format!("yaml: {e}")))?;
-    if wf.metadata.name.as_deref().unwrap_or_default().is_empty() {
-        return Err(error("BAD_INPUT", "yaml: metadata.name is required"));
+    match wf.metadata.name.as_deref() {
+        None | Some("") => return Err(error("BAD_INPUT", "yaml: metadata.name is required")),
+        Some(name) => object_name("yaml: metadata.name", name)?,
     }
     match wf.metadata.namespace.as_deref() {
         None | Some("") => wf.metadata.namespace = Some(s.namespace.clone()),
@@ -149,6 +167,7 @@ async fn new_run(
     preview: Option<ChaosWorkflowSpec>,
 ) -> Result<RunSummary> {
     let s = scope(ctx, project)?;
+    object_name("workflow", workflow)?;
     let labels = preview.is_some().then(|| [(PREVIEW_LABEL.to_string(), "true".to_string())].into());
     let run = ChaosWorkflowRun {
         metadata: ObjectMeta { generate_name: Some(format!("{workflow}-")), labels, ..Default::default() },
@@ -238,6 +257,7 @@ impl Mutation {
     /// Deletes a workflow (its runs stay in history).
     async fn delete_workflow(&self, ctx: &Context<'_>, project: String, name: String) -> Result<bool> {
         let s = scope(ctx, &project)?;
+        object_name("name", &name)?;
         let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
         api.delete(&name, &DeleteParams::default())
             .await
@@ -294,6 +314,7 @@ impl Mutation {
     /// Aborts a run: every injected fault is reverted.
     async fn abort_run(&self, ctx: &Context<'_>, project: String, name: String) -> Result<RunSummary> {
         let s = scope(ctx, &project)?;
+        object_name("name", &name)?;
         let api: Api<ChaosWorkflowRun> = Api::namespaced(s.as_caller()?, &s.namespace);
         let patch = serde_json::json!({ "spec": { "abort": true } });
         let run = api
@@ -313,6 +334,7 @@ impl Mutation {
         suspended: bool,
     ) -> Result<WrittenWorkflow> {
         let s = scope(ctx, &project)?;
+        object_name("workflow", &workflow)?;
         let api: Api<ChaosWorkflow> = Api::namespaced(s.as_caller()?, &s.namespace);
         let patch = serde_json::json!({ "spec": { "suspend": suspended } });
         let wf = api
