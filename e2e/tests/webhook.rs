@@ -292,6 +292,8 @@ async fn the_certificate_rotates_without_refusing_a_valid_request_and_a_down_web
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     with_access("hook-rotate", &env, |mut w| async move {
         let webhook = install_webhook(&w.client, &addr, &w.ns).await;
+        // as above: until the CA is in the caBundle, the project below could not be created (x509)
+        wait_webhook_effective(&w, &w.ns).await;
         let admin = admin_token(&w).await;
         let (project, _bob) = project_with_editor(&w, &admin).await;
         let pns = project_namespace(&project);
