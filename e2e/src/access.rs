@@ -558,7 +558,29 @@ pub async fn install_webhook(client: &Client, addr: &str, scope: &str) -> Instal
             _ => {}
         }
     }
+    // the apiserver puts its CA into the new configurations' caBundle shortly after they appear; until
+    // then the API server cannot call the webhook (x509) and every write in scope is refused with a 500
+    wait_webhook_stamps(client, scope, scope).await;
     installed
+}
+
+/// Waits until the webhook answers for scope `scope` in namespace `ns`: a server-side dry-run create of
+/// a workflow comes back stamped with its author.
+pub async fn wait_webhook_stamps(client: &Client, scope: &str, ns: &str) {
+    let probe: kube::api::DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflow",
+        "metadata": {"name": "webhook-probe", "namespace": ns, "labels": {SCOPE_LABEL: scope}},
+        "spec": {"steps": [{"name": "kill", "fault": {"type": "pod-delete", "duration": "30s",
+            "target": {"namespace": scope, "selector": {"matchLabels": {"app": "web"}}, "mode": "one"}}}]}
+    }))
+    .unwrap();
+    let api = crate::chaos_api(client, "ChaosWorkflow", ns);
+    let dry_run = PostParams { dry_run: true, ..Default::default() };
+    wait_for(Duration::from_secs(60), "the webhook to stamp a dry-run object", || async {
+        let created = api.create(&dry_run, &probe).await.ok()?;
+        created.metadata.annotations?.get(chaoscenter_crds::common::AUTHOR_ANNOTATION).map(drop)
+    })
+    .await;
 }
 
 impl InstalledWebhook {

@@ -8,8 +8,8 @@ use chaoscenter_crds::common::{
     AUTHOR_ANNOTATION, CHAOS_OPT_IN_LABEL, CHAOS_OPT_IN_VALUE, CHAOS_PROJECTS_ANNOTATION, PREVIEW_LABEL,
 };
 use chaoscenter_e2e::access::{
-    admin_token, free_webhook_addr, install_webhook, kubectl_as, new_user, webhook_env, with_access,
-    AccessWorld, SCOPE_LABEL,
+    admin_token, free_webhook_addr, install_webhook, kubectl_as, new_user, wait_webhook_stamps, webhook_env,
+    with_access, AccessWorld, SCOPE_LABEL,
 };
 use chaoscenter_e2e::{chaos_api, kubectl, wait_for, web_app, Operator};
 use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
@@ -66,18 +66,6 @@ fn run(w: &AccessWorld, ns: &str, name: &str, workflow: &str, trigger: &str) -> 
     })
 }
 
-/// Waits until the webhook answers for this test's objects: a server-side dry run comes back stamped.
-async fn wait_webhook_effective(w: &AccessWorld, ns: &str) {
-    let api = chaos_api(&w.client, "ChaosWorkflow", ns);
-    let probe: kube::api::DynamicObject =
-        serde_json::from_value(workflow(w, ns, "webhook-probe", &w.ns, "30s")).unwrap();
-    wait_for(WAIT, "the webhook to stamp a dry-run object", || async {
-        let created = api.create(&PostParams { dry_run: true, ..Default::default() }, &probe).await.ok()?;
-        created.metadata.annotations?.get(AUTHOR_ANNOTATION).map(drop)
-    })
-    .await;
-}
-
 /// A project with target namespace `w.ns` (opted in for it, with a web app), and an Editor `bob`.
 async fn project_with_editor(w: &AccessWorld, admin: &str) -> (String, String) {
     let project = unique(w, "hook");
@@ -130,13 +118,10 @@ async fn runs_cannot_be_retargeted_and_every_write_names_its_real_author() {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     with_access("hook-authors", &env, |w| async move {
         let _webhook = install_webhook(&w.client, &addr, &w.ns).await;
-        // the apiserver puts its CA into the new configurations' caBundle shortly after they appear; until
-        // then the API server cannot call the webhook (x509), and the project below could not be created
-        wait_webhook_effective(&w, &w.ns).await;
         let admin = admin_token(&w).await;
         let (project, bob) = project_with_editor(&w, &admin).await;
         let pns = project_namespace(&project);
-        wait_webhook_effective(&w, &pns).await;
+        wait_webhook_stamps(&w.client, &w.ns, &pns).await;
         let as_bob = format!("chaoscenter:{bob}");
         // the access world's operator reconciles projects and users; this one runs the project's runs
         let mut runner = Operator::start(&pns);
@@ -292,12 +277,10 @@ async fn the_certificate_rotates_without_refusing_a_valid_request_and_a_down_web
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     with_access("hook-rotate", &env, |mut w| async move {
         let webhook = install_webhook(&w.client, &addr, &w.ns).await;
-        // as above: until the CA is in the caBundle, the project below could not be created (x509)
-        wait_webhook_effective(&w, &w.ns).await;
         let admin = admin_token(&w).await;
         let (project, _bob) = project_with_editor(&w, &admin).await;
         let pns = project_namespace(&project);
-        wait_webhook_effective(&w, &pns).await;
+        wait_webhook_stamps(&w.client, &w.ns, &pns).await;
         let wfs = chaos_api(&w.client, "ChaosWorkflow", &pns);
         let wf: kube::api::DynamicObject =
             serde_json::from_value(workflow(&w, &pns, "ticking", &w.ns, "30s")).unwrap();
