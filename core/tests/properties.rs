@@ -2,12 +2,16 @@
 //! through the validator, and arbitrary run states through decide(): never a panic, every refusal names
 //! a field, and the engine's safety rules hold whatever the input.
 
+#[path = "common/hostile_yaml.rs"]
+mod hostile_yaml;
+
 use chaoscenter_core::decide::{decide, Action, Observed, RunInput, Task, Withdrawal};
 use chaoscenter_core::validate;
 use chaoscenter_crds::run::{
     ChaosWorkflowRunStatus, ProbeStatus, RunPhase, StepStatus, TargetStatus, Verdict,
 };
 use chaoscenter_crds::workflow::*;
+use hostile_yaml::{alias_bomb, base_workflow, child, nested, replace, value_paths, Splices, RAW_YAML};
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use proptest::prelude::*;
@@ -516,86 +520,6 @@ fn selectors_with_any_text_never_panic() {
 
 /// A valid workflow as the API receives it (a pod-delete step with an http probe and a PromQL probe, and a
 /// pod-autoscaler step after it): the base the YAML property mutates.
-fn base_workflow() -> serde_json::Value {
-    serde_json::json!({
-        "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflow",
-        "metadata": {"name": "base", "labels": {"team": "fuzz"}},
-        "spec": {
-            "description": "the fuzzing base", "schedule": "*/30 * * * *", "suspend": true,
-            "maxDuration": "10m", "runHistoryLimit": 5,
-            "steps": [
-                {"name": "kill", "weight": 10,
-                 "fault": {"type": "pod-delete", "duration": "30s", "interval": "10s",
-                           "target": {"namespace": "shop", "selector": {"matchLabels": {"app": "web"}}, "mode": "fixed", "value": 1}},
-                 "probes": [
-                     {"name": "up", "type": "http", "mode": "Continuous", "http": {"url": "http://web.shop.svc/", "expectStatus": 200},
-                      "runProperties": {"interval": "2s", "timeout": "1s", "attempts": 1}},
-                     {"name": "errors", "type": "prom", "mode": "EOT",
-                      "prom": {"endpoint": "http://prometheus.monitoring.svc:9090",
-                               "query": "sum(rate(http_requests_total{code=\"500\"}[1m]))",
-                               "comparator": {"type": "float", "criteria": "<=", "value": "1"}},
-                      "runProperties": {"interval": "5s", "timeout": "2s", "attempts": 2}}]},
-                {"name": "scale", "dependsOn": ["kill"],
-                 "fault": {"type": "pod-autoscaler", "duration": "20s",
-                           "target": {"namespace": "shop", "kind": "Deployment", "name": "web"}, "params": {"replicas": 1}}}
-            ]
-        }
-    })
-}
-
-/// YAML spliced in where a value goes: numbers past every integer type, special floats, tags, an alias to
-/// nothing, timestamps, and flow collections nested past serde_yaml's recursion limit (128).
-const RAW_YAML: &[&str] = &[
-    "1e400",
-    "-1e400",
-    "99999999999999999999999999",
-    "-9223372036854775809",
-    "18446744073709551616",
-    ".inf",
-    "-.inf",
-    ".nan",
-    "0x7FFFFFFF",
-    "0o777",
-    "1_000",
-    "~",
-    "yes",
-    "!!binary aGVsbG8=",
-    "!custom tagged",
-    "*nowhere",
-    "2001-12-14t21:59:43.10-05:00",
-    "\"\\u0000\\x01\\e\"",
-    "'\u{202e}\u{feff}'",
-    "[]",
-    "{}",
-    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
-];
-
-fn nested(depth: usize) -> String {
-    format!("{}{}", "[".repeat(depth), "]".repeat(depth))
-}
-
-/// Every path to a value in `value` (object keys and array indexes).
-fn paths(value: &serde_json::Value, at: Vec<serde_json::Value>, out: &mut Vec<Vec<serde_json::Value>>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map {
-                let mut p = at.clone();
-                p.push(k.as_str().into());
-                paths(v, p, out);
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                let mut p = at.clone();
-                p.push(i.into());
-                paths(v, p, out);
-            }
-        }
-        _ => {}
-    }
-    out.push(at);
-}
-
 /// One change to the base: what to put at a path (`None`: remove the key).
 #[derive(Clone, Debug)]
 enum Change {
@@ -639,41 +563,25 @@ fn change() -> impl Strategy<Value = Change> {
     ]
 }
 
-/// The value under `key` (an object key or array index) of `parent`.
-fn current(parent: &serde_json::Value, key: &serde_json::Value) -> serde_json::Value {
-    match key {
-        serde_json::Value::String(k) => parent[k.as_str()].clone(),
-        _ => parent[key.as_u64().unwrap_or(0) as usize].clone(),
-    }
-}
-
 /// The base workflow with `changes` applied at the paths they pick, as YAML text.
 fn mutated_yaml(changes: &[(prop::sample::Index, Change)]) -> String {
-    let mut value = base_workflow();
-    let mut raw = Vec::new();
+    let mut value = base_workflow("base", "shop");
+    let mut splices = Splices::default();
     for (index, change) in changes {
-        let mut all = Vec::new();
-        paths(&value, Vec::new(), &mut all);
-        let path = index.get(&all).clone();
+        let path = index.get(&value_paths(&value)).clone();
         let Some((last, parent)) = path.split_last() else { continue };
         let mut target = &mut value;
         for step in parent {
-            target = match step {
-                serde_json::Value::String(k) => &mut target[k.as_str()],
-                _ => &mut target[step.as_u64().unwrap_or(0) as usize],
-            };
+            target = child(target, step);
         }
-        let mut marker = |text: String| {
-            raw.push(text);
-            serde_json::Value::String(format!("FZRAW{}X", raw.len() - 1))
-        };
+        let current = child(target, last).clone();
         let new = match change {
             Change::Set(v) => Some(v.clone()),
-            Change::Raw(i) => Some(marker(RAW_YAML[*i].to_string())),
-            Change::Nested(depth) => Some(marker(nested(*depth))),
+            Change::Raw(i) => Some(splices.marker(RAW_YAML[*i])),
+            Change::Nested(depth) => Some(splices.marker(nested(*depth))),
             Change::Remove => None,
-            Change::Repeat(n) => Some(serde_json::Value::Array(vec![current(target, last); *n])),
-            Change::Same { text, number } => Some(match current(target, last) {
+            Change::Repeat(n) => Some(serde_json::Value::Array(vec![current; *n])),
+            Change::Same { text, number } => Some(match current {
                 serde_json::Value::Number(_) => (*number).into(),
                 serde_json::Value::Bool(b) => (!b).into(),
                 serde_json::Value::Array(_) => serde_json::json!([]),
@@ -681,51 +589,21 @@ fn mutated_yaml(changes: &[(prop::sample::Index, Change)]) -> String {
                 _ => text.as_str().into(),
             }),
         };
-        match (last, target) {
-            (serde_json::Value::String(k), serde_json::Value::Object(map)) => match new {
-                Some(v) => drop(map.insert(k.clone(), v)),
-                None => drop(map.remove(k)),
-            },
-            (i, serde_json::Value::Array(items)) => {
-                let i = i.as_u64().unwrap_or(0) as usize;
-                match new {
-                    Some(v) if i < items.len() => items[i] = v,
-                    None if i < items.len() => drop(items.remove(i)),
-                    _ => {}
-                }
-            }
-            _ => {}
-        }
+        replace(target, last, new);
     }
-    let mut text = serde_yaml::to_string(&value).unwrap();
-    for (i, snippet) in raw.iter().enumerate().rev() {
-        text = text.replace(&format!("FZRAW{i}X"), snippet);
-    }
-    text
-}
-
-/// A billion-laughs document: `levels` anchors of `width` aliases each to the one before, the last used
-/// at `at` (an unknown top-level field, the description, or the steps).
-fn alias_bomb(levels: usize, width: usize, at: &str) -> String {
-    let mut s =
-        String::from("apiVersion: chaoscenter.io/v1alpha1\nkind: ChaosWorkflow\nmetadata: {name: bomb}\n");
-    s.push_str(&format!("a0: &a0 [{}]\n", vec!["lol"; width].join(",")));
-    for l in 1..=levels {
-        s.push_str(&format!("a{l}: &a{l} [{}]\n", vec![format!("*a{}", l - 1); width].join(",")));
-    }
-    match at {
-        "extra" => s.push_str(&format!("extra: *a{levels}\nspec: {{steps: []}}\n")),
-        field => s.push_str(&format!("spec: {{{field}: *a{levels}}}\n")),
-    }
-    s
+    splices.yaml(&value)
 }
 
 fn workflow_yaml() -> impl Strategy<Value = String> {
     prop_oneof![
         8 => proptest::collection::vec((any::<prop::sample::Index>(), change()), 1..5)
             .prop_map(|changes| mutated_yaml(&changes)),
-        1 => (1usize..10, 2usize..10, prop_oneof![Just("extra"), Just("description"), Just("steps")])
-            .prop_map(|(levels, width, at)| alias_bomb(levels, width, at)),
+        1 => (1usize..10, 2usize..10, prop_oneof![
+            Just("extra: {last}\nspec: {steps: []}\n"),
+            Just("spec: {description: {last}}\n"),
+            Just("spec: {steps: {last}}\n")
+        ])
+            .prop_map(|(levels, width, at)| alias_bomb("bomb", levels, width, at)),
         1 => (0usize..2000).prop_map(|depth| format!("apiVersion: chaoscenter.io/v1alpha1\nkind: ChaosWorkflow\nmetadata: {{name: deep}}\nspec: {}\n", nested(depth))),
         1 => "\\PC{0,300}",
         1 => (text(), text()).prop_map(|(a, b)| format!("{a}: {b}\n---\n{b}: [{a}")),

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod graphql_ws;
+pub mod history;
 
 use chaoscenter_crds::all_crds;
 use futures::FutureExt;

@@ -5,10 +5,16 @@
 //! password or token echoed, the server still up and healthy, nothing half-written, and no data of a
 //! project the caller is not a member of. Each group runs a fixed number of cases from a fixed seed.
 
+// the workflow YAML the validator's property tests fuzz with, fuzzed here through the API
+#[path = "../../core/tests/common/hostile_yaml.rs"]
+mod hostile_yaml;
+
 use chaoscenter_crds::access::project_namespace;
 use chaoscenter_crds::ChaosWorkflow;
 use chaoscenter_e2e::access::{admin_token, new_user, with_access, AccessWorld, Answer, Apiserver, Req};
+use chaoscenter_e2e::history::{created_ms, cursor_after, run_name, run_uid, seed_runs};
 use chaoscenter_e2e::wait_for;
+use hostile_yaml::{base_workflow, child, nested, replace, value_paths, Splices, RAW_YAML};
 use kube::api::Api;
 use kube::ResourceExt;
 use proptest::prelude::*;
@@ -1943,36 +1949,16 @@ async fn graphql_regressions(gql: &Gql<'_>) {
     }
 }
 
-/// When the seeded history starts (run `i` was created `i` minutes later).
-const HISTORY_T0: i64 = 1_700_000_000_000;
-
 /// Seeds what only `project`'s members may read, shaped as the mirror and the audit log write it: runs
-/// `from..to` (one a minute from [`HISTORY_T0`], ten workflows, mixed phases, all gone from the cluster),
-/// an audit entry and a workflow named `marker` — under the project's name and its uid (history belongs to
-/// the project's uid where it is read by that). The project's uid.
+/// `from..to` (see [`seed_runs`]), an audit entry and a workflow named `marker` — under the project's name
+/// and its uid (history belongs to the project's uid where it is read by that). The project's uid.
 async fn seed(w: &AccessWorld, project: &str, from: usize, to: usize, marker: &str) -> String {
     use mongodb::bson::{doc, oid::ObjectId, Document};
     let db = w.api.database().await;
-    let projects: Api<chaoscenter_crds::Project> = Api::all(w.client.clone());
-    let uid = projects.get(project).await.unwrap().metadata.uid.expect("a project has a uid");
+    let uid = seed_runs(&w.client, &db, project, from, to).await;
     let namespace = project_namespace(project);
     let sort_key = chaoscenter_apiserver::mirror::sort_key;
-    let phases = ["Succeeded", "Failed", "Succeeded", "Aborted", "Succeeded", "Error"];
-    let runs: Vec<Document> = (from..to)
-        .map(|i| {
-            let run = format!("{i:08}-bench");
-            let created = HISTORY_T0 + i as i64 * 60_000;
-            doc! {
-                "_id": &run, "uid": &run, "kind": "ChaosWorkflowRun", "name": format!("wf{}-{i}", i % 10),
-                "namespace": &namespace, "resourceVersion": i as i64, "createdMs": created,
-                "sortKey": sort_key(created, &run), "deleted": true, "project": project, "projectUid": &uid,
-                "workflow": format!("wf{}", i % 10), "trigger": "Schedule", "phase": phases[i % phases.len()],
-                "score": (i % 101) as f64, "object": "{}",
-            }
-        })
-        .collect();
-    db.collection::<Document>("mirror_chaosworkflowruns").insert_many(runs).await.unwrap();
-    let (id, at) = (ObjectId::new(), HISTORY_T0 + to as i64 * 60_000);
+    let (id, at) = (ObjectId::new(), created_ms(to));
     let entry = doc! {
         "_id": id, "atMs": at, "actor": marker, "source": "Api", "action": "create", "kind": "ChaosWorkflow",
         "namespace": &namespace, "name": marker, "project": project, "projectUid": &uid,
@@ -1990,14 +1976,10 @@ async fn seed(w: &AccessWorld, project: &str, from: usize, to: usize, marker: &s
 
 /// The strings of a project's seeded runs `from..to` that only its members may see.
 fn hidden(project: &str, from: usize, to: usize, extra: Vec<String>) -> Hidden {
-    let mut substrings: Vec<String> = (from..to).map(|i| format!("{i:08}-bench")).collect();
+    let mut substrings: Vec<String> = (from..to).map(run_uid).collect();
     substrings.push(project.to_string());
     substrings.extend(extra);
-    Hidden {
-        project: project.to_string(),
-        substrings,
-        exact: (from..to).map(|i| format!("wf{}-{i}", i % 10)).collect(),
-    }
+    Hidden { project: project.to_string(), substrings, exact: (from..to).map(run_name).collect() }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -2029,12 +2011,7 @@ async fn graphql_documents_get_errors_with_messages_and_never_another_projects_d
             .graphql(&admin, "query($p: String) { auditLog(project: $p) { name } }", json!({"p": other}))
             .await;
         assert!(log.to_string().contains(&marker), "{log}");
-        let cursor = |i: usize| {
-            chaoscenter_apiserver::graphql::encode_cursor(
-                HISTORY_T0 + i as i64 * 60_000,
-                &format!("{i:08}-bench"),
-            )
-        };
+        let cursor = cursor_after;
         let names = GqlNames {
             mine: mine.clone(),
             other: other.clone(),
@@ -2076,91 +2053,12 @@ async fn graphql_documents_get_errors_with_messages_and_never_another_projects_d
 
 /// A valid workflow (the one `core/tests/properties.rs` mutates): a pod-delete step with an http and a
 /// PromQL probe, and a pod-autoscaler step after it.
-fn base_workflow(name: &str, target: &str) -> Value {
-    json!({
-        "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflow",
-        "metadata": {"name": name, "labels": {"team": "fuzz"}},
-        "spec": {
-            "description": "the fuzzing base", "schedule": "*/30 * * * *", "suspend": true,
-            "maxDuration": "10m", "runHistoryLimit": 5,
-            "steps": [
-                {"name": "kill", "weight": 10,
-                 "fault": {"type": "pod-delete", "duration": "30s", "interval": "10s",
-                           "target": {"namespace": target, "selector": {"matchLabels": {"app": "web"}}, "mode": "fixed", "value": 1}},
-                 "probes": [
-                     {"name": "up", "type": "http", "mode": "Continuous", "http": {"url": "http://web.shop.svc/", "expectStatus": 200},
-                      "runProperties": {"interval": "2s", "timeout": "1s", "attempts": 1}},
-                     {"name": "errors", "type": "prom", "mode": "EOT",
-                      "prom": {"endpoint": "http://prometheus.monitoring.svc:9090",
-                               "query": "sum(rate(http_requests_total{code=\"500\"}[1m]))",
-                               "comparator": {"type": "float", "criteria": "<=", "value": "1"}},
-                      "runProperties": {"interval": "5s", "timeout": "2s", "attempts": 2}}]},
-                {"name": "scale", "dependsOn": ["kill"],
-                 "fault": {"type": "pod-autoscaler", "duration": "20s",
-                           "target": {"namespace": target, "kind": "Deployment", "name": "web"}, "params": {"replicas": 1}}}
-            ]
-        }
-    })
-}
-
-/// YAML spliced in where a value goes: numbers past every integer type, special floats, tags, an alias to
-/// nothing, a timestamp, control characters, flow nesting.
-const RAW_YAML: &[&str] = &[
-    "1e400",
-    "-1e400",
-    "99999999999999999999999999",
-    "-9223372036854775809",
-    "18446744073709551616",
-    ".inf",
-    ".nan",
-    "0x7FFFFFFF",
-    "0o777",
-    "~",
-    "yes",
-    "!!binary aGVsbG8=",
-    "!custom tagged",
-    "*nowhere",
-    "2001-12-14t21:59:43.10-05:00",
-    "\"\\u0000\\x01\\e\"",
-    "'\u{202e}\u{feff}'",
-    "[]",
-    "{}",
-    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
-];
-
-/// Every path to a value in `value`.
-fn value_paths(value: &Value, at: Vec<Value>, out: &mut Vec<Vec<Value>>) {
-    match value {
-        Value::Object(map) => map.iter().for_each(|(k, v)| {
-            let mut p = at.clone();
-            p.push(k.as_str().into());
-            value_paths(v, p, out)
-        }),
-        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| {
-            let mut p = at.clone();
-            p.push(i.into());
-            value_paths(v, p, out)
-        }),
-        _ => {}
-    }
-    out.push(at);
-}
-
-fn child<'v>(parent: &'v mut Value, key: &Value) -> &'v mut Value {
-    match key {
-        Value::String(k) => &mut parent[k.as_str()],
-        _ => &mut parent[key.as_u64().unwrap_or(0) as usize],
-    }
-}
-
 /// The base workflow named `name` with up to four changes from the dice, as YAML.
 fn mutated_yaml(d: &mut Dice<'_>, name: &str, target: &str) -> (String, Value) {
     let mut value = base_workflow(name, target);
-    let mut raw: Vec<String> = Vec::new();
+    let mut splices = Splices::default();
     for _ in 0..1 + d.roll(4) {
-        let mut all = Vec::new();
-        value_paths(&value, Vec::new(), &mut all);
-        let path = d.pick(&all);
+        let path = d.pick(&value_paths(&value));
         let Some((last, parent)) = path.split_last() else { continue };
         let mut target_value = &mut value;
         for step in parent {
@@ -2176,10 +2074,7 @@ fn mutated_yaml(d: &mut Dice<'_>, name: &str, target: &str) -> (String, Value) {
                 Value::Array(_) => json!({"a": 1}),
                 _ => json!(["x"]),
             }),
-            2 | 3 => {
-                raw.push(d.pick(RAW_YAML).to_string());
-                Some(Value::String(format!("FZRAW{}X", raw.len() - 1)))
-            }
+            2 | 3 => Some(splices.marker(d.pick(RAW_YAML))),
             4 | 5 => Some(Value::String(d.string())),
             6 => None,
             7 => {
@@ -2200,47 +2095,21 @@ fn mutated_yaml(d: &mut Dice<'_>, name: &str, target: &str) -> (String, Value) {
                 other => other.clone(),
             }),
         };
-        match (last, target_value) {
-            (Value::String(k), Value::Object(map)) => {
-                match new {
-                    Some(v) => map.insert(k.clone(), v),
-                    None => map.remove(k),
-                };
-            }
-            (i, Value::Array(items)) => {
-                let i = i.as_u64().unwrap_or(0) as usize;
-                match new {
-                    Some(v) if i < items.len() => items[i] = v,
-                    None if i < items.len() => drop(items.remove(i)),
-                    _ => {}
-                }
-            }
-            _ => {}
-        }
+        replace(target_value, last, new);
     }
-    let mut text = serde_yaml::to_string(&value).expect("YAML of a JSON value");
-    for (i, snippet) in raw.iter().enumerate().rev() {
-        text = text.replace(&format!("FZRAW{i}X"), snippet);
-    }
-    (text, value)
+    (splices.yaml(&value), value)
 }
 
 /// A billion-laughs document within the size limit.
 fn alias_bomb(d: &mut Dice<'_>, name: &str) -> String {
     let (levels, width) = (1 + d.roll(9), 2 + d.roll(8));
-    let mut s =
-        format!("apiVersion: chaoscenter.io/v1alpha1\nkind: ChaosWorkflow\nmetadata: {{name: {name}}}\n");
-    s.push_str(&format!("a0: &a0 [{}]\n", vec!["lol"; width].join(",")));
-    for l in 1..=levels {
-        s.push_str(&format!("a{l}: &a{l} [{}]\n", vec![format!("*a{}", l - 1); width].join(",")));
-    }
-    match d.roll(4) {
-        0 => s.push_str(&format!("extra: *a{levels}\nspec: {{steps: []}}\n")),
-        1 => s.push_str(&format!("spec: {{description: *a{levels}}}\n")),
-        2 => s.push_str(&format!("metadata2: {{labels: *a{levels}}}\nspec: {{steps: *a{levels}}}\n")),
-        _ => s.push_str(&format!("spec:\n  steps:\n  - name: a\n    probes: *a{levels}\n")),
-    }
-    s
+    let tail = match d.roll(4) {
+        0 => "extra: {last}\nspec: {steps: []}\n",
+        1 => "spec: {description: {last}}\n",
+        2 => "metadata2: {labels: {last}}\nspec: {steps: {last}}\n",
+        _ => "spec:\n  steps:\n  - name: a\n    probes: {last}\n",
+    };
+    hostile_yaml::alias_bomb(name, levels, width, tail)
 }
 
 /// What a YAML case does.
@@ -2281,8 +2150,8 @@ fn yaml_case(d: &mut Dice<'_>, fresh: &str, existing: &[String], target: &str) -
         3 => {
             // flow nesting, up to the size limit
             let n = d.pick(&[64, 129, 1000, 20_000, 100_000, 125_000]);
-            let close = if d.chance(50) { "]".repeat(n) } else { String::new() };
-            (format!("{header}spec: {{steps: {}{close}}}\n", "[".repeat(n)), None)
+            let steps = if d.chance(50) { nested(n) } else { "[".repeat(n) };
+            (format!("{header}spec: {{steps: {steps}}}\n"), None)
         }
         4 => {
             let n = d.pick(&[50, 129, 300]);

@@ -7,6 +7,7 @@
 use chaoscenter_crds::run::RunPhase;
 use chaoscenter_crds::ChaosWorkflowRun;
 use chaoscenter_e2e::access::{admin_token, with_access};
+use chaoscenter_e2e::history::{cursor_after, seed_runs};
 use chaoscenter_e2e::{
     client, create_run, create_workflow, delete_project, ensure_crds, setup_project, wait_for,
     wait_ready_replicas, wait_run_finished, web_app, with_namespace, workspace_binary, Operator, E2E_LABEL,
@@ -269,18 +270,8 @@ async fn bench_webhook(n: usize) {
         for block in 0..n.div_ceil(10) * 2 {
             let on = block % 2 == 0;
             if on {
+                // effective once a dry-run create comes back stamped (install_webhook waits for it)
                 webhook = Some(install_webhook(&w.client, &addr, &w.ns).await);
-                // effective once a dry-run create comes back stamped
-                let probe: kube::api::DynamicObject =
-                    serde_json::from_value(manifest("probe".into())).unwrap();
-                wait_for(Duration::from_secs(60), "the webhook to answer", || async {
-                    let o = runs
-                        .create(&PostParams { dry_run: true, ..Default::default() }, &probe)
-                        .await
-                        .ok()?;
-                    o.metadata.annotations?.get(chaoscenter_crds::common::AUTHOR_ANNOTATION).map(drop)
-                })
-                .await;
             } else if let Some(hook) = webhook.take() {
                 hook.remove().await;
                 // gone once a dry-run create comes back unstamped
@@ -954,17 +945,16 @@ async fn bench_history(sizes: &[usize], samples: usize) {
         let db = w.api.database().await;
         let coll = db.collection::<Document>("mirror_chaosworkflowruns");
         let query = HISTORY_PAGE;
-        let t0 = HISTORY_T0;
         let mut seeded = 0usize;
         for &size in sizes {
             // seed up to `size` runs shaped as the mirror writes them (one a minute, ten workflows)
             let started = Instant::now();
-            seed_history(&w.client, &db, &project, seeded, size).await;
+            seed_runs(&w.client, &db, &project, seeded, size).await;
             seeded = size;
             eprintln!("seeded {size} runs in {:.1}s", started.elapsed().as_secs_f64());
             // a cursor in the middle of the history
             let mid = size / 2;
-            let middle = Some(chaoscenter_apiserver::graphql::encode_cursor(t0 + mid as i64 * 60_000, &format!("{mid:08}-bench")));
+            let middle = Some(cursor_after(mid));
             for (label, cursor) in [("first", None), ("middle", middle)] {
                 let mut times = Vec::new();
                 for _ in 0..samples {
@@ -1030,7 +1020,7 @@ async fn bench_load(users: usize, hold: Duration) {
         let (status, body) = w.api.call("POST", "/auth/projects", Some(&admin), Some(json!({"name": project}))).await;
         assert_eq!(status, 201, "{body}");
         let db = w.api.database().await;
-        seed_history(&w.client, &db, &project, 0, HISTORY).await;
+        seed_runs(&w.client, &db, &project, 0, HISTORY).await;
         let started = Instant::now();
         let w = &w;
         let tokens: Vec<String> = stream::iter(0..users)
@@ -1069,10 +1059,7 @@ async fn bench_load(users: usize, hold: Duration) {
         let lags: Arc<Mutex<Vec<f64>>> = Arc::default();
         let deadline = Instant::now() + hold;
         let http = reqwest::Client::new();
-        let middle = chaoscenter_apiserver::graphql::encode_cursor(
-            HISTORY_T0 + (HISTORY / 2) as i64 * 60_000,
-            &format!("{:08}-bench", HISTORY / 2),
-        );
+        let middle = cursor_after(HISTORY / 2);
         let audit = "query($p: String!) { auditLog(project: $p, first: 50) { at actor action kind name } }";
         let user_tasks = tokens.into_iter().enumerate().map(|(i, token)| {
             let (samples, errors, lags, last_change) = (samples.clone(), errors.clone(), lags.clone(), last_change.clone());
@@ -1211,43 +1198,6 @@ fn graphql_request(
 /// The history page the bench reads: 50 succeeded runs, newest first, from a cursor.
 const HISTORY_PAGE: &str = "query($p: String!, $after: String) { runs(project: $p, phase: Succeeded, first: 50, after: $after) {
     edges { cursor node { uid name workflow phase trigger score createdAt deleted } } pageInfo { hasNextPage endCursor } } }";
-/// When the seeded history starts (run `i` was created `i` minutes later).
-const HISTORY_T0: i64 = 1_700_000_000_000;
-
-/// Seeds runs `from..to` of `project` into the mirror's collection, shaped as the mirror writes them (one a
-/// minute from [`HISTORY_T0`], ten workflows, mixed phases, all left the cluster).
-async fn seed_history(client: &Client, db: &mongodb::Database, project: &str, from: usize, to: usize) {
-    use mongodb::bson::{doc, Document};
-    // history belongs to the project's uid, not its name
-    let project_uid = Api::<chaoscenter_crds::Project>::all(client.clone())
-        .get(project)
-        .await
-        .expect("the project")
-        .metadata
-        .uid
-        .expect("a uid");
-    let coll = db.collection::<Document>("mirror_chaosworkflowruns");
-    let phases = ["Succeeded", "Failed", "Succeeded", "Aborted", "Succeeded", "Error"];
-    let mut next = from;
-    while next < to {
-        let batch: Vec<Document> = (next..to.min(next + 1000))
-            .map(|i| {
-                let uid = format!("{i:08}-bench");
-                let created = HISTORY_T0 + i as i64 * 60_000;
-                doc! {
-                    "_id": &uid, "uid": &uid, "kind": "ChaosWorkflowRun", "name": format!("wf{}-{i}", i % 10),
-                    "namespace": format!("{project}-chaos"), "resourceVersion": i as i64, "createdMs": created,
-                    "sortKey": chaoscenter_apiserver::mirror::sort_key(created, &uid),
-                    "deleted": true, "project": project, "projectUid": &project_uid, "workflow": format!("wf{}", i % 10), "trigger": "Schedule",
-                    "phase": phases[i % phases.len()], "score": (i % 101) as f64, "object": "{}",
-                }
-            })
-            .collect();
-        next += batch.len();
-        coll.insert_many(batch).await.expect("seeding the history");
-    }
-}
-
 /// The resident memory (VmRSS) of process `pid` in MiB, if it is running.
 fn rss_of(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
