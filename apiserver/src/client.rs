@@ -152,6 +152,7 @@ impl FromRequestParts<Arc<AppState>> for Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fakes::headers;
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
@@ -159,14 +160,6 @@ mod tests {
 
     fn nets(list: &[&str]) -> Vec<Net> {
         list.iter().map(|n| n.parse().unwrap()).collect()
-    }
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (k, v) in pairs {
-            map.append(*k, v.parse().unwrap());
-        }
-        map
     }
 
     #[test]

@@ -825,3 +825,12 @@ impl HistoryStore for MemoryHistory {
         Ok(self.docs().projects.iter().any(|d| text(d, "_id") == uid && text(d, "name") == name))
     }
 }
+
+/// Request headers from name and value pairs (a name may repeat).
+pub fn headers(pairs: &[(&'static str, &str)]) -> axum::http::HeaderMap {
+    let mut map = axum::http::HeaderMap::new();
+    for (k, v) in pairs {
+        map.append(*k, v.parse().unwrap());
+    }
+    map
+}

@@ -54,14 +54,7 @@ pub fn check_csrf(headers: &HeaderMap) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (k, v) in pairs {
-            map.append(*k, v.parse().unwrap());
-        }
-        map
-    }
+    use crate::fakes::headers;
 
     #[test]
     fn the_cookie_is_http_only_strict_and_scoped() {
