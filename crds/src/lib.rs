@@ -6,6 +6,7 @@
 pub mod access;
 pub mod common;
 pub mod hub;
+pub mod injection;
 pub mod project;
 pub mod run;
 pub mod user;
@@ -13,6 +14,7 @@ pub mod workflow;
 
 pub use common::{Condition, ConditionStatus, API_GROUP, API_VERSION, CATEGORY};
 pub use hub::{ChaosHub, ChaosHubSpec, ChaosHubStatus};
+pub use injection::{ChaosInjection, ChaosInjectionSpec, ChaosInjectionStatus};
 pub use project::{Project, ProjectSpec, ProjectStatus};
 pub use run::{ChaosWorkflowRun, ChaosWorkflowRunSpec, ChaosWorkflowRunStatus};
 pub use user::{ChaosUser, ChaosUserSpec, ChaosUserStatus};
@@ -23,7 +25,7 @@ use kube::core::CustomResourceExt;
 
 /// Every CustomResourceDefinition ChaosCenter installs, in a stable order.
 pub fn all_crds() -> Vec<CustomResourceDefinition> {
-    vec![Project::crd(), ChaosUser::crd(), ChaosHub::crd(), ChaosWorkflow::crd(), ChaosWorkflowRun::crd()]
+    vec![Project::crd(), ChaosUser::crd(), ChaosHub::crd(), ChaosWorkflow::crd(), ChaosWorkflowRun::crd(), ChaosInjection::crd()]
         .into_iter()
         .map(finalize)
         .collect()

@@ -1,0 +1,294 @@
+//! The ChaosInjection kind: one node-level fault on one target pod, written by the operator for the node
+//! agent on the pod's node (which watches its own node's injections, applies them and reports back).
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Label naming the node whose agent applies an injection (the agent watches only its own).
+pub const NODE_LABEL: &str = "chaoscenter.io/node";
+/// Finalizer the agent puts on an injection before touching the pod, removed once the revert is verified.
+pub const AGENT_FINALIZER: &str = "chaoscenter.io/node-agent";
+
+/// One node-level fault on one pod. Written by the operator only (owned by the run; users get no RBAC
+/// for it); applied, reverted and reported by the node agent on `spec.nodeName`.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "chaoscenter.io",
+    version = "v1alpha1",
+    kind = "ChaosInjection",
+    namespaced,
+    status = "ChaosInjectionStatus",
+    shortname = "cinj",
+    category = "chaos",
+    derive = "PartialEq",
+    doc = "One node-level fault on one pod, applied and reverted by the node agent on the pod's node.",
+    printcolumn(name = "Node", type_ = "string", json_path = ".spec.nodeName"),
+    printcolumn(name = "Fault", type_ = "string", json_path = ".spec.fault.type"),
+    printcolumn(name = "Pod", type_ = "string", json_path = ".spec.target.name"),
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(name = "Mechanism", type_ = "string", json_path = ".status.mechanism"),
+    printcolumn(name = "Expires", type_ = "date", json_path = ".spec.expiresAt"),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ChaosInjectionSpec {
+    /// The node whose agent applies it (the target pod's node when the injection was written).
+    pub node_name: String,
+    /// The run this injection belongs to.
+    pub run: RunRef,
+    /// The run's step that injects it.
+    pub step: String,
+    /// The pod the fault is applied in.
+    pub target: PodRef,
+    /// The fault, with every name already resolved to addresses.
+    pub fault: NodeFault,
+    /// When the fault must be gone (RFC 3339): the agent reverts it then on its own, with or without the
+    /// operator and the API server (dead-man switch).
+    pub expires_at: String,
+    /// Set by the operator when the fault must end (the step's chaos is over, or the run is aborted); the
+    /// agent then reverts and reports `revertedAt` and `revertVerified`.
+    #[serde(default)]
+    pub revert: bool,
+}
+
+/// The run an injection belongs to.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRef {
+    pub name: String,
+    pub uid: String,
+}
+
+/// A pod, by namespace, name and uid (a pod re-created under the same name is another pod).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PodRef {
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+}
+
+/// A node-level network fault, as the agent applies it: durations in milliseconds, shares in percent,
+/// peers as CIDRs. Applied to the pod's traffic on its interfaces other than loopback.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum NodeFault {
+    /// Hold each matching outgoing packet `latencyMs` (± `jitterMs`, with `correlation` percent of the
+    /// previous packet's jitter carried over).
+    #[serde(rename_all = "camelCase")]
+    NetworkDelay {
+        #[schemars(range(min = 1, max = 10000))]
+        latency_ms: u32,
+        #[serde(default)]
+        #[schemars(range(min = 0, max = 10000))]
+        jitter_ms: u32,
+        #[serde(default)]
+        #[schemars(range(min = 0.0, max = 100.0))]
+        correlation: f64,
+        #[serde(default)]
+        filter: TrafficFilter,
+    },
+    /// Drop `percent` of the matching packets, in both directions.
+    #[serde(rename_all = "camelCase")]
+    NetworkLoss {
+        #[schemars(range(min = 0.0, max = 100.0))]
+        percent: f64,
+        #[serde(default)]
+        #[schemars(range(min = 0.0, max = 100.0))]
+        correlation: f64,
+        #[serde(default)]
+        filter: TrafficFilter,
+    },
+    /// Send `percent` of the matching outgoing packets twice.
+    #[serde(rename_all = "camelCase")]
+    NetworkDuplicate {
+        #[schemars(range(min = 0.0, max = 100.0))]
+        percent: f64,
+        #[serde(default)]
+        filter: TrafficFilter,
+    },
+    /// Flip one bit in the payload of `percent` of the matching outgoing packets.
+    #[serde(rename_all = "camelCase")]
+    NetworkCorrupt {
+        #[schemars(range(min = 0.0, max = 100.0))]
+        percent: f64,
+        #[serde(default)]
+        filter: TrafficFilter,
+    },
+    /// Limit the pod's outgoing bandwidth to `bitsPerSecond` (the whole interface: a token bucket filter
+    /// cannot be limited to destinations).
+    #[serde(rename_all = "camelCase")]
+    NetworkRate {
+        #[schemars(range(min = 8000, max = 100000000000_u64))]
+        bits_per_second: u64,
+        /// Bucket size in bytes; default `max(bitsPerSecond / 8 / 100, 3000)` (10 ms of traffic).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 1500, max = 100000000))]
+        burst_bytes: Option<u32>,
+    },
+    /// Drop the matching packets (all of them without a filter) in `direction`.
+    #[serde(rename_all = "camelCase")]
+    NetworkPartition {
+        #[serde(default)]
+        direction: crate::workflow::PartitionDirection,
+        #[serde(default)]
+        filter: TrafficFilter,
+    },
+}
+
+impl NodeFault {
+    /// The fault type's name as written in a workflow, e.g. `network-delay`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::NetworkDelay { .. } => "network-delay",
+            Self::NetworkLoss { .. } => "network-loss",
+            Self::NetworkDuplicate { .. } => "network-duplicate",
+            Self::NetworkCorrupt { .. } => "network-corrupt",
+            Self::NetworkRate { .. } => "network-rate",
+            Self::NetworkPartition { .. } => "network-partition",
+        }
+    }
+}
+
+/// Which packets a network fault affects: all of them when empty; otherwise those to (or, inbound, from)
+/// one of `cidrs`, and on one of `ports` (the remote port) when given, and of `protocol`.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TrafficFilter {
+    /// Remote addresses, e.g. `10.1.0.7/32` (IPv4 or IPv6); at most 256.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 256))]
+    pub cidrs: Vec<String>,
+    /// Remote ports; at most 32.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 32))]
+    pub ports: Vec<u16>,
+    /// tcp, udp or icmp; absent means every protocol (ports then mean tcp and udp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
+}
+
+impl TrafficFilter {
+    /// True when every packet matches.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// A transport protocol a filter can name.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Icmp,
+}
+
+/// How an injection stands.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum InjectionPhase {
+    /// Written, not applied yet.
+    #[default]
+    Pending,
+    /// The fault is in effect.
+    Injected,
+    /// The fault was removed and the removal checked.
+    Reverted,
+    /// The agent could not apply it (see `message`); anything half-applied was removed.
+    Failed,
+}
+
+/// What the node agent reports about an injection.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChaosInjectionStatus {
+    /// Pending, Injected, Reverted or Failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<InjectionPhase>,
+    /// How the fault was applied, e.g. `netem`, `nfqueue`, `iptables-statistic`, `tbf`, `iptables-drop`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<String>,
+    /// The inode of the network namespace the fault was applied in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netns_inode: Option<u64>,
+    /// When the fault took effect (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injected_at: Option<String>,
+    /// When the fault was removed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverted_at: Option<String>,
+    /// True once the removal was checked by reading the namespace's state back (qdiscs, rules, queues).
+    #[serde(default)]
+    pub revert_verified: bool,
+    /// Why it failed, or what happened, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The agent that applied it (its node and process start), so a restarted agent can tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// The `metadata.generation` the status was written for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+}
+
+/// Annotation on a node agent's Lease: the node's [`NodeCapabilities`] as JSON.
+pub const CAPABILITIES_ANNOTATION: &str = "chaoscenter.io/capabilities";
+
+/// The name of the Lease a node's agent renews (in the control plane's namespace).
+pub fn lease_name(node: &str) -> String {
+    format!("chaoscenter-node-{node}")
+}
+
+/// What a node can do, found by the agent at start (by trying each in a scratch network namespace).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeCapabilities {
+    /// The kernel has the netem qdisc (delay, jitter, loss, duplication, corruption in the kernel).
+    pub netem: bool,
+    /// The kernel has the tbf qdisc (rate limits).
+    pub tbf: bool,
+    /// iptables NFQUEUE works (the user-space path for delay, duplication and corruption).
+    pub nfqueue: bool,
+    /// iptables works (statistic drops for loss, drops for partitions).
+    pub iptables: bool,
+    /// nftables works.
+    pub nftables: bool,
+    /// The cgroup version: `v1` or `v2`.
+    pub cgroup: String,
+    /// The agent's version.
+    pub version: String,
+}
+
+impl NodeCapabilities {
+    /// The mechanism this node applies `fault` with, or what it lacks for it.
+    pub fn mechanism(&self, fault: &NodeFault) -> Result<&'static str, String> {
+        let need = |ok: bool, mechanism: &'static str, missing: &str| {
+            if ok {
+                Ok(mechanism)
+            } else {
+                Err(missing.to_string())
+            }
+        };
+        match fault {
+            NodeFault::NetworkDelay { .. }
+            | NodeFault::NetworkDuplicate { .. }
+            | NodeFault::NetworkCorrupt { .. } => {
+                if self.netem {
+                    Ok("netem")
+                } else {
+                    need(self.nfqueue, "nfqueue", "neither the netem qdisc nor iptables NFQUEUE")
+                }
+            }
+            NodeFault::NetworkLoss { .. } => {
+                if self.netem {
+                    Ok("netem")
+                } else {
+                    need(self.iptables, "iptables-statistic", "neither the netem qdisc nor iptables")
+                }
+            }
+            NodeFault::NetworkRate { .. } => need(self.tbf, "tbf", "the tbf qdisc"),
+            NodeFault::NetworkPartition { .. } => need(self.iptables, "iptables-drop", "iptables"),
+        }
+    }
+}
