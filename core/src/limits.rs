@@ -95,3 +95,18 @@ pub const MAX_SELECTOR_VALUES: usize = 64;
 pub const MAX_K8S_TEXT: usize = 1024;
 /// The longest workflow description.
 pub const MAX_DESCRIPTION: usize = 1024;
+
+/// `params.latency` of network-delay lies in `MIN_NETWORK_LATENCY..=MAX_NETWORK_LATENCY`.
+pub const MIN_NETWORK_LATENCY: Duration = Duration::from_millis(1);
+/// See [`MIN_NETWORK_LATENCY`]; `params.jitter` is at most the latency.
+pub const MAX_NETWORK_LATENCY: Duration = Duration::from_secs(10);
+/// `params.rate` of network-rate lies in `MIN_RATE_BITS..=MAX_RATE_BITS` bits per second.
+pub const MIN_RATE_BITS: u64 = 8_000;
+/// See [`MIN_RATE_BITS`].
+pub const MAX_RATE_BITS: u64 = 100_000_000_000;
+/// `params.destinations.cidrs` holds at most this many networks.
+pub const MAX_DESTINATION_CIDRS: usize = 64;
+/// `params.destinations.hosts` holds at most this many names.
+pub const MAX_DESTINATION_HOSTS: usize = 16;
+/// `params.destinations.ports` holds at most this many ports.
+pub const MAX_DESTINATION_PORTS: usize = 32;

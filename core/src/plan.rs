@@ -7,6 +7,7 @@ use crate::schedule::Schedule;
 use crate::selector::Selector;
 use alloc::string::String;
 use alloc::vec::Vec;
+pub use chaoscenter_crds::injection::Protocol;
 use chaoscenter_crds::workflow::{ConcurrencyPolicy, HttpMethod, PartitionDirection, ProbeMode, TaintEffect};
 use core::num::NonZeroU32;
 use core::time::Duration;
@@ -74,6 +75,9 @@ pub enum FaultAction {
     NodeTaint(NodeTaint),
     NodeDrain(NodeDrain),
     NetworkPartition(NetworkPartition),
+    /// A network fault applied by the node agent inside each target pod (network-partition with the
+    /// agent mechanism among them).
+    Network(NetworkFault),
 }
 
 impl FaultAction {
@@ -86,6 +90,7 @@ impl FaultAction {
             Self::NodeTaint(_) => "node-taint",
             Self::NodeDrain(_) => "node-drain",
             Self::NetworkPartition(_) => "network-partition",
+            Self::Network(f) => f.effect.name(),
         }
     }
 
@@ -99,6 +104,7 @@ impl FaultAction {
         match self {
             Self::PodDelete(f) => f.target.count,
             Self::NetworkPartition(f) => f.target.count,
+            Self::Network(f) => f.target.count,
             Self::PodAutoscaler(f) => f.target.count,
             Self::NodeCordon(NodeCordon { target })
             | Self::NodeTaint(NodeTaint { target, .. })
@@ -111,6 +117,7 @@ impl FaultAction {
         match self {
             Self::PodDelete(f) => Some(&f.target.namespace),
             Self::NetworkPartition(f) => Some(&f.target.namespace),
+            Self::Network(f) => Some(&f.target.namespace),
             Self::PodAutoscaler(f) => Some(&f.target.namespace),
             Self::NodeCordon(_) | Self::NodeTaint(_) | Self::NodeDrain(_) => None,
         }
@@ -171,6 +178,71 @@ pub struct NodeDrain {
 pub struct NetworkPartition {
     pub target: PodTarget,
     pub direction: PartitionDirection,
+}
+
+/// A network fault the node agent applies inside each target pod's network namespace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkFault {
+    pub target: PodTarget,
+    pub effect: NetworkEffect,
+    /// The peers it is limited to (empty: all traffic).
+    pub destinations: Destinations,
+}
+
+/// What a network fault does to the matching packets.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NetworkEffect {
+    /// Outgoing packets held `latency` ± `jitter`; `correlation` in percent.
+    Delay { latency: Duration, jitter: Duration, correlation: f64 },
+    /// `percent` of the packets dropped, both ways; `correlation` in percent.
+    Loss { percent: f64, correlation: f64 },
+    /// `percent` of the outgoing packets sent twice.
+    Duplicate { percent: f64 },
+    /// `percent` of the outgoing packets corrupted.
+    Corrupt { percent: f64 },
+    /// Outgoing bandwidth limited (the whole interface).
+    Rate { bits_per_second: u64 },
+    /// The traffic in `direction` dropped.
+    Partition { direction: PartitionDirection },
+}
+
+impl NetworkEffect {
+    /// The fault type's name as written in a workflow.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Delay { .. } => "network-delay",
+            Self::Loss { .. } => "network-loss",
+            Self::Duplicate { .. } => "network-duplicate",
+            Self::Corrupt { .. } => "network-corrupt",
+            Self::Rate { .. } => "network-rate",
+            Self::Partition { .. } => "network-partition",
+        }
+    }
+}
+
+/// The peers a network fault is limited to; empty means all traffic.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Destinations {
+    /// Networks, normalised (`10.1.0.7/32`).
+    pub cidrs: Vec<String>,
+    /// Host names, resolved when injecting.
+    pub hosts: Vec<String>,
+    /// Pods chosen by selector in a namespace (`None`: the target's), resolved when injecting.
+    pub pods: Option<(Option<String>, Selector)>,
+    /// Remote ports.
+    pub ports: Vec<u16>,
+    pub protocol: Option<Protocol>,
+}
+
+impl Destinations {
+    /// True when every peer is meant (no address, port or protocol given).
+    pub fn is_all(&self) -> bool {
+        self.cidrs.is_empty()
+            && self.hosts.is_empty()
+            && self.pods.is_none()
+            && self.ports.is_empty()
+            && self.protocol.is_none()
+    }
 }
 
 /// Pods in one namespace: chosen by selector and/or name, or the pods a named workload selects.

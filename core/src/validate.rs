@@ -15,7 +15,8 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use chaoscenter_crds::workflow as spec;
 use chaoscenter_crds::workflow::{
-    ChaosWorkflowSpec, FaultType, HttpMethod, K8sOperation, ProbeType, TargetKind, TargetMode,
+    ChaosWorkflowSpec, FaultType, HttpMethod, K8sOperation, PartitionMechanism, ProbeType, TargetKind,
+    TargetMode,
 };
 use core::num::NonZeroU32;
 use core::time::Duration;
@@ -255,6 +256,27 @@ fn check_params(f: &spec::Fault, path: &Path, errors: &mut Errors) -> bool {
     unused(p.replicas.is_some(), "replicas", &[FaultType::PodAutoscaler]);
     unused(p.taint.is_some(), "taint", &[FaultType::NodeTaint]);
     unused(p.direction.is_some(), "direction", &[FaultType::NetworkPartition]);
+    unused(p.mechanism.is_some(), "mechanism", &[FaultType::NetworkPartition]);
+    unused(p.latency.is_some(), "latency", &[FaultType::NetworkDelay]);
+    unused(p.jitter.is_some(), "jitter", &[FaultType::NetworkDelay]);
+    unused(p.correlation.is_some(), "correlation", &[FaultType::NetworkDelay, FaultType::NetworkLoss]);
+    unused(
+        p.percent.is_some(),
+        "percent",
+        &[FaultType::NetworkLoss, FaultType::NetworkDuplicate, FaultType::NetworkCorrupt],
+    );
+    unused(p.rate.is_some(), "rate", &[FaultType::NetworkRate]);
+    unused(
+        p.destinations.is_some(),
+        "destinations",
+        &[
+            FaultType::NetworkPartition,
+            FaultType::NetworkDelay,
+            FaultType::NetworkLoss,
+            FaultType::NetworkDuplicate,
+            FaultType::NetworkCorrupt,
+        ],
+    );
     ok
 }
 
@@ -289,11 +311,31 @@ fn action_of(f: &spec::Fault, path: &Path, errors: &mut Errors) -> Option<FaultA
             FaultAction::PodDelete(PodDelete { target: target?, grace_period_seconds: grace? })
         }
         FaultType::NetworkPartition => {
-            let target = pod_target(f, path, errors);
-            FaultAction::NetworkPartition(NetworkPartition {
-                target: target?,
-                direction: f.params.direction.unwrap_or_default(),
-            })
+            let direction = f.params.direction.unwrap_or_default();
+            match f.params.mechanism.unwrap_or_default() {
+                PartitionMechanism::NetworkPolicy => {
+                    if f.params.destinations.is_some() {
+                        errors.add(
+                            &params.field("destinations"),
+                            "not used by mechanism network-policy (it isolates the pods from everyone); remove it or use mechanism agent",
+                        );
+                    }
+                    let target = pod_target(f, path, errors);
+                    if f.params.destinations.is_some() {
+                        return None;
+                    }
+                    FaultAction::NetworkPartition(NetworkPartition { target: target?, direction })
+                }
+                PartitionMechanism::Agent => network_fault(f, path, errors, Some(NetworkEffect::Partition { direction }))?,
+            }
+        }
+        FaultType::NetworkDelay
+        | FaultType::NetworkLoss
+        | FaultType::NetworkDuplicate
+        | FaultType::NetworkCorrupt
+        | FaultType::NetworkRate => {
+            let effect = network_effect(f, &params, errors);
+            network_fault(f, path, errors, effect)?
         }
         FaultType::PodAutoscaler => {
             let replicas = match f.params.replicas {
@@ -336,6 +378,219 @@ fn action_of(f: &spec::Fault, path: &Path, errors: &mut Errors) -> Option<FaultA
         }
     };
     params_ok.then_some(action)
+}
+
+/// A network fault of the node agent: its target pods and peers, with `effect` (`None` when its
+/// parameters were wrong, already reported).
+fn network_fault(
+    f: &spec::Fault,
+    path: &Path,
+    errors: &mut Errors,
+    effect: Option<NetworkEffect>,
+) -> Option<FaultAction> {
+    let target = pod_target(f, path, errors);
+    let at = path.field("params").field("destinations");
+    let destinations = match &f.params.destinations {
+        None => Some(Destinations::default()),
+        Some(_) if f.type_ == FaultType::NetworkRate => {
+            errors.add(&at, "not used by network-rate (a rate limit holds for the whole interface); remove it");
+            None
+        }
+        Some(d) => destinations_of(d, &at, errors),
+    };
+    Some(FaultAction::Network(NetworkFault { target: target?, effect: effect?, destinations: destinations? }))
+}
+
+/// The parameters of network-delay, -loss, -duplicate, -corrupt and -rate.
+fn network_effect(f: &spec::Fault, params: &Path, errors: &mut Errors) -> Option<NetworkEffect> {
+    let p = &f.params;
+    let share = |errors: &mut Errors, field: &str, value: Option<f64>, required: bool| -> Option<f64> {
+        match value {
+            None if required => {
+                errors.add(
+                    &params.field(field),
+                    format!("required for {}: a percentage above 0, at most 100", type_name(f.type_)),
+                );
+                None
+            }
+            None => Some(0.0),
+            Some(v) if v.is_finite() && v > 0.0 && v <= 100.0 => Some(v),
+            Some(v) if v == 0.0 && !required => Some(0.0),
+            Some(v) => {
+                let range = if required { "above 0, at most 100" } else { "from 0 to 100" };
+                errors.add(&params.field(field), format!("{v} is not a percentage {range}"));
+                None
+            }
+        }
+    };
+    match f.type_ {
+        FaultType::NetworkDelay => {
+            let latency = match &p.latency {
+                None => {
+                    errors.add(&params.field("latency"), "required for network-delay: a duration such as 100ms");
+                    None
+                }
+                Some(text) => bounded(
+                    errors,
+                    &params.field("latency"),
+                    text,
+                    MIN_NETWORK_LATENCY,
+                    &[(MAX_NETWORK_LATENCY, "the limit")],
+                ),
+            };
+            let jitter = match (&p.jitter, latency) {
+                (None, _) => Some(Duration::ZERO),
+                (Some(text), Some(latency)) => {
+                    bounded(errors, &params.field("jitter"), text, Duration::ZERO, &[(latency, "the latency")])
+                }
+                (Some(text), None) => {
+                    bounded(errors, &params.field("jitter"), text, Duration::ZERO, &[(MAX_NETWORK_LATENCY, "the limit")])
+                }
+            };
+            let correlation = share(errors, "correlation", p.correlation, false);
+            Some(NetworkEffect::Delay { latency: latency?, jitter: jitter?, correlation: correlation? })
+        }
+        FaultType::NetworkLoss => {
+            let percent = share(errors, "percent", p.percent, true);
+            let correlation = share(errors, "correlation", p.correlation, false);
+            Some(NetworkEffect::Loss { percent: percent?, correlation: correlation? })
+        }
+        FaultType::NetworkDuplicate => {
+            Some(NetworkEffect::Duplicate { percent: share(errors, "percent", p.percent, true)? })
+        }
+        FaultType::NetworkCorrupt => Some(NetworkEffect::Corrupt { percent: share(errors, "percent", p.percent, true)? }),
+        FaultType::NetworkRate => {
+            let at = params.field("rate");
+            let Some(text) = &p.rate else {
+                errors.add(&at, "required for network-rate: a bandwidth such as 1mbit or 500kbit");
+                return None;
+            };
+            match rate_bits(text) {
+                Some(bits) if (MIN_RATE_BITS..=MAX_RATE_BITS).contains(&bits) => {
+                    Some(NetworkEffect::Rate { bits_per_second: bits })
+                }
+                Some(_) => {
+                    errors.add(&at, format!("{text:?} is outside 8kbit to 100gbit"));
+                    None
+                }
+                None => {
+                    errors.add(&at, format!("{text:?} is not a bandwidth such as 1mbit, 500kbit or 2gbit"));
+                    None
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Bits per second of a bandwidth written `<digits><bit|kbit|mbit|gbit>` (decimal prefixes, as `tc`).
+pub fn rate_bits(text: &str) -> Option<u64> {
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    if digits == 0 || digits > 12 {
+        return None;
+    }
+    let value: u64 = text[..digits].parse().ok()?;
+    let scale = match &text[digits..] {
+        "bit" => 1,
+        "kbit" => 1_000,
+        "mbit" => 1_000_000,
+        "gbit" => 1_000_000_000,
+        _ => return None,
+    };
+    value.checked_mul(scale)
+}
+
+fn destinations_of(d: &spec::Destinations, at: &Path, errors: &mut Errors) -> Option<Destinations> {
+    let mut ok = true;
+    let mut out = Destinations { protocol: d.protocol, ..Destinations::default() };
+    if d.cidrs.len() > MAX_DESTINATION_CIDRS {
+        errors.add(&at.field("cidrs"), format!("{} networks; at most {MAX_DESTINATION_CIDRS}", d.cidrs.len()));
+        ok = false;
+    } else {
+        for (i, text) in d.cidrs.iter().enumerate() {
+            match cidr(text) {
+                Some(c) => out.cidrs.push(c),
+                None => {
+                    errors.add(
+                        &at.field("cidrs").index(i),
+                        format!(
+                            "{:?} is not an address or network such as 10.0.0.0/8, 10.1.2.3 or fd00::/8",
+                            text.chars().take(64).collect::<String>()
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    if d.hosts.len() > MAX_DESTINATION_HOSTS {
+        errors.add(&at.field("hosts"), format!("{} names; at most {MAX_DESTINATION_HOSTS}", d.hosts.len()));
+        ok = false;
+    } else {
+        for (i, host) in d.hosts.iter().enumerate() {
+            match dns_subdomain(host) {
+                Ok(()) => out.hosts.push(host.clone()),
+                Err(why) => {
+                    errors.add(&at.field("hosts").index(i), format!("not a host name: {why}"));
+                    ok = false;
+                }
+            }
+        }
+    }
+    if let Some(pods) = &d.pods {
+        let namespace = match &pods.namespace {
+            None => Some(None),
+            Some(ns) => errors.check(&at.field("pods").field("namespace"), dns_label(ns).map(|()| Some(ns.clone()))),
+        };
+        let selector = Selector::parse(&pods.selector, &at.field("pods").field("selector"), errors);
+        match (namespace, selector) {
+            (Some(ns), Some(Some(selector))) => out.pods = Some((ns, selector)),
+            (_, Some(None)) => {
+                errors.add(&at.field("pods").field("selector"), "give matchLabels or matchExpressions");
+                ok = false;
+            }
+            _ => ok = false,
+        }
+    }
+    if d.ports.len() > MAX_DESTINATION_PORTS {
+        errors.add(&at.field("ports"), format!("{} ports; at most {MAX_DESTINATION_PORTS}", d.ports.len()));
+        ok = false;
+    } else {
+        for (i, port) in d.ports.iter().enumerate() {
+            match u16::try_from(*port) {
+                Ok(p) if p > 0 => out.ports.push(p),
+                _ => {
+                    errors.add(&at.field("ports").index(i), format!("{port} is not a port from 1 to 65535"));
+                    ok = false;
+                }
+            }
+        }
+    }
+    if d.protocol == Some(Protocol::Icmp) && !d.ports.is_empty() {
+        errors.add(&at.field("ports"), "icmp has no ports; remove them or choose tcp or udp");
+        ok = false;
+    }
+    if ok && out.is_all() {
+        errors.add(at, "names no peer, port or protocol; remove it to affect all traffic");
+        ok = false;
+    }
+    ok.then_some(out)
+}
+
+/// A network in normalised form (`10.1.2.3/32`, `fd00::/8`), host bits allowed as in iptables.
+fn cidr(text: &str) -> Option<String> {
+    let (addr, len) = match text.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (text, None),
+    };
+    let ip: core::net::IpAddr = addr.parse().ok()?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let len: u8 = match len {
+        None => max,
+        Some(l) if !l.is_empty() && l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit()) => l.parse().ok()?,
+        Some(_) => return None,
+    };
+    (len <= max).then(|| format!("{ip}/{len}"))
 }
 
 /// The selector, name and count shared by every target; `namespace_required` for pod and workload
@@ -967,6 +1222,11 @@ fn type_name(t: FaultType) -> &'static str {
         FaultType::NodeTaint => "node-taint",
         FaultType::NodeDrain => "node-drain",
         FaultType::NetworkPartition => "network-partition",
+        FaultType::NetworkDelay => "network-delay",
+        FaultType::NetworkLoss => "network-loss",
+        FaultType::NetworkDuplicate => "network-duplicate",
+        FaultType::NetworkCorrupt => "network-corrupt",
+        FaultType::NetworkRate => "network-rate",
     }
 }
 

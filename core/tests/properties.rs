@@ -71,6 +71,20 @@ fn selector() -> impl Strategy<Value = LabelSelector> {
         })
 }
 
+fn destinations() -> impl Strategy<Value = Destinations> {
+    (
+        proptest::collection::vec(text(), 0..70),
+        proptest::collection::vec(text(), 0..20),
+        opt((opt(text()), selector()).prop_map(|(namespace, selector)| PeerPods { namespace, selector })),
+        proptest::collection::vec(any::<u32>(), 0..40),
+        opt(prop_oneof![
+            Just(chaoscenter_crds::injection::Protocol::Tcp),
+            Just(chaoscenter_crds::injection::Protocol::Icmp)
+        ]),
+    )
+        .prop_map(|(cidrs, hosts, pods, ports, protocol)| Destinations { cidrs, hosts, pods, ports, protocol })
+}
+
 fn fault() -> impl Strategy<Value = Fault> {
     let types = prop_oneof![
         Just(FaultType::PodDelete),
@@ -79,6 +93,11 @@ fn fault() -> impl Strategy<Value = Fault> {
         Just(FaultType::NodeTaint),
         Just(FaultType::NodeDrain),
         Just(FaultType::NetworkPartition),
+        Just(FaultType::NetworkDelay),
+        Just(FaultType::NetworkLoss),
+        Just(FaultType::NetworkDuplicate),
+        Just(FaultType::NetworkCorrupt),
+        Just(FaultType::NetworkRate),
     ];
     let kinds = opt(prop_oneof![
         Just(TargetKind::Pod),
@@ -113,14 +132,35 @@ fn fault() -> impl Strategy<Value = Fault> {
             effect: TaintEffect::NoSchedule,
         })),
         opt(Just(PartitionDirection::Both)),
+        opt(prop_oneof![Just(PartitionMechanism::Agent), Just(PartitionMechanism::NetworkPolicy)]),
+        (opt(duration_text()), opt(duration_text()), opt(any::<f64>()), opt(any::<f64>()), opt(text())),
+        opt(destinations()),
     )
-        .prop_map(|(grace_period_seconds, force, replicas, taint, direction)| FaultParams {
-            grace_period_seconds,
-            force,
-            replicas,
-            taint,
-            direction,
-        });
+        .prop_map(
+            |(
+                grace_period_seconds,
+                force,
+                replicas,
+                taint,
+                direction,
+                mechanism,
+                (latency, jitter, correlation, percent, rate),
+                destinations,
+            )| FaultParams {
+                grace_period_seconds,
+                force,
+                replicas,
+                taint,
+                direction,
+                mechanism,
+                latency,
+                jitter,
+                correlation,
+                percent,
+                rate,
+                destinations,
+            },
+        );
     (types, target, duration_text(), opt(duration_text()), params).prop_map(
         |(type_, target, duration, interval, params)| Fault { type_, target, duration, interval, params },
     )

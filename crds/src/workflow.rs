@@ -131,8 +131,8 @@ pub struct Step {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Fault {
-    /// The kind of fault: pod-delete, pod-autoscaler, node-cordon, node-taint, node-drain or
-    /// network-partition.
+    /// The kind of fault: pod-delete, pod-autoscaler, node-cordon, node-taint, node-drain,
+    /// network-partition, network-delay, network-loss, network-duplicate, network-corrupt or network-rate.
     #[serde(rename = "type")]
     pub type_: FaultType,
     /// What the fault hits.
@@ -171,8 +171,25 @@ pub enum FaultType {
     NodeTaint,
     /// Cordon the target nodes and evict their pods honouring PodDisruptionBudgets; uncordoned afterwards.
     NodeDrain,
-    /// Isolate the target pods with a NetworkPolicy, removed afterwards.
+    /// Cut the target pods' traffic (`params.direction`, optionally only to `params.destinations`), undone
+    /// afterwards: by the node agent's drop rules inside each pod (default), or by a NetworkPolicy
+    /// (`params.mechanism: network-policy`), whose effect is checked because many CNIs do not enforce it.
+    /// Litmus: pod-network-partition.
     NetworkPartition,
+    /// Delay the target pods' outgoing packets by `params.latency` (± `params.jitter`). Node agent.
+    /// Litmus: pod-network-latency.
+    NetworkDelay,
+    /// Drop `params.percent` of the target pods' packets. Node agent. Litmus: pod-network-loss.
+    NetworkLoss,
+    /// Send `params.percent` of the target pods' outgoing packets twice. Node agent. Litmus:
+    /// pod-network-duplication.
+    NetworkDuplicate,
+    /// Corrupt `params.percent` of the target pods' outgoing packets. Node agent. Litmus:
+    /// pod-network-corruption.
+    NetworkCorrupt,
+    /// Limit the target pods' outgoing bandwidth to `params.rate`. Node agent. Litmus:
+    /// pod-network-rate-limit.
+    NetworkRate,
 }
 
 /// How many of the matching objects are hit.
@@ -254,6 +271,87 @@ pub struct FaultParams {
     /// network-partition: which traffic is cut: Ingress, Egress or Both (default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<PartitionDirection>,
+    /// network-partition: how the traffic is cut: `agent` (default; drop rules inside each pod, on any
+    /// CNI) or `network-policy` (a NetworkPolicy; the step fails as `InjectionIneffective` when the pod
+    /// stays reachable, as on CNIs that do not enforce policies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<PartitionMechanism>,
+    /// network-delay: the added latency, e.g. `100ms` (1ms to 10s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN), length(max = 32))]
+    pub latency: Option<String>,
+    /// network-delay: the latency varies by up to this much either way, e.g. `10ms` (at most the latency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = crate::common::DURATION_PATTERN), length(max = 32))]
+    pub jitter: Option<String>,
+    /// network-delay, network-loss: how much each packet's delay or loss depends on the previous one, in
+    /// percent (0 to 100; default 0). Honoured by the kernel's netem; the user-space path approximates
+    /// it for delay and refuses it for loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub correlation: Option<f64>,
+    /// network-loss, network-duplicate, network-corrupt: the share of packets affected, in percent (more
+    /// than 0, at most 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub percent: Option<f64>,
+    /// network-rate: the bandwidth, e.g. `1mbit`, `500kbit`, `2gbit` (bits per second with a k, m or g
+    /// prefix; 8kbit to 100gbit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]{1,12}(bit|kbit|mbit|gbit)$"), length(max = 32))]
+    pub rate: Option<String>,
+    /// Network faults but network-rate: only traffic with these peers is affected (default: all traffic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destinations: Option<Destinations>,
+}
+
+/// How a network partition is made.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartitionMechanism {
+    /// Drop rules inside each target pod's network namespace, by the node agent (any CNI).
+    #[default]
+    Agent,
+    /// A NetworkPolicy selecting the pods; only where the CNI enforces NetworkPolicy (checked).
+    NetworkPolicy,
+}
+
+/// The peers a network fault is limited to: traffic to or from any of the addresses (CIDRs, host names
+/// resolved when injecting, pods chosen by selector), further limited to ports and a protocol when given.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Destinations {
+    /// Addresses, e.g. `10.96.0.0/12` or `10.1.0.7` (IPv4 or IPv6); at most 64.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64), inner(length(max = 64)))]
+    pub cidrs: Vec<String>,
+    /// Host names, resolved by the operator when injecting; at most 16.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16), inner(length(max = 253)))]
+    pub hosts: Vec<String>,
+    /// Pods, by label selector in a namespace (default: the target's), resolved to their addresses when
+    /// injecting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pods: Option<PeerPods>,
+    /// Remote ports (1 to 65535); at most 32.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 32), inner(range(min = 1, max = 65535)))]
+    pub ports: Vec<u32>,
+    /// tcp, udp or icmp; default every protocol (with ports: tcp and udp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<crate::injection::Protocol>,
+}
+
+/// Peer pods of a network fault.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerPods {
+    /// Their namespace (default: the target's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = crate::common::DNS_LABEL_PATTERN), length(min = 1, max = 63))]
+    pub namespace: Option<String>,
+    /// The label selector choosing them.
+    pub selector: LabelSelector,
 }
 
 impl FaultParams {

@@ -141,13 +141,19 @@ where
     (Box::pin(rx), fill)
 }
 
-/// Keeps only what choosing targets needs of a pod, so a cache of every pod stays small.
+/// Keeps only what choosing targets (and a network fault's peers) needs of a pod, so a cache of every pod
+/// stays small: labels, phase, deletion and addresses.
 fn slim_pod(pod: &mut Pod) {
     pod.spec = None;
     pod.metadata.managed_fields = None;
     pod.metadata.annotations = None;
     pod.metadata.owner_references = None;
-    pod.status = pod.status.take().map(|s| PodStatus { phase: s.phase, ..PodStatus::default() });
+    pod.status = pod.status.take().map(|s| PodStatus {
+        phase: s.phase,
+        pod_ip: s.pod_ip,
+        pod_ips: s.pod_ips,
+        ..PodStatus::default()
+    });
 }
 
 /// An empty world whose caches the test fills itself (for controller and fault tests).

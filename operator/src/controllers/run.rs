@@ -434,7 +434,14 @@ impl Exec<'_> {
     }
 
     fn origin(&self, step: &str) -> Origin {
-        Origin { run: self.run.name_any(), run_uid: self.uid(), step: step.to_string() }
+        let duration = self.step_def(step).map(|s| s.fault.duration).unwrap_or_default();
+        Origin {
+            run: self.run.name_any(),
+            run_uid: self.uid(),
+            namespace: self.ns(),
+            step: step.to_string(),
+            duration,
+        }
     }
 
     fn fault_context(&self) -> FaultContext {

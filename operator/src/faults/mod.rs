@@ -12,6 +12,7 @@ use chaoscenter_core::plan::FaultAction;
 use chaoscenter_crds::run::TargetStatus;
 use kube::Client;
 
+pub mod agent;
 mod network;
 pub mod node;
 mod pod;
@@ -52,12 +53,17 @@ pub struct FaultContext {
     pub world: World,
 }
 
-/// The run and step a fault operation acts for (names NetworkPolicies and labels).
+/// The run and step a fault operation acts for (names NetworkPolicies, labels and injections).
 #[derive(Clone, Debug)]
 pub struct Origin {
     pub run: String,
     pub run_uid: String,
+    /// The run's namespace (where its ChaosInjections live).
+    pub namespace: String,
     pub step: String,
+    /// How long the step's chaos lasts: what a fault holds must be gone that long after it was injected
+    /// (the node agent's dead-man switch counts from it).
+    pub duration: std::time::Duration,
 }
 
 /// An object a fault may hit.
@@ -152,6 +158,7 @@ pub fn of(action: &FaultAction) -> &'static dyn Fault {
         FaultAction::NodeTaint(_) => &node::NodeTaintFault,
         FaultAction::NodeDrain(_) => &node::NodeDrainFault,
         FaultAction::NetworkPartition(_) => &network::NetworkPartitionFault,
+        FaultAction::Network(_) => &agent::AgentNetworkFault,
     }
 }
 
@@ -163,7 +170,11 @@ pub fn by_name(name: &str) -> Option<&'static dyn Fault> {
         "node-cordon" => &node::NodeCordonFault,
         "node-taint" => &node::NodeTaintFault,
         "node-drain" => &node::NodeDrainFault,
-        "network-partition" => &network::NetworkPartitionFault,
+        // either mechanism: the revert removes both (each is a no-op where it was not used)
+        "network-partition" => &network::AnyPartitionFault,
+        "network-delay" | "network-loss" | "network-duplicate" | "network-corrupt" | "network-rate" => {
+            &agent::AgentNetworkFault
+        }
         _ => return None,
     })
 }

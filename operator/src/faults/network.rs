@@ -1,6 +1,8 @@
-//! network-partition: isolating target pods with a NetworkPolicy that selects a label the fault puts on
-//! them (so the target mode can pick single pods), and removing both afterwards. The policy's name and
-//! the label's value derive from the run's uid and the step's name, both in the target's record.
+//! network-partition by NetworkPolicy (`params.mechanism: network-policy`): isolating target pods with a
+//! policy that selects a label the fault puts on them (so the target mode can pick single pods), checking
+//! that the pod really is cut off (many network plugins do not enforce policies), and removing both
+//! afterwards. The policy's name and the label's value derive from the run's uid and the step's name,
+//! both in the target's record.
 
 use super::pod::{is_not_found, pod_candidates};
 use super::{mismatch, Candidate, Fault, FaultContext, FaultError, Origin};
@@ -15,8 +17,75 @@ use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 /// Label put on isolated pods; its value names the run's step.
 pub const PARTITION_LABEL: &str = "chaoscenter.io/partition";
 
-/// network-partition.
+/// network-partition with mechanism network-policy.
 pub struct NetworkPartitionFault;
+
+/// How long a NetworkPolicy gets to take effect before the partition counts as ineffective.
+pub const EFFECT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How `pod` still answers a connection from the operator, trying for up to `wait`; `None` once a
+/// connection attempt goes unanswered (dropped, as an enforced policy does). A refused connection counts
+/// as an answer: the packets reached the pod. The pod's first declared TCP port is tried, else a port
+/// that is most likely closed (its refusal shows the pod is reachable just as well).
+pub async fn still_reachable(pod: &Pod, wait: std::time::Duration) -> Option<String> {
+    let ip: std::net::IpAddr = pod.status.as_ref()?.pod_ip.as_deref()?.parse().ok()?;
+    let port = pod
+        .spec
+        .iter()
+        .flat_map(|s| s.containers.iter())
+        .flat_map(|c| c.ports.iter().flatten())
+        .find(|p| p.protocol.as_deref().unwrap_or("TCP") == "TCP")
+        .and_then(|p| u16::try_from(p.container_port).ok())
+        .unwrap_or(9);
+    let started = tokio::time::Instant::now();
+    let mut last = None;
+    while started.elapsed() < wait {
+        let attempt =
+            tokio::time::timeout(std::time::Duration::from_secs(1), tokio::net::TcpStream::connect((ip, port))).await;
+        last = match attempt {
+            Err(_) => return None,
+            Ok(Ok(_)) => Some(format!("accepted a connection on port {port}")),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                Some(format!("answered (refused) a connection on port {port}"))
+            }
+            // unreachable, no route: not an answer from the pod
+            Ok(Err(_)) => return None,
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    last.map(|how| format!("{how} for"))
+}
+
+/// network-partition as recorded in a target, whichever mechanism made it: the revert removes both the
+/// NetworkPolicy and the node agent's injection (each a no-op where it was not used).
+pub struct AnyPartitionFault;
+
+#[async_trait::async_trait]
+impl Fault for AnyPartitionFault {
+    async fn candidates(&self, cx: &FaultContext, action: &FaultAction) -> Result<Vec<Candidate>, FaultError> {
+        super::of(action).candidates(cx, action).await
+    }
+
+    async fn inject(
+        &self,
+        cx: &FaultContext,
+        origin: &Origin,
+        action: &FaultAction,
+        target: &TargetStatus,
+    ) -> Result<String, FaultError> {
+        super::of(action).inject(cx, origin, action, target).await
+    }
+
+    async fn revert(&self, cx: &FaultContext, origin: &Origin, target: &TargetStatus) -> Result<(), FaultError> {
+        NetworkPartitionFault.revert(cx, origin, target).await?;
+        super::agent::AgentNetworkFault.revert(cx, origin, target).await
+    }
+
+    async fn verify(&self, cx: &FaultContext, origin: &Origin, target: &TargetStatus) -> Result<bool, FaultError> {
+        Ok(NetworkPartitionFault.verify(cx, origin, target).await?
+            && super::agent::AgentNetworkFault.verify(cx, origin, target).await?)
+    }
+}
 
 /// The NetworkPolicy name and label value for a run's step (≤ 63 characters).
 pub fn partition_id(origin: &Origin) -> String {
@@ -74,10 +143,24 @@ impl Fault for NetworkPartitionFault {
         let patch = Patch::Merge(
             serde_json::json!({"metadata": {"labels": {PARTITION_LABEL: partition_id(origin)}}}),
         );
-        pods.patch(&target.name, &PatchParams::default(), &patch)
+        let pod = pods
+            .patch(&target.name, &PatchParams::default(), &patch)
             .await
             .map_err(|e| FaultError::kube("label", "Pod", &target.name, e))?;
-        Ok(format!("isolated by NetworkPolicy {}", partition_id(origin)))
+        let id = partition_id(origin);
+        if f.direction == PartitionDirection::Egress {
+            // replies to connections from outside are not egress: nothing outside can check it
+            return Ok(format!("isolated by NetworkPolicy {id} (egress only: its effect cannot be checked from outside)"));
+        }
+        match still_reachable(&pod, EFFECT_WAIT).await {
+            None => Ok(format!("isolated by NetworkPolicy {id} (checked: connections to the pod now fail)")),
+            Some(how) => Err(FaultError::Invalid(format!(
+                "InjectionIneffective: pod {ns}/{} still {how} {} after NetworkPolicy {id} was applied: this \
+                 cluster's network plugin does not enforce NetworkPolicy; use params.mechanism: agent",
+                target.name,
+                EFFECT_WAIT.as_secs()
+            ))),
+        }
     }
 
     /// Removes the label from the pod (if it still exists) and deletes the step's policy.

@@ -23,7 +23,9 @@ fn origin() -> Origin {
     Origin {
         run: "weekly-1".into(),
         run_uid: "0f1e2d3c-4b5a-6978-8899-aabbccddeeff".into(),
+        namespace: "team-chaos".into(),
         step: "isolate".into(),
+        duration: std::time::Duration::from_secs(60),
     }
 }
 
