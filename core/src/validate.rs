@@ -326,7 +326,9 @@ fn action_of(f: &spec::Fault, path: &Path, errors: &mut Errors) -> Option<FaultA
                     }
                     FaultAction::NetworkPartition(NetworkPartition { target: target?, direction })
                 }
-                PartitionMechanism::Agent => network_fault(f, path, errors, Some(NetworkEffect::Partition { direction }))?,
+                PartitionMechanism::Agent => {
+                    network_fault(f, path, errors, Some(NetworkEffect::Partition { direction }))?
+                }
             }
         }
         FaultType::NetworkDelay
@@ -393,7 +395,8 @@ fn network_fault(
     let destinations = match &f.params.destinations {
         None => Some(Destinations::default()),
         Some(_) if f.type_ == FaultType::NetworkRate => {
-            errors.add(&at, "not used by network-rate (a rate limit holds for the whole interface); remove it");
+            errors
+                .add(&at, "not used by network-rate (a rate limit holds for the whole interface); remove it");
             None
         }
         Some(d) => destinations_of(d, &at, errors),
@@ -427,7 +430,10 @@ fn network_effect(f: &spec::Fault, params: &Path, errors: &mut Errors) -> Option
         FaultType::NetworkDelay => {
             let latency = match &p.latency {
                 None => {
-                    errors.add(&params.field("latency"), "required for network-delay: a duration such as 100ms");
+                    errors.add(
+                        &params.field("latency"),
+                        "required for network-delay: a duration such as 100ms",
+                    );
                     None
                 }
                 Some(text) => bounded(
@@ -440,12 +446,20 @@ fn network_effect(f: &spec::Fault, params: &Path, errors: &mut Errors) -> Option
             };
             let jitter = match (&p.jitter, latency) {
                 (None, _) => Some(Duration::ZERO),
-                (Some(text), Some(latency)) => {
-                    bounded(errors, &params.field("jitter"), text, Duration::ZERO, &[(latency, "the latency")])
-                }
-                (Some(text), None) => {
-                    bounded(errors, &params.field("jitter"), text, Duration::ZERO, &[(MAX_NETWORK_LATENCY, "the limit")])
-                }
+                (Some(text), Some(latency)) => bounded(
+                    errors,
+                    &params.field("jitter"),
+                    text,
+                    Duration::ZERO,
+                    &[(latency, "the latency")],
+                ),
+                (Some(text), None) => bounded(
+                    errors,
+                    &params.field("jitter"),
+                    text,
+                    Duration::ZERO,
+                    &[(MAX_NETWORK_LATENCY, "the limit")],
+                ),
             };
             let correlation = share(errors, "correlation", p.correlation, false);
             Some(NetworkEffect::Delay { latency: latency?, jitter: jitter?, correlation: correlation? })
@@ -458,7 +472,9 @@ fn network_effect(f: &spec::Fault, params: &Path, errors: &mut Errors) -> Option
         FaultType::NetworkDuplicate => {
             Some(NetworkEffect::Duplicate { percent: share(errors, "percent", p.percent, true)? })
         }
-        FaultType::NetworkCorrupt => Some(NetworkEffect::Corrupt { percent: share(errors, "percent", p.percent, true)? }),
+        FaultType::NetworkCorrupt => {
+            Some(NetworkEffect::Corrupt { percent: share(errors, "percent", p.percent, true)? })
+        }
         FaultType::NetworkRate => {
             let at = params.field("rate");
             let Some(text) = &p.rate else {
@@ -504,7 +520,8 @@ fn destinations_of(d: &spec::Destinations, at: &Path, errors: &mut Errors) -> Op
     let mut ok = true;
     let mut out = Destinations { protocol: d.protocol, ..Destinations::default() };
     if d.cidrs.len() > MAX_DESTINATION_CIDRS {
-        errors.add(&at.field("cidrs"), format!("{} networks; at most {MAX_DESTINATION_CIDRS}", d.cidrs.len()));
+        errors
+            .add(&at.field("cidrs"), format!("{} networks; at most {MAX_DESTINATION_CIDRS}", d.cidrs.len()));
         ok = false;
     } else {
         for (i, text) in d.cidrs.iter().enumerate() {
@@ -540,7 +557,9 @@ fn destinations_of(d: &spec::Destinations, at: &Path, errors: &mut Errors) -> Op
     if let Some(pods) = &d.pods {
         let namespace = match &pods.namespace {
             None => Some(None),
-            Some(ns) => errors.check(&at.field("pods").field("namespace"), dns_label(ns).map(|()| Some(ns.clone()))),
+            Some(ns) => {
+                errors.check(&at.field("pods").field("namespace"), dns_label(ns).map(|()| Some(ns.clone())))
+            }
         };
         let selector = Selector::parse(&pods.selector, &at.field("pods").field("selector"), errors);
         match (namespace, selector) {
@@ -587,7 +606,9 @@ fn cidr(text: &str) -> Option<String> {
     let max = if ip.is_ipv4() { 32 } else { 128 };
     let len: u8 = match len {
         None => max,
-        Some(l) if !l.is_empty() && l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit()) => l.parse().ok()?,
+        Some(l) if !l.is_empty() && l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit()) => {
+            l.parse().ok()?
+        }
         Some(_) => return None,
     };
     (len <= max).then(|| format!("{ip}/{len}"))

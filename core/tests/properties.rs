@@ -71,7 +71,7 @@ fn selector() -> impl Strategy<Value = LabelSelector> {
         })
 }
 
-fn destinations() -> impl Strategy<Value = Destinations> {
+fn destinations() -> BoxedStrategy<Destinations> {
     (
         proptest::collection::vec(text(), 0..70),
         proptest::collection::vec(text(), 0..20),
@@ -82,7 +82,14 @@ fn destinations() -> impl Strategy<Value = Destinations> {
             Just(chaoscenter_crds::injection::Protocol::Icmp)
         ]),
     )
-        .prop_map(|(cidrs, hosts, pods, ports, protocol)| Destinations { cidrs, hosts, pods, ports, protocol })
+        .prop_map(|(cidrs, hosts, pods, ports, protocol)| Destinations {
+            cidrs,
+            hosts,
+            pods,
+            ports,
+            protocol,
+        })
+        .boxed()
 }
 
 fn fault() -> impl Strategy<Value = Fault> {
@@ -133,7 +140,8 @@ fn fault() -> impl Strategy<Value = Fault> {
         })),
         opt(Just(PartitionDirection::Both)),
         opt(prop_oneof![Just(PartitionMechanism::Agent), Just(PartitionMechanism::NetworkPolicy)]),
-        (opt(duration_text()), opt(duration_text()), opt(any::<f64>()), opt(any::<f64>()), opt(text())),
+        (opt(duration_text()), opt(duration_text()), opt(any::<f64>()), opt(any::<f64>()), opt(text()))
+            .boxed(),
         opt(destinations()),
     )
         .prop_map(
@@ -160,7 +168,8 @@ fn fault() -> impl Strategy<Value = Fault> {
                 rate,
                 destinations,
             },
-        );
+        )
+        .boxed();
     (types, target, duration_text(), opt(duration_text()), params).prop_map(
         |(type_, target, duration, interval, params)| Fault { type_, target, duration, interval, params },
     )

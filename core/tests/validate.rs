@@ -475,8 +475,13 @@ fn network_faults_become_agent_actions_with_bounded_parameters() {
         }
     );
     assert_eq!(delay.destinations.cidrs, vec!["10.1.2.3/32", "10.0.0.0/8"]);
-    assert_eq!((delay.destinations.ports.as_slice(), delay.destinations.protocol), (&[80u16][..], Some(Protocol::Tcp)));
-    let FaultAction::Network(rate) = typed(network("network-rate", json!({"rate": "1mbit"}))) else { panic!() };
+    assert_eq!(
+        (delay.destinations.ports.as_slice(), delay.destinations.protocol),
+        (&[80u16][..], Some(Protocol::Tcp))
+    );
+    let FaultAction::Network(rate) = typed(network("network-rate", json!({"rate": "1mbit"}))) else {
+        panic!()
+    };
     assert_eq!(rate.effect, NetworkEffect::Rate { bits_per_second: 1_000_000 });
     // a partition is the agent's unless the NetworkPolicy is asked for
     assert!(matches!(typed(network("network-partition", json!({}))), FaultAction::Network(_)));
@@ -487,19 +492,31 @@ fn network_faults_become_agent_actions_with_bounded_parameters() {
 
     assert_refused(network("network-delay", json!({})), "spec.steps[0].fault.params.latency: required");
     assert_refused(network("network-delay", json!({"latency": "11s"})), "more than the limit of 10s");
-    assert_refused(network("network-delay", json!({"latency": "10ms", "jitter": "20ms"})), "more than the latency");
+    assert_refused(
+        network("network-delay", json!({"latency": "10ms", "jitter": "20ms"})),
+        "more than the latency",
+    );
     assert_refused(network("network-loss", json!({})), "params.percent: required for network-loss");
     assert_refused(network("network-loss", json!({"percent": 0})), "not a percentage above 0");
     assert_refused(network("network-loss", json!({"percent": 101})), "not a percentage above 0");
-    assert_refused(network("network-duplicate", json!({"percent": 5, "correlation": 5})), "params.correlation: not used by network-duplicate");
+    assert_refused(
+        network("network-duplicate", json!({"percent": 5, "correlation": 5})),
+        "params.correlation: not used by network-duplicate",
+    );
     assert_refused(network("network-rate", json!({"rate": "1kbit"})), "outside 8kbit to 100gbit");
     assert_refused(network("network-rate", json!({"rate": "fast"})), "not a bandwidth");
     assert_refused(
         network("network-rate", json!({"rate": "1mbit", "destinations": {"ports": [80]}})),
         "not used by network-rate",
     );
-    assert_refused(network("network-loss", json!({"percent": 5, "destinations": {"cidrs": ["10.0.0.0/33"]}})), "cidrs[0]");
-    assert_refused(network("network-loss", json!({"percent": 5, "destinations": {"ports": [0]}})), "not a port from 1 to 65535");
+    assert_refused(
+        network("network-loss", json!({"percent": 5, "destinations": {"cidrs": ["10.0.0.0/33"]}})),
+        "cidrs[0]",
+    );
+    assert_refused(
+        network("network-loss", json!({"percent": 5, "destinations": {"ports": [0]}})),
+        "not a port from 1 to 65535",
+    );
     assert_refused(
         network("network-loss", json!({"percent": 5, "destinations": {"protocol": "icmp", "ports": [80]}})),
         "icmp has no ports",
@@ -509,5 +526,8 @@ fn network_faults_become_agent_actions_with_bounded_parameters() {
         network("network-partition", json!({"mechanism": "network-policy", "destinations": {"ports": [80]}})),
         "not used by mechanism network-policy",
     );
-    assert_refused(network("pod-delete", json!({"latency": "10ms"})), "params.latency: not used by pod-delete");
+    assert_refused(
+        network("pod-delete", json!({"latency": "10ms"})),
+        "params.latency: not used by pod-delete",
+    );
 }

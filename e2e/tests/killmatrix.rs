@@ -51,7 +51,7 @@ fn pod_workflow(ns: &str) -> serde_json::Value {
         {"name": "kill-victim", "fault": {"type": "pod-delete", "duration": "8s", "interval": "2s",
             "params": {"gracePeriodSeconds": 1},
             "target": {"namespace": ns, "selector": {"matchLabels": {"app": "victim"}}, "mode": "one"}}},
-        {"name": "isolate", "fault": {"type": "network-partition", "duration": "8s",
+        {"name": "isolate", "fault": {"type": "network-partition", "duration": "8s", "params": {"mechanism": "network-policy"},
             "target": {"namespace": ns, "selector": {"matchLabels": {"app": "web"}}, "mode": "one"}}},
         {"name": "scale", "fault": {"type": "pod-autoscaler", "duration": "8s", "params": {"replicas": 1},
             "target": {"namespace": ns, "kind": "Deployment", "name": "scaled"}}}

@@ -127,7 +127,8 @@ async fn a_failing_probe_gives_the_formula_score() {
 }
 
 #[tokio::test]
-async fn scale_and_partition_are_seen_during_chaos_then_reverted_and_verified() {
+async fn scale_and_partition_are_seen_during_chaos_then_reverted_and_verified_and_an_unenforced_policy_fails()
+{
     with_namespace("op-revert", &[], |client, ns| async move {
         setup_project(&client, &ns, &[]).await;
         web_app(&client, &ns, "web", 3).await;
@@ -135,7 +136,7 @@ async fn scale_and_partition_are_seen_during_chaos_then_reverted_and_verified() 
         create_workflow(&client, &ns, "api-faults", json!({"steps": [
             {"name": "scale-down", "fault": {"type": "pod-autoscaler", "duration": "8s", "params": {"replicas": 1},
                 "target": {"namespace": ns, "kind": "Deployment", "name": "web"}}},
-            {"name": "partition", "fault": {"type": "network-partition", "duration": "8s",
+            {"name": "partition", "fault": {"type": "network-partition", "duration": "8s", "params": {"mechanism": "network-policy"},
                 "target": {"namespace": ns, "selector": {"matchLabels": {"app": "web"}}, "mode": "one"}}}
         ]})).await;
         let run = create_run(&client, &ns, "api-faults", false).await;
@@ -158,9 +159,16 @@ async fn scale_and_partition_are_seen_during_chaos_then_reverted_and_verified() 
         })
         .await;
         assert_eq!(isolated.len(), 1, "mode one isolates one pod");
-        // after it
+        // after it: the local cluster's network plugin (the bridge plugin) does not enforce NetworkPolicy, so
+        // the isolated pod still answers; the partition is ineffective and must not pass (a false
+        // "resilient"), while the scale step passes
         let status = wait_run_finished(&client, &ns, &run, RUN_TIMEOUT).await.status.unwrap();
-        assert_eq!(status.phase, Some(RunPhase::Succeeded), "{status:#?}");
+        assert_eq!(status.phase, Some(RunPhase::Failed), "{status:#?}");
+        let partition = status.steps.iter().find(|s| s.name == "partition").unwrap();
+        assert_eq!(partition.verdict, Verdict::Fail, "{partition:#?}");
+        let why = partition.targets[0].injection_error.as_deref().unwrap_or_default();
+        assert!(why.starts_with("InjectionIneffective") && why.contains("does not enforce NetworkPolicy"), "{why}");
+        assert_eq!(status.steps.iter().find(|s| s.name == "scale-down").unwrap().verdict, Verdict::Pass);
         assert_eq!(replicas(&client, &ns, "web").await, 3, "replicas restored");
         assert!(policies.list(&ListParams::default()).await.unwrap().items.is_empty(), "policy removed");
         let labelled = pods.list(&ListParams::default().labels("chaoscenter.io/partition")).await.unwrap();
@@ -172,8 +180,10 @@ async fn scale_and_partition_are_seen_during_chaos_then_reverted_and_verified() 
             }
         }
         assert_eq!(status.steps.iter().find(|s| s.name == "scale-down").unwrap().targets[0].original.as_deref(), Some("3"));
-        wait_events(&client, &ns, &run, "Injected and Reverted Events", |events| {
-            events.iter().any(|(r, _)| r == "Injected") && events.iter().any(|(r, _)| r == "Reverted")
+        wait_events(&client, &ns, &run, "Injected, InjectionFailed and Reverted Events", |events| {
+            events.iter().any(|(r, _)| r == "Injected")
+                && events.iter().any(|(r, m)| r == "InjectionFailed" && m.contains("InjectionIneffective"))
+                && events.iter().any(|(r, _)| r == "Reverted")
         })
         .await;
         delete_project(&client, &ns).await;

@@ -58,11 +58,13 @@ async fn node_capabilities(cx: &FaultContext, node: &str) -> Result<NodeCapabili
     let leases: Api<Lease> = Api::namespaced(cx.client.clone(), &cx.world.control_namespace);
     let name = lease_name(node);
     let lease = leases.get_opt(&name).await.map_err(|e| FaultError::kube("get", "Lease", &name, e))?;
-    let no_agent = || FaultError::Invalid(format!("node {node} has no live ChaosCenter node agent (Lease {name})"));
+    let no_agent =
+        || FaultError::Invalid(format!("node {node} has no live ChaosCenter node agent (Lease {name})"));
     let lease = lease.ok_or_else(no_agent)?;
     let spec = lease.spec.unwrap_or_default();
     let renewed = spec.renew_time.map(|t| t.0);
-    let valid_for = Duration::from_secs(spec.lease_duration_seconds.unwrap_or(15).clamp(1, 300).unsigned_abs().into());
+    let valid_for =
+        Duration::from_secs(spec.lease_duration_seconds.unwrap_or(15).clamp(1, 300).unsigned_abs().into());
     let live = renewed.is_some_and(|at| {
         let age = jiff::Timestamp::now().duration_since(at);
         age.unsigned_abs() <= valid_for || age.is_negative()
@@ -72,7 +74,8 @@ async fn node_capabilities(cx: &FaultContext, node: &str) -> Result<NodeCapabili
             "node {node}'s ChaosCenter node agent stopped renewing its Lease {name} (not live)"
         )));
     }
-    let text = lease.metadata.annotations.unwrap_or_default().remove(CAPABILITIES_ANNOTATION).unwrap_or_default();
+    let text =
+        lease.metadata.annotations.unwrap_or_default().remove(CAPABILITIES_ANNOTATION).unwrap_or_default();
     serde_json::from_str(&text).map_err(|_| {
         FaultError::Invalid(format!("node {node}'s agent published no readable capabilities on Lease {name}"))
     })
@@ -80,11 +83,7 @@ async fn node_capabilities(cx: &FaultContext, node: &str) -> Result<NodeCapabili
 
 /// The addresses the peers name, resolved now: networks as given, host names through DNS, pods by their
 /// IPs (in their namespace, by default the target's).
-async fn resolve(
-    cx: &FaultContext,
-    target_ns: &str,
-    d: &Destinations,
-) -> Result<TrafficFilter, FaultError> {
+async fn resolve(cx: &FaultContext, target_ns: &str, d: &Destinations) -> Result<TrafficFilter, FaultError> {
     let mut cidrs = d.cidrs.clone();
     for host in &d.hosts {
         let found = tokio::time::timeout(Duration::from_secs(5), tokio::net::lookup_host((host.as_str(), 0)))
@@ -141,10 +140,14 @@ fn node_fault(effect: &NetworkEffect, filter: TrafficFilter) -> NodeFault {
         NetworkEffect::Delay { latency, jitter, correlation } => {
             NodeFault::NetworkDelay { latency_ms: ms(latency), jitter_ms: ms(jitter), correlation, filter }
         }
-        NetworkEffect::Loss { percent, correlation } => NodeFault::NetworkLoss { percent, correlation, filter },
+        NetworkEffect::Loss { percent, correlation } => {
+            NodeFault::NetworkLoss { percent, correlation, filter }
+        }
         NetworkEffect::Duplicate { percent } => NodeFault::NetworkDuplicate { percent, filter },
         NetworkEffect::Corrupt { percent } => NodeFault::NetworkCorrupt { percent, filter },
-        NetworkEffect::Rate { bits_per_second } => NodeFault::NetworkRate { bits_per_second, burst_bytes: None },
+        NetworkEffect::Rate { bits_per_second } => {
+            NodeFault::NetworkRate { bits_per_second, burst_bytes: None }
+        }
         NetworkEffect::Partition { direction } => NodeFault::NetworkPartition { direction, filter },
     }
 }
@@ -155,7 +158,11 @@ fn injections(cx: &FaultContext, origin: &Origin) -> Api<ChaosInjection> {
 
 #[async_trait::async_trait]
 impl Fault for AgentNetworkFault {
-    async fn candidates(&self, cx: &FaultContext, action: &FaultAction) -> Result<Vec<Candidate>, FaultError> {
+    async fn candidates(
+        &self,
+        cx: &FaultContext,
+        action: &FaultAction,
+    ) -> Result<Vec<Candidate>, FaultError> {
         pod_candidates(cx, &network(action)?.target).await
     }
 
@@ -186,7 +193,8 @@ impl Fault for AgentNetworkFault {
         let f = network(action)?;
         let ns = target.namespace.as_deref().unwrap_or_default();
         let pods: Api<Pod> = Api::namespaced(cx.client.clone(), ns);
-        let pod = pods.get(&target.name).await.map_err(|e| FaultError::kube("get", "Pod", &target.name, e))?;
+        let pod =
+            pods.get(&target.name).await.map_err(|e| FaultError::kube("get", "Pod", &target.name, e))?;
         let uid = pod.metadata.uid.clone().unwrap_or_default();
         let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.clone()) else {
             return Err(FaultError::Invalid(format!("pod {ns}/{} is not on a node yet", target.name)));
@@ -194,9 +202,9 @@ impl Fault for AgentNetworkFault {
         let caps = node_capabilities(cx, &node).await?;
         let filter = resolve(cx, ns, &f.destinations).await?;
         let fault = node_fault(&f.effect, filter);
-        let mechanism = caps
-            .mechanism(&fault)
-            .map_err(|missing| FaultError::Invalid(format!("node {node} cannot do {}: it lacks {missing}", fault.name())))?;
+        let mechanism = caps.mechanism(&fault).map_err(|missing| {
+            FaultError::Invalid(format!("node {node} cannot do {}: it lacks {missing}", fault.name()))
+        })?;
         if let (NodeFault::NetworkLoss { correlation, .. }, false) = (&fault, mechanism == "netem") {
             if *correlation > 0.0 {
                 return Err(FaultError::Invalid(format!(
@@ -259,7 +267,9 @@ impl Fault for AgentNetworkFault {
                 }
                 Some(InjectionPhase::Failed) => {
                     let why = status.message.unwrap_or_else(|| "no reason given".into());
-                    return Err(FaultError::Invalid(format!("the node agent on {node} could not apply it: {why}")));
+                    return Err(FaultError::Invalid(format!(
+                        "the node agent on {node} could not apply it: {why}"
+                    )));
                 }
                 _ if started.elapsed() >= APPLY_TIMEOUT => {
                     return Err(FaultError::Invalid(format!(
@@ -273,7 +283,12 @@ impl Fault for AgentNetworkFault {
     }
 
     /// Asks the agent to remove the fault (the injection stays until the removal is verified).
-    async fn revert(&self, cx: &FaultContext, origin: &Origin, target: &TargetStatus) -> Result<(), FaultError> {
+    async fn revert(
+        &self,
+        cx: &FaultContext,
+        origin: &Origin,
+        target: &TargetStatus,
+    ) -> Result<(), FaultError> {
         let name = injection_name(origin, target);
         let patch = Patch::Merge(serde_json::json!({"spec": {"revert": true}}));
         match injections(cx, origin).patch(&name, &PatchParams::default(), &patch).await {
@@ -284,10 +299,16 @@ impl Fault for AgentNetworkFault {
     }
 
     /// True once the agent verified the removal (or never applied it); the injection is then deleted.
-    async fn verify(&self, cx: &FaultContext, origin: &Origin, target: &TargetStatus) -> Result<bool, FaultError> {
+    async fn verify(
+        &self,
+        cx: &FaultContext,
+        origin: &Origin,
+        target: &TargetStatus,
+    ) -> Result<bool, FaultError> {
         let name = injection_name(origin, target);
         let api = injections(cx, origin);
-        let Some(found) = api.get_opt(&name).await.map_err(|e| FaultError::kube("get", "ChaosInjection", &name, e))?
+        let Some(found) =
+            api.get_opt(&name).await.map_err(|e| FaultError::kube("get", "ChaosInjection", &name, e))?
         else {
             return Ok(true);
         };
@@ -306,7 +327,11 @@ impl Fault for AgentNetworkFault {
 }
 
 /// The injections of a run still in the cluster (for listing what is injected right now).
-pub async fn of_run(cx: &FaultContext, namespace: &str, run: &str) -> Result<Vec<ChaosInjection>, FaultError> {
+pub async fn of_run(
+    cx: &FaultContext,
+    namespace: &str,
+    run: &str,
+) -> Result<Vec<ChaosInjection>, FaultError> {
     let api: Api<ChaosInjection> = Api::namespaced(cx.client.clone(), namespace);
     let list = api
         .list(&ListParams::default().labels(&format!("{RUN_LABEL}={run}")))

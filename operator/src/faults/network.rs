@@ -23,12 +23,29 @@ pub struct NetworkPartitionFault;
 /// How long a NetworkPolicy gets to take effect before the partition counts as ineffective.
 pub const EFFECT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// How `pod` still answers a connection from the operator, trying for up to `wait`; `None` once a
-/// connection attempt goes unanswered (dropped, as an enforced policy does). A refused connection counts
-/// as an answer: the packets reached the pod. The pod's first declared TCP port is tried, else a port
-/// that is most likely closed (its refusal shows the pod is reachable just as well).
-pub async fn still_reachable(pod: &Pod, wait: std::time::Duration) -> Option<String> {
-    let ip: std::net::IpAddr = pod.status.as_ref()?.pod_ip.as_deref()?.parse().ok()?;
+/// What connecting to an isolated pod showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// A connection attempt went unanswered (dropped, as an enforced policy does).
+    Cut,
+    /// The pod still answered all along (how, in words).
+    Reachable(String),
+    /// Nothing could be tried (why, in words).
+    Unchecked(String),
+}
+
+/// Whether `pod` still answers a connection from the operator, trying for up to `wait`. A refused
+/// connection counts as an answer: the packets reached the pod. The pod's first declared TCP port is
+/// tried, else a port that is most likely closed (its refusal shows the pod is reachable just as well).
+pub async fn connect_check(pod: &Pod, wait: std::time::Duration) -> Effect {
+    let Some(ip) = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.pod_ip.as_deref())
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+    else {
+        return Effect::Unchecked("the pod has no IP address".into());
+    };
     let port = pod
         .spec
         .iter()
@@ -38,22 +55,25 @@ pub async fn still_reachable(pod: &Pod, wait: std::time::Duration) -> Option<Str
         .and_then(|p| u16::try_from(p.container_port).ok())
         .unwrap_or(9);
     let started = tokio::time::Instant::now();
-    let mut last = None;
+    let mut how = String::new();
     while started.elapsed() < wait {
-        let attempt =
-            tokio::time::timeout(std::time::Duration::from_secs(1), tokio::net::TcpStream::connect((ip, port))).await;
-        last = match attempt {
-            Err(_) => return None,
-            Ok(Ok(_)) => Some(format!("accepted a connection on port {port}")),
+        let attempt = tokio::time::timeout(
+            std::time::Duration::from_secs(1),
+            tokio::net::TcpStream::connect((ip, port)),
+        )
+        .await;
+        how = match attempt {
+            Err(_) => return Effect::Cut,
+            Ok(Ok(_)) => format!("accepted connections on port {port}"),
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                Some(format!("answered (refused) a connection on port {port}"))
+                format!("answered connections on port {port} (refused)")
             }
-            // unreachable, no route: not an answer from the pod
-            Ok(Err(_)) => return None,
+            // no route, unreachable: not an answer from the pod
+            Ok(Err(_)) => return Effect::Cut,
         };
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    last.map(|how| format!("{how} for"))
+    Effect::Reachable(how)
 }
 
 /// network-partition as recorded in a target, whichever mechanism made it: the revert removes both the
@@ -62,7 +82,11 @@ pub struct AnyPartitionFault;
 
 #[async_trait::async_trait]
 impl Fault for AnyPartitionFault {
-    async fn candidates(&self, cx: &FaultContext, action: &FaultAction) -> Result<Vec<Candidate>, FaultError> {
+    async fn candidates(
+        &self,
+        cx: &FaultContext,
+        action: &FaultAction,
+    ) -> Result<Vec<Candidate>, FaultError> {
         super::of(action).candidates(cx, action).await
     }
 
@@ -76,12 +100,22 @@ impl Fault for AnyPartitionFault {
         super::of(action).inject(cx, origin, action, target).await
     }
 
-    async fn revert(&self, cx: &FaultContext, origin: &Origin, target: &TargetStatus) -> Result<(), FaultError> {
+    async fn revert(
+        &self,
+        cx: &FaultContext,
+        origin: &Origin,
+        target: &TargetStatus,
+    ) -> Result<(), FaultError> {
         NetworkPartitionFault.revert(cx, origin, target).await?;
         super::agent::AgentNetworkFault.revert(cx, origin, target).await
     }
 
-    async fn verify(&self, cx: &FaultContext, origin: &Origin, target: &TargetStatus) -> Result<bool, FaultError> {
+    async fn verify(
+        &self,
+        cx: &FaultContext,
+        origin: &Origin,
+        target: &TargetStatus,
+    ) -> Result<bool, FaultError> {
         Ok(NetworkPartitionFault.verify(cx, origin, target).await?
             && super::agent::AgentNetworkFault.verify(cx, origin, target).await?)
     }
@@ -150,13 +184,20 @@ impl Fault for NetworkPartitionFault {
         let id = partition_id(origin);
         if f.direction == PartitionDirection::Egress {
             // replies to connections from outside are not egress: nothing outside can check it
-            return Ok(format!("isolated by NetworkPolicy {id} (egress only: its effect cannot be checked from outside)"));
+            return Ok(format!(
+                "isolated by NetworkPolicy {id} (egress only: its effect cannot be checked from outside)"
+            ));
         }
-        match still_reachable(&pod, EFFECT_WAIT).await {
-            None => Ok(format!("isolated by NetworkPolicy {id} (checked: connections to the pod now fail)")),
-            Some(how) => Err(FaultError::Invalid(format!(
-                "InjectionIneffective: pod {ns}/{} still {how} {} after NetworkPolicy {id} was applied: this \
-                 cluster's network plugin does not enforce NetworkPolicy; use params.mechanism: agent",
+        match connect_check(&pod, EFFECT_WAIT).await {
+            Effect::Cut => {
+                Ok(format!("isolated by NetworkPolicy {id} (checked: connections to the pod now fail)"))
+            }
+            Effect::Unchecked(why) => {
+                Ok(format!("isolated by NetworkPolicy {id} (its effect could not be checked: {why})"))
+            }
+            Effect::Reachable(how) => Err(FaultError::Invalid(format!(
+                "InjectionIneffective: pod {ns}/{} still {how} for {}s after NetworkPolicy {id} was applied: \
+                 this cluster's network plugin does not enforce NetworkPolicy; use params.mechanism: agent",
                 target.name,
                 EFFECT_WAIT.as_secs()
             ))),

@@ -552,10 +552,18 @@ async fn node_taint_revert_leaves_a_taint_that_was_there_before_and_retries_a_co
 
 const POLICIES: &str = "/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies";
 const POLICY: &str = "cc-0f1e2d3c4b5a-isolate";
+const INJECTIONS: &str = "/apis/chaoscenter.io/v1alpha1/namespaces/team-chaos/chaosinjections";
+
+/// The name of the injection of [`origin`]'s target web-1 in round 0.
+static INJECTION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    super::agent::injection_name(&origin(), &target("network-partition", "Pod", Some("shop"), "web-1"))
+});
 
 fn partition(direction: &str) -> FaultAction {
-    action(json!({"type": "network-partition", "params": {"direction": direction},
-                  "target": {"namespace": "shop", "selector": {"matchLabels": {"app": "web"}}}}))
+    action(
+        json!({"type": "network-partition", "params": {"direction": direction, "mechanism": "network-policy"},
+                  "target": {"namespace": "shop", "selector": {"matchLabels": {"app": "web"}}}}),
+    )
 }
 
 fn policy_json() -> Value {
@@ -579,7 +587,8 @@ async fn network_partition_creates_the_policy_once_and_labels_the_pod() {
         ))
         .await
         .unwrap();
-        assert_eq!(done, format!("isolated by NetworkPolicy {POLICY}"));
+        // the fake pod has no address: nothing to connect to, and the note says so
+        assert_eq!(done, format!("isolated by NetworkPolicy {POLICY} (its effect could not be checked: the pod has no IP address)"));
         assert_eq!(
             api.lines(),
             [format!("POST {POLICIES}?"), "PATCH /api/v1/namespaces/shop/pods/web-1?".into()]
@@ -609,15 +618,20 @@ async fn network_partition_labels_nothing_when_the_policy_cannot_be_created() {
 async fn network_partition_revert_unlabels_the_pod_and_deletes_the_policy_even_when_gone() {
     for gone in [false, true] {
         let (cx, _caches, api) = fault_context(move |c| match c.method.as_str() {
-            _ if gone => not_found(),
+            _ if gone || c.path.contains("/chaosinjections/") => not_found(),
             "DELETE" => ok(policy_json()),
             _ => ok(serde_json::to_value(pod("shop", "web-1", json!({}), "Running")).unwrap()),
         });
         let t = target("network-partition", "Pod", Some("shop"), "web-1");
         within(by_name("network-partition").unwrap().revert(&cx, &origin(), &t)).await.unwrap();
+        // a partition's record does not say its mechanism: the agent's injection is reverted too
         assert_eq!(
             api.lines(),
-            ["PATCH /api/v1/namespaces/shop/pods/web-1?".to_string(), format!("DELETE {POLICIES}/{POLICY}?")]
+            [
+                "PATCH /api/v1/namespaces/shop/pods/web-1?".to_string(),
+                format!("DELETE {POLICIES}/{POLICY}?"),
+                format!("PATCH {INJECTIONS}/{}?", *INJECTION),
+            ]
         );
         assert_eq!(api.calls()[0].body, json!({"metadata": {"labels": {PARTITION_LABEL: null}}}));
     }
@@ -635,17 +649,27 @@ async fn network_partition_verify_needs_the_policy_and_the_label_gone() {
         (not_found(), not_found(), true),
     ];
     for (policy, pod, expected) in cases {
-        let (cx, _caches, api) =
-            fault_context(move |c| if c.path.starts_with(POLICIES) { policy.clone() } else { pod.clone() });
+        let (cx, _caches, api) = fault_context(move |c| {
+            if c.path.starts_with(POLICIES) {
+                policy.clone()
+            } else if c.path.starts_with(INJECTIONS) {
+                not_found()
+            } else {
+                pod.clone()
+            }
+        });
         let t = target("network-partition", "Pod", Some("shop"), "web-1");
         assert_eq!(
             within(by_name("network-partition").unwrap().verify(&cx, &origin(), &t)).await.unwrap(),
             expected
         );
-        assert_eq!(
-            api.lines(),
-            [format!("GET {POLICIES}/{POLICY}"), "GET /api/v1/namespaces/shop/pods/web-1".into()]
-        );
+        let mut lines =
+            vec![format!("GET {POLICIES}/{POLICY}"), "GET /api/v1/namespaces/shop/pods/web-1".into()];
+        if expected {
+            // only once the policy side is clean is the agent's side asked
+            lines.push(format!("GET {INJECTIONS}/{}", *INJECTION));
+        }
+        assert_eq!(api.lines(), lines);
     }
 }
 
@@ -653,11 +677,158 @@ async fn network_partition_verify_needs_the_policy_and_the_label_gone() {
 
 #[test]
 fn every_recorded_fault_type_has_its_revert() {
-    for name in
-        ["pod-delete", "pod-autoscaler", "node-cordon", "node-taint", "node-drain", "network-partition"]
-    {
+    for name in [
+        "pod-delete",
+        "pod-autoscaler",
+        "node-cordon",
+        "node-taint",
+        "node-drain",
+        "network-partition",
+        "network-delay",
+        "network-loss",
+        "network-duplicate",
+        "network-corrupt",
+        "network-rate",
+    ] {
         assert!(by_name(name).is_some(), "{name}");
     }
     assert!(by_name("pod-explode").is_none());
     assert!(by_name("").is_none());
+}
+
+// ---- network faults of the node agent ----------------------------------------------------------------
+
+fn network_delay() -> FaultAction {
+    action(
+        json!({"type": "network-delay", "params": {"latency": "100ms", "destinations": {"cidrs": ["10.1.2.3"], "ports": [80]}},
+                  "target": {"namespace": "shop", "selector": {"matchLabels": {"app": "web"}}}}),
+    )
+}
+
+/// The agent's Lease on node-1, renewed `age_secs` ago, publishing `caps`.
+fn lease(age_secs: i64, caps: Value) -> Value {
+    let renewed = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(age_secs);
+    json!({"metadata": {"name": "chaoscenter-node-node-1", "annotations": {"chaoscenter.io/capabilities": caps.to_string()}},
+           "spec": {"holderIdentity": "node-1", "leaseDurationSeconds": 15, "renewTime": renewed.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()}})
+}
+
+fn caps(nfqueue: bool) -> Value {
+    json!({"netem": false, "tbf": true, "nfqueue": nfqueue, "iptables": true, "nftables": false, "cgroup": "v1", "version": "test"})
+}
+
+/// The fake API of a cluster where pod shop/web-1 runs on node-1 whose agent has `lease` and applies
+/// what it is given as `applied` says.
+fn agent_cluster(
+    lease: Option<Value>,
+    applied: Value,
+) -> impl Fn(&Call) -> (u16, Value) + Send + Sync + 'static {
+    move |c: &Call| match (c.method.as_str(), c.path.split('?').next().unwrap_or_default()) {
+        ("GET", "/api/v1/namespaces/shop/pods/web-1") => ok(json!({"kind": "Pod",
+            "metadata": {"name": "web-1", "namespace": "shop", "uid": "pod-uid-1"}, "spec": {"nodeName": "node-1", "containers": []}})),
+        (
+            "GET",
+            "/apis/coordination.k8s.io/v1/namespaces/chaoscenter-system/leases/chaoscenter-node-node-1",
+        ) => lease.clone().map(ok).unwrap_or_else(not_found),
+        ("POST", "/apis/chaoscenter.io/v1alpha1/namespaces/team-chaos/chaosinjections") => {
+            (201, c.body.clone())
+        }
+        ("GET", p)
+            if p.starts_with("/apis/chaoscenter.io/v1alpha1/namespaces/team-chaos/chaosinjections/") =>
+        {
+            ok(json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosInjection",
+                "metadata": {"name": p.rsplit('/').next(), "namespace": "team-chaos"},
+                "spec": {"nodeName": "node-1", "run": {"name": "weekly-1", "uid": "u"}, "step": "isolate",
+                         "target": {"namespace": "shop", "name": "web-1", "uid": "pod-uid-1"},
+                         "fault": {"type": "network-loss", "percent": 1.0}, "expiresAt": "2030-01-01T00:00:00Z"},
+                "status": applied.clone()}))
+        }
+        ("PATCH", _) | ("DELETE", _) => {
+            ok(json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosInjection",
+            "metadata": {"name": "x", "namespace": "team-chaos"},
+            "spec": {"nodeName": "node-1", "run": {"name": "weekly-1", "uid": "u"}, "step": "isolate",
+                     "target": {"namespace": "shop", "name": "web-1", "uid": "pod-uid-1"},
+                     "fault": {"type": "network-loss", "percent": 1.0}, "expiresAt": "2030-01-01T00:00:00Z"}}))
+        }
+        _ => panic!("unexpected call {}", c.line()),
+    }
+}
+
+#[tokio::test]
+async fn a_network_fault_needs_a_live_agent_that_can_do_it_on_the_pods_node() {
+    let a = network_delay();
+    let t = target("network-delay", "Pod", Some("shop"), "web-1");
+    for (lease, expected) in [
+        (None, "node node-1 has no live ChaosCenter node agent"),
+        (Some(lease(120, caps(true))), "stopped renewing its Lease"),
+        (
+            Some(lease(0, caps(false))),
+            "node node-1 cannot do network-delay: it lacks neither the netem qdisc nor iptables NFQUEUE",
+        ),
+    ] {
+        let (cx, _caches, api) = fault_context(agent_cluster(lease, json!({})));
+        let err = within(of(&a).inject(&cx, &origin(), &a, &t)).await.unwrap_err().to_string();
+        assert!(err.contains(expected), "{err}");
+        assert!(!api.lines().iter().any(|l| l.starts_with("POST")), "nothing written: {:?}", api.lines());
+    }
+}
+
+#[tokio::test]
+async fn a_network_fault_is_written_for_the_pods_node_and_reports_the_agents_mechanism() {
+    let a = network_delay();
+    let t = target("network-delay", "Pod", Some("shop"), "web-1");
+    let applied = json!({"phase": "Injected", "mechanism": "nfqueue", "injectedAt": "2026-12-07T00:00:00Z"});
+    let (cx, _caches, api) = fault_context(agent_cluster(Some(lease(1, caps(true))), applied));
+    let note = within(of(&a).inject(&cx, &origin(), &a, &t)).await.unwrap();
+    assert!(note.starts_with("nfqueue by the node agent on node-1 (ChaosInjection weekly-1-"), "{note}");
+    let post = api.calls().into_iter().find(|c| c.method == "POST").expect("the injection was written");
+    let injection = &post.body;
+    assert_eq!(injection["metadata"]["labels"]["chaoscenter.io/node"], "node-1");
+    assert_eq!(injection["metadata"]["ownerReferences"][0]["uid"], origin().run_uid);
+    assert_eq!(injection["spec"]["nodeName"], "node-1");
+    assert_eq!(
+        injection["spec"]["target"],
+        json!({"namespace": "shop", "name": "web-1", "uid": "pod-uid-1"})
+    );
+    assert_eq!(injection["spec"]["fault"]["type"], "network-delay");
+    assert_eq!(injection["spec"]["fault"]["latencyMs"], 100);
+    assert_eq!(injection["spec"]["fault"]["filter"], json!({"cidrs": ["10.1.2.3/32"], "ports": [80]}));
+    let expires: jiff::Timestamp = injection["spec"]["expiresAt"].as_str().unwrap().parse().unwrap();
+    let left = expires.duration_since(jiff::Timestamp::now()).as_secs();
+    assert!((80..=90).contains(&left), "expires after the chaos (60 s) and a margin: {left} s");
+
+    // the agent failed: the target is not injected, and says why
+    let failed = json!({"phase": "Failed", "message": "the pod's sandbox is gone"});
+    let (cx, _caches, _api) = fault_context(agent_cluster(Some(lease(1, caps(true))), failed));
+    let err = within(of(&a).inject(&cx, &origin(), &a, &t)).await.unwrap_err().to_string();
+    assert!(err.contains("could not apply it: the pod's sandbox is gone"), "{err}");
+}
+
+#[tokio::test]
+async fn a_network_fault_is_reverted_by_asking_the_agent_and_verified_by_its_report() {
+    let t = target("network-delay", "Pod", Some("shop"), "web-1");
+    let fault = by_name("network-delay").expect("registered");
+    let (cx, _caches, api) = fault_context(agent_cluster(None, json!({"phase": "Injected"})));
+    within(fault.revert(&cx, &origin(), &t)).await.unwrap();
+    let patch = api.calls().into_iter().find(|c| c.method == "PATCH").expect("asked to revert");
+    assert_eq!(patch.body, json!({"spec": {"revert": true}}));
+    assert!(!within(fault.verify(&cx, &origin(), &t)).await.unwrap(), "not verified while still injected");
+    let (cx, _caches, api) =
+        fault_context(agent_cluster(None, json!({"phase": "Reverted", "revertVerified": true})));
+    assert!(within(fault.verify(&cx, &origin(), &t)).await.unwrap());
+    assert!(api.lines().iter().any(|l| l.starts_with("DELETE")), "the injection goes once verified");
+    // gone already (the run's deletion took it): nothing left to revert
+    let (cx, _caches, _api) = fault_context(|_| not_found());
+    assert!(within(fault.verify(&cx, &origin(), &t)).await.unwrap());
+    // a partition of either mechanism reverts both
+    let (cx, _caches, api) = fault_context(|_| not_found());
+    let partition = by_name("network-partition").unwrap();
+    within(partition.revert(&cx, &origin(), &target("network-partition", "Pod", Some("shop"), "web-1")))
+        .await
+        .unwrap();
+    let lines = api.lines();
+    assert!(
+        lines.iter().any(|l| l.contains("networkpolicies"))
+            && lines.iter().any(|l| l.contains("chaosinjections")),
+        "{lines:?}"
+    );
 }
