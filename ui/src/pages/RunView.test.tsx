@@ -301,6 +301,71 @@ describe("RunView", () => {
     expect(screen.getByRole("alert").textContent).toContain("Succeeded: StepsFailed — steps that did not pass: scale-down");
   });
 
+  it("shows how a network fault was injected, and a fault that did not take effect at the top of the targets", async () => {
+    const note = "nfqueue by the node agent on node-1 (ChaosInjection slow-web-1-x7k2p)";
+    const pod = (name: string, more: Record<string, unknown>) => ({ kind: "Pod", namespace: "demo", name, round: 0, revertVerified: false, ...more });
+    const policyError =
+      "InjectionIneffective: pod demo/web-2 still accepts connections 5 s after NetworkPolicy chaos-cut was applied: this cluster's network plugin does not enforce NetworkPolicy; use params.mechanism: agent";
+    setup(() => ({
+      data: {
+        run: runJson(
+          {
+            definition: {
+              steps: [
+                { name: "slow", fault: { type: "network-delay", params: { latency: "100ms" } } },
+                { name: "cut", fault: { type: "network-partition", params: { mechanism: "network-policy" } } },
+                { name: "kill", fault: { type: "pod-delete" } },
+              ],
+            },
+            events: [
+              { time: "2026-11-25T21:59:17Z", kind: "Normal", reason: "Injected", message: `step slow: network-delay injected into Pod demo/web-1: ${note}` },
+              { time: "2026-11-25T21:59:18Z", kind: "Normal", reason: "Injected", message: "step kill: pod-delete injected into Pod demo/web-3: deleted" },
+            ],
+          },
+          {
+            steps: [
+              { name: "slow", phase: "Running", targets: [pod("web-1", { fault: "network-delay", injectedAt: "2026-11-25T21:59:17Z" })] },
+              { name: "cut", phase: "Failed", targets: [pod("web-2", { fault: "network-partition", injectionError: policyError })] },
+              { name: "kill", phase: "Running", targets: [pod("web-3", { fault: "pod-delete", injectedAt: "2026-11-25T21:59:18Z" })] },
+            ],
+          },
+        ),
+      },
+    }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    const targets = screen.getByRole("heading", { name: "Targets" }).closest("section")!;
+    const alert = within(targets).getByRole("alert");
+    expect(alert.textContent).toContain("The fault did not take effect on Pod demo/web-2 (step cut): InjectionIneffective: pod demo/web-2 still accepts");
+    const rows = within(targets).getAllByRole("row").slice(1);
+    expect(within(rows[0]).getByText(note)).toBeTruthy();
+    expect(rows[1].className).toBe("run-row-bad");
+    expect(rows[1].textContent).toContain(policyError);
+    // a pod-delete's note is the events' business only
+    expect(rows[2].textContent).not.toContain("deleted");
+  });
+
+  it("says why an injection failed in the target's row, with no alert when it is not about the effect", async () => {
+    setup(() => ({
+      data: {
+        run: runJson(
+          {},
+          {
+            steps: [
+              {
+                name: "delete-half-the-web-pods",
+                targets: [{ kind: "Pod", namespace: "demo", name: "web-1", round: 0, fault: "pod-delete", injectionError: "not injected: namespace demo withdrew" }],
+              },
+            ],
+          },
+        ),
+      },
+    }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    const targets = screen.getByRole("heading", { name: "Targets" }).closest("section")!;
+    expect(within(targets).queryByRole("alert")).toBeNull();
+    expect(within(targets).getAllByRole("row")[1].textContent).toContain("Injection failed: not injected: namespace demo withdrew");
+  });
+
   describe("a run the history does not know", () => {
     const notFound: MockAnswer = { errors: [{ message: 'no run "x"', extensions: { code: "NOT_FOUND" } }] };
     afterEach(() => {

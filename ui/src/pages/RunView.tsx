@@ -164,7 +164,7 @@ export function RunView() {
 
       <section aria-labelledby="run-targets">
         <h2 id="run-targets">Targets</h2>
-        <TargetsTable steps={steps} />
+        <TargetsTable steps={steps} events={run.events} />
       </section>
 
       <section aria-labelledby="run-probes">

@@ -387,6 +387,56 @@ describe("WorkflowEditor, the server's validator", () => {
     await waitFor(() => expect(duration.getAttribute("aria-invalid")).toBeNull(), { timeout: 3000 });
   });
 
+  it("offers each network fault with only its own parameters, and shows the server's problems at them", async () => {
+    const user = userEvent.setup();
+    const PORT = { field: "spec.steps[0].fault.params.destinations.ports", message: "icmp has no ports; remove them or choose tcp or udp" };
+    const fake = renderNew({
+      ValidateWorkflow: (v) => ((v.spec as ChaosWorkflowSpec).steps[0].fault.params?.destinations?.protocol === "icmp" ? problems(PORT) : problems()),
+      CreateWorkflow: { data: { createWorkflow: { name: "my-flow", resourceVersion: "1" } } },
+    });
+    await fillValid(user);
+    const s = within(step(1));
+    const type = s.getByLabelText("Fault type");
+    expect(within(type).getByRole("option", { name: "network-delay — add latency (Litmus pod-network-latency)" })).toBeTruthy();
+    const shown = (...labels: string[]) =>
+      labels.filter((l) => s.queryByLabelText(l) !== null);
+    const PARAMS = ["Latency", "Jitter", "Correlation (%)", "Percent of packets", "Rate", "Direction", "Mechanism", "Ports", "Protocol", "Grace period (seconds)"];
+
+    await user.selectOptions(type, "network-rate");
+    expect(shown(...PARAMS)).toEqual(["Rate"]);
+    await user.selectOptions(type, "network-loss");
+    expect(shown(...PARAMS)).toEqual(["Correlation (%)", "Percent of packets", "Ports", "Protocol"]);
+    await user.selectOptions(type, "network-partition");
+    expect(shown(...PARAMS)).toEqual(["Direction", "Mechanism", "Ports", "Protocol"]);
+    const mechanism = s.getByLabelText("Mechanism");
+    expect(document.getElementById(`${mechanism.id}-hint`)?.textContent).toMatch(/only works where the network plugin \(CNI\) enforces policies.*InjectionIneffective/);
+    await user.selectOptions(mechanism, "network-policy");
+    expect(s.queryByRole("group", { name: "Destinations" })).toBeNull();
+    expect(s.getByText(/isolates the pods from everyone/)).toBeTruthy();
+
+    await user.selectOptions(type, "network-delay");
+    expect(shown(...PARAMS)).toEqual(["Latency", "Jitter", "Correlation (%)", "Ports", "Protocol"]);
+    await user.type(s.getByLabelText("Latency"), "100ms");
+    const destinations = within(s.getByRole("group", { name: "Destinations" }));
+    await user.type(destinations.getByLabelText("Peer pods: label selector"), "app=db");
+    const ports = destinations.getByLabelText("Ports");
+    await user.type(ports, "53");
+    await user.selectOptions(destinations.getByLabelText("Protocol"), "icmp");
+    await waitFor(() => expect(ports.getAttribute("aria-invalid")).toBe("true"), { timeout: 3000 });
+    expect(errorText(ports)).toBe(PORT.message);
+
+    await user.selectOptions(destinations.getByLabelText("Protocol"), "udp");
+    await waitFor(() => expect(ports.getAttribute("aria-invalid")).toBeNull(), { timeout: 3000 });
+    await user.click(screen.getByRole("button", { name: "Create workflow" }));
+    await screen.findByText("The workflows list");
+    expect((fake.calls("CreateWorkflow")[0].spec as ChaosWorkflowSpec).steps[0].fault).toEqual({
+      type: "network-delay",
+      target: { namespace: "demo", kind: "Pod", selector: { matchLabels: { app: "web" } }, mode: "all" },
+      duration: "30s",
+      params: { latency: "100ms", destinations: { pods: { selector: { matchLabels: { app: "db" } } }, ports: [53], protocol: "udp" } },
+    });
+  });
+
   it("lists a problem with a field the form does not show next to the save button", async () => {
     const user = userEvent.setup();
     const fake = renderNew({

@@ -4,7 +4,7 @@ import { Empty } from "../components/ui";
 import { dateTime, finished } from "../lib/format";
 import { StepPhase, VerdictBadge } from "./badges";
 import type { Condition, RunStop, StepRow } from "./status";
-import { targetName } from "./status";
+import { ineffective, injectionNote, isNetworkFault, targetName } from "./status";
 import { timeline, type RunEvent } from "./timeline";
 
 /** The id of a step's row, the target of the graph's node clicks. */
@@ -70,10 +70,47 @@ export function StepsTable({ steps }: { steps: StepRow[] }) {
   );
 }
 
-export function TargetsTable({ steps }: { steps: StepRow[] }) {
-  const rows = steps.flatMap((s) => s.targets.map((t, i) => ({ step: s.name, t, key: `${s.name}/${i}` })));
+/** The targets of each step: when each was injected and reverted, how (a network fault's mechanism, from
+ *  the run's events), and why an injection failed or did not take effect (that also at the top). */
+export function TargetsTable({ steps, events = [] }: { steps: StepRow[]; events?: readonly RunEvent[] }) {
+  const rows = steps.flatMap((s) =>
+    s.targets.map((t, i) => ({
+      step: s.name,
+      t,
+      key: `${s.name}/${i}`,
+      note: isNetworkFault(t.fault || s.faultType) ? injectionNote(events, s.name, t) : undefined,
+    })),
+  );
   if (rows.length === 0) return <Empty>No targets yet: no fault has been injected.</Empty>;
   const anyOriginal = rows.some((r) => r.t.original);
+  const noEffect = rows.filter((r) => ineffective(r.t));
+  return (
+    <>
+      {noEffect.length > 0 && (
+        <div className="run-warning" role="alert">
+          {noEffect.map(({ step, t, key }) => (
+            <p key={key}>
+              <strong>
+                The fault did not take effect on {t.kind} {targetName(t)}
+              </strong>{" "}
+              (step <span className="mono">{step}</span>): {t.injectionError}
+            </p>
+          ))}
+        </div>
+      )}
+      <TargetRows rows={rows} anyOriginal={anyOriginal} />
+    </>
+  );
+}
+
+interface TargetRow {
+  step: string;
+  t: StepRow["targets"][number];
+  key: string;
+  note?: string;
+}
+
+function TargetRows({ rows, anyOriginal }: { rows: TargetRow[]; anyOriginal: boolean }) {
   return (
     <table className="data">
       <caption className="visually-hidden">Targets of each step</caption>
@@ -90,14 +127,20 @@ export function TargetsTable({ steps }: { steps: StepRow[] }) {
         </tr>
       </thead>
       <tbody>
-        {rows.map(({ step, t, key }) => (
-          <tr key={key} className={t.revertError ? "run-row-bad" : undefined}>
+        {rows.map(({ step, t, key, note }) => (
+          <tr key={key} className={t.revertError || t.injectionError ? "run-row-bad" : undefined}>
             <td className="mono">{step}</td>
             <td>{t.kind}</td>
-            <td className="mono">{targetName(t)}</td>
+            <td>
+              <div className="mono">{targetName(t)}</div>
+              {note && <div className="hint target-note">{note}</div>}
+            </td>
             <td className="tabnum">{t.round}</td>
             <td>
               <time dateTime={t.injectedAt}>{dateTime(t.injectedAt)}</time>
+              {t.injectionError && (
+                <div className="field-error">{ineffective(t) ? t.injectionError : `Injection failed: ${t.injectionError}`}</div>
+              )}
             </td>
             <td>
               {t.revertedAt ? <time dateTime={t.revertedAt}>{dateTime(t.revertedAt)}</time> : "not yet"}

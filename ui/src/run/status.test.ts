@@ -1,6 +1,17 @@
 // Tests of status.ts.
 import { describe, expect, it } from "vitest";
-import { failedConditions, parseDefinition, parseStatus, runDuration, runStop, stepRows, targetName } from "./status";
+import {
+  failedConditions,
+  ineffective,
+  injectionNote,
+  isNetworkFault,
+  parseDefinition,
+  parseStatus,
+  runDuration,
+  runStop,
+  stepRows,
+  targetName,
+} from "./status";
 
 const status = {
   phase: "Running",
@@ -156,3 +167,37 @@ describe("runStop", () => {
     expect(runStop("Succeeded", [])).toBeUndefined();
   });
 });
+
+describe("network fault targets", () => {
+  const web1 = parseStatus({
+    steps: [{ name: "slow", targets: [{ kind: "Pod", namespace: "demo", name: "web-1", fault: "network-delay", injectionError: "InjectionIneffective: pod demo/web-1 still answers" }] }],
+  }).steps[0].targets[0];
+  const injected = (time: string, message: string) => ({ time, kind: "Normal", reason: "Injected", message });
+
+  it("reads the fault and the injection error of a target", () => {
+    expect(web1.fault).toBe("network-delay");
+    expect(web1.injectionError).toBe("InjectionIneffective: pod demo/web-1 still answers");
+    expect(ineffective(web1)).toBe(true);
+    expect(ineffective({ injectionError: "not injected: namespace demo withdrew" })).toBe(false);
+    expect(ineffective({})).toBe(false);
+    expect(isNetworkFault("network-partition")).toBe(true);
+    expect(isNetworkFault("pod-delete")).toBe(false);
+    expect(isNetworkFault(undefined)).toBe(false);
+  });
+
+  it("finds the note of the target's newest Injected event of its step", () => {
+    const note = "nfqueue by the node agent on node-1 (ChaosInjection slow-web-1-abcde)";
+    const events = [
+      injected("2026-11-25T21:59:20Z", `step slow: network-delay injected into Pod demo/web-1: ${note}`),
+      injected("2026-11-25T21:59:10Z", "step slow: network-delay injected into Pod demo/web-1: netem by the node agent on node-1 (ChaosInjection old)"),
+      injected("2026-11-25T21:59:30Z", "step other: network-delay injected into Pod demo/web-1: tbf by the node agent on node-2 (ChaosInjection x)"),
+      injected("2026-11-25T21:59:40Z", "step slow: network-delay injected into Pod demo/web-12: tbf by the node agent on node-2 (ChaosInjection y)"),
+      injected("2026-11-25T21:59:50Z", "step slow: network-delay injected into Pod demo/web-1: already done before the operator restarted"),
+      { time: "2026-11-25T21:59:55Z", kind: "Warning", reason: "InjectionFailed", message: "step slow: network-delay injected into Pod demo/web-1: no" },
+    ];
+    expect(injectionNote(events, "slow", web1)).toBe(note);
+    expect(injectionNote(events.slice(2), "slow", web1)).toBeUndefined();
+    expect(injectionNote([], "slow", web1)).toBeUndefined();
+  });
+});
+

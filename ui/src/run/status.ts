@@ -1,6 +1,7 @@
 // A run's status and frozen definition as the UI reads them: typed, defensive parsing of the JSON the API
 // returns (crds/src/run.rs, crds/src/workflow.rs), the per-step merge of both, and status helpers.
 import { duration, finished } from "../lib/format";
+import { timeline, type RunEvent } from "./timeline";
 
 export const PHASES = ["Pending", "Running", "Succeeded", "Failed", "Aborted", "Error"] as const;
 export type RunPhase = (typeof PHASES)[number];
@@ -16,6 +17,10 @@ export interface TargetStatus {
   revertedAt?: string;
   revertVerified: boolean;
   original?: string;
+  /** The fault type that hit it (absent in records older than the field). */
+  fault?: string;
+  /** Why injecting failed; `InjectionIneffective: …` when the fault was applied but did not take effect. */
+  injectionError?: string;
   revertError?: string;
 }
 
@@ -118,6 +123,8 @@ function parseTarget(v: unknown): TargetStatus {
     revertedAt: str(o.revertedAt),
     revertVerified: o.revertVerified === true,
     original: str(o.original),
+    fault: str(o.fault),
+    injectionError: str(o.injectionError),
     revertError: str(o.revertError),
   };
 }
@@ -338,4 +345,40 @@ export function runDuration(status: RunStatus, createdAt: string, now = Date.now
 /** A target's namespace/name ("node-1" for nodes). */
 export function targetName(t: Pick<TargetStatus, "namespace" | "name">): string {
   return t.namespace ? `${t.namespace}/${t.name}` : t.name;
+}
+
+/** The prefix of an injection error that says the fault was applied but did not take effect (a NetworkPolicy
+ *  on a network plugin that does not enforce it): the step cannot pass. */
+export const INEFFECTIVE = "InjectionIneffective:";
+
+/** Whether the target's fault did not take effect. */
+export function ineffective(t: Pick<TargetStatus, "injectionError">): boolean {
+  return t.injectionError?.startsWith(INEFFECTIVE) ?? false;
+}
+
+/** Whether faults of `type` are network faults, whose injection note names the mechanism that ran (the node
+ *  agent's, on which node, or a checked NetworkPolicy). */
+export function isNetworkFault(type: string | undefined): boolean {
+  return type?.startsWith("network-") ?? false;
+}
+
+/**
+ * What the operator noted when it injected `target` in `step`, e.g. "nfqueue by the node agent on node-1
+ * (ChaosInjection …)": the end of its newest `Injected` event, "step <step>: <fault> injected into <Kind>
+ * <ns>/<name>: <note>". Undefined when the run's events do not have it (a deleted run's are gone).
+ */
+export function injectionNote(events: readonly RunEvent[], step: string, target: TargetStatus): string | undefined {
+  const prefix = `step ${step}: `;
+  const marker = ` injected into ${target.kind} ${targetName(target)}: `;
+  const ordered = timeline(events);
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const { reason, message } = ordered[i];
+    if (reason !== "Injected" || !message.startsWith(prefix)) continue;
+    const at = message.indexOf(marker, prefix.length);
+    if (at < 0) continue;
+    const note = message.slice(at + marker.length);
+    // a restarted operator's "already done" says nothing about how: an earlier event may
+    if (note !== "already done before the operator restarted") return note;
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 // One step in the form: name, order, dependencies, the fault and its parameters, the target and probes.
 import { useContext } from "react";
-import { changeFaultType, newProbe, uniqueName, type StepForm } from "./form";
+import { changeFaultType, newProbe, uniqueName, type DestinationsForm, type StepForm } from "./form";
 import { CheckField, FieldErrorsContext, FieldNotes, fieldId, NumberField, plainOptions, SelectField, TextField, type Option } from "./fields";
 import { ProbeFields } from "./ProbeFields";
 import {
@@ -9,9 +9,14 @@ import {
   modeIsPercent,
   modeNeedsValue,
   PARTITION_DIRECTIONS,
+  PROTOCOLS,
   TAINT_EFFECTS,
+  takes,
+  takesDestinations,
   targetsNodes,
   type FaultType,
+  type PartitionMechanism,
+  type Protocol,
   type TargetKind,
   type TargetMode,
 } from "./types";
@@ -22,8 +27,80 @@ const FAULT_OPTIONS: Option<FaultType>[] = [
   { value: "node-cordon", label: "node-cordon — mark nodes unschedulable" },
   { value: "node-taint", label: "node-taint — taint nodes" },
   { value: "node-drain", label: "node-drain — drain nodes" },
-  { value: "network-partition", label: "network-partition — isolate pods" },
+  { value: "network-partition", label: "network-partition — cut pods' traffic (Litmus pod-network-partition)" },
+  { value: "network-delay", label: "network-delay — add latency (Litmus pod-network-latency)" },
+  { value: "network-loss", label: "network-loss — drop packets (Litmus pod-network-loss)" },
+  { value: "network-duplicate", label: "network-duplicate — send packets twice (Litmus pod-network-duplication)" },
+  { value: "network-corrupt", label: "network-corrupt — corrupt packets (Litmus pod-network-corruption)" },
+  { value: "network-rate", label: "network-rate — limit bandwidth (Litmus pod-network-rate-limit)" },
 ];
+
+const MECHANISM_OPTIONS: Option<PartitionMechanism>[] = [
+  { value: "agent", label: "agent — drop rules inside each pod (any network plugin)" },
+  { value: "network-policy", label: "network-policy — a NetworkPolicy" },
+];
+
+const PROTOCOL_OPTIONS: Option<Protocol | "">[] = [{ value: "", label: "Any" }, ...plainOptions(PROTOCOLS)];
+
+/** The peers a network fault is limited to. */
+function DestinationsFields({ path, value, onChange }: { path: string; value: DestinationsForm; onChange(d: DestinationsForm): void }) {
+  const set = (patch: Partial<DestinationsForm>) => onChange({ ...value, ...patch });
+  return (
+    <fieldset className="destinations">
+      <legend>Destinations</legend>
+      <p className="hint">Only traffic with these peers is affected; leave all empty to affect all traffic.</p>
+      <div className="grid-3">
+        <TextField
+          label="CIDRs"
+          path={`${path}.cidrs`}
+          value={value.cidrs}
+          placeholder="10.96.0.0/12, 10.1.0.7"
+          hint="Addresses or networks, separated by commas; at most 64."
+          onChange={(cidrs) => set({ cidrs })}
+        />
+        <TextField
+          label="Hosts"
+          path={`${path}.hosts`}
+          value={value.hosts}
+          placeholder="db.shop.svc.cluster.local"
+          hint="Host names, resolved when injecting; at most 16."
+          onChange={(hosts) => set({ hosts })}
+        />
+        <TextField
+          label="Peer pods: label selector"
+          path={`${path}.pods.selector`}
+          value={value.podsSelector}
+          placeholder="app=db"
+          hint="Pods chosen by labels, kubectl syntax."
+          onChange={(podsSelector) => set({ podsSelector })}
+        />
+        <TextField
+          label="Peer pods: namespace"
+          path={`${path}.pods.namespace`}
+          value={value.podsNamespace}
+          placeholder="the target's"
+          onChange={(podsNamespace) => set({ podsNamespace })}
+        />
+        <TextField
+          label="Ports"
+          path={`${path}.ports`}
+          value={value.ports}
+          placeholder="5432, 6379"
+          hint="Remote ports 1–65535, separated by commas; at most 32."
+          onChange={(ports) => set({ ports })}
+        />
+        <SelectField<Protocol | "">
+          label="Protocol"
+          path={`${path}.protocol`}
+          value={value.protocol ?? ""}
+          options={PROTOCOL_OPTIONS}
+          hint="icmp has no ports."
+          onChange={(protocol) => set({ protocol: protocol === "" ? undefined : protocol })}
+        />
+      </div>
+    </fieldset>
+  );
+}
 
 const MODE_OPTIONS: Option<TargetMode>[] = [
   { value: "all", label: "all — every matching object" },
@@ -213,7 +290,7 @@ export function StepFields({ step, index, count, otherSteps, targetNamespaces, r
             />
           </>
         )}
-        {type === "network-partition" && (
+        {takes(type, "direction") && (
           <SelectField
             label="Direction"
             path={`${path}.fault.params.direction`}
@@ -223,7 +300,78 @@ export function StepFields({ step, index, count, otherSteps, targetNamespaces, r
             onChange={(direction) => set({ direction })}
           />
         )}
+        {takes(type, "mechanism") && (
+          <SelectField<PartitionMechanism>
+            label="Mechanism"
+            path={`${path}.fault.params.mechanism`}
+            value={step.mechanism ?? DEFAULTS.mechanism}
+            options={MECHANISM_OPTIONS}
+            hint="A NetworkPolicy only works where the network plugin (CNI) enforces policies; elsewhere the run fails as InjectionIneffective."
+            onChange={(mechanism) => set({ mechanism })}
+          />
+        )}
+        {takes(type, "latency") && (
+          <TextField
+            label="Latency"
+            path={`${path}.fault.params.latency`}
+            value={step.latency}
+            placeholder="100ms"
+            hint="Added to each outgoing packet, 1ms–10s."
+            onChange={(latency) => set({ latency })}
+          />
+        )}
+        {takes(type, "jitter") && (
+          <TextField
+            label="Jitter"
+            path={`${path}.fault.params.jitter`}
+            value={step.jitter}
+            placeholder="0ms"
+            hint="The latency varies by up to this much either way; at most the latency."
+            onChange={(jitter) => set({ jitter })}
+          />
+        )}
+        {takes(type, "percent") && (
+          <TextField
+            label="Percent of packets"
+            path={`${path}.fault.params.percent`}
+            value={step.percent}
+            placeholder="30"
+            hint="More than 0, at most 100."
+            onChange={(percent) => set({ percent })}
+          />
+        )}
+        {takes(type, "correlation") && (
+          <TextField
+            label="Correlation (%)"
+            path={`${path}.fault.params.correlation`}
+            value={step.correlation}
+            placeholder="0"
+            hint="How much each packet follows the one before, 0–100."
+            onChange={(correlation) => set({ correlation })}
+          />
+        )}
+        {takes(type, "rate") && (
+          <TextField
+            label="Rate"
+            path={`${path}.fault.params.rate`}
+            value={step.rate}
+            placeholder="1mbit"
+            hint="Outgoing bandwidth: bit, kbit, mbit or gbit; 8kbit–100gbit."
+            onChange={(rate) => set({ rate })}
+          />
+        )}
       </div>
+
+      {takesDestinations(type, step.mechanism) && (
+        <DestinationsFields
+          path={`${path}.fault.params.destinations`}
+          value={step.destinations}
+          onChange={(destinations) => set({ destinations })}
+        />
+      )}
+      {takes(type, "destinations") && !takesDestinations(type, step.mechanism) && (
+        <p className="hint">A NetworkPolicy isolates the pods from everyone: it takes no destinations.</p>
+      )}
 
       <DependsOn step={step} path={`${path}.dependsOn`} otherSteps={otherSteps} onChange={(dependsOn) => set({ dependsOn })} />
 

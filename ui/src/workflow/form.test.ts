@@ -221,3 +221,98 @@ describe("renaming through an empty name", () => {
     expect(f.steps[1].dependsOn).toEqual(["x"]);
   });
 });
+
+describe("network faults", () => {
+  const target = { namespace: "shop", selector: { matchLabels: { app: "checkout" } } };
+  /** A spec with each network fault type, every parameter it takes set. */
+  const network: ChaosWorkflowSpec = {
+    steps: [
+      {
+        name: "slow",
+        fault: {
+          type: "network-delay",
+          target,
+          duration: "1m",
+          params: {
+            latency: "100ms",
+            jitter: "10ms",
+            correlation: 25,
+            destinations: {
+              cidrs: ["10.96.0.0/12", "10.1.0.7", "fd00::/8"],
+              hosts: ["db.shop.svc.cluster.local"],
+              pods: { namespace: "data", selector: { matchLabels: { app: "db" }, matchExpressions: [{ key: "tier", operator: "In", values: ["a", "b"] }] } },
+              ports: [5432, 6379],
+              protocol: "tcp",
+            },
+          },
+        },
+      },
+      { name: "lossy", fault: { type: "network-loss", target, params: { percent: 30, correlation: 0, destinations: { protocol: "icmp" } } } },
+      { name: "twice", fault: { type: "network-duplicate", target, params: { percent: 2.5, destinations: { pods: { selector: { matchLabels: { app: "db" } } } } } } },
+      { name: "garbled", fault: { type: "network-corrupt", target, params: { percent: 100, destinations: { ports: [53] } } } },
+      { name: "thin", fault: { type: "network-rate", target, params: { rate: "1mbit" } } },
+      {
+        name: "cut",
+        fault: { type: "network-partition", target, params: { direction: "Egress", mechanism: "agent", destinations: { hosts: ["api.example.org"] } } },
+      },
+      { name: "policy", fault: { type: "network-partition", target, params: { mechanism: "network-policy" } } },
+    ],
+  };
+
+  it("gives back every parameter of each type, through the form and through YAML", () => {
+    const form = specToForm("net", network);
+    expect(form.steps[0].destinations).toEqual({
+      cidrs: "10.96.0.0/12, 10.1.0.7, fd00::/8",
+      hosts: "db.shop.svc.cluster.local",
+      podsNamespace: "data",
+      podsSelector: "app=db,tier in (a,b)",
+      ports: "5432, 6379",
+      protocol: "tcp",
+    });
+    expect(formToSpec(form)).toStrictEqual(network);
+    expect(validateForm(form)).toEqual({});
+    const back = yamlToForm(formToYaml(form));
+    expect(back.problems).toBeUndefined();
+    expect(formToSpec(back.form!)).toStrictEqual(network);
+  });
+
+  it("drops the parameters the new fault type does not take", () => {
+    const delay = specToForm("net", network).steps[0];
+    const paramsAs = (type: Parameters<typeof changeFaultType>[1]) =>
+      formToSpec({ ...newWorkflowForm(["shop"]), steps: [{ ...changeFaultType(delay, type), percent: "5", rate: "2mbit" }] }).steps[0].fault.params;
+    expect(paramsAs("network-rate")).toEqual({ rate: "2mbit" });
+    expect(paramsAs("network-loss")).toEqual({ percent: 5, correlation: 25, destinations: network.steps[0].fault.params!.destinations });
+    expect(paramsAs("network-corrupt")).toEqual({ percent: 5, destinations: network.steps[0].fault.params!.destinations });
+    expect(paramsAs("network-partition")).toEqual({ destinations: network.steps[0].fault.params!.destinations });
+    expect(paramsAs("pod-delete")).toBeUndefined();
+    // and back: what the form held comes back with the type that takes it
+    const there = changeFaultType(changeFaultType(delay, "network-rate"), "network-delay");
+    expect(formToSpec({ ...newWorkflowForm(["shop"]), steps: [there] }).steps[0].fault.params).toStrictEqual(network.steps[0].fault.params);
+  });
+
+  it("sends no destinations with a NetworkPolicy partition, nor when none are named", () => {
+    const cut = specToForm("net", network).steps[5];
+    expect(formToSpec({ ...newWorkflowForm(["shop"]), steps: [{ ...cut, mechanism: "network-policy" }] }).steps[0].fault.params).toEqual({
+      direction: "Egress",
+      mechanism: "network-policy",
+    });
+    const bare = { ...cut, destinations: { cidrs: " , ", hosts: "", podsNamespace: "", podsSelector: "  ", ports: "" } };
+    expect(formToSpec({ ...newWorkflowForm(["shop"]), steps: [bare] }).steps[0].fault.params).toEqual({ direction: "Egress", mechanism: "agent" });
+  });
+
+  it("reads lists separated by commas or spaces, and passes a word among ports on for validation", () => {
+    const step = { ...newStep("slow", "shop"), faultType: "network-delay" as const, latency: "50ms" };
+    step.destinations = { cidrs: "10.0.0.0/8,10.1.2.3\n fd00::/8", hosts: "a.example b.example", podsNamespace: "data", podsSelector: "", ports: "80, http", protocol: undefined };
+    const params = formToSpec({ ...newWorkflowForm(["shop"]), steps: [step] }).steps[0].fault.params;
+    expect(params?.destinations).toEqual({
+      cidrs: ["10.0.0.0/8", "10.1.2.3", "fd00::/8"],
+      hosts: ["a.example", "b.example"],
+      pods: { namespace: "data", selector: {} },
+      ports: [80, "http"],
+    });
+    expect(validateForm({ ...newWorkflowForm(["shop"]), name: "net", steps: [step] })).toEqual({
+      "steps.0.fault.params.destinations.ports": '"http" is not a port number',
+      "steps.0.fault.params.destinations.pods.selector": "required with a namespace: the peer pods' labels, e.g. app=db",
+    });
+  });
+});

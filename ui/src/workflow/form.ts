@@ -8,21 +8,26 @@ import { parseSelector, printSelector } from "./selector";
 import {
   kindsFor,
   modeNeedsValue,
+  takes,
+  takesDestinations,
   targetsNodes,
   type ChaosWorkflowSpec,
   type Comparator,
   type ComparatorType,
   type ConcurrencyPolicy,
   type Criteria,
+  type Destinations,
   type Fault,
   type FaultParams,
   type FaultType,
   type HttpMethod,
   type K8sOperation,
   type PartitionDirection,
+  type PartitionMechanism,
   type Probe,
   type ProbeMode,
   type ProbeType,
+  type Protocol,
   type RunProperties,
   type Step,
   type TaintEffect,
@@ -63,6 +68,18 @@ export interface ProbeForm {
   stopOnFailure?: boolean;
 }
 
+/** A network fault's destinations: lists typed as text, separated by commas or spaces. */
+export interface DestinationsForm {
+  cidrs: string;
+  hosts: string;
+  /** The peer pods' namespace (empty: the target's). */
+  podsNamespace: string;
+  /** The peer pods' label selector in kubectl syntax. */
+  podsSelector: string;
+  ports: string;
+  protocol?: Protocol;
+}
+
 export interface StepForm {
   key: string;
   name: string;
@@ -78,6 +95,13 @@ export interface StepForm {
   taintValue: string;
   taintEffect?: TaintEffect;
   direction?: PartitionDirection;
+  mechanism?: PartitionMechanism;
+  latency: string;
+  jitter: string;
+  correlation: string;
+  percent: string;
+  rate: string;
+  destinations: DestinationsForm;
   namespace: string;
   kind?: TargetKind;
   targetName: string;
@@ -107,6 +131,8 @@ export function newKey(prefix: string): string {
   nextKey += 1;
   return `${prefix}-${nextKey}`;
 }
+
+const emptyDestinations = (): DestinationsForm => ({ cidrs: "", hosts: "", podsNamespace: "", podsSelector: "", ports: "" });
 
 const emptyComparator = (): ComparatorForm => ({ criteria: "", value: "" });
 
@@ -142,6 +168,12 @@ export function newStep(name: string, namespace: string): StepForm {
     replicas: "",
     taintKey: "",
     taintValue: "",
+    latency: "",
+    jitter: "",
+    correlation: "",
+    percent: "",
+    rate: "",
+    destinations: emptyDestinations(),
     namespace,
     kind: "Pod",
     targetName: "",
@@ -226,6 +258,23 @@ function probeToForm(p: Probe): ProbeForm {
   };
 }
 
+/** The items of a list written as text: separated by commas or white space. */
+function items(text: string): string[] {
+  return text.split(/[\s,]+/).filter((item) => item !== "");
+}
+
+function destinationsToForm(d: Destinations | undefined): DestinationsForm {
+  if (!d) return emptyDestinations();
+  return {
+    cidrs: (d.cidrs ?? []).join(", "),
+    hosts: (d.hosts ?? []).join(", "),
+    podsNamespace: text(d.pods?.namespace),
+    podsSelector: printSelector(d.pods?.selector),
+    ports: (d.ports ?? []).join(", "),
+    protocol: d.protocol,
+  };
+}
+
 function stepToForm(s: Step): StepForm {
   const f: Fault = s.fault ?? ({ type: "pod-delete", target: {} } as Fault);
   const t: Target = f.target ?? {};
@@ -245,6 +294,13 @@ function stepToForm(s: Step): StepForm {
     taintValue: text(params.taint?.value),
     taintEffect: params.taint?.effect,
     direction: params.direction,
+    mechanism: params.mechanism,
+    latency: text(params.latency),
+    jitter: text(params.jitter),
+    correlation: text(params.correlation),
+    percent: text(params.percent),
+    rate: text(params.rate),
+    destinations: destinationsToForm(params.destinations),
     namespace: text(t.namespace),
     kind: t.kind,
     targetName: text(t.name),
@@ -340,6 +396,26 @@ function probeToSpec(p: ProbeForm): Probe {
   return out;
 }
 
+/** The destinations the form names; none when it names nothing (all traffic). Entries that are not
+ *  ports are passed through for validation to flag. */
+function destinationsToSpec(d: DestinationsForm): Destinations | undefined {
+  const out: Destinations = {};
+  const cidrs = items(d.cidrs);
+  if (cidrs.length > 0) out.cidrs = cidrs;
+  const hosts = items(d.hosts);
+  if (hosts.length > 0) out.hosts = hosts;
+  if (d.podsNamespace.trim() !== "" || d.podsSelector.trim() !== "") {
+    const pods = {} as NonNullable<Destinations["pods"]>;
+    put(pods, "namespace", d.podsNamespace);
+    pods.selector = parseSelector(d.podsSelector).selector ?? {};
+    out.pods = pods;
+  }
+  const ports = items(d.ports).map((p) => (/^[0-9]+$/.test(p) ? Number(p) : (p as unknown as number)));
+  if (ports.length > 0) out.ports = ports;
+  put(out, "protocol", d.protocol);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 function stepToSpec(s: StepForm): Step {
   const type = s.faultType;
   const target: Target = {};
@@ -355,17 +431,25 @@ function stepToSpec(s: StepForm): Step {
   put(fault, "duration", s.duration);
   if (type === "pod-delete") put(fault, "interval", s.interval);
 
+  // only the parameters the fault type takes: those of another type the form still holds are left out
   const params: FaultParams = {};
-  if (type === "pod-delete" || type === "node-drain") put(params, "gracePeriodSeconds", num(s.gracePeriodSeconds));
-  if (type === "pod-delete") put(params, "force", s.force);
-  if (type === "pod-autoscaler") put(params, "replicas", num(s.replicas));
-  if (type === "node-taint" && (s.taintKey.trim() !== "" || s.taintValue.trim() !== "" || s.taintEffect)) {
+  if (takes(type, "gracePeriodSeconds")) put(params, "gracePeriodSeconds", num(s.gracePeriodSeconds));
+  if (takes(type, "force")) put(params, "force", s.force);
+  if (takes(type, "replicas")) put(params, "replicas", num(s.replicas));
+  if (takes(type, "taint") && (s.taintKey.trim() !== "" || s.taintValue.trim() !== "" || s.taintEffect)) {
     const taint = { key: s.taintKey.trim() } as NonNullable<FaultParams["taint"]>;
     put(taint, "value", s.taintValue);
     put(taint, "effect", s.taintEffect);
     params.taint = taint;
   }
-  if (type === "network-partition") put(params, "direction", s.direction);
+  if (takes(type, "direction")) put(params, "direction", s.direction);
+  if (takes(type, "mechanism")) put(params, "mechanism", s.mechanism);
+  if (takes(type, "latency")) put(params, "latency", s.latency);
+  if (takes(type, "jitter")) put(params, "jitter", s.jitter);
+  if (takes(type, "correlation")) put(params, "correlation", num(s.correlation));
+  if (takes(type, "percent")) put(params, "percent", num(s.percent));
+  if (takes(type, "rate")) put(params, "rate", s.rate);
+  if (takesDestinations(type, s.mechanism)) put(params, "destinations", destinationsToSpec(s.destinations));
   if (Object.keys(params).length > 0) fault.params = params;
 
   const step: Step = { name: s.name.trim(), fault };

@@ -10,6 +10,11 @@ export const FAULT_TYPES = [
   "node-taint",
   "node-drain",
   "network-partition",
+  "network-delay",
+  "network-loss",
+  "network-duplicate",
+  "network-corrupt",
+  "network-rate",
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
@@ -27,6 +32,12 @@ export type TaintEffect = (typeof TAINT_EFFECTS)[number];
 
 export const PARTITION_DIRECTIONS = ["Ingress", "Egress", "Both"] as const;
 export type PartitionDirection = (typeof PARTITION_DIRECTIONS)[number];
+
+export const PARTITION_MECHANISMS = ["agent", "network-policy"] as const;
+export type PartitionMechanism = (typeof PARTITION_MECHANISMS)[number];
+
+export const PROTOCOLS = ["tcp", "udp", "icmp"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
 
 export const PROBE_TYPES = ["http", "k8s", "prom", "cmd"] as const;
 export type ProbeType = (typeof PROBE_TYPES)[number];
@@ -60,6 +71,7 @@ export const DEFAULTS = {
   mode: "all" as TargetMode,
   taintEffect: "NoSchedule" as TaintEffect,
   direction: "Both" as PartitionDirection,
+  mechanism: "agent" as PartitionMechanism,
   probeMode: "Continuous" as ProbeMode,
   method: "GET" as HttpMethod,
   comparatorType: "float" as ComparatorType,
@@ -94,12 +106,60 @@ export interface TaintParams {
   effect?: TaintEffect;
 }
 
+/** Peer pods of a network fault: by label selector, in the target's namespace unless one is named. */
+export interface PeerPods {
+  namespace?: string;
+  selector: LabelSelector;
+}
+
+/** The peers a network fault is limited to (traffic to or from any of them, on these ports and protocol). */
+export interface Destinations {
+  cidrs?: string[];
+  hosts?: string[];
+  pods?: PeerPods;
+  ports?: number[];
+  protocol?: Protocol;
+}
+
 export interface FaultParams {
   gracePeriodSeconds?: number;
   force?: boolean;
   replicas?: number;
   taint?: TaintParams;
   direction?: PartitionDirection;
+  mechanism?: PartitionMechanism;
+  latency?: string;
+  jitter?: string;
+  correlation?: number;
+  percent?: number;
+  rate?: string;
+  destinations?: Destinations;
+}
+
+/** The parameters each fault type takes (the server refuses the others: "not used by <type>"). */
+const PARAMS_OF: Record<FaultType, readonly (keyof FaultParams)[]> = {
+  "pod-delete": ["gracePeriodSeconds", "force"],
+  "pod-autoscaler": ["replicas"],
+  "node-cordon": [],
+  "node-taint": ["taint"],
+  "node-drain": ["gracePeriodSeconds"],
+  "network-partition": ["direction", "mechanism", "destinations"],
+  "network-delay": ["latency", "jitter", "correlation", "destinations"],
+  "network-loss": ["percent", "correlation", "destinations"],
+  "network-duplicate": ["percent", "destinations"],
+  "network-corrupt": ["percent", "destinations"],
+  "network-rate": ["rate"],
+};
+
+/** Whether faults of `type` take `param`. */
+export function takes(type: FaultType, param: keyof FaultParams): boolean {
+  return PARAMS_OF[type]?.includes(param) ?? false;
+}
+
+/** Whether a fault of `type` may be limited to destinations: the network faults but network-rate, and a
+ *  partition only by the node agent (a NetworkPolicy isolates the pods from everyone). */
+export function takesDestinations(type: FaultType, mechanism: PartitionMechanism | undefined): boolean {
+  return takes(type, "destinations") && !(type === "network-partition" && mechanism === "network-policy");
 }
 
 export interface Fault {

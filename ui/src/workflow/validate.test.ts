@@ -113,6 +113,42 @@ describe("validateForm", () => {
     expect(withProbe((p) => (p.initialDelay = "soon"))["steps.0.probes.0.runProperties.initialDelay"]).toMatch(/not a duration/);
   });
 
+  it("checks a network fault's parameters: the required ones with the server's words, and syntax", () => {
+    const net = (change: Partial<StepForm>) => errorsAfter((_, s) => Object.assign(s, change));
+    const at = (field: string) => `steps.0.fault.params.${field}`;
+    expect(net({ faultType: "network-delay" })).toEqual({ [at("latency")]: "required for network-delay: a duration such as 100ms" });
+    expect(net({ faultType: "network-delay", latency: "100", jitter: "a bit", correlation: "high" })).toEqual({
+      [at("latency")]: '"100" is not a duration such as 30s, 5m, 1h or 1m30s',
+      [at("jitter")]: '"a bit" is not a duration such as 30s, 5m, 1h or 1m30s',
+      [at("correlation")]: "a number",
+    });
+    expect(net({ faultType: "network-delay", latency: "100ms", jitter: "10ms", correlation: "12.5" })).toEqual({});
+    for (const type of ["network-loss", "network-duplicate", "network-corrupt"] as const) {
+      expect(net({ faultType: type })).toEqual({ [at("percent")]: `required for ${type}: a percentage above 0, at most 100` });
+      expect(net({ faultType: type, percent: "30%" })).toEqual({ [at("percent")]: "a number" });
+      expect(net({ faultType: type, percent: "0.5" })).toEqual({});
+    }
+    expect(net({ faultType: "network-rate" })).toEqual({ [at("rate")]: "required for network-rate: a bandwidth such as 1mbit or 500kbit" });
+    expect(net({ faultType: "network-rate", rate: "1 Mbit/s" })).toEqual({ [at("rate")]: '"1 Mbit/s" is not a bandwidth such as 1mbit, 500kbit or 2gbit' });
+    expect(net({ faultType: "network-rate", rate: "500kbit" })).toEqual({});
+  });
+
+  it("checks destinations where the fault takes them", () => {
+    const dest = (faultType: StepForm["faultType"], d: Partial<StepForm["destinations"]>, more: Partial<StepForm> = {}) =>
+      errorsAfter((_, s) => Object.assign(s, { faultType, percent: "10", ...more, destinations: { ...s.destinations, ...d } }));
+    const at = (field: string) => `steps.0.fault.params.destinations.${field}`;
+    expect(dest("network-loss", { ports: "80, 443 8080", podsSelector: "app=db", podsNamespace: "data", cidrs: "10.0.0.0/8" })).toEqual({});
+    expect(dest("network-loss", { ports: "80, -1", podsSelector: "app in (db", podsNamespace: "Data" })).toEqual({
+      [at("ports")]: '"-1" is not a port number',
+      [at("pods.namespace")]: "lowercase letters, digits and '-', starting and ending with a letter or digit",
+      [at("pods.selector")]: "the parentheses do not match",
+    });
+    // not shown (nor sent) for network-rate, nor for a NetworkPolicy partition
+    expect(dest("network-rate", { ports: "http" }, { rate: "1mbit" })).toEqual({});
+    expect(dest("network-partition", { ports: "http" }, { mechanism: "network-policy" })).toEqual({});
+    expect(dest("network-partition", { ports: "http" })).toEqual({ [at("ports")]: '"http" is not a port number' });
+  });
+
   it("leaves ranges, limits and rules across fields to the server", () => {
     // each of these is wrong, and the server's validator says so with its limit
     expect(
@@ -186,6 +222,30 @@ describe("fieldOfMessage", () => {
     expect(fieldOfMessage("spec.steps[1].dependsOn[0]", form)).toBe("steps.1.dependsOn");
     expect(fieldOfMessage("spec.steps", form)).toBe("steps");
     expect(fieldOfMessage("spec.steps[0].probes", form)).toBe("steps.0.probes");
+  });
+
+  it("maps the validator's paths into a network fault's parameters and destinations", () => {
+    const net = valid();
+    Object.assign(net.steps[0], { faultType: "network-delay", latency: "100ms" });
+    net.steps.push({ ...newStep("thin", "demo"), faultType: "network-rate", rate: "1bit" });
+    net.steps.push({ ...newStep("policy", "demo"), faultType: "network-partition", mechanism: "network-policy" });
+    const at = (message: string) => fieldOfMessage(message, net);
+    expect(at('spec.steps[0].fault.params.jitter: "200ms" is more than the latency (100ms)')).toBe("steps.0.fault.params.jitter");
+    expect(at("spec.steps[0].fault.params.correlation: 120 is not a percentage from 0 to 100")).toBe("steps.0.fault.params.correlation");
+    expect(at('spec.steps[0].fault.params.destinations.cidrs[1]: "10.0.0.300" is not an address')).toBe("steps.0.fault.params.destinations.cidrs");
+    expect(at("spec.steps[0].fault.params.destinations.hosts[0]: not a host name")).toBe("steps.0.fault.params.destinations.hosts");
+    expect(at("spec.steps[0].fault.params.destinations.ports: icmp has no ports")).toBe("steps.0.fault.params.destinations.ports");
+    expect(at("spec.steps[0].fault.params.destinations.ports[2]: 70000 is not a port from 1 to 65535")).toBe("steps.0.fault.params.destinations.ports");
+    expect(at("spec.steps[0].fault.params.destinations.pods.selector.matchLabels[app]: bad")).toBe("steps.0.fault.params.destinations.pods.selector");
+    expect(at("spec.steps[0].fault.params.destinations.pods: x")).toBe("steps.0.fault.params.destinations.pods.selector");
+    expect(at("spec.steps[0].fault.params.destinations: names no peer, port or protocol")).toBe("steps.0.fault.params.destinations.cidrs");
+    expect(at('spec.steps[thin].fault.params.rate: "1bit" is outside 8kbit to 100gbit')).toBe("steps.1.fault.params.rate");
+    expect(at("spec.steps[policy].fault.params.mechanism: x")).toBe("steps.2.fault.params.mechanism");
+    // parameters the step's type (or mechanism) does not take are not shown: their messages are listed apart
+    expect(at("spec.steps[thin].fault.params.destinations: not used by network-rate; remove it")).toBeNull();
+    expect(at("spec.steps[thin].fault.params.latency: not used by network-rate; remove it")).toBeNull();
+    expect(at("spec.steps[policy].fault.params.destinations: not used by mechanism network-policy")).toBeNull();
+    expect(at("spec.steps[0].fault.params.percent: not used by network-delay; remove it")).toBeNull();
   });
 
   it("maps nothing it cannot place", () => {

@@ -3,7 +3,7 @@
 // rules across fields are the server's (the `validateWorkflow` query), so they are written once.
 import type { ComparatorForm, ProbeForm, StepForm, WorkflowForm } from "./form";
 import { parseSelector } from "./selector";
-import { modeNeedsValue, targetsNodes } from "./types";
+import { modeNeedsValue, takes, takesDestinations, targetsNodes } from "./types";
 
 /** Errors by field path, e.g. `steps.0.fault.duration`. */
 export type FieldErrors = Record<string, string>;
@@ -42,6 +42,15 @@ function wholeNumberError(text: string): string | null {
   const t = text.trim();
   return t === "" || /^-?[0-9]+$/.test(t) ? null : "a whole number";
 }
+
+/** Why `text` is not a number (such as 30 or 12.5), or null; empty is fine (the field is left out). */
+function numberError(text: string): string | null {
+  const t = text.trim();
+  return t === "" || Number.isFinite(Number(t)) ? null : "a number";
+}
+
+/** The server's syntax of a bandwidth (its range, 8kbit to 100gbit, is the server's to judge). */
+const RATE = /^[0-9]{1,12}(bit|kbit|mbit|gbit)$/;
 
 function urlError(text: string): string | null {
   const t = text.trim();
@@ -100,6 +109,41 @@ function probeErrors(p: ProbeForm, at: string, errors: FieldErrors) {
   set("runProperties.initialDelay", durationError(p.initialDelay));
 }
 
+/** The network faults' parameters: required ones (with the server's words) and syntax. */
+function networkErrors(s: StepForm, at: string, errors: FieldErrors) {
+  const type = s.faultType;
+  const set = (field: string, message: string | null) => {
+    if (message) errors[`${at}.fault.params.${field}`] = message;
+  };
+  if (takes(type, "latency")) set("latency", required(s.latency, `required for ${type}: a duration such as 100ms`) ?? durationError(s.latency));
+  if (takes(type, "jitter")) set("jitter", durationError(s.jitter));
+  if (takes(type, "correlation")) set("correlation", numberError(s.correlation));
+  if (takes(type, "percent")) {
+    set("percent", required(s.percent, `required for ${type}: a percentage above 0, at most 100`) ?? numberError(s.percent));
+  }
+  if (takes(type, "rate")) {
+    const rate = s.rate.trim();
+    set(
+      "rate",
+      rate === ""
+        ? `required for ${type}: a bandwidth such as 1mbit or 500kbit`
+        : RATE.test(rate)
+          ? null
+          : `${JSON.stringify(rate)} is not a bandwidth such as 1mbit, 500kbit or 2gbit`,
+    );
+  }
+  if (!takesDestinations(type, s.mechanism)) return;
+  const d = s.destinations;
+  const badPort = d.ports.split(/[\s,]+/).find((p) => p !== "" && !/^[0-9]+$/.test(p));
+  set("destinations.ports", badPort === undefined ? null : `${JSON.stringify(badPort)} is not a port number`);
+  if (d.podsNamespace.trim() !== "") set("destinations.pods.namespace", dnsLabelError(d.podsNamespace.trim()));
+  set(
+    "destinations.pods.selector",
+    parseSelector(d.podsSelector).error ??
+      (d.podsNamespace.trim() !== "" && d.podsSelector.trim() === "" ? "required with a namespace: the peer pods' labels, e.g. app=db" : null),
+  );
+}
+
 function stepErrors(s: StepForm, i: number, errors: FieldErrors) {
   const at = `steps.${i}`;
   const set = (field: string, message: string | null) => {
@@ -114,6 +158,7 @@ function stepErrors(s: StepForm, i: number, errors: FieldErrors) {
     set("fault.params.gracePeriodSeconds", wholeNumberError(s.gracePeriodSeconds));
   }
   if (s.faultType === "pod-autoscaler") set("fault.params.replicas", wholeNumberError(s.replicas));
+  networkErrors(s, at, errors);
   if (!targetsNodes(s.faultType)) set("fault.target.namespace", dnsLabelError(s.namespace.trim()));
   set("fault.target.selector", parseSelector(s.selector).error ?? null);
   if (modeNeedsValue(s.mode)) set("fault.target.value", wholeNumberError(s.value));
@@ -156,7 +201,12 @@ export function fieldPaths(form: WorkflowForm): string[] {
     if (s.faultType === "node-taint") {
       paths.push(`${at}.fault.params.taint.key`, `${at}.fault.params.taint.value`, `${at}.fault.params.taint.effect`);
     }
-    if (s.faultType === "network-partition") paths.push(`${at}.fault.params.direction`);
+    for (const param of ["direction", "mechanism", "latency", "jitter", "correlation", "percent", "rate"] as const) {
+      if (takes(s.faultType, param)) paths.push(`${at}.fault.params.${param}`);
+    }
+    if (takesDestinations(s.faultType, s.mechanism)) {
+      for (const f of ["cidrs", "hosts", "pods.namespace", "pods.selector", "ports", "protocol"]) paths.push(`${at}.fault.params.destinations.${f}`);
+    }
     if (!targetsNodes(s.faultType)) paths.push(`${at}.fault.target.namespace`);
     paths.push(`${at}.fault.target.kind`, `${at}.fault.target.name`, `${at}.fault.target.selector`, `${at}.fault.target.mode`);
     if (modeNeedsValue(s.mode)) paths.push(`${at}.fault.target.value`);
@@ -198,6 +248,8 @@ const LISTS = /^steps(\.\d+\.probes)?$/;
 const BLOCK_FIELDS: [RegExp, string][] = [
   [/^steps\.\d+\.fault\.target$/, ".selector"],
   [/^steps\.\d+\.fault\.params\.taint$/, ".key"],
+  [/^steps\.\d+\.fault\.params\.destinations$/, ".cidrs"],
+  [/^steps\.\d+\.fault\.params\.destinations\.pods$/, ".selector"],
   [/^steps\.\d+\.fault$/, ".type"],
   [/^steps\.\d+\.probes\.\d+\.http$/, ".url"],
   [/^steps\.\d+\.probes\.\d+\.k8s$/, ".apiVersion"],

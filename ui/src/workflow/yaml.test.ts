@@ -42,7 +42,7 @@ describe("parseWorkflowYaml", () => {
     const r = parseWorkflowYaml(bad);
     expect(r.problems?.map((p) => p.message)).toEqual([
       'spec.steps[0].weight: must be a number, not the text "heavy"',
-      'spec.steps[0].fault.type: must be one of pod-delete, pod-autoscaler, node-cordon, node-taint, node-drain, network-partition, not the text "pod-kill"',
+      'spec.steps[0].fault.type: must be one of pod-delete, pod-autoscaler, node-cordon, node-taint, node-drain, network-partition, network-delay, network-loss, network-duplicate, network-corrupt, network-rate, not the text "pod-kill"',
     ]);
     expect(r.problems?.[0].line).toBe(10);
     expect(r.problems?.[1].line).toBe(12);
@@ -68,6 +68,66 @@ describe("parseWorkflowYaml", () => {
     expect(parseWorkflowYaml(good.replace("  name: flow\n", "")).problems?.[0].message).toBe("metadata.name: required");
     expect(parseWorkflowYaml("").problems?.[0].message).toBe("the document is empty");
     expect(parseWorkflowYaml("- a\n- b\n").problems?.[0].message).toBe(": must be a mapping, not a list");
+  });
+});
+
+/** The sample with its step turned into a network fault with `params` (YAML flow mappings). */
+const networkYaml = (type: string, params: string) =>
+  good.replace("type: pod-delete", `type: ${type}`) + `        params: ${params}\n`;
+
+describe("network faults in YAML", () => {
+  it("knows their parameters and destinations", () => {
+    const text = networkYaml(
+      "network-delay",
+      "{latency: 100ms, jitter: 5ms, correlation: 10, destinations: {cidrs: [10.0.0.0/8], hosts: [db.example], pods: {namespace: data, selector: {matchLabels: {app: db}}}, ports: [5432], protocol: tcp}}",
+    );
+    expect(parseWorkflowYaml(text).problems).toBeUndefined();
+    expect(checkWorkflowYaml(text)).toEqual([]);
+    const form = yamlToForm(text).form!;
+    expect(form.steps[0]).toMatchObject({ faultType: "network-delay", latency: "100ms", jitter: "5ms", correlation: "10" });
+    expect(form.steps[0].destinations).toEqual({ cidrs: "10.0.0.0/8", hosts: "db.example", podsNamespace: "data", podsSelector: "app=db", ports: "5432", protocol: "tcp" });
+    expect(parseWorkflowYaml(networkYaml("network-partition", "{mechanism: network-policy}")).problems).toBeUndefined();
+  });
+
+  it("says where their shape is wrong", () => {
+    const r = parseWorkflowYaml(networkYaml("network-partition", "{mechanism: iptables, destinations: {ports: ['80'], protocol: sctp, pods: {namespace: x}, peers: []}}"));
+    expect(r.problems?.map((p) => p.message)).toEqual([
+      "spec.steps[0].fault.params.mechanism: must be one of agent, network-policy, not the text \"iptables\"",
+      'spec.steps[0].fault.params.destinations.ports[0]: must be a number, not the text "80"',
+      'spec.steps[0].fault.params.destinations.protocol: must be one of tcp, udp, icmp, not the text "sctp"',
+      "spec.steps[0].fault.params.destinations.pods.selector: required",
+      "spec.steps[0].fault.params.destinations.peers: not a field of a ChaosWorkflow",
+    ]);
+    expect(r.problems?.every((p) => p.line === 13)).toBe(true);
+  });
+
+  it("places the form's checks of their parameters at their line", () => {
+    expect(checkWorkflowYaml(networkYaml("network-rate", "{rate: fast}"))).toEqual([
+      {
+        message: 'spec.steps[0].fault.params.rate: "fast" is not a bandwidth such as 1mbit, 500kbit or 2gbit',
+        field: "spec.steps[0].fault.params.rate",
+        line: 13,
+        col: 24,
+      },
+    ]);
+  });
+
+  it("shows the server's refusal of a combination at its field's line", () => {
+    const text = networkYaml("network-rate", "{rate: 1mbit, destinations: {ports: [80]}}");
+    expect(checkWorkflowYaml(text)).toEqual([]);
+    const problems = serverProblemsInYaml(
+      text,
+      [{ field: "spec.steps[0].fault.params.destinations", message: "not used by network-rate (a rate limit holds for the whole interface); remove it" }],
+      [],
+    );
+    expect(problems).toEqual([
+      {
+        message: "spec.steps[0].fault.params.destinations: not used by network-rate (a rate limit holds for the whole interface); remove it",
+        field: "spec.steps[0].fault.params.destinations",
+        line: 13,
+        col: 45,
+      },
+    ]);
   });
 });
 

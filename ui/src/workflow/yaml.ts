@@ -13,8 +13,10 @@ import {
   K8S_OPERATIONS,
   KIND,
   PARTITION_DIRECTIONS,
+  PARTITION_MECHANISMS,
   PROBE_MODES,
   PROBE_TYPES,
+  PROTOCOLS,
   TAINT_EFFECTS,
   TARGET_KINDS,
   TARGET_MODES,
@@ -92,6 +94,18 @@ const probe: Shape = {
   required: ["name", "type"],
 };
 
+const labelSelector: Shape = {
+  object: {
+    matchLabels: { map: str },
+    matchExpressions: {
+      list: {
+        object: { key: str, operator: { enum: ["In", "NotIn", "Exists", "DoesNotExist"] }, values: { list: str } },
+        required: ["key", "operator"],
+      },
+    },
+  },
+};
+
 const step: Shape = {
   object: {
     name: str,
@@ -105,17 +119,7 @@ const step: Shape = {
             namespace: str,
             kind: { enum: TARGET_KINDS },
             name: str,
-            selector: {
-              object: {
-                matchLabels: { map: str },
-                matchExpressions: {
-                  list: {
-                    object: { key: str, operator: { enum: ["In", "NotIn", "Exists", "DoesNotExist"] }, values: { list: str } },
-                    required: ["key", "operator"],
-                  },
-                },
-              },
-            },
+            selector: labelSelector,
             mode: { enum: TARGET_MODES },
             value: int,
           },
@@ -129,6 +133,21 @@ const step: Shape = {
             replicas: int,
             taint: { object: { key: str, value: str, effect: { enum: TAINT_EFFECTS } }, required: ["key"] },
             direction: { enum: PARTITION_DIRECTIONS },
+            mechanism: { enum: PARTITION_MECHANISMS },
+            latency: str,
+            jitter: str,
+            correlation: int,
+            percent: int,
+            rate: str,
+            destinations: {
+              object: {
+                cidrs: { list: str },
+                hosts: { list: str },
+                pods: { object: { namespace: str, selector: labelSelector }, required: ["selector"] },
+                ports: { list: int },
+                protocol: { enum: PROTOCOLS },
+              },
+            },
           },
         },
       },
