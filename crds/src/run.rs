@@ -236,6 +236,11 @@ pub struct TargetStatus {
     /// node-taint: the taint put on the node, removed by the revert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taint: Option<crate::workflow::TaintParams>,
+    /// What the injection did, in words (for the node agent's faults: the mechanism, the node and the
+    /// ChaosInjection), at most 200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 200))]
+    pub note: Option<String>,
     /// Why injecting into it failed (it is not retried; a revert still runs in case it half-happened).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injection_error: Option<String>,

@@ -583,9 +583,10 @@ impl Exec<'_> {
                         continue;
                     };
                     match outcome {
-                        Ok(_) => {
+                        Ok(note) => {
                             t.injected_at = Some(time::show(*at));
                             t.injection_error = None;
+                            t.note = Some(note.chars().take(200).collect());
                             if !holds_state(&t.fault) {
                                 t.reverted_at = Some(time::show(*at));
                                 t.revert_verified = true;

@@ -344,6 +344,29 @@ describe("RunView", () => {
     expect(rows[2].textContent).not.toContain("deleted");
   });
 
+  it("shows a network fault's note from the run's status once its events are gone", async () => {
+    const note = "tbf by the node agent on node-2 (ChaosInjection slow-web-1-q9z8y)";
+    setup(() => ({
+      data: {
+        run: runJson(
+          { definition: { steps: [{ name: "slow", fault: { type: "network-rate", params: { rate: "1mbit" } } }] }, events: [] },
+          {
+            steps: [
+              {
+                name: "slow",
+                phase: "Succeeded",
+                targets: [{ kind: "Pod", namespace: "demo", name: "web-1", round: 0, revertVerified: true, fault: "network-rate", note }],
+              },
+            ],
+          },
+        ),
+      },
+    }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    const targets = screen.getByRole("heading", { name: "Targets" }).closest("section")!;
+    expect(within(targets).getByText(note)).toBeTruthy();
+  });
+
   it("says why an injection failed in the target's row, with no alert when it is not about the effect", async () => {
     setup(() => ({
       data: {

@@ -78,7 +78,7 @@ export function TargetsTable({ steps, events = [] }: { steps: StepRow[]; events?
       step: s.name,
       t,
       key: `${s.name}/${i}`,
-      note: isNetworkFault(t.fault || s.faultType) ? injectionNote(events, s.name, t) : undefined,
+      note: isNetworkFault(t.fault || s.faultType) ? (t.note ?? injectionNote(events, s.name, t)) : undefined,
     })),
   );
   if (rows.length === 0) return <Empty>No targets yet: no fault has been injected.</Empty>;

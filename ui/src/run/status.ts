@@ -19,6 +19,8 @@ export interface TargetStatus {
   original?: string;
   /** The fault type that hit it (absent in records older than the field). */
   fault?: string;
+  /** What the injection did, e.g. "nfqueue by the node agent on node-1 (ChaosInjection …)". */
+  note?: string;
   /** Why injecting failed; `InjectionIneffective: …` when the fault was applied but did not take effect. */
   injectionError?: string;
   revertError?: string;
@@ -124,6 +126,7 @@ function parseTarget(v: unknown): TargetStatus {
     revertVerified: o.revertVerified === true,
     original: str(o.original),
     fault: str(o.fault),
+    note: str(o.note),
     injectionError: str(o.injectionError),
     revertError: str(o.revertError),
   };
