@@ -25,10 +25,17 @@ use kube::core::CustomResourceExt;
 
 /// Every CustomResourceDefinition ChaosCenter installs, in a stable order.
 pub fn all_crds() -> Vec<CustomResourceDefinition> {
-    vec![Project::crd(), ChaosUser::crd(), ChaosHub::crd(), ChaosWorkflow::crd(), ChaosWorkflowRun::crd(), ChaosInjection::crd()]
-        .into_iter()
-        .map(finalize)
-        .collect()
+    vec![
+        Project::crd(),
+        ChaosUser::crd(),
+        ChaosHub::crd(),
+        ChaosWorkflow::crd(),
+        ChaosWorkflowRun::crd(),
+        ChaosInjection::crd(),
+    ]
+    .into_iter()
+    .map(finalize)
+    .collect()
 }
 
 /// Adjusts a generated schema to what every supported API server (down to Kubernetes 1.20) accepts and
