@@ -19,6 +19,9 @@ pub struct Config {
     /// This agent's identity in its Lease and in the injections' status: `<node>/<pid>-<start time>`, so
     /// a restarted agent can tell the injections an earlier one applied.
     pub identity: String,
+    /// Only injections in this namespace are applied (`WATCH_NAMESPACE`; default: every namespace). For
+    /// tests that run several agents on one node side by side.
+    pub watch_namespace: Option<String>,
 }
 
 impl Config {
@@ -45,6 +48,7 @@ impl Config {
             cri_socket: path("CRI_SOCKET", "/run/containerd/containerd.sock")?,
             state_dir: path("STATE_DIR", "/var/lib/chaoscenter-node")?,
             namespace: var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into()),
+            watch_namespace: var("WATCH_NAMESPACE"),
         })
     }
 }

@@ -237,7 +237,13 @@ async fn set_finalizer(api: &Api<ChaosInjection>, inj: &ChaosInjection, present:
 /// Tells the status of injections reverted at shutdown (best effort: the agent is going away). The fault
 /// is applied again by the next agent while the injection still asks for it.
 pub async fn report_shutdown(client: &Client, agent: &Agent, reverted: Vec<(String, Reverted)>) {
-    let api: Api<ChaosInjection> = Api::all(client.clone());
+    if reverted.is_empty() {
+        return;
+    }
+    let api: Api<ChaosInjection> = match &agent.config.watch_namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
     let selector = format!("{}={}", chaoscenter_crds::injection::NODE_LABEL, agent.config.node_name);
     let Ok(list) = api.list(&kube::api::ListParams::default().labels(&selector)).await else { return };
     for inj in list {

@@ -43,7 +43,10 @@ async fn main() -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received: reverting every fault, then exiting"),
         }
     };
-    let injections: Api<ChaosInjection> = Api::all(client.clone());
+    let injections: Api<ChaosInjection> = match &config.watch_namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
     let selector = format!("{NODE_LABEL}={}", config.node_name);
     tracing::info!(node = %config.node_name, identity = %config.identity, "chaoscenter-node started");
     let ctx = Arc::new(Context { client: client.clone(), agent: agent.clone() });
