@@ -497,3 +497,67 @@ async fn sigterm_reverts_everything_and_bad_injections_fail_closed() {
     })
     .await;
 }
+
+/// The receiver's ICMP counter `field` (e.g. InEchos, InCsumErrors) from /proc/net/snmp in pod `pod`.
+fn icmp_counter(ns: &str, pod: &str, field: &str) -> u64 {
+    let (ok, out) = exec(ns, pod, "cat /proc/net/snmp");
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("Icmp:")).collect();
+    let i =
+        lines[0].split_whitespace().position(|w| w == field).unwrap_or_else(|| panic!("no {field}: {out}"));
+    lines[1].split_whitespace().nth(i).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn duplicated_and_corrupted_packets_are_seen_at_the_receiver() {
+    with_namespace("node-agent", &[], |client, ns| async move {
+        let (target, peer) = (test_pod(&client, &ns, "target").await, test_pod(&client, &ns, "peer").await);
+        let scene = Scene::new(&client, &ns, &target.node).await;
+        let mut agent = NodeAgent::start(&target.node, &ns, &state_dir(&ns));
+
+        // duplicate 50 % of the target's outgoing packets: the peer receives about 1.5 echo requests per ping
+        scene
+            .inject(
+                "dup",
+                &target,
+                json!({"type": "network-duplicate", "percent": 50.0}),
+                Duration::from_secs(600),
+            )
+            .await;
+        let status = scene.wait_phase("dup", InjectionPhase::Injected).await.status.unwrap();
+        let inode = status.netns_inode.unwrap();
+        let before = icmp_counter(&ns, "peer", "InEchos");
+        let (_, out) = exec(&ns, "target", &format!("ping -c 400 -i 0.02 -W 2 {}", peer.ip));
+        let echos = icmp_counter(&ns, "peer", "InEchos") - before;
+        let dup_lines = out.lines().filter(|l| l.contains("DUP!")).count();
+        eprintln!(
+            "duplicate 50 %: the peer received {echos} echo requests for 400 pings; {dup_lines} DUP! replies"
+        );
+        assert!((540..=660).contains(&echos), "{echos} echo requests for 400 pings");
+        scene.revert("dup").await;
+        assert_eq!(agent_traces(&netns_state(inode)), Vec::<String>::new());
+
+        // corrupt 100 %: every echo request arrives with a bad checksum, counted by the peer's kernel
+        scene
+            .inject(
+                "corrupt",
+                &target,
+                json!({"type": "network-corrupt", "percent": 100.0}),
+                Duration::from_secs(600),
+            )
+            .await;
+        scene.wait_phase("corrupt", InjectionPhase::Injected).await;
+        let before = icmp_counter(&ns, "peer", "InCsumErrors");
+        let lost = ping_loss(&ns, "target", &peer.ip, 100);
+        let errors = icmp_counter(&ns, "peer", "InCsumErrors") - before;
+        eprintln!(
+            "corrupt 100 %: {errors} checksum errors at the peer for 100 pings; {lost:.0} % unanswered"
+        );
+        assert!(errors >= 95, "{errors} checksum errors");
+        scene.revert("corrupt").await;
+        assert!(ping_loss(&ns, "target", &peer.ip, 50) < 5.0, "still corrupted after the revert");
+        assert_eq!(agent_traces(&netns_state(inode)), Vec::<String>::new());
+        stop_clean(&mut agent);
+    })
+    .await;
+}

@@ -55,20 +55,14 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
     let expired = expires.is_none_or(|e| jiff::Timestamp::now() >= e);
 
     if injection.metadata.deletion_timestamp.is_some() {
-        let reverted = match agent.revert(&uid).await {
-            Some(r) => Some(r),
-            None => agent.take_reverted(&uid),
-        };
-        if reverted.as_ref().is_none_or(|r| r.verified) {
-            if has_finalizer {
-                set_finalizer(&api, &injection, false).await?;
-            }
-            return Ok(Action::await_change());
+        // whatever the revert found, the journal keeps an unverified fault for the next replay
+        if agent.revert(&uid).await.is_none() {
+            let _ = agent.take_reverted(&uid);
         }
-        if let Some(r) = reverted {
-            agent.keep_reverted(&uid, r);
+        if has_finalizer {
+            set_finalizer(&api, &injection, false).await?;
         }
-        return Ok(Action::requeue(Duration::from_secs(10)));
+        return Ok(Action::await_change());
     }
 
     let finished = matches!(status.phase, Some(InjectionPhase::Reverted | InjectionPhase::Failed));
@@ -78,14 +72,24 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
             None => agent.take_reverted(&uid),
         };
         if !finished || reverted.is_some() {
-            let r = reverted.clone().unwrap_or_else(|| Reverted {
-                at: jiff::Timestamp::now().to_string(),
-                verified: true,
-                message: Some(if expires.is_none() {
-                    format!("spec.expiresAt {:?} is not RFC 3339: never applied", injection.spec.expires_at)
-                } else {
-                    "ended before it was applied".into()
-                }),
+            let node = &agent.config.node_name;
+            let r = reverted.clone().unwrap_or_else(|| match status.phase {
+                Some(InjectionPhase::Injected) => Reverted {
+                    at: jiff::Timestamp::now().to_string(),
+                    verified: false,
+                    message: Some(format!(
+                        "the agent on node {node} has no record of this fault (its journal lost it): it cannot tell whether it is gone"
+                    )),
+                },
+                _ => Reverted {
+                    at: jiff::Timestamp::now().to_string(),
+                    verified: true,
+                    message: Some(if expires.is_none() {
+                        format!("spec.expiresAt {:?} is not RFC 3339: never applied", injection.spec.expires_at)
+                    } else {
+                        "ended before it was applied".into()
+                    }),
+                },
             });
             let mut status = status.clone();
             status.phase =
@@ -100,11 +104,11 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
                 return Err(e);
             }
         }
-        let verified = reverted.as_ref().is_none_or(|r| r.verified);
-        if verified && has_finalizer {
+        // an unverified revert stays in the journal, which the next agent start replays
+        if has_finalizer {
             set_finalizer(&api, &injection, false).await?;
         }
-        return Ok(if verified { Action::await_change() } else { Action::requeue(Duration::from_secs(30)) });
+        return Ok(Action::await_change());
     }
 
     let until_expiry = expires
@@ -150,58 +154,64 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
     }
 }
 
-/// Whether the injection may touch its pod, right now: the pod is the same pod and on this node, the run
-/// exists, and the pod's namespace opted in to chaos for the run's project. `Ok(Err(why))` names what is
-/// missing; `Err` is a transient API failure.
+/// Reads what [`validate`] decides on; `Err` is a transient API failure.
 async fn check(client: &Client, injection: &ChaosInjection, node: &str) -> Result<Result<(), String>, Error> {
+    let spec = &injection.spec;
+    let home = injection.namespace().unwrap_or_default();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &spec.target.namespace);
+    let pod = pods.get_opt(&spec.target.name).await.map_err(err("read the target pod"))?;
+    let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), &home);
+    let run = runs.get_opt(&spec.run.name).await.map_err(err("read the run"))?;
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let home_ns = namespaces.get_opt(&home).await.map_err(err("read the run's namespace"))?;
+    let target_ns =
+        namespaces.get_opt(&spec.target.namespace).await.map_err(err("read the pod's namespace"))?;
+    Ok(validate(injection, node, pod.as_ref(), run.as_ref(), home_ns.as_ref(), target_ns.as_ref()))
+}
+
+/// Whether the injection may touch its pod, right now: the pod is the same pod and on this node, the run
+/// exists, and the pod's namespace opted in to chaos for the run's project (fail closed: `Err` names
+/// what is missing).
+pub fn validate(
+    injection: &ChaosInjection,
+    node: &str,
+    pod: Option<&Pod>,
+    run: Option<&ChaosWorkflowRun>,
+    home_ns: Option<&Namespace>,
+    target_ns: Option<&Namespace>,
+) -> Result<(), String> {
     let spec = &injection.spec;
     let target = &spec.target;
     let home = injection.namespace().unwrap_or_default();
-    let pods: Api<Pod> = Api::namespaced(client.clone(), &target.namespace);
-    let Some(pod) = pods.get_opt(&target.name).await.map_err(err("read the target pod"))? else {
-        return Ok(Err(format!("pod {}/{} does not exist", target.namespace, target.name)));
-    };
+    let pod_name = format!("pod {}/{}", target.namespace, target.name);
+    let pod = pod.ok_or_else(|| format!("{pod_name} does not exist"))?;
     if pod.uid().as_deref() != Some(target.uid.as_str()) {
-        return Ok(Err(format!(
-            "pod {}/{} is another pod now (uid {}, the injection names {})",
-            target.namespace,
-            target.name,
+        return Err(format!(
+            "{pod_name} is another pod now (uid {}, the injection names {})",
             pod.uid().unwrap_or_default(),
             target.uid
-        )));
+        ));
     }
     let on = pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default();
     if on != node {
-        return Ok(Err(format!(
-            "pod {}/{} runs on node {on:?}, not on {node}",
-            target.namespace, target.name
-        )));
+        return Err(format!("{pod_name} runs on node {on:?}, not on {node}"));
     }
-    let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), &home);
-    let Some(run) = runs.get_opt(&spec.run.name).await.map_err(err("read the run"))? else {
-        return Ok(Err(format!("run {home}/{} does not exist", spec.run.name)));
-    };
+    let run = run.ok_or_else(|| format!("run {home}/{} does not exist", spec.run.name))?;
     if run.uid().as_deref() != Some(spec.run.uid.as_str()) {
-        return Ok(Err(format!("run {home}/{} is another run now (uid differs)", spec.run.name)));
+        return Err(format!("run {home}/{} is another run now (uid differs)", spec.run.name));
     }
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    let Some(home_ns) = namespaces.get_opt(&home).await.map_err(err("read the run's namespace"))? else {
-        return Ok(Err(format!("namespace {home} does not exist")));
-    };
-    let Some(project) = home_ns.labels().get(PROJECT_LABEL).cloned() else {
-        return Ok(Err(format!("namespace {home} belongs to no project (it has no label {PROJECT_LABEL})")));
-    };
-    let Some(target_ns) =
-        namespaces.get_opt(&target.namespace).await.map_err(err("read the pod's namespace"))?
-    else {
-        return Ok(Err(format!("namespace {} does not exist", target.namespace)));
-    };
+    let home_ns = home_ns.ok_or_else(|| format!("namespace {home} does not exist"))?;
+    let project =
+        home_ns.labels().get(PROJECT_LABEL).cloned().ok_or_else(|| {
+            format!("namespace {home} belongs to no project (it has no label {PROJECT_LABEL})")
+        })?;
+    let target_ns = target_ns.ok_or_else(|| format!("namespace {} does not exist", target.namespace))?;
     let said =
         optin::check(target_ns.metadata.labels.as_ref(), target_ns.metadata.annotations.as_ref(), &project);
-    if let Some(refusal) = said.refusal(&format!("namespace {}", target.namespace), &project) {
-        return Ok(Err(refusal));
+    match said.refusal(&format!("namespace {}", target.namespace), &project) {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
     }
-    Ok(Ok(()))
 }
 
 async fn write_status(
@@ -260,5 +270,80 @@ pub async fn report_shutdown(client: &Client, agent: &Agent, reverted: Vec<(Stri
             agent.config.node_name
         ));
         let _ = write_status(&api, &inj, status).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chaoscenter_crds::common::{CHAOS_OPT_IN_LABEL, CHAOS_PROJECTS_ANNOTATION};
+    use serde_json::json;
+
+    fn injection() -> ChaosInjection {
+        serde_json::from_value(json!({
+            "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosInjection",
+            "metadata": {"name": "i", "namespace": "team", "uid": "i-1"},
+            "spec": {
+                "nodeName": "n1", "run": {"name": "r", "uid": "r-1"}, "step": "s",
+                "target": {"namespace": "shop", "name": "web", "uid": "p-1"},
+                "fault": {"type": "network-loss", "percent": 10.0},
+                "expiresAt": "2030-01-01T00:00:00Z"
+            }
+        }))
+        .unwrap()
+    }
+
+    fn pod(uid: &str, node: &str) -> Pod {
+        serde_json::from_value(json!({"metadata": {"name": "web", "namespace": "shop", "uid": uid},
+                                      "spec": {"nodeName": node, "containers": []}}))
+        .unwrap()
+    }
+
+    fn run(uid: &str) -> ChaosWorkflowRun {
+        serde_json::from_value(json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
+                                      "metadata": {"name": "r", "namespace": "team", "uid": uid},
+                                      "spec": {"workflowRef": {"name": "w"}}}))
+        .unwrap()
+    }
+
+    fn ns(name: &str, labels: serde_json::Value, annotations: serde_json::Value) -> Namespace {
+        serde_json::from_value(
+            json!({"metadata": {"name": name, "labels": labels, "annotations": annotations}}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_injection_touches_only_the_same_pod_on_this_node_for_a_live_run_in_an_opted_in_namespace() {
+        let inj = injection();
+        let home = ns("team", json!({PROJECT_LABEL: "team"}), json!({}));
+        let opted =
+            ns("shop", json!({CHAOS_OPT_IN_LABEL: "enabled"}), json!({CHAOS_PROJECTS_ANNOTATION: "team"}));
+        let (p, r) = (pod("p-1", "n1"), run("r-1"));
+        assert_eq!(validate(&inj, "n1", Some(&p), Some(&r), Some(&home), Some(&opted)), Ok(()));
+        let refused = |pod: Option<&Pod>,
+                       run: Option<&ChaosWorkflowRun>,
+                       home: Option<&Namespace>,
+                       target: Option<&Namespace>| {
+            validate(&inj, "n1", pod, run, home, target).unwrap_err()
+        };
+        assert_eq!(refused(None, Some(&r), Some(&home), Some(&opted)), "pod shop/web does not exist");
+        assert!(refused(Some(&pod("p-2", "n1")), Some(&r), Some(&home), Some(&opted))
+            .contains("is another pod now"));
+        assert_eq!(
+            refused(Some(&pod("p-1", "n2")), Some(&r), Some(&home), Some(&opted)),
+            "pod shop/web runs on node \"n2\", not on n1"
+        );
+        assert_eq!(refused(Some(&p), None, Some(&home), Some(&opted)), "run team/r does not exist");
+        assert!(refused(Some(&p), Some(&run("r-2")), Some(&home), Some(&opted)).contains("another run"));
+        let orphan = ns("team", json!({}), json!({}));
+        assert!(refused(Some(&p), Some(&r), Some(&orphan), Some(&opted)).contains("belongs to no project"));
+        let other =
+            ns("shop", json!({CHAOS_OPT_IN_LABEL: "enabled"}), json!({CHAOS_PROJECTS_ANNOTATION: "other"}));
+        assert!(
+            refused(Some(&p), Some(&r), Some(&home), Some(&other)).contains("does not allow project team")
+        );
+        let not_in = ns("shop", json!({}), json!({}));
+        assert!(refused(Some(&p), Some(&r), Some(&home), Some(&not_in)).contains("has not opted in"));
     }
 }
