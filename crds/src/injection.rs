@@ -330,7 +330,13 @@ impl NodeCapabilities {
                 if netem {
                     Ok("netem")
                 } else {
-                    need(self.iptables, "iptables-statistic", "neither the netem qdisc nor iptables")
+                    // the statistic rule picks the packets, the agent's queue drops them: a DROP rule on
+                    // outgoing packets would fail the sender's send() with EPERM, which a lossy network never does
+                    need(
+                        self.iptables && self.nfqueue,
+                        "iptables-statistic",
+                        "neither the netem qdisc nor iptables with NFQUEUE",
+                    )
                 }
             }
             NodeFault::NetworkRate { .. } => need(self.tbf, "tbf", "the tbf qdisc"),

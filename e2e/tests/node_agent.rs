@@ -105,6 +105,7 @@ struct Scene {
 
 impl Scene {
     async fn new(client: &Client, ns: &str, node: &str) -> Self {
+        chaoscenter_e2e::ensure_crds(client).await;
         setup_project(client, ns, &[]).await;
         let run = chaoscenter_e2e::create_run(client, ns, "node-agent", false).await;
         let uid = chaoscenter_e2e::get_run(client, ns, &run).await.metadata.uid.unwrap();

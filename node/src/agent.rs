@@ -18,6 +18,7 @@ const FIRST_QUEUE: u16 = 100;
 
 /// An injection in effect.
 struct Active {
+    applied: Applied,
     entry: Entry,
     ns: NetNs,
     engine: Option<Engine>,
@@ -83,6 +84,11 @@ impl Agent {
     /// Whether injection `uid` is in effect here.
     pub fn is_active(&self, uid: &str) -> bool {
         lock(&self.active).contains_key(uid)
+    }
+
+    /// What applying injection `uid` did, while it is in effect here.
+    pub fn applied(&self, uid: &str) -> Option<Applied> {
+        lock(&self.active).get(uid).map(|a| a.applied.clone())
     }
 
     /// The unreported revert of injection `uid`, if any.
@@ -174,9 +180,10 @@ impl Agent {
             })
             .abort_handle()
         };
-        lock(&self.active).insert(uid.clone(), Active { entry, ns, engine, timer });
+        let applied = Applied { mechanism, netns_inode, injected_at };
+        lock(&self.active).insert(uid.clone(), Active { applied: applied.clone(), entry, ns, engine, timer });
         tracing::info!(injection = %uid, fault = spec.fault.name(), mechanism = mechanism.name(), netns_inode, "injected");
-        Ok(Applied { mechanism, netns_inode, injected_at })
+        Ok(applied)
     }
 
     /// Reverts injection `uid` if it is in effect here, verifying by reading the state back; `None` when

@@ -1,7 +1,7 @@
 //! The controller of this node's ChaosInjections: checks each against the cluster (fail closed), applies
 //! it through the agent, reverts it when asked, deleted or expired, and reports in its status.
 
-use crate::agent::{Agent, Reverted};
+use crate::agent::{Agent, Applied, Reverted};
 use chaoscenter_core::optin;
 use chaoscenter_crds::common::PROJECT_LABEL;
 use chaoscenter_crds::injection::{ChaosInjection, ChaosInjectionStatus, InjectionPhase, AGENT_FINALIZER};
@@ -65,6 +65,7 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
         return Ok(Action::await_change());
     }
 
+    let mut current = (*injection).clone();
     let finished = matches!(status.phase, Some(InjectionPhase::Reverted | InjectionPhase::Failed));
     if finished || injection.spec.revert || expired {
         let reverted = match agent.revert(&uid).await {
@@ -97,16 +98,19 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
             status.reverted_at = Some(r.at.clone());
             status.revert_verified = r.verified;
             status.message = r.message.clone().or(status.message);
-            if let Err(e) = write_status(&api, &injection, status).await {
-                if let Some(r) = reverted {
-                    agent.keep_reverted(&uid, r);
+            match write_status(&api, &injection, status).await {
+                Ok(now) => current = now,
+                Err(e) => {
+                    if let Some(r) = reverted {
+                        agent.keep_reverted(&uid, r);
+                    }
+                    return Err(e);
                 }
-                return Err(e);
             }
         }
         // an unverified revert stays in the journal, which the next agent start replays
         if has_finalizer {
-            set_finalizer(&api, &injection, false).await?;
+            set_finalizer(&api, &current, false).await?;
         }
         return Ok(Action::await_change());
     }
@@ -114,43 +118,55 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
     let until_expiry = expires
         .map(|e| e.duration_since(jiff::Timestamp::now()).unsigned_abs() + Duration::from_secs(1))
         .unwrap_or_default();
-    if agent.is_active(&uid) {
+    if let Some(applied) = agent.applied(&uid) {
+        if status.phase != Some(InjectionPhase::Injected) {
+            // applied, but the status write failed: write it again
+            write_status(&api, &injection, injected(&injection, agent, &applied)).await?;
+        }
         return Ok(Action::requeue(until_expiry));
     }
     // an earlier agent's fault was removed by the journal replay: apply it again
     let _ = agent.take_reverted(&uid);
     if !has_finalizer {
-        set_finalizer(&api, &injection, true).await?;
+        current = set_finalizer(&api, &injection, true).await?;
     }
     let checked = check(&ctx.client, &injection, &agent.config.node_name).await?;
     let applied = match checked {
         Ok(()) => agent.apply(&injection).await,
         Err(refusal) => Err(refusal),
     };
-    let mut status = ChaosInjectionStatus {
-        agent: Some(agent.config.identity.clone()),
-        observed_generation: injection.metadata.generation,
-        ..Default::default()
-    };
     match applied {
         Ok(applied) => {
-            status.phase = Some(InjectionPhase::Injected);
-            status.mechanism = Some(applied.mechanism.name().into());
-            status.netns_inode = Some(applied.netns_inode);
-            status.injected_at = Some(applied.injected_at);
-            status.message =
-                Some(format!("{} applied with {}", injection.spec.fault.name(), applied.mechanism.name()));
-            write_status(&api, &injection, status).await?;
+            write_status(&api, &current, injected(&current, agent, &applied)).await?;
             Ok(Action::requeue(until_expiry))
         }
         Err(message) => {
             tracing::warn!(injection = %uid, "refused: {message}");
-            status.phase = Some(InjectionPhase::Failed);
-            status.message = Some(message);
-            write_status(&api, &injection, status).await?;
-            set_finalizer(&api, &injection, false).await?;
+            let status = ChaosInjectionStatus {
+                phase: Some(InjectionPhase::Failed),
+                message: Some(message),
+                agent: Some(agent.config.identity.clone()),
+                observed_generation: injection.metadata.generation,
+                ..Default::default()
+            };
+            let current = write_status(&api, &current, status).await?;
+            set_finalizer(&api, &current, false).await?;
             Ok(Action::await_change())
         }
+    }
+}
+
+/// The status of an applied injection.
+fn injected(injection: &ChaosInjection, agent: &Agent, applied: &Applied) -> ChaosInjectionStatus {
+    ChaosInjectionStatus {
+        phase: Some(InjectionPhase::Injected),
+        mechanism: Some(applied.mechanism.name().into()),
+        netns_inode: Some(applied.netns_inode),
+        injected_at: Some(applied.injected_at.clone()),
+        message: Some(format!("{} applied with {}", injection.spec.fault.name(), applied.mechanism.name())),
+        agent: Some(agent.config.identity.clone()),
+        observed_generation: injection.metadata.generation,
+        ..Default::default()
     }
 }
 
@@ -214,21 +230,25 @@ pub fn validate(
     }
 }
 
+/// Writes the status; returns the object as it is now (for a finalizer patch right after).
 async fn write_status(
     api: &Api<ChaosInjection>,
     inj: &ChaosInjection,
     status: ChaosInjectionStatus,
-) -> Result<(), Error> {
+) -> Result<ChaosInjection, Error> {
     let patch = serde_json::json!({ "status": status });
     api.patch_status(&inj.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
         .await
-        .map_err(err("write the injection's status"))?;
-    Ok(())
+        .map_err(err("write the injection's status"))
 }
 
 /// Adds or removes the agent's finalizer (the patch carries the resourceVersion it was computed from, so
 /// a concurrent change of the list makes it fail and retry instead of losing that change).
-async fn set_finalizer(api: &Api<ChaosInjection>, inj: &ChaosInjection, present: bool) -> Result<(), Error> {
+async fn set_finalizer(
+    api: &Api<ChaosInjection>,
+    inj: &ChaosInjection,
+    present: bool,
+) -> Result<ChaosInjection, Error> {
     let mut finalizers: Vec<String> =
         inj.finalizers().iter().filter(|f| *f != AGENT_FINALIZER).cloned().collect();
     if present {
@@ -238,8 +258,8 @@ async fn set_finalizer(api: &Api<ChaosInjection>, inj: &ChaosInjection, present:
         "metadata": { "finalizers": finalizers, "resourceVersion": inj.resource_version() }
     });
     match api.patch(&inj.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(s)) if s.code == 404 && !present => Ok(()),
+        Ok(now) => Ok(now),
+        Err(kube::Error::Api(s)) if s.code == 404 && !present => Ok(inj.clone()),
         Err(e) => Err(err("update the agent's finalizer")(e)),
     }
 }

@@ -1,6 +1,6 @@
 //! The user-space fault engine, for kernels without the netem qdisc: a thread inside the pod's network
 //! namespace reads the netfilter queue the agent's NFQUEUE rules feed (`--queue-bypass`: while no engine
-//! reads it, packets pass untouched) and delays, duplicates or corrupts each packet.
+//! reads it, packets pass untouched) and drops, delays, duplicates or corrupts each packet.
 
 use crate::netns::NetNs;
 use crate::plan::{EngineFault, AGENT_MARK};
@@ -48,7 +48,8 @@ impl Engine {
                 let mut q = nfq::Queue::open().context("failed to open the netfilter queue socket")?;
                 q.bind(queue).with_context(|| format!("failed to bind netfilter queue {queue}"))?;
                 // delay needs no packet bytes: metadata only keeps held packets small
-                let range = if matches!(fault, EngineFault::Delay { .. }) { 0 } else { u16::MAX };
+                let range =
+                    if matches!(fault, EngineFault::Delay { .. } | EngineFault::Drop) { 0 } else { u16::MAX };
                 q.set_copy_range(queue, range)?;
                 q.set_fail_open(queue, true)?;
                 q.set_queue_max_len(queue, 16384)?;
@@ -170,6 +171,10 @@ fn run(
             counters.packets.fetch_add(1, Ordering::Relaxed);
             msg.set_verdict(nfq::Verdict::Accept);
             match fault {
+                EngineFault::Drop => {
+                    msg.set_verdict(nfq::Verdict::Drop);
+                    counters.affected.fetch_add(1, Ordering::Relaxed);
+                }
                 EngineFault::Delay { latency_ms, jitter_ms, .. } => {
                     let ms = f64::from(*latency_ms) + f64::from(*jitter_ms) * jitter.next(&mut rng);
                     let due = Instant::now() + Duration::from_secs_f64(ms.max(0.0) / 1000.0);

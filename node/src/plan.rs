@@ -63,9 +63,19 @@ pub struct Created {
 /// What the user-space engine does to each queued packet.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EngineFault {
-    Delay { latency_ms: u32, jitter_ms: u32, correlation: f64 },
-    Duplicate { percent: f64 },
-    Corrupt { percent: f64 },
+    /// Drop every queued packet (the queue rule picked them), silently for the sender.
+    Drop,
+    Delay {
+        latency_ms: u32,
+        jitter_ms: u32,
+        correlation: f64,
+    },
+    Duplicate {
+        percent: f64,
+    },
+    Corrupt {
+        percent: f64,
+    },
 }
 
 /// How one injection is applied.
@@ -198,10 +208,31 @@ pub fn build(uid: &str, fault: &NodeFault, mechanism: Mechanism, queue: u16) -> 
             ]);
         }
         (Mechanism::IptablesStatistic, NodeFault::NetworkLoss { percent, .. }) => {
-            let p = probability(*percent);
+            // the statistic match picks the packets; the engine drops them (an OUTPUT DROP would fail the
+            // sender's send() with EPERM, which a lossy network never does)
+            let (p, q) = (probability(*percent), queue.to_string());
+            plan.engine = Some(EngineFault::Drop);
+            plan.created.queue = Some(queue);
             targets.push((
                 Dir::Out,
-                strings(&["-m", "statistic", "--mode", "random", "--probability", &p, "-j", "DROP"]),
+                strings(&[
+                    "-m",
+                    "statistic",
+                    "--mode",
+                    "random",
+                    "--probability",
+                    &p,
+                    "-m",
+                    "mark",
+                    "!",
+                    "--mark",
+                    AGENT_MARK,
+                    "-j",
+                    "NFQUEUE",
+                    "--queue-num",
+                    &q,
+                    "--queue-bypass",
+                ]),
             ));
         }
         (Mechanism::IptablesDrop, NodeFault::NetworkPartition { direction, .. }) => {
@@ -331,7 +362,7 @@ mod tests {
     }
 
     #[test]
-    fn loss_without_netem_is_a_statistic_drop_on_outgoing_traffic() {
+    fn loss_without_netem_is_a_statistic_pick_of_outgoing_packets_dropped_silently_by_the_queue() {
         let fault =
             NodeFault::NetworkLoss { percent: 30.0, correlation: 0.0, filter: TrafficFilter::default() };
         let m = Mechanism::choose(&caps_here(), &fault).unwrap();
@@ -340,12 +371,16 @@ mod tests {
         assert_eq!(
             joined(&plan),
             vec![
-                "-w -N CC-1a2b3c4d5e6f-O",
-                "-w -A CC-1a2b3c4d5e6f-O -m statistic --mode random --probability 0.300000 -j DROP",
-                "-w -I OUTPUT 1 ! -o lo -j CC-1a2b3c4d5e6f-O",
+                "-w -N CC-1a2b3c4d5e6f-O".to_string(),
+                format!("-w -A CC-1a2b3c4d5e6f-O -m statistic --mode random --probability 0.300000 -m mark ! --mark {AGENT_MARK} -j NFQUEUE --queue-num 100 --queue-bypass"),
+                "-w -I OUTPUT 1 ! -o lo -j CC-1a2b3c4d5e6f-O".to_string(),
             ]
         );
-        assert_eq!(plan.created, Created { chains: vec!["CC-1a2b3c4d5e6f-O".into()], ..Default::default() });
+        assert_eq!(plan.engine, Some(EngineFault::Drop));
+        assert_eq!(
+            plan.created,
+            Created { chains: vec!["CC-1a2b3c4d5e6f-O".into()], queue: Some(100), ..Default::default() }
+        );
     }
 
     #[test]
