@@ -172,11 +172,14 @@ impl Agent {
             tokio::spawn(async move {
                 tokio::time::sleep(wait).await;
                 tracing::info!(injection = %uid, "expired: reverting on the agent's own timer");
-                let lock = agent.lock_for(&uid);
-                let _guard = lock.lock().await;
-                if let Some(reverted) = agent.revert(&uid).await {
-                    agent.keep_reverted(&uid, reverted);
-                }
+                // in a task of its own: the revert aborts this timer
+                tokio::spawn(async move {
+                    let lock = agent.lock_for(&uid);
+                    let _guard = lock.lock().await;
+                    if let Some(reverted) = agent.revert(&uid).await {
+                        agent.keep_reverted(&uid, reverted);
+                    }
+                });
             })
             .abort_handle()
         };

@@ -249,6 +249,15 @@ async fn set_finalizer(
     inj: &ChaosInjection,
     present: bool,
 ) -> Result<ChaosInjection, Error> {
+    patch_finalizer(api, inj, present, false).await
+}
+
+async fn patch_finalizer(
+    api: &Api<ChaosInjection>,
+    inj: &ChaosInjection,
+    present: bool,
+    retried: bool,
+) -> Result<ChaosInjection, Error> {
     let mut finalizers: Vec<String> =
         inj.finalizers().iter().filter(|f| *f != AGENT_FINALIZER).cloned().collect();
     if present {
@@ -260,6 +269,11 @@ async fn set_finalizer(
     match api.patch(&inj.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await {
         Ok(now) => Ok(now),
         Err(kube::Error::Api(s)) if s.code == 404 && !present => Ok(inj.clone()),
+        Err(kube::Error::Api(s)) if s.code == 409 && !retried => {
+            // changed meanwhile: once more from the object as it is now
+            let now = api.get(&inj.name_any()).await.map_err(err("read the injection"))?;
+            Box::pin(patch_finalizer(api, &now, present, true)).await
+        }
         Err(e) => Err(err("update the agent's finalizer")(e)),
     }
 }
