@@ -222,10 +222,22 @@ fn agent_traces(state: &str) -> Vec<String> {
         .collect()
 }
 
-fn state_dir(ns: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chaoscenter-node-{ns}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// The agent's journal directory for one test, removed when the test ends (a failed test's agent is
+/// killed, and the rules it left go with the test's pods).
+struct StateDir(PathBuf);
+
+impl StateDir {
+    fn new(ns: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("chaoscenter-node-{ns}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn journal_files(dir: &std::path::Path) -> Vec<String> {
@@ -238,7 +250,6 @@ fn journal_files(dir: &std::path::Path) -> Vec<String> {
 fn stop_clean(agent: &mut NodeAgent) {
     assert!(agent.stop(), "the agent did not exit cleanly:\n{}", agent.logs());
     assert_eq!(journal_files(&agent.state_dir), Vec::<String>::new(), "journal entries left behind");
-    let _ = std::fs::remove_dir_all(&agent.state_dir);
 }
 
 #[tokio::test]
@@ -246,7 +257,8 @@ async fn delay_loss_and_rate_are_measured_between_two_pods_and_each_revert_leave
     with_namespace("node-agent", &[], |client, ns| async move {
         let (target, peer) = (test_pod(&client, &ns, "target").await, test_pod(&client, &ns, "peer").await);
         let scene = Scene::new(&client, &ns, &target.node).await;
-        let mut agent = NodeAgent::start(&target.node, &ns, &state_dir(&ns));
+        let dir = StateDir::new(&ns);
+        let mut agent = NodeAgent::start(&target.node, &ns, &dir.0);
 
         // the Lease says the agent is alive and what the node can do
         let leases: Api<Lease> = Api::namespaced(client.clone(), &ns);
@@ -334,7 +346,8 @@ async fn a_partition_holds_on_this_cni_and_a_destination_filter_spares_other_pee
         let target = test_pod(&client, &ns, "target").await;
         let (peer, other) = (test_pod(&client, &ns, "peer").await, test_pod(&client, &ns, "other").await);
         let scene = Scene::new(&client, &ns, &target.node).await;
-        let mut agent = NodeAgent::start(&target.node, &ns, &state_dir(&ns));
+        let dir = StateDir::new(&ns);
+        let mut agent = NodeAgent::start(&target.node, &ns, &dir.0);
         assert!(can_fetch(&ns, "target", &peer.ip) && can_fetch(&ns, "peer", &target.ip));
 
         scene.inject("cut", &target, json!({"type": "network-partition"}), Duration::from_secs(600)).await;
@@ -374,7 +387,8 @@ async fn a_killed_agent_lets_traffic_flow_its_successor_cleans_up_and_an_expired
     with_namespace("node-agent", &[], |client, ns| async move {
         let (target, peer) = (test_pod(&client, &ns, "target").await, test_pod(&client, &ns, "peer").await);
         let scene = Scene::new(&client, &ns, &target.node).await;
-        let dir = state_dir(&ns);
+        let state = StateDir::new(&ns);
+        let dir = state.0.clone();
         let mut agent = NodeAgent::start(&target.node, &ns, &dir);
         scene
             .inject(
@@ -454,7 +468,8 @@ async fn sigterm_reverts_everything_and_bad_injections_fail_closed() {
     with_namespace("node-agent", &[], |client, ns| async move {
         let (target, peer) = (test_pod(&client, &ns, "target").await, test_pod(&client, &ns, "peer").await);
         let scene = Scene::new(&client, &ns, &target.node).await;
-        let dir = state_dir(&ns);
+        let state = StateDir::new(&ns);
+        let dir = state.0.clone();
         let mut agent = NodeAgent::start(&target.node, &ns, &dir);
 
         // a pod re-created under the same name is another pod: refused, nothing touched
@@ -532,7 +547,8 @@ async fn duplicated_and_corrupted_packets_are_seen_at_the_receiver() {
     with_namespace("node-agent", &[], |client, ns| async move {
         let (target, peer) = (test_pod(&client, &ns, "target").await, test_pod(&client, &ns, "peer").await);
         let scene = Scene::new(&client, &ns, &target.node).await;
-        let mut agent = NodeAgent::start(&target.node, &ns, &state_dir(&ns));
+        let dir = StateDir::new(&ns);
+        let mut agent = NodeAgent::start(&target.node, &ns, &dir.0);
 
         // duplicate 50 % of the target's outgoing packets: the peer receives about 1.5 echo requests per ping
         scene
