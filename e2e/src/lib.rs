@@ -655,18 +655,34 @@ pub struct NodeAgent {
 }
 
 impl NodeAgent {
-    /// Starts the agent for node `node`, watching namespace `namespace`, journaling in `state_dir`.
+    /// Starts the agent for node `node`, watching namespace `namespace` (its Lease there too), journaling
+    /// in `state_dir`.
     pub fn start(node: &str, namespace: &str, state_dir: &std::path::Path) -> Self {
-        let env: Vec<(String, String)> = [
+        Self::start_with(node, namespace, state_dir, &[])
+    }
+
+    /// Like [`NodeAgent::start`], with more environment (a variable given here replaces the harness's own,
+    /// e.g. `KUBECONFIG` for a ServiceAccount's, `CHAOSCENTER_NAMESPACE` for its Lease's namespace).
+    pub fn start_with(
+        node: &str,
+        namespace: &str,
+        state_dir: &std::path::Path,
+        extra: &[(&str, &str)],
+    ) -> Self {
+        let state = state_dir.display().to_string();
+        let mut env: Vec<(String, String)> = [
             ("RUST_LOG", "info,kube=warn"),
             ("NODE_NAME", node),
             ("CHAOSCENTER_NAMESPACE", namespace),
             ("WATCH_NAMESPACE", namespace),
-            ("STATE_DIR", &state_dir.display().to_string()),
+            ("STATE_DIR", state.as_str()),
         ]
         .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .chain(extra.iter())
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+        env.sort();
         let process = Process::spawn("chaoscenter-node", &format!("node-agent-{namespace}"), &env);
         Self { process, node: node.into(), namespace: namespace.into(), state_dir: state_dir.to_path_buf() }
     }

@@ -595,3 +595,60 @@ async fn duplicated_and_corrupted_packets_are_seen_at_the_receiver() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_agent_works_with_no_more_access_than_config_node_grants() {
+    use chaoscenter_e2e::access::{ensure_rbac, service_account_kubeconfig, CONTROL_PLANE};
+    with_namespace("node-agent", &[], |client, ns| async move {
+        ensure_rbac().await;
+        let out = kubectl()
+            .args(["apply", "-f"])
+            .arg(chaoscenter_e2e::repo_root().join("config/node/rbac.yaml"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let kubeconfig = service_account_kubeconfig(&client, "chaoscenter-node", &ns).await;
+        let (target, peer) = (test_pod(&client, &ns, "target").await, test_pod(&client, &ns, "peer").await);
+        let scene = Scene::new(&client, &ns, &target.node).await;
+        let dir = StateDir::new(&ns);
+        let kubeconfig_path = kubeconfig.display().to_string();
+        let mut agent = NodeAgent::start_with(
+            &target.node,
+            &ns,
+            &dir.0,
+            &[("KUBECONFIG", kubeconfig_path.as_str()), ("CHAOSCENTER_NAMESPACE", CONTROL_PLANE)],
+        );
+        scene.inject("cut", &target, json!({"type": "network-partition"}), Duration::from_secs(600)).await;
+        scene.wait_phase("cut", InjectionPhase::Injected).await;
+        assert!(!can_fetch(&ns, "target", &peer.ip));
+        scene.revert("cut").await;
+        assert!(can_fetch(&ns, "target", &peer.ip));
+        // its Lease, in the control plane's namespace, through its Role there
+        let leases: Api<Lease> = Api::namespaced(client.clone(), CONTROL_PLANE);
+        let lease = wait_for(Duration::from_secs(30), "the agent's Lease in chaoscenter-system", || async {
+            let lease = leases.get(&lease_name(&target.node)).await.ok()?;
+            let holder = lease.spec.as_ref()?.holder_identity.clone()?;
+            holder.contains(&format!("/{}-", agent_pid(&agent))).then_some(lease)
+        })
+        .await;
+        assert!(lease.annotations().contains_key(CAPABILITIES_ANNOTATION));
+        stop_clean(&mut agent);
+        let logs = agent.logs();
+        assert!(!logs.contains("forbidden"), "the agent was refused something:\n{logs}");
+        let _ = leases.delete(&lease_name(&target.node), &Default::default()).await;
+        let _ = std::fs::remove_file(kubeconfig);
+    })
+    .await;
+}
+
+/// The agent's pid, from its start line (`identity=<node>/<pid>-<start>`).
+fn agent_pid(agent: &NodeAgent) -> String {
+    let logs = agent.logs();
+    let line = logs.lines().find(|l| l.contains("chaoscenter-node started")).unwrap_or_default();
+    line.split("identity=")
+        .nth(1)
+        .and_then(|i| i.split('/').nth(1))
+        .and_then(|p| p.split('-').next())
+        .unwrap_or("?")
+        .to_string()
+}
