@@ -81,11 +81,6 @@ impl Agent {
         lock(&self.locks).entry(uid.to_string()).or_default().clone()
     }
 
-    /// Whether injection `uid` is in effect here.
-    pub fn is_active(&self, uid: &str) -> bool {
-        lock(&self.active).contains_key(uid)
-    }
-
     /// What applying injection `uid` did, while it is in effect here.
     pub fn applied(&self, uid: &str) -> Option<Applied> {
         lock(&self.active).get(uid).map(|a| a.applied.clone())

@@ -2,9 +2,12 @@
 //! it through the agent, reverts it when asked, deleted or expired, and reports in its status.
 
 use crate::agent::{Agent, Applied, Reverted};
+use crate::plan::Mechanism;
 use chaoscenter_core::optin;
 use chaoscenter_crds::common::PROJECT_LABEL;
-use chaoscenter_crds::injection::{ChaosInjection, ChaosInjectionStatus, InjectionPhase, AGENT_FINALIZER};
+use chaoscenter_crds::injection::{
+    ChaosInjection, ChaosInjectionStatus, InjectionPhase, NodeFault, AGENT_FINALIZER,
+};
 use chaoscenter_crds::ChaosWorkflowRun;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, Patch, PatchParams};
@@ -156,6 +159,17 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
     }
 }
 
+/// What the Injected status says: the fault and mechanism, and what the mechanism cannot do.
+fn applied_message(fault: &NodeFault, mechanism: Mechanism) -> String {
+    let mut message = format!("{} applied with {}", fault.name(), mechanism.name());
+    if let NodeFault::NetworkLoss { correlation, .. } = fault {
+        if *correlation > 0.0 && mechanism != Mechanism::Netem {
+            message.push_str(" (without correlation: each packet is dropped independently)");
+        }
+    }
+    message
+}
+
 /// The status of an applied injection.
 fn injected(injection: &ChaosInjection, agent: &Agent, applied: &Applied) -> ChaosInjectionStatus {
     ChaosInjectionStatus {
@@ -163,7 +177,7 @@ fn injected(injection: &ChaosInjection, agent: &Agent, applied: &Applied) -> Cha
         mechanism: Some(applied.mechanism.name().into()),
         netns_inode: Some(applied.netns_inode),
         injected_at: Some(applied.injected_at.clone()),
-        message: Some(format!("{} applied with {}", injection.spec.fault.name(), applied.mechanism.name())),
+        message: Some(applied_message(&injection.spec.fault, applied.mechanism)),
         agent: Some(agent.config.identity.clone()),
         observed_generation: injection.metadata.generation,
         ..Default::default()
@@ -345,6 +359,18 @@ mod tests {
             json!({"metadata": {"name": name, "labels": labels, "annotations": annotations}}),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn the_status_says_what_the_mechanism_leaves_out() {
+        let loss =
+            |correlation| NodeFault::NetworkLoss { percent: 10.0, correlation, filter: Default::default() };
+        assert_eq!(
+            applied_message(&loss(0.0), Mechanism::IptablesStatistic),
+            "network-loss applied with iptables-statistic"
+        );
+        assert!(applied_message(&loss(25.0), Mechanism::IptablesStatistic).contains("without correlation"));
+        assert_eq!(applied_message(&loss(25.0), Mechanism::Netem), "network-loss applied with netem");
     }
 
     #[test]
