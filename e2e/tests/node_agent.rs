@@ -652,3 +652,22 @@ fn agent_pid(agent: &NodeAgent) -> String {
         .unwrap_or("?")
         .to_string()
 }
+
+#[tokio::test]
+async fn config_node_renders_and_the_api_server_accepts_it() {
+    chaoscenter_e2e::access::ensure_rbac().await;
+    let out = kubectl()
+        .args(["apply", "--dry-run=server", "-k"])
+        .arg(chaoscenter_e2e::repo_root().join("config/node"))
+        .output()
+        .unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "kubectl apply --dry-run=server -k config/node:\n{said}");
+    for object in [
+        "serviceaccount/chaoscenter-node",
+        "clusterrole.rbac.authorization.k8s.io/chaoscenter-node",
+        "daemonset.apps/chaoscenter-node",
+    ] {
+        assert!(said.contains(object), "{object} missing from:\n{said}");
+    }
+}
