@@ -701,4 +701,9 @@ impl NodeAgent {
     pub fn stop(&mut self) -> bool {
         self.process.stop()
     }
+
+    /// The process id (for CPU and memory readings).
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
 }

@@ -222,6 +222,14 @@ fn agent_traces(state: &str) -> Vec<String> {
         .collect()
 }
 
+/// The CPU time (user + system, seconds) the agent has used so far.
+fn cpu_seconds(agent: &NodeAgent) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", agent.pid().unwrap())).unwrap();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
 /// The agent's journal directory for one test, removed when the test ends (a failed test's agent is
 /// killed, and the rules it left go with the test's pods).
 struct StateDir(PathBuf);
@@ -274,16 +282,21 @@ async fn delay_loss_and_rate_are_measured_between_two_pods_and_each_revert_leave
 
         // delay 100 ms: the added round trip, measured against a baseline
         let base = rtts(&ns, "target", &peer.ip, 40);
+        let written = std::time::Instant::now();
         scene
             .inject("delay", &target, json!({"type": "network-delay", "latencyMs": 100}), Duration::from_secs(600))
             .await;
         let inj = scene.wait_phase("delay", InjectionPhase::Injected).await;
+        eprintln!("delay: injection written → reported Injected in {:?} (polled every 200 ms)", written.elapsed());
         let status = inj.status.unwrap();
         let expected = if caps.netem { "netem" } else { "nfqueue" };
         assert_eq!(status.mechanism.as_deref(), Some(expected));
         let inode = status.netns_inode.unwrap();
         assert!(agent_traces(&netns_state(inode)).iter().any(|l| l.contains("NFQUEUE")), "{}", netns_state(inode));
+        let cpu_before = (cpu_seconds(&agent), std::time::Instant::now());
         let delayed = rtts(&ns, "target", &peer.ip, 100);
+        let cpu = (cpu_seconds(&agent) - cpu_before.0) / cpu_before.1.elapsed().as_secs_f64();
+        eprintln!("delay: the agent used {:.1} % of a CPU while delaying 20 packets/s", cpu * 100.0);
         let (b50, d50, d99) = (percentile(&base, 0.5), percentile(&delayed, 0.5), percentile(&delayed, 0.99));
         eprintln!(
             "delay 100 ms: baseline p50 {b50:.2} ms; with delay p50 {d50:.2} ms, p99 {d99:.2} ms; added p50 {:.2} ms ({} samples)",

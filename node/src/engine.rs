@@ -11,14 +11,16 @@ use nix::sys::socket::{
 use rand::Rng;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The longest the engine sleeps with nothing due (the nfq crate has no poll support, so it polls its
-/// non-blocking socket): this is the delay's granularity and the engine's idle wake-up rate.
+/// Without the queue socket's descriptor (see [`open_queue`]) the engine polls its non-blocking socket:
+/// the longest it then sleeps, the delay's granularity.
 const TICK: Duration = Duration::from_micros(500);
+/// With the descriptor it waits for packets or the next due time, at most this long (so a stop is seen).
+const IDLE: Duration = Duration::from_millis(20);
 
 /// Counters of what the engine did.
 #[derive(Debug, Default)]
@@ -32,6 +34,8 @@ pub struct Engine {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
     pub counters: Arc<Counters>,
+    /// It sleeps until a packet or a due time (it found its socket's descriptor), rather than polling.
+    pub waits_on_socket: bool,
 }
 
 impl Engine {
@@ -43,9 +47,9 @@ impl Engine {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop2, counters2) = (stop.clone(), counters.clone());
         let thread = std::thread::Builder::new().name(format!("nfq-{queue}")).spawn(move || {
-            let setup = || -> anyhow::Result<(nfq::Queue, Option<OwnedFd>)> {
+            let setup = || -> anyhow::Result<(nfq::Queue, Option<RawFd>, Option<OwnedFd>)> {
                 ns.enter()?;
-                let mut q = nfq::Queue::open().context("failed to open the netfilter queue socket")?;
+                let (mut q, fd) = open_queue()?;
                 q.bind(queue).with_context(|| format!("failed to bind netfilter queue {queue}"))?;
                 // delay needs no packet bytes: metadata only keeps held packets small
                 let range =
@@ -71,12 +75,18 @@ impl Engine {
                     }
                     _ => None,
                 };
-                Ok((q, raw))
+                Ok((q, fd, raw))
             };
             match setup() {
-                Ok((q, raw)) => {
-                    let _ = ready_tx.send(Ok(()));
-                    if let Err(e) = run(q, queue, raw, &fault, &stop2, &counters2) {
+                Ok((q, fd, raw)) => {
+                    if fd.is_none() {
+                        tracing::warn!(
+                            queue,
+                            "the queue socket's descriptor was not found: polling every {TICK:?}"
+                        );
+                    }
+                    let _ = ready_tx.send(Ok(fd.is_some()));
+                    if let Err(e) = run(q, fd, queue, raw, &fault, &stop2, &counters2) {
                         tracing::error!(queue, "the fault engine stopped: {e:#}");
                     }
                 }
@@ -85,8 +95,8 @@ impl Engine {
                 }
             }
         })?;
-        ready_rx.recv().context("the fault engine thread died")??;
-        Ok(Self { stop, thread: Some(thread), counters })
+        let waits_on_socket = ready_rx.recv().context("the fault engine thread died")??;
+        Ok(Self { stop, thread: Some(thread), counters, waits_on_socket })
     }
 
     /// Stops it: every held packet is released, the queue unbound.
@@ -147,6 +157,7 @@ impl Correlated {
 
 fn run(
     mut q: nfq::Queue,
+    fd: Option<RawFd>,
     queue: u16,
     raw: Option<OwnedFd>,
     fault: &EngineFault,
@@ -209,14 +220,68 @@ fn run(
                 q.verdict(h.msg).context("failed to release a held packet")?;
             }
         }
-        let wait = held.peek().map_or(TICK, |h| h.0.due.saturating_duration_since(Instant::now()).min(TICK));
-        std::thread::sleep(wait);
+        let due = held.peek().map(|h| h.0.due.saturating_duration_since(Instant::now()));
+        match fd {
+            Some(fd) => wait_readable(fd, due.unwrap_or(IDLE).min(IDLE)),
+            None => std::thread::sleep(due.unwrap_or(TICK).min(TICK)),
+        }
     }
     while let Some(Reverse(h)) = held.pop() {
         let _ = q.verdict(h.msg);
     }
     let _ = q.unbind(queue);
     Ok(())
+}
+
+/// Opens a netfilter queue socket in the calling thread's namespace and finds its descriptor: the nfq
+/// crate keeps it private, and only with it can the engine sleep until a packet or a due time instead of
+/// waking every [`TICK`]. The descriptor is the one new socket in the process's table (openings are
+/// serialized) that the namespace lists as a NETLINK_NETFILTER socket; `None` when that is unclear.
+fn open_queue() -> anyhow::Result<(nfq::Queue, Option<RawFd>)> {
+    static OPENING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = OPENING.lock().unwrap_or_else(|p| p.into_inner());
+    let sockets = || -> Vec<(RawFd, String)> {
+        std::fs::read_dir("/proc/thread-self/fd")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let fd: RawFd = e.file_name().to_str()?.parse().ok()?;
+                let target = std::fs::read_link(e.path()).ok()?;
+                let inode = target.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.to_string();
+                Some((fd, inode))
+            })
+            .collect()
+    };
+    let before = sockets();
+    let q = nfq::Queue::open().context("failed to open the netfilter queue socket")?;
+    let netfilter: Vec<String> = std::fs::read_to_string("/proc/thread-self/net/netlink")
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            // columns: sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode; NETLINK_NETFILTER is 12
+            (f.len() >= 10 && f[1] == "12").then(|| f[9].to_string())
+        })
+        .collect();
+    let new: Vec<RawFd> = sockets()
+        .into_iter()
+        .filter(|(fd, inode)| !before.iter().any(|(b, _)| b == fd) && netfilter.contains(inode))
+        .map(|(fd, _)| fd)
+        .collect();
+    Ok((q, (new.len() == 1).then(|| new[0])))
+}
+
+/// Waits until the queue socket `fd` has a packet, or `timeout` passes.
+#[allow(unsafe_code)]
+fn wait_readable(fd: RawFd, timeout: Duration) {
+    // SAFETY: `fd` is the queue socket found by `open_queue`; the `nfq::Queue` owning it lives in the
+    // caller's frame for the whole engine loop, so the descriptor stays open while it is borrowed here.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    let mut fds = [nix::poll::PollFd::new(borrowed, nix::poll::PollFlags::POLLIN)];
+    let timeout = nix::sys::time::TimeSpec::from_duration(timeout);
+    let _ = nix::poll::ppoll(&mut fds, Some(timeout), None);
 }
 
 /// Sends a copy of IPv4 packet `packet` (headers included) through the marked raw socket.

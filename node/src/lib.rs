@@ -1,7 +1,6 @@
 //! The ChaosCenter node agent: applies and reverts node-level network faults (ChaosInjection objects of
 //! its node) inside target pods' network namespaces, journals what it created, and publishes what its node
 //! can do on a Lease.
-#![forbid(unsafe_code)]
 
 pub mod agent;
 pub mod caps;

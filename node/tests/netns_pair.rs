@@ -85,6 +85,7 @@ async fn with_fault<T>(pair: &Pair, uid: &str, fault: NodeFault, measure: impl F
     let plan = build(uid, &fault, mechanism, 100).unwrap();
     let ns = pair.ns_a();
     let engine = plan.engine.clone().map(|f| Engine::start(ns.try_clone().unwrap(), 100, f).unwrap());
+    assert!(engine.as_ref().is_none_or(|e| e.waits_on_socket), "the engine fell back to polling");
     let p = plan.clone();
     ns.run(move || apply_here(&p)).await.unwrap();
     let measured = measure();
