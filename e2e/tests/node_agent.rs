@@ -529,10 +529,14 @@ async fn sigterm_reverts_everything_and_bad_injections_fail_closed() {
         let status = api.get("cut").await.unwrap().status.unwrap();
         assert_eq!(status.phase, Some(InjectionPhase::Pending), "{status:?}");
         assert!(status.revert_verified);
-        // the finalizer stays until an agent reverts it for good: let the test's namespace go
-        api.patch("cut", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": null}})))
-            .await
-            .unwrap();
+        // the next agent applies the still-wanted fault again, its status fresh
+        let mut agent = NodeAgent::start(&target.node, &ns, &dir);
+        let status = scene.wait_phase("cut", InjectionPhase::Injected).await.status.unwrap();
+        assert_eq!((status.reverted_at, status.revert_verified), (None, false), "stale revert in the status");
+        assert!(!can_fetch(&ns, "target", &peer.ip));
+        scene.revert("cut").await;
+        assert!(can_fetch(&ns, "target", &peer.ip));
+        stop_clean(&mut agent);
     })
     .await;
 }

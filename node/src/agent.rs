@@ -81,6 +81,12 @@ impl Agent {
         lock(&self.locks).entry(uid.to_string()).or_default().clone()
     }
 
+    /// Forgets injection `uid` (it is being deleted): its lock and any unreported revert.
+    pub fn forget(&self, uid: &str) {
+        lock(&self.locks).remove(uid);
+        lock(&self.reverted).remove(uid);
+    }
+
     /// What applying injection `uid` did, while it is in effect here.
     pub fn applied(&self, uid: &str) -> Option<Applied> {
         lock(&self.active).get(uid).map(|a| a.applied.clone())

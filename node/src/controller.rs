@@ -65,6 +65,7 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
         if has_finalizer {
             set_finalizer(&api, &injection, false).await?;
         }
+        agent.forget(&uid);
         return Ok(Action::await_change());
     }
 
@@ -250,6 +251,22 @@ async fn write_status(
     inj: &ChaosInjection,
     status: ChaosInjectionStatus,
 ) -> Result<ChaosInjection, Error> {
+    // absent fields are written as null, so a merge patch also clears what an earlier status said
+    let mut status = serde_json::to_value(status).unwrap_or_default();
+    if let Some(fields) = status.as_object_mut() {
+        for key in [
+            "phase",
+            "mechanism",
+            "netnsInode",
+            "injectedAt",
+            "revertedAt",
+            "message",
+            "agent",
+            "observedGeneration",
+        ] {
+            fields.entry(key).or_insert(serde_json::Value::Null);
+        }
+    }
     let patch = serde_json::json!({ "status": status });
     api.patch_status(&inj.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
         .await
