@@ -640,6 +640,13 @@ async fn the_agent_works_with_no_more_access_than_config_node_grants() {
         assert!(!can_fetch(&ns, "target", &peer.ip));
         scene.revert("cut").await;
         assert!(can_fetch(&ns, "target", &peer.ip));
+        // Events on the injection
+        wait_for(Duration::from_secs(30), "Injected and Reverted events on the injection", || async {
+            let events = chaoscenter_e2e::events_for(&client, &ns, "cut").await;
+            let reasons: Vec<&str> = events.iter().map(|(reason, _)| reason.as_str()).collect();
+            (reasons.contains(&"Injected") && reasons.contains(&"Reverted")).then_some(())
+        })
+        .await;
         // its Lease, in the control plane's namespace, through its Role there
         let leases: Api<Lease> = Api::namespaced(client.clone(), CONTROL_PLANE);
         let lease = wait_for(Duration::from_secs(30), "the agent's Lease in chaoscenter-system", || async {

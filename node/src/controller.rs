@@ -9,10 +9,12 @@ use chaoscenter_crds::injection::{
     ChaosInjection, ChaosInjectionStatus, InjectionPhase, NodeFault, AGENT_FINALIZER,
 };
 use chaoscenter_crds::ChaosWorkflowRun;
+use futures::FutureExt;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
-use kube::{Client, ResourceExt};
+use kube::runtime::events::{Event, EventType, Recorder};
+use kube::{Client, Resource, ResourceExt};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +22,17 @@ use std::time::Duration;
 pub struct Context {
     pub client: Client,
     pub agent: Arc<Agent>,
+    /// Events on the injections (reasons `Injected`, `Reverted`, `RevertUnverified`, `Refused`).
+    pub recorder: Recorder,
+}
+
+/// Publishes an Event on `inj` (best effort: a lost Event is logged, never an error).
+async fn event(ctx: &Context, inj: &ChaosInjection, type_: EventType, reason: &str, note: String) {
+    let event =
+        Event { type_, reason: reason.into(), note: Some(note), action: reason.into(), secondary: None };
+    if let Err(e) = ctx.recorder.publish(&event, &inj.object_ref(&())).await {
+        tracing::warn!(reason, "failed to publish an event: {e}");
+    }
 }
 
 /// A transient failure (the API server): retried.
@@ -41,8 +54,25 @@ pub fn error_policy(_: Arc<ChaosInjection>, error: &Error, _: Arc<Context>) -> A
     Action::requeue(Duration::from_secs(3))
 }
 
-/// Reconciles one injection.
+/// Reconciles one injection; a panic in it is caught and logged, so one object cannot stop the agent (and
+/// every other injection's revert with it).
 pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let name = format!("{}/{}", injection.namespace().unwrap_or_default(), injection.name_any());
+    match std::panic::AssertUnwindSafe(reconcile_one(injection, ctx)).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(injection = %name, "reconcile panicked (retried in a minute): {message}");
+            Ok(Action::requeue(Duration::from_secs(60)))
+        }
+    }
+}
+
+async fn reconcile_one(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Result<Action, Error> {
     let Some(uid) = injection.uid() else { return Ok(Action::await_change()) };
     let agent = &ctx.agent;
     if injection.spec.node_name != agent.config.node_name {
@@ -102,8 +132,18 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
             status.reverted_at = Some(r.at.clone());
             status.revert_verified = r.verified;
             status.message = r.message.clone().or(status.message);
+            let (type_, reason) = if r.verified {
+                (EventType::Normal, "Reverted")
+            } else {
+                (EventType::Warning, "RevertUnverified")
+            };
+            let note =
+                r.message.clone().unwrap_or_else(|| "removed and checked by reading the state back".into());
             match write_status(&api, &injection, status).await {
-                Ok(now) => current = now,
+                Ok(now) => {
+                    current = now;
+                    event(&ctx, &current, type_, reason, note).await;
+                }
                 Err(e) => {
                     if let Some(r) = reverted {
                         agent.keep_reverted(&uid, r);
@@ -141,7 +181,10 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
     };
     match applied {
         Ok(applied) => {
-            write_status(&api, &current, injected(&current, agent, &applied)).await?;
+            let status = injected(&current, agent, &applied);
+            let note = status.message.clone().unwrap_or_default();
+            write_status(&api, &current, status).await?;
+            event(&ctx, &current, EventType::Normal, "Injected", note).await;
             Ok(Action::requeue(until_expiry))
         }
         Err(message) => {
@@ -153,7 +196,9 @@ pub async fn reconcile(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
                 observed_generation: injection.metadata.generation,
                 ..Default::default()
             };
+            let note = status.message.clone().unwrap_or_default();
             let current = write_status(&api, &current, status).await?;
+            event(&ctx, &current, EventType::Warning, "Refused", note).await;
             set_finalizer(&api, &current, false).await?;
             Ok(Action::await_change())
         }

@@ -6,6 +6,7 @@ use chaoscenter_node::agent::Agent;
 use chaoscenter_node::config::Config;
 use chaoscenter_node::controller::{self, Context};
 use futures::StreamExt;
+use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::{watcher, Controller};
 use kube::{Api, Client};
 use std::sync::Arc;
@@ -49,7 +50,10 @@ async fn main() -> anyhow::Result<()> {
     };
     let selector = format!("{NODE_LABEL}={}", config.node_name);
     tracing::info!(node = %config.node_name, identity = %config.identity, "chaoscenter-node started");
-    let ctx = Arc::new(Context { client: client.clone(), agent: agent.clone() });
+    let reporter =
+        Reporter { controller: "chaoscenter-node".into(), instance: Some(config.identity.clone()) };
+    let recorder = Recorder::new(client.clone(), reporter);
+    let ctx = Arc::new(Context { client: client.clone(), agent: agent.clone(), recorder });
     Controller::new(injections, watcher::Config::default().labels(&selector))
         .graceful_shutdown_on(shutdown)
         .run(controller::reconcile, controller::error_policy, ctx)
