@@ -73,6 +73,7 @@ pub struct PodRef {
 /// peers as CIDRs. Applied to the pod's traffic on its interfaces other than loopback.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(tag = "type", rename_all = "kebab-case")]
+#[schemars(transform = one_object)]
 pub enum NodeFault {
     /// Hold each matching outgoing packet `latencyMs` (± `jitterMs`, with `correlation` percent of the
     /// previous packet's jitter carried over).
@@ -89,7 +90,7 @@ pub enum NodeFault {
         #[serde(default)]
         filter: TrafficFilter,
     },
-    /// Drop `percent` of the matching packets, in both directions.
+    /// Drop `percent` of the matching outgoing packets (as netem does, whichever mechanism applies it).
     #[serde(rename_all = "camelCase")]
     NetworkLoss {
         #[schemars(range(min = 0.0, max = 100.0))]
@@ -137,7 +138,50 @@ pub enum NodeFault {
     },
 }
 
+/// A structural schema for an internally tagged enum: one object with every variant's properties and
+/// `type` an enum of the variants' names (kube's structural rewrite rejects variants that each pin `type`
+/// to their own name; serde still checks which properties go with which type).
+fn one_object(schema: &mut schemars::Schema) {
+    use serde_json::{json, Map, Value};
+    let Some(variants) = schema.get("oneOf").and_then(Value::as_array).cloned() else { return };
+    let (mut properties, mut types) = (Map::new(), Vec::<Value>::new());
+    for variant in &variants {
+        for (name, property) in variant.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            if name == "type" {
+                types.extend(property.get("const").cloned());
+                types.extend(property.get("enum").and_then(Value::as_array).into_iter().flatten().cloned());
+            } else {
+                properties.entry(name.clone()).or_insert_with(|| property.clone());
+            }
+        }
+    }
+    properties.insert(
+        "type".into(),
+        json!({"type": "string", "enum": types, "description": "The fault: network-delay, network-loss, \
+            network-duplicate, network-corrupt, network-rate or network-partition."}),
+    );
+    let mut flat = json!({"type": "object", "required": ["type"], "properties": properties});
+    if let Some(description) = schema.get("description") {
+        flat["description"] = description.clone();
+    }
+    if let Ok(flat) = schemars::Schema::try_from(flat) {
+        *schema = flat;
+    }
+}
+
 impl NodeFault {
+    /// The fault's traffic filter (a rate limit has none: it holds for the whole interface).
+    pub fn filter(&self) -> Option<&TrafficFilter> {
+        match self {
+            Self::NetworkDelay { filter, .. }
+            | Self::NetworkLoss { filter, .. }
+            | Self::NetworkDuplicate { filter, .. }
+            | Self::NetworkCorrupt { filter, .. }
+            | Self::NetworkPartition { filter, .. } => Some(filter),
+            Self::NetworkRate { .. } => None,
+        }
+    }
+
     /// The fault type's name as written in a workflow, e.g. `network-delay`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -261,8 +305,10 @@ pub struct NodeCapabilities {
 }
 
 impl NodeCapabilities {
-    /// The mechanism this node applies `fault` with, or what it lacks for it.
+    /// The mechanism this node applies `fault` with, or what it lacks for it. netem is a root qdisc on the
+    /// whole interface, so a fault limited by a filter takes the iptables path even where netem exists.
     pub fn mechanism(&self, fault: &NodeFault) -> Result<&'static str, String> {
+        let netem = self.netem && fault.filter().is_none_or(TrafficFilter::is_empty);
         let need = |ok: bool, mechanism: &'static str, missing: &str| {
             if ok {
                 Ok(mechanism)
@@ -274,21 +320,73 @@ impl NodeCapabilities {
             NodeFault::NetworkDelay { .. }
             | NodeFault::NetworkDuplicate { .. }
             | NodeFault::NetworkCorrupt { .. } => {
-                if self.netem {
+                if netem {
                     Ok("netem")
                 } else {
                     need(self.nfqueue, "nfqueue", "neither the netem qdisc nor iptables NFQUEUE")
                 }
             }
             NodeFault::NetworkLoss { .. } => {
-                if self.netem {
+                if netem {
                     Ok("netem")
                 } else {
-                    need(self.iptables, "iptables-statistic", "neither the netem qdisc nor iptables")
+                    // the statistic rule picks the packets, the agent's queue drops them: a DROP rule on
+                    // outgoing packets would fail the sender's send() with EPERM, which a lossy network never does
+                    need(
+                        self.iptables && self.nfqueue,
+                        "iptables-statistic",
+                        "neither the netem qdisc nor iptables with NFQUEUE",
+                    )
                 }
             }
             NodeFault::NetworkRate { .. } => need(self.tbf, "tbf", "the tbf qdisc"),
             NodeFault::NetworkPartition { .. } => need(self.iptables, "iptables-drop", "iptables"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delay(filter: TrafficFilter) -> NodeFault {
+        NodeFault::NetworkDelay { latency_ms: 100, jitter_ms: 0, correlation: 0.0, filter }
+    }
+
+    #[test]
+    fn netem_is_used_where_present_and_the_user_space_path_where_not() {
+        let here = NodeCapabilities { tbf: true, nfqueue: true, iptables: true, ..Default::default() };
+        let with_netem = NodeCapabilities { netem: true, ..here.clone() };
+        let loss =
+            NodeFault::NetworkLoss { percent: 30.0, correlation: 0.0, filter: TrafficFilter::default() };
+        let dup = NodeFault::NetworkDuplicate { percent: 5.0, filter: TrafficFilter::default() };
+        let rate = NodeFault::NetworkRate { bits_per_second: 1_000_000, burst_bytes: None };
+        let partition = NodeFault::NetworkPartition {
+            direction: crate::workflow::PartitionDirection::Both,
+            filter: TrafficFilter::default(),
+        };
+        assert_eq!(with_netem.mechanism(&delay(TrafficFilter::default())), Ok("netem"));
+        assert_eq!(with_netem.mechanism(&loss), Ok("netem"));
+        assert_eq!(with_netem.mechanism(&dup), Ok("netem"));
+        assert_eq!(here.mechanism(&delay(TrafficFilter::default())), Ok("nfqueue"));
+        assert_eq!(here.mechanism(&dup), Ok("nfqueue"));
+        assert_eq!(here.mechanism(&loss), Ok("iptables-statistic"));
+        for caps in [&here, &with_netem] {
+            assert_eq!(caps.mechanism(&rate), Ok("tbf"));
+            assert_eq!(caps.mechanism(&partition), Ok("iptables-drop"));
+        }
+    }
+
+    #[test]
+    fn a_filtered_fault_takes_the_iptables_path_even_with_netem() {
+        let caps = NodeCapabilities { netem: true, nfqueue: true, iptables: true, ..Default::default() };
+        let filter = TrafficFilter { cidrs: vec!["10.0.0.7/32".into()], ..Default::default() };
+        assert_eq!(caps.mechanism(&delay(filter.clone())), Ok("nfqueue"));
+        let netem_only = NodeCapabilities { netem: true, ..Default::default() };
+        assert_eq!(netem_only.mechanism(&delay(TrafficFilter::default())), Ok("netem"));
+        assert_eq!(
+            netem_only.mechanism(&delay(filter)),
+            Err("neither the netem qdisc nor iptables NFQUEUE".to_string())
+        );
     }
 }

@@ -644,3 +644,66 @@ impl Drop for NodeGuard {
         }
     }
 }
+
+/// The node agent (`chaoscenter-node`) as a local root process on the cluster's node, applying only the
+/// injections of one test namespace (where its Lease lives too), its journal in a directory of its own.
+pub struct NodeAgent {
+    process: Process,
+    pub node: String,
+    pub namespace: String,
+    pub state_dir: PathBuf,
+}
+
+impl NodeAgent {
+    /// Starts the agent for node `node`, watching namespace `namespace` (its Lease there too), journaling
+    /// in `state_dir`.
+    pub fn start(node: &str, namespace: &str, state_dir: &std::path::Path) -> Self {
+        Self::start_with(node, namespace, state_dir, &[])
+    }
+
+    /// Like [`NodeAgent::start`], with more environment (a variable given here replaces the harness's own,
+    /// e.g. `KUBECONFIG` for a ServiceAccount's, `CHAOSCENTER_NAMESPACE` for its Lease's namespace).
+    pub fn start_with(
+        node: &str,
+        namespace: &str,
+        state_dir: &std::path::Path,
+        extra: &[(&str, &str)],
+    ) -> Self {
+        let state = state_dir.display().to_string();
+        let mut env: Vec<(String, String)> = [
+            ("RUST_LOG", "info,kube=warn"),
+            ("NODE_NAME", node),
+            ("CHAOSCENTER_NAMESPACE", namespace),
+            ("WATCH_NAMESPACE", namespace),
+            ("STATE_DIR", state.as_str()),
+        ]
+        .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .chain(extra.iter())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        env.sort();
+        let process = Process::spawn("chaoscenter-node", &format!("node-agent-{namespace}"), &env);
+        Self { process, node: node.into(), namespace: namespace.into(), state_dir: state_dir.to_path_buf() }
+    }
+
+    /// Its log so far.
+    pub fn logs(&self) -> String {
+        strip_ansi(&self.process.logs())
+    }
+
+    /// Kills it with SIGKILL (no chance to clean up), and waits for it to be gone.
+    pub fn kill9(&mut self) {
+        self.process.kill9()
+    }
+
+    /// Stops it with SIGTERM (it reverts everything first); returns whether it exited successfully.
+    pub fn stop(&mut self) -> bool {
+        self.process.stop()
+    }
+
+    /// The process id (for CPU and memory readings).
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+}

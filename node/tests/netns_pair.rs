@@ -1,0 +1,155 @@
+//! The mechanisms in two real network namespaces joined by a veth pair, without a cluster (needs root and
+//! `ip`): `cargo test -p chaoscenter-node --test netns_pair -- --ignored`. The namespaces are removed after.
+
+use chaoscenter_crds::injection::{NodeCapabilities, NodeFault, TrafficFilter};
+use chaoscenter_node::engine::Engine;
+use chaoscenter_node::inject::{apply_here, leftovers_here, remove_here};
+use chaoscenter_node::netns::NetNs;
+use chaoscenter_node::plan::{build, Mechanism};
+use std::process::{Child, Command};
+
+/// Two namespaces `<p>a` (10.77.0.1) and `<p>b` (10.77.0.2), a process in each; removed when dropped.
+struct Pair {
+    prefix: String,
+    sleepers: Vec<Child>,
+}
+
+fn sh(cmd: &str) -> String {
+    let out = Command::new("sh").args(["-c", cmd]).output().unwrap();
+    assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+impl Pair {
+    fn new() -> Self {
+        let prefix = format!("cct{}", std::process::id());
+        let (a, b) = (format!("{prefix}a"), format!("{prefix}b"));
+        sh(&format!("ip netns add {a} && ip netns add {b}"));
+        let mut pair = Self { prefix, sleepers: vec![] };
+        sh(&format!(
+            "ip link add {a}0 type veth peer name {b}0 && \
+             ip link set {a}0 netns {a} name eth0 && ip link set {b}0 netns {b} name eth0 && \
+             ip -n {a} addr add 10.77.0.1/24 dev eth0 && ip -n {b} addr add 10.77.0.2/24 dev eth0 && \
+             ip -n {a} link set eth0 up && ip -n {b} link set eth0 up && ip -n {a} link set lo up"
+        ));
+        for ns in [&a, &b] {
+            pair.sleepers
+                .push(Command::new("ip").args(["netns", "exec", ns, "sleep", "600"]).spawn().unwrap());
+        }
+        pair
+    }
+
+    fn ns_a(&self) -> NetNs {
+        NetNs::of_pid(self.sleepers[0].id()).unwrap()
+    }
+
+    /// Round trips (ms) of pings from a to b.
+    fn rtts(&self, count: u32) -> Vec<f64> {
+        let out = sh(&format!(
+            "ip netns exec {}a busybox ping -c {count} -i 0.05 -W 2 10.77.0.2 || true",
+            self.prefix
+        ));
+        let mut v: Vec<f64> = out
+            .lines()
+            .filter(|l| !l.contains("DUP!"))
+            .filter_map(|l| l.split("time=").nth(1)?.split_whitespace().next()?.parse().ok())
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v
+    }
+
+    fn ping_output(&self, count: u32) -> String {
+        sh(&format!("ip netns exec {}a busybox ping -c {count} -i 0.02 -W 2 10.77.0.2 || true", self.prefix))
+    }
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        for s in &mut self.sleepers {
+            let _ = s.kill();
+            let _ = s.wait();
+        }
+        let _ = Command::new("sh")
+            .args(["-c", &format!("ip netns del {p}a; ip netns del {p}b", p = self.prefix)])
+            .status();
+    }
+}
+
+fn caps() -> NodeCapabilities {
+    NodeCapabilities { tbf: true, nfqueue: true, iptables: true, ..Default::default() }
+}
+
+/// Applies `fault` in a's namespace, runs `measure`, reverts, and checks nothing is left.
+async fn with_fault<T>(pair: &Pair, uid: &str, fault: NodeFault, measure: impl FnOnce() -> T) -> T {
+    let mechanism = Mechanism::choose(&caps(), &fault).unwrap();
+    let plan = build(uid, &fault, mechanism, 100).unwrap();
+    let ns = pair.ns_a();
+    let engine = plan.engine.clone().map(|f| Engine::start(ns.try_clone().unwrap(), 100, f).unwrap());
+    assert!(engine.as_ref().is_none_or(|e| e.waits_on_socket), "the engine fell back to polling");
+    let p = plan.clone();
+    ns.run(move || apply_here(&p)).await.unwrap();
+    let measured = measure();
+    let created = plan.created.clone();
+    ns.run(move || remove_here(&created)).await.unwrap();
+    if let Some(e) = engine {
+        e.stop();
+    }
+    let created = plan.created.clone();
+    assert_eq!(ns.run(move || leftovers_here(&created)).await.unwrap(), Vec::<String>::new());
+    measured
+}
+
+#[tokio::test]
+#[ignore = "needs root: creates two network namespaces"]
+async fn the_user_space_engine_delays_duplicates_and_corrupts() {
+    let pair = Pair::new();
+    let base = pair.rtts(20);
+    let delay = NodeFault::NetworkDelay {
+        latency_ms: 100,
+        jitter_ms: 0,
+        correlation: 0.0,
+        filter: TrafficFilter::default(),
+    };
+    let delayed = with_fault(&pair, "aaaa0000-1111", delay, || pair.rtts(60)).await;
+    let p50 = delayed[delayed.len() / 2];
+    eprintln!(
+        "base p50 {:.3} ms, delayed p50 {p50:.3} p99 {:.3}",
+        base[base.len() / 2],
+        delayed[delayed.len() * 99 / 100]
+    );
+    assert!((99.0..110.0).contains(&(p50 - base[base.len() / 2])), "{delayed:?}");
+    let jitter = NodeFault::NetworkDelay {
+        latency_ms: 50,
+        jitter_ms: 20,
+        correlation: 0.0,
+        filter: TrafficFilter::default(),
+    };
+    let jittered = with_fault(&pair, "aaaa0000-2222", jitter, || pair.rtts(100)).await;
+    eprintln!("50±20 ms: min {:.2} max {:.2}", jittered[0], jittered[jittered.len() - 1]);
+    assert!(
+        jittered[0] >= 29.0
+            && jittered[jittered.len() - 1] <= 72.0
+            && jittered[jittered.len() - 1] - jittered[0] > 20.0
+    );
+    let dup = NodeFault::NetworkDuplicate { percent: 50.0, filter: TrafficFilter::default() };
+    let out = with_fault(&pair, "bbbb0000-1111", dup, || pair.ping_output(200)).await;
+    let dups = out.lines().filter(|l| l.contains("DUP!")).count();
+    eprintln!("duplicate 50 %: {dups} of 200 replies duplicated");
+    assert!((70..=130).contains(&dups), "{dups}");
+    let snmp = |p: &str| sh(&format!("ip netns exec {p}b cat /proc/net/snmp"));
+    let csum_errors = |text: String| -> u64 {
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("Icmp:")).collect();
+        let i = lines[0].split_whitespace().position(|w| w == "InCsumErrors").unwrap();
+        lines[1].split_whitespace().nth(i).unwrap().parse().unwrap()
+    };
+    let before = csum_errors(snmp(&pair.prefix));
+    let corrupt = NodeFault::NetworkCorrupt { percent: 100.0, filter: TrafficFilter::default() };
+    let out = with_fault(&pair, "cccc0000-1111", corrupt, || pair.ping_output(50)).await;
+    let after = csum_errors(snmp(&pair.prefix));
+    eprintln!(
+        "corrupt 100 %: {} checksum errors at the receiver; {}",
+        after - before,
+        out.lines().last().unwrap_or("")
+    );
+    assert!(after - before >= 45, "{before} → {after}");
+}
