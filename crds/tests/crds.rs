@@ -121,7 +121,12 @@ fn workflow_schema_constrains_what_the_api_server_must_reject() {
             "node-cordon",
             "node-taint",
             "node-drain",
-            "network-partition"
+            "network-partition",
+            "network-delay",
+            "network-loss",
+            "network-duplicate",
+            "network-corrupt",
+            "network-rate"
         ])
     );
     let weight = node(&schema, &["spec", "steps", "weight"]);
