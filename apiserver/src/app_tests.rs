@@ -130,20 +130,9 @@ impl Harness {
     /// An access token of a new session of `user` (as a login would make it; `pwc` if the user must
     /// change the password), without spending a password check.
     pub async fn token(&self, user: &str) -> String {
-        let stored = self.cluster.stored_user(user).expect("a seeded user");
         let must_change = self.cluster.password_of(user).is_some_and(|p| p.must_change);
-        let now = DateTime::now();
-        let ends_at = DateTime::from_millis(now.timestamp_millis() + 3_600_000);
-        let session = Session {
-            sid: random_id(),
-            user: user.into(),
-            uid: stored.metadata.uid.clone().unwrap_or_default(),
-            refresh_hash: random_id(),
-            created_at: now,
-            ends_at,
-            expires_at: ends_at,
-        };
-        self.tokens.create_session(&session).await.unwrap();
+        let gen = self.tokens.generation(user).await.unwrap();
+        let (session, _) = self.session(user, gen).await;
         let claims = Claims {
             sub: user.into(),
             uid: session.uid.clone(),
@@ -154,10 +143,30 @@ impl Harness {
             jti: random_id(),
             kind: TokenKind::Access,
             sid: Some(session.sid),
-            gen: self.tokens.generation(user).await.unwrap(),
+            gen: session.gen,
             pwc: must_change,
         };
         self.state.keys.sign(&claims)
+    }
+
+    /// A new session of `user` started at token generation `gen`, and its refresh token.
+    pub async fn session(&self, user: &str, gen: i64) -> (Session, String) {
+        let stored = self.cluster.stored_user(user).expect("a seeded user");
+        let now = DateTime::now();
+        let ends_at = DateTime::from_millis(now.timestamp_millis() + 3_600_000);
+        let refresh_token = random_id();
+        let session = Session {
+            sid: random_id(),
+            user: user.into(),
+            uid: stored.metadata.uid.clone().unwrap_or_default(),
+            gen,
+            refresh_hash: crate::auth::refresh_hash(&refresh_token),
+            created_at: now,
+            ends_at,
+            expires_at: ends_at,
+        };
+        self.tokens.create_session(&session).await.unwrap();
+        (session, refresh_token)
     }
 
     /// Sends a request from 127.0.0.1: `token` as the bearer, `body` as JSON, plus `headers`. (The
@@ -264,7 +273,8 @@ async fn login_refuses_a_wrong_password_bad_input_and_a_disabled_user() {
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST, "{}", not_json.body);
     h.cluster.set_user_field("otto", "disabled", json!(true));
     let disabled = h.login("otto", PASSWORD).await;
-    assert_eq!((disabled.status, disabled.error()), (StatusCode::FORBIDDEN, "the user is disabled"));
+    // the right password of a disabled user is refused as a wrong one: nobody learns that it is right
+    assert_eq!((disabled.status, disabled.error()), (StatusCode::UNAUTHORIZED, "wrong username or password"));
     assert_eq!(h.tokens.sessions_of("otto") + h.tokens.sessions_of("vera"), 0, "no session was started");
 }
 
@@ -490,6 +500,33 @@ async fn refresh_rotates_the_cookie_and_a_reused_one_ends_the_session() {
 }
 
 #[tokio::test]
+async fn a_session_started_at_an_older_generation_ends_at_its_next_refresh() {
+    let h = Harness::new().await;
+    let refresh = |token: String| {
+        let h = &h;
+        async move {
+            let cookie = format!("chaoscenter_refresh={token}");
+            h.send(Method::POST, "/auth/session/refresh", None, None, &[("cookie", cookie.as_str()), CSRF])
+                .await
+        }
+    };
+    let before = h.tokens.generation("vera").await.unwrap();
+    let (_, current) = h.session("vera", before).await;
+    assert_eq!(
+        refresh(current).await.status,
+        StatusCode::OK,
+        "a session at the current generation refreshes"
+    );
+    // the race the session's generation closes: a login checking the old password while the password
+    // changes (the generation moves on, the sessions are deleted) stores its session just afterwards
+    h.tokens.invalidate_user("vera").await.unwrap();
+    let (_, late) = h.session("vera", before).await;
+    let refused = refresh(late).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+    assert_eq!(h.tokens.sessions_of("vera"), 0, "and the session is gone");
+}
+
+#[tokio::test]
 async fn logout_ends_the_session_by_bearer_or_by_cookie() {
     let h = Harness::new().await;
     let token = h.token("vera").await;
@@ -632,7 +669,7 @@ async fn an_admin_disables_and_enables_a_user() {
         disabled.body
     );
     assert_eq!(h.get("/auth/me", Some(&eddie)).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(h.login("eddie", PASSWORD).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(h.login("eddie", PASSWORD).await.status, StatusCode::UNAUTHORIZED, "as a wrong password");
     let enabled = post(&root, "/auth/users/eddie/enable").await;
     assert_eq!((enabled.status, &enabled.body["disabled"]), (StatusCode::OK, &json!(false)));
     assert_eq!(

@@ -11,10 +11,7 @@ use std::sync::Arc;
 
 /// A network: an address and a prefix length (`10.0.0.0/8`, `2001:db8::/32`; a bare address is one host).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Net {
-    addr: IpAddr,
-    prefix: u8,
-}
+pub struct Net(ipnet::IpNet);
 
 impl std::str::FromStr for Net {
     type Err = String;
@@ -34,27 +31,18 @@ impl std::str::FromStr for Net {
                 .filter(|p| *p <= max)
                 .ok_or_else(|| format!("{text:?}: the prefix length must be 0 to {max}"))?,
         };
-        Ok(Self { addr, prefix })
+        ipnet::IpNet::new(addr, prefix).map(Self).map_err(|e| format!("{text:?}: {e}"))
     }
 }
 
 impl Net {
+    /// Whether `ip` is in the network (an IPv4-mapped IPv6 address as its IPv4 address).
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
             v4 => v4,
         };
-        match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
+        self.0.contains(&ip)
     }
 }
 

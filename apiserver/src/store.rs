@@ -18,6 +18,11 @@ pub struct Session {
     pub user: String,
     /// The ChaosUser's uid at sign-in.
     pub uid: String,
+    /// The user's token generation when the session started (read before the password was checked):
+    /// once the generation moves on (a password change, a reset, a disable), the session ends, even one
+    /// started while that change was being made.
+    #[serde(default)]
+    pub gen: i64,
     /// SHA-256 of the current refresh token, hex.
     pub refresh_hash: String,
     pub created_at: DateTime,

@@ -110,30 +110,105 @@ struct Table<K> {
     buckets: Mutex<HashMap<K, Bucket>>,
 }
 
+/// One table's buckets, locked.
+struct Locked<'a, K> {
+    limit: Limit,
+    buckets: std::sync::MutexGuard<'a, HashMap<K, Bucket>>,
+}
+
 impl<K: Hash + Eq + Clone> Table<K> {
     fn new(limit: Limit) -> Self {
         Self { limit, buckets: Mutex::default() }
     }
 
+    fn lock(&self) -> Locked<'_, K> {
+        Locked { limit: self.limit, buckets: self.buckets.lock().unwrap_or_else(|e| e.into_inner()) }
+    }
+
     fn wait(&self, key: &K, now: Instant) -> Duration {
-        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        buckets.get(key).map(|b| b.wait(self.limit, now)).unwrap_or_default()
+        self.lock().wait(key, now)
     }
 
     fn fill(&self, key: &K, now: Instant) {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if !buckets.contains_key(key) && buckets.len() >= MAX_ENTRIES {
-            buckets.retain(|_, b| b.level(self.limit, now) > 0.0);
-            if buckets.len() >= MAX_ENTRIES {
-                return;
-            }
-        }
-        let bucket = buckets.entry(key.clone()).or_insert(Bucket { level: 0.0, at: now });
-        *bucket = Bucket { level: bucket.level(self.limit, now) + 1.0, at: now };
+        self.lock().fill(key, now)
     }
 
     fn forget(&self, key: &K) {
-        self.buckets.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.lock().buckets.remove(key);
+    }
+}
+
+impl<K: Hash + Eq + Clone> Locked<'_, K> {
+    fn wait(&self, key: &K, now: Instant) -> Duration {
+        self.buckets.get(key).map(|b| b.wait(self.limit, now)).unwrap_or_default()
+    }
+
+    /// One failure more in `key`'s bucket. A full table first forgets the drained entries, else the
+    /// emptiest one, so a flood of new keys can neither grow it nor escape it (the keys with the most
+    /// failures are the last to go).
+    fn fill(&mut self, key: &K, now: Instant) {
+        let limit = self.limit;
+        if !self.buckets.contains_key(key) && self.buckets.len() >= MAX_ENTRIES {
+            self.buckets.retain(|_, b| b.level(limit, now) > 0.0);
+            if self.buckets.len() >= MAX_ENTRIES {
+                let emptiest = self
+                    .buckets
+                    .iter()
+                    .min_by(|a, b| a.1.level(limit, now).total_cmp(&b.1.level(limit, now)))
+                    .map(|(k, _)| k.clone());
+                if let Some(k) = emptiest {
+                    self.buckets.remove(&k);
+                }
+            }
+        }
+        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket { level: 0.0, at: now });
+        *bucket = Bucket { level: bucket.level(limit, now) + 1.0, at: now };
+    }
+
+    /// Takes back one failure from `key`'s bucket.
+    fn unfill(&mut self, key: &K, now: Instant) {
+        let limit = self.limit;
+        if let Some(bucket) = self.buckets.get_mut(key) {
+            *bucket = Bucket { level: (bucket.level(limit, now) - 1.0).max(0.0), at: now };
+        }
+    }
+}
+
+/// An attempt let through by [`LoginThrottle::reserve`], counted as a failure in advance (so concurrent
+/// attempts cannot all pass while the first ones are still being checked). [`Reservation::failed`] keeps
+/// it; [`Reservation::succeeded`] empties the user's bucket for the address and takes the charge back
+/// from the address's; dropped otherwise (the password was never judged: the hashing queue was full, a
+/// read failed), the charge is taken back from both.
+pub struct Reservation<'a> {
+    throttle: &'a LoginThrottle,
+    user: String,
+    addr: AddrKey,
+    settled: bool,
+}
+
+impl Reservation<'_> {
+    /// The password was wrong: the failure stays counted.
+    pub fn failed(mut self) {
+        self.settled = true;
+    }
+
+    /// The password was right.
+    pub fn succeeded(mut self) {
+        self.settled = true;
+        self.throttle.pairs.forget(&(self.user.clone(), self.addr));
+        self.throttle.addresses.lock().unfill(&self.addr, Instant::now());
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            let now = Instant::now();
+            let mut pairs = self.throttle.pairs.lock();
+            let mut addresses = self.throttle.addresses.lock();
+            pairs.unfill(&(self.user.clone(), self.addr), now);
+            addresses.unfill(&self.addr, now);
+        }
     }
 }
 
@@ -164,6 +239,26 @@ impl LoginThrottle {
             _ if pair >= address => Err(Refusal { scope: Scope::UserAndAddress, wait: pair }),
             _ => Err(Refusal { scope: Scope::Address, wait: address }),
         }
+    }
+
+    /// Lets an attempt of `user` from `addr` through, counting it as a failure until it is settled
+    /// (checked and counted under one lock, so concurrent attempts cannot exceed the burst); or refuses
+    /// it, saying which bucket is full and for how long.
+    pub fn reserve(&self, user: &str, addr: IpAddr, now: Instant) -> Result<Reservation<'_>, Refusal> {
+        let addr = AddrKey::from(addr);
+        let key = (user.to_string(), addr);
+        // always the pairs' lock first, then the addresses'
+        let mut pairs = self.pairs.lock();
+        let mut addresses = self.addresses.lock();
+        let (pair, address) = (pairs.wait(&key, now), addresses.wait(&addr, now));
+        match (pair.is_zero(), address.is_zero()) {
+            (true, true) => {}
+            _ if pair >= address => return Err(Refusal { scope: Scope::UserAndAddress, wait: pair }),
+            _ => return Err(Refusal { scope: Scope::Address, wait: address }),
+        }
+        pairs.fill(&key, now);
+        addresses.fill(&addr, now);
+        Ok(Reservation { throttle: self, user: key.0, addr, settled: false })
     }
 
     /// Records a failed attempt for `user` from `addr`.
@@ -281,5 +376,51 @@ mod tests {
         let later = now + Duration::from_secs(3600);
         t.failed("bob", ip("203.0.113.1"), later);
         assert_eq!(t.pairs.buckets.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_full_table_still_throttles_new_keys_and_keeps_the_fullest() {
+        let t = LoginThrottle::new(PAIR, Limit { burst: u32::MAX, ..ADDR });
+        let now = Instant::now();
+        let (target, attacker) = (ip("198.51.100.1"), ip("198.51.100.2"));
+        for _ in 0..PAIR.burst {
+            t.failed("admin", target, now);
+        }
+        // a flood of one failure each from other addresses fills the table
+        for n in 0..MAX_ENTRIES as u32 {
+            t.failed("bob", IpAddr::V4(n.into()), now);
+        }
+        assert_eq!(t.pairs.buckets.lock().unwrap().len(), MAX_ENTRIES);
+        assert!(t.check("admin", target, now).is_err(), "the fullest bucket was kept");
+        for _ in 0..PAIR.burst {
+            t.failed("admin", attacker, now);
+        }
+        assert!(
+            t.check("admin", attacker, now).is_err(),
+            "a new key is throttled although the table is full"
+        );
+    }
+
+    #[test]
+    fn reservations_count_at_once_and_are_settled() {
+        let t = LoginThrottle::new(PAIR, ADDR);
+        let (a, now) = (ip("192.0.2.1"), Instant::now());
+        // concurrent attempts: each holds its charge while it is being checked, so at most the burst pass
+        let held: Vec<_> = (0..20).filter_map(|_| t.reserve("bob", a, now).ok()).collect();
+        assert_eq!(held.len(), PAIR.burst as usize);
+        assert_eq!(t.reserve("bob", a, now).err().map(|r| r.scope), Some(Scope::UserAndAddress));
+        let mut held = held.into_iter();
+        held.next().unwrap().failed();
+        // attempts never judged (a full hashing queue) give their charge back
+        drop(held.by_ref().take(3).collect::<Vec<_>>());
+        t.reserve("bob", a, now).expect("room again").failed();
+        held.next().unwrap().succeeded();
+        assert_eq!(t.check("bob", a, now), Ok(()), "the right password empties the user's bucket");
+        assert!(t.addresses.wait(&AddrKey::from(a), now).is_zero());
+        assert_eq!(
+            t.addresses.lock().buckets[&AddrKey::from(a)].level(ADDR, now).round(),
+            2.0,
+            "two failures stay"
+        );
     }
 }

@@ -168,7 +168,8 @@ async fn user_lifecycle_from_first_admin_to_disabled_user() {
         let (status, body) = api
             .call("POST", "/auth/login", None, Some(json!({"username": bob, "password": "bob-password-2"})))
             .await;
-        assert_eq!((status, body["error"].as_str()), (403, Some("the user is disabled")));
+        // refused as a wrong password: the answer never confirms a disabled user's password
+        assert_eq!((status, body["error"].as_str()), (401, Some("wrong username or password")));
         wait_binding(&w.client, &project, &bob, None).await;
         let (allowed, out) = kubectl_as(&bob, &["get", "chaosworkflows", "-n", &pns]);
         assert!(!allowed && out.contains("forbidden"), "{out}");

@@ -591,6 +591,20 @@ async fn subscriptions_are_closed_when_the_membership_the_session_or_the_user_en
 
         // nobody else's socket was touched
         assert!(still_open(&mut admin_socket).await, "the admin's subscription is still open");
+
+        // the socket serves subscriptions only: a query or mutation over it would run as whoever signed it
+        // in, however their access changed since, so it is refused (HTTP serves them, checking each time)
+        use futures::SinkExt;
+        let query = json!({"id": "2", "type": "subscribe", "payload": {"query": "{ projects { name } }"}});
+        admin_socket.send(tokio_tungstenite::tungstenite::Message::text(query.to_string())).await.unwrap();
+        let answer = loop {
+            let m = next_message(&mut admin_socket).await;
+            if m["id"] == "2" {
+                break m;
+            }
+        };
+        assert!(answer["payload"]["data"]["projects"].is_null(), "{answer}");
+        assert!(answer.to_string().contains("subscriptions only"), "{answer}");
     })
     .await;
 }

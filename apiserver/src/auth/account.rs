@@ -71,7 +71,7 @@ pub fn user_view(state: &AppState, user: &ChaosUser) -> UserView {
     }
 }
 
-fn refresh_hash(token: &str) -> String {
+pub(crate) fn refresh_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -99,8 +99,6 @@ async fn signed_in(
     refresh_token: &str,
     must_change: bool,
 ) -> Result<Response, ApiError> {
-    let gen =
-        state.store.generation(&session.user).await.map_err(|e| ApiError::internal("start a session", e))?;
     let now = unix_now();
     let claims = Claims {
         sub: session.user.clone(),
@@ -113,7 +111,7 @@ async fn signed_in(
         jti: random_id(),
         kind: TokenKind::Access,
         sid: Some(session.sid.clone()),
-        gen,
+        gen: session.gen,
         pwc: must_change,
     };
     let tokens = Tokens {
@@ -132,12 +130,14 @@ async fn signed_in(
     Ok(response)
 }
 
-/// Starts a new session for `user` (lasting at most `SESSION_LIFETIME`) and answers its tokens.
+/// Starts a new session for `user` at token generation `gen` (lasting at most `SESSION_LIFETIME`) and
+/// answers its tokens.
 async fn start_session(
     state: &AppState,
     client: &Client,
     user: &ChaosUser,
     must_change: bool,
+    gen: i64,
 ) -> Result<Response, ApiError> {
     let now = DateTime::now();
     let ends_at = after(now, state.config.session_lifetime);
@@ -146,6 +146,7 @@ async fn start_session(
         sid: random_id(),
         user: user.name_any(),
         uid: user.metadata.uid.clone().unwrap_or_default(),
+        gen,
         refresh_hash: refresh_hash(&refresh_token),
         created_at: now,
         ends_at,
@@ -155,17 +156,27 @@ async fn start_session(
     signed_in(state, client, user, &session, &refresh_token, must_change).await
 }
 
+/// A password that checked out.
+pub(super) struct Checked {
+    pub user: Arc<ChaosUser>,
+    /// The user must change the password before anything else.
+    pub must_change: bool,
+    /// The user's token generation, read before the password record: tokens and sessions started from
+    /// this check carry it, so a password change or reset made meanwhile ends them.
+    pub gen: i64,
+}
+
 /// Verifies `username`'s `password` for `purpose` (`login`, `password-change`, `api-token`): refused at
 /// once while the client's address is throttled, and with a 503 while the hashing queue is full. Every
-/// refusal is logged (username, address, reason; never the password) and counted. The user and whether
-/// they must change the password on success.
+/// refusal is logged (username, address, reason; never the password) and counted; a disabled user's
+/// right password is refused as a wrong one (nobody learns it is right), and is logged as disabled.
 pub(super) async fn check_password(
     state: &AppState,
     client: &Client,
     purpose: &str,
     username: &str,
     password: &str,
-) -> Result<(Arc<ChaosUser>, bool), ApiError> {
+) -> Result<Checked, ApiError> {
     // no username is longer than 254 bytes: longer ones share one bucket and are cut short in the log, so
     // a flood of huge names takes neither memory nor log space
     let too_long = username.len() > 254 || password.chars().count() > passwords::MAX_LEN;
@@ -175,7 +186,7 @@ pub(super) async fn check_password(
         tracing::warn!(user = ?shown, client = %client.addr, purpose, reason, "password check refused");
         state.metrics.password_check(purpose, result);
     };
-    if let Err(refusal) = state.throttle.check(key, client.addr, Instant::now()) {
+    let throttled = |refusal: crate::throttle::Refusal| {
         refuse("throttled", &format!("throttled ({} full)", refusal.scope.as_str()));
         let secs = refusal.wait.as_secs_f64().ceil().max(1.0) as u64;
         let whom = match refusal.scope {
@@ -187,27 +198,32 @@ pub(super) async fn check_password(
             format!("too many failed attempts {whom}; try again in {secs} s"),
         );
         err.retry_after = Some(secs);
-        return Err(err);
-    }
-    let wrong = |result: &str, reason: &str| {
-        state.throttle.failed(key, client.addr, Instant::now());
+        err
+    };
+    // counted as a failure from here on; an attempt whose password is never judged (an error below, a
+    // full hashing queue) gets it back when the reservation is dropped
+    let reservation = match state.throttle.reserve(key, client.addr, Instant::now()) {
+        Ok(reservation) => reservation,
+        Err(refusal) => return Err(throttled(refusal)),
+    };
+    let wrong = |reservation: crate::throttle::Reservation<'_>, result: &str, reason: &str| {
+        reservation.failed();
         refuse(result, reason);
         ApiError::unauthorized("wrong username or password")
     };
     if too_long {
-        return Err(wrong("wrong-password", "the username or password is too long"));
+        return Err(wrong(reservation, "wrong-password", "the username or password is too long"));
     }
     if chaoscenter_crds::access::invalid_username(username).is_some() {
         // no user has such a name, and it would become part of a Kubernetes API URL
-        return Err(wrong("unknown-user", "not a username"));
+        return Err(wrong(reservation, "unknown-user", "not a username"));
     }
     let user = state.cluster.user_live(username).await.map_err(|e| ApiError::internal("read the user", e))?;
-    let record = match &user {
-        Some(_) => {
-            state.cluster.password(username).await.map_err(|e| ApiError::internal("read the password", e))?
-        }
-        None => None,
-    };
+    // before the password: a change of it made from here on moves the generation past this one
+    let gen = state.store.generation(username).await.map_err(|e| ApiError::internal("read the user", e))?;
+    // read for unknown users too, so that they take as long as existing ones
+    let record =
+        state.cluster.password(username).await.map_err(|e| ApiError::internal("read the password", e))?;
     let matches = match state.passwords.verify(password, record.as_ref().map(|r| r.hash.as_str())).await {
         Ok(matches) => matches,
         Err(busy) => {
@@ -218,18 +234,17 @@ pub(super) async fn check_password(
         }
     };
     match (user, record, matches) {
-        (Some(user), Some(record), true) => {
-            state.throttle.succeeded(key, client.addr);
-            if user.spec.disabled {
-                refuse("disabled", "the user is disabled");
-                return Err(ApiError::forbidden("the user is disabled"));
-            }
-            state.metrics.password_check(purpose, "success");
-            Ok((user, record.must_change))
+        (Some(user), Some(_), true) if user.spec.disabled => {
+            Err(wrong(reservation, "disabled", "the user is disabled"))
         }
-        (None, _, _) => Err(wrong("unknown-user", "no such user")),
-        (Some(_), None, _) => Err(wrong("wrong-password", "the user has no password")),
-        (Some(_), Some(_), false) => Err(wrong("wrong-password", "wrong password")),
+        (Some(user), Some(record), true) => {
+            reservation.succeeded();
+            state.metrics.password_check(purpose, "success");
+            Ok(Checked { user, must_change: record.must_change, gen })
+        }
+        (None, _, _) => Err(wrong(reservation, "unknown-user", "no such user")),
+        (Some(_), None, _) => Err(wrong(reservation, "wrong-password", "the user has no password")),
+        (Some(_), Some(_), false) => Err(wrong(reservation, "wrong-password", "wrong password")),
     }
 }
 
@@ -242,9 +257,9 @@ pub async fn login(
     if req.username.is_empty() || req.password.is_empty() {
         return Err(ApiError::bad_request("username and password are required"));
     }
-    let (user, must_change) = check_password(&state, &client, "login", &req.username, &req.password).await?;
+    let checked = check_password(&state, &client, "login", &req.username, &req.password).await?;
     tracing::info!(user = %req.username, client = %client.addr, "signed in");
-    start_session(&state, &client, &user, must_change).await
+    start_session(&state, &client, &checked.user, checked.must_change, checked.gen).await
 }
 
 /// `POST /auth/session/refresh`: the session cookie (its refresh token is used up) for a new access
@@ -295,6 +310,12 @@ async fn refresh_session(
         state.store.end_session(&session.sid).await.map_err(db)?;
         return Err(invalid());
     };
+    // a password change, reset or disable since the session started ends it, even where ending the
+    // user's sessions failed or raced with this session's start
+    if state.store.generation(&session.user).await.map_err(db)? != session.gen {
+        state.store.end_session(&session.sid).await.map_err(db)?;
+        return Err(invalid());
+    }
     let record = state
         .cluster
         .password(&session.user)
@@ -434,7 +455,7 @@ pub async fn change_password(
     if req.new_password == req.current_password {
         return Err(ApiError::bad_request("newPassword: must differ from the current password"));
     }
-    let (user, _) = check_password(&state, &client, "password-change", &name, &req.current_password)
+    let checked = check_password(&state, &client, "password-change", &name, &req.current_password)
         .await
         .map_err(|e| {
             if e.status == StatusCode::UNAUTHORIZED {
@@ -447,11 +468,12 @@ pub async fn change_password(
     let hash = state.passwords.hash(&new).await;
     state
         .cluster
-        .set_password(&user, &hash, false)
+        .set_password(&checked.user, &hash, false)
         .await
         .map_err(|e| ApiError::internal("store the password", e))?;
-    state.store.invalidate_user(&name).await.map_err(|e| ApiError::internal("end the sessions", e))?;
+    let gen =
+        state.store.invalidate_user(&name).await.map_err(|e| ApiError::internal("end the sessions", e))?;
     state.cluster.forget_initial_password(&name).await;
     tracing::info!(user = %name, "password changed");
-    start_session(&state, &client, &user, false).await
+    start_session(&state, &client, &checked.user, false, gen).await
 }

@@ -81,15 +81,16 @@ pub async fn create(
     if !(1..=MAX_DAYS).contains(&req.days_until_expiry) {
         return Err(ApiError::bad_request(format!("daysUntilExpiry: 1 to {MAX_DAYS}")));
     }
-    check_password(&state, &client, "api-token", caller.name(), password).await.map_err(|e| {
-        if e.status == StatusCode::UNAUTHORIZED {
-            ApiError::forbidden("currentPassword: the password is wrong")
-        } else {
-            e
-        }
-    })?;
-    let gen =
-        state.store.generation(caller.name()).await.map_err(|e| ApiError::internal("store the token", e))?;
+    let checked =
+        check_password(&state, &client, "api-token", caller.name(), password).await.map_err(|e| {
+            if e.status == StatusCode::UNAUTHORIZED {
+                ApiError::forbidden("currentPassword: the password is wrong")
+            } else {
+                e
+            }
+        })?;
+    // the generation read before the password: a password change made meanwhile ends this token too
+    let gen = checked.gen;
     let now = unix_now();
     let exp = now + u64::from(req.days_until_expiry) * 86_400;
     let id = random_id();

@@ -10,6 +10,8 @@ mod members;
 mod users;
 mod watch;
 
+#[cfg(test)]
+pub(crate) use account::refresh_hash;
 pub use caller::{Body, Caller, SignedIn};
 pub use watch::end_tokens_of_disabled_users;
 

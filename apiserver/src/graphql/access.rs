@@ -39,9 +39,19 @@ pub fn state(ctx: &Context<'_>) -> async_graphql::Result<Arc<AppState>> {
     ctx.data::<Arc<AppState>>().cloned().map_err(|_| error("INTERNAL", "the request has no server state"))
 }
 
-/// The authenticated caller.
+/// The authenticated caller of an HTTP request. (A WebSocket carries no caller: its subscriptions sign in
+/// afresh as they start, and queries and mutations are not served over it.)
 pub fn caller<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Caller> {
-    ctx.data::<Caller>().map_err(|_| error("UNAUTHENTICATED", "sign in first"))
+    ctx.data::<Caller>().map_err(|_| {
+        if ctx.data_opt::<Arc<super::subscription::Guard>>().is_some() {
+            error(
+                "BAD_REQUEST",
+                "the WebSocket serves subscriptions only: send queries and mutations to POST /api/graphql",
+            )
+        } else {
+            error("UNAUTHENTICATED", "sign in first")
+        }
+    })
 }
 
 /// The scope of `project` for the caller, or a FORBIDDEN error (the same for a project that does not

@@ -107,6 +107,9 @@ pub async fn ws(
             .into_response();
     };
     upgrade
+        // a subscription document is small: the same limit as a request body over HTTP
+        .max_message_size(256 * 1024)
+        .max_frame_size(256 * 1024)
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| subscription::serve(state, socket, protocol))
 }

@@ -250,8 +250,10 @@ impl Query {
             .ok_or_else(|| error("NOT_FOUND", format!("no run {name:?} in project {project:?}")))?;
         let obj = object(&found);
         let mut events = Vec::new();
-        if stored_int(&found, "deleted").unwrap_or(0) == 0 {
-            let s = scope(ctx, &project)?;
+        // Events only of a run still in the cluster and of the project as it is now (not of a deleted
+        // project's run, even if the project of that name has one of the same name)
+        let current = scope(ctx, &project).ok().filter(|s| s.project_uid == uid);
+        if let (0, Some(s)) = (stored_int(&found, "deleted").unwrap_or(0), current) {
             // as the caller: RBAC lets members read their project's Events
             let api: Api<Event> = Api::namespaced(s.as_caller()?, &s.namespace);
             if let Ok(list) = api.list(&ListParams::default()).await {

@@ -1,9 +1,10 @@
 //! The subscription root, over WebSocket at `/api/graphql/ws` (graphql-transport-ws or graphql-ws; the
 //! bearer token goes in connection_init's `authorization`): a run's live progress and a project's runs
-//! list, both as the mirror writes them. Access is checked again on every event and every few seconds, and
-//! the socket is closed (with a code saying why) once the token or the membership no longer holds.
+//! list, both as the mirror writes them. The socket serves subscriptions only. Access is checked when a
+//! subscription starts, again on every event and every few seconds, and the socket is closed (with a code
+//! saying why) once the token or the membership no longer holds.
 
-use super::access::{error, scope, scope_of};
+use super::access::{error, scope_of, Scope};
 use super::types::RunSummary;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -113,6 +114,15 @@ impl Guard {
         verdict(&self.state, signed_in, crate::tokens::unix_now(), &self.followed()).await
     }
 
+    /// The caller as the socket's token signs them in now (not as at connection_init: their role, their
+    /// sessions and their user may have changed since).
+    async fn caller(&self) -> std::result::Result<Caller, Closing> {
+        let Some(signed_in) = self.signed_in.get() else {
+            return Err(Closing::new(Closing::UNAUTHORIZED, "connection_init has not signed the socket in"));
+        };
+        current_caller(&self.state, signed_in, crate::tokens::unix_now()).await
+    }
+
     fn followed(&self) -> Vec<(String, String)> {
         let projects = self.projects.lock().unwrap_or_else(|e| e.into_inner());
         projects.iter().map(|(name, (uid, _))| (name.clone(), uid.clone())).collect()
@@ -126,16 +136,7 @@ async fn verdict(
     now: u64,
     projects: &[(String, String)],
 ) -> std::result::Result<(), Closing> {
-    if now >= signed_in.expires_at {
-        return Err(Closing::new(Closing::EXPIRED, "the access token expired; connect again with a new one"));
-    }
-    let caller = Caller::from_authorization(state, &signed_in.authorization).await.map_err(|e| {
-        if e.status.is_server_error() {
-            Closing::new(Closing::UNCHECKED, "could not check your access; connect again later")
-        } else {
-            Closing::new(Closing::UNAUTHORIZED, e.message)
-        }
-    })?;
+    let caller = current_caller(state, signed_in, now).await?;
     for (name, uid) in projects {
         match scope_of(state.clone(), &caller, name) {
             Ok(s) if &s.project_uid == uid => {}
@@ -151,6 +152,24 @@ async fn verdict(
         }
     }
     Ok(())
+}
+
+/// Who the socket's token signs in at `now`, or the close it gets.
+async fn current_caller(
+    state: &AppState,
+    signed_in: &SignedIn,
+    now: u64,
+) -> std::result::Result<Caller, Closing> {
+    if now >= signed_in.expires_at {
+        return Err(Closing::new(Closing::EXPIRED, "the access token expired; connect again with a new one"));
+    }
+    Caller::from_authorization(state, &signed_in.authorization).await.map_err(|e| {
+        if e.status.is_server_error() {
+            Closing::new(Closing::UNCHECKED, "could not check your access; connect again later")
+        } else {
+            Closing::new(Closing::UNAUTHORIZED, e.message)
+        }
+    })
 }
 
 /// A subscription's hold on a project: the socket checks the project while one lives.
@@ -179,18 +198,38 @@ fn guard(ctx: &Context<'_>) -> Result<Arc<Guard>> {
     ctx.data::<Arc<Guard>>().cloned().map_err(|_| error("UNAUTHENTICATED", "subscribe over /api/graphql/ws"))
 }
 
+/// The scope of `project` for the socket's caller as they are now, and the subscription's hold on it. A
+/// socket whose access has ended is closed.
+async fn follow(ctx: &Context<'_>, project: &str) -> Result<(Scope, Following)> {
+    let guard = guard(ctx)?;
+    let caller = match guard.caller().await {
+        Ok(caller) => caller,
+        Err(closing) => {
+            let code = if closing.code == Closing::UNCHECKED { "UNAVAILABLE" } else { "UNAUTHENTICATED" };
+            let err = error(code, closing.reason.clone());
+            guard.close(closing);
+            return Err(err);
+        }
+    };
+    let s = scope_of(super::access::state(ctx)?, &caller, project)?;
+    let following = guard.follow(&s.project, &s.project_uid);
+    Ok((s, following))
+}
+
 /// The run written as `event`, as the history shows it.
 async fn summary(state: &AppState, event: &MirrorEvent) -> Option<RunSummary> {
     let doc = state.history.run_by_uid(&event.uid).await.ok()??;
     Some(RunSummary::from_doc(&doc))
 }
 
-/// Runs of the project with uid `project_uid` as the mirror writes them, filtered by `keep`; each checked
-/// with the socket's guard before it is sent (the stream ends, and the socket closes, when access ends).
+/// `first`, then runs of the project with uid `project_uid` as the mirror writes them, filtered by `keep`;
+/// each checked with the socket's guard before it is sent (the stream ends, and the socket closes, when
+/// access ends).
 fn run_changes(
     state: Arc<AppState>,
     following: Following,
     project_uid: String,
+    first: Option<RunSummary>,
     keep: impl Fn(&MirrorEvent) -> bool + Send + 'static,
 ) -> impl Stream<Item = RunSummary> {
     let events = broadcast_stream(state.mirror_events.subscribe());
@@ -205,7 +244,7 @@ fn run_changes(
             let state = state.clone();
             async move { summary(&state, &e).await }
         });
-    checked(following, summaries)
+    checked(following, futures::stream::iter(first).chain(summaries))
 }
 
 /// `items`, each sent only after the socket's access is checked; ends when it no longer holds.
@@ -248,8 +287,7 @@ impl Subscription {
         project: String,
         name: String,
     ) -> Result<impl Stream<Item = RunSummary>> {
-        let s = scope(ctx, &project)?;
-        let following = guard(ctx)?.follow(&s.project, &s.project_uid);
+        let (s, following) = follow(ctx, &project).await?;
         let current = s
             .state
             .history
@@ -258,15 +296,16 @@ impl Subscription {
             .map_err(|_| error("UNAVAILABLE", "the history database is not answering"))?
             .map(|d| RunSummary::from_doc(&d));
         let wanted = name.clone();
-        let changes =
-            run_changes(s.state.clone(), following, s.project_uid.clone(), move |e| e.name == wanted);
+        let updates = run_changes(s.state.clone(), following, s.project_uid.clone(), current, move |e| {
+            e.name == wanted
+        })
+        .boxed();
         let finished = |r: &RunSummary| {
             use super::types::Phase;
             matches!(r.phase, Some(Phase::Succeeded | Phase::Failed | Phase::Aborted | Phase::Error))
         };
         // ends right after the finished summary, without waiting for another change of the run (a run
         // with nothing to let go of after it finishes changes no more)
-        let updates = futures::stream::iter(current).chain(changes).boxed();
         Ok(futures::stream::unfold((updates, false), move |(mut updates, done)| async move {
             if done {
                 return None;
@@ -284,9 +323,8 @@ impl Subscription {
         ctx: &Context<'_>,
         project: String,
     ) -> Result<impl Stream<Item = RunSummary>> {
-        let s = scope(ctx, &project)?;
-        let following = guard(ctx)?.follow(&s.project, &s.project_uid);
-        Ok(run_changes(s.state.clone(), following, s.project_uid.clone(), |e| !e.preview))
+        let (s, following) = follow(ctx, &project).await?;
+        Ok(run_changes(s.state.clone(), following, s.project_uid.clone(), None, |e| !e.preview))
     }
 }
 
@@ -304,8 +342,9 @@ async fn authenticate(state: Arc<AppState>, payload: serde_json::Value, guard: A
         Caller::from_authorization(&state, value).await.map_err(|e| error("UNAUTHENTICATED", e.message))?;
     caller.require_password_changed().map_err(|e| error("FORBIDDEN", e.message))?;
     let _ = guard.signed_in.set(SignedIn { authorization: value.to_string(), expires_at: caller.claims.exp });
+    // no Caller in the socket's data: each subscription signs the token in again when it starts, and
+    // queries and mutations (which would run as the caller of connection_init) are refused here
     let mut data = Data::default();
-    data.insert(caller);
     data.insert(state);
     data.insert(guard);
     Ok(data)

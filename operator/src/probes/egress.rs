@@ -179,6 +179,7 @@ impl Caches {
 
     fn in_control_namespace(&self, addr: SocketAddr) -> bool {
         self.services.state().iter().any(|s| service_addresses(s).any(|k| k.covers(addr)))
+            || self.services.state().iter().any(|s| node_ports(s).any(|p| p == addr.port()))
             || self.endpoints.state().iter().any(|e| endpoint_addresses(e).any(|k| k.covers(addr)))
             || self.pods.state().iter().any(|p| pod_addresses(p).any(|k| k.covers(addr)))
     }
@@ -238,6 +239,17 @@ fn service_addresses(service: &Service) -> impl Iterator<Item = Known> + '_ {
         .into_iter()
         .flat_map(move |ip| ports.clone().into_iter().map(move |p| Known { ip, port: Some(p) }));
     cluster.chain(outside)
+}
+
+/// A Service's node ports. They answer on every address of every node (and of load balancers in front),
+/// so a probe to any address on one of the control plane's node ports is refused.
+fn node_ports(service: &Service) -> impl Iterator<Item = u16> + '_ {
+    service
+        .spec
+        .iter()
+        .flat_map(|s| s.ports.iter().flatten())
+        .filter_map(|p| p.node_port)
+        .filter_map(|p| u16::try_from(p).ok())
 }
 
 /// An Endpoints object's addresses on its ports (on any port when it names none).
@@ -640,6 +652,11 @@ mod egress_tests {
         ] {
             assert!(known.contains(&expected), "{expected:?} in {known:?}");
         }
+        assert_eq!(node_ports(&service).count(), 0);
+        let node_port: Service = serde_json::from_value(serde_json::json!({"spec": {"type": "NodePort",
+            "clusterIP": "10.96.0.9", "ports": [{"port": 8080, "nodePort": 30080}]}}))
+        .unwrap();
+        assert_eq!(node_ports(&node_port).collect::<Vec<_>>(), vec![30080]);
         let headless: Service =
             serde_json::from_value(serde_json::json!({"spec": {"clusterIP": "None"}})).unwrap();
         assert_eq!(service_addresses(&headless).count(), 0);
