@@ -1,5 +1,5 @@
-//! The mechanisms in two real network namespaces joined by a veth pair, without a cluster (needs root and
-//! `ip`): `cargo test -p chaoscenter-node --test netns_pair -- --ignored`. The namespaces are removed after.
+//! The mechanisms in two real network namespaces joined by a veth pair, without a cluster (as root, like
+//! `make test`; needs `ip`, `unshare`, `nsenter` and busybox). The namespaces go with their processes.
 
 use chaoscenter_crds::injection::{NodeCapabilities, NodeFault, TrafficFilter};
 use chaoscenter_node::engine::Engine;
@@ -8,9 +8,10 @@ use chaoscenter_node::netns::NetNs;
 use chaoscenter_node::plan::{build, Mechanism};
 use std::process::{Child, Command};
 
-/// Two namespaces `<p>a` (10.77.0.1) and `<p>b` (10.77.0.2), a process in each; removed when dropped.
+/// Two network namespaces a (10.77.0.1) and b (10.77.0.2) joined by a veth pair, each held by a sleeping
+/// process made with `unshare --net` (nothing is mounted under /run/netns); gone when dropped (the veth
+/// pair goes with its namespaces).
 struct Pair {
-    prefix: String,
     sleepers: Vec<Child>,
 }
 
@@ -22,32 +23,46 @@ fn sh(cmd: &str) -> String {
 
 impl Pair {
     fn new() -> Self {
-        let prefix = format!("cct{}", std::process::id());
-        let (a, b) = (format!("{prefix}a"), format!("{prefix}b"));
-        sh(&format!("ip netns add {a} && ip netns add {b}"));
-        let mut pair = Self { prefix, sleepers: vec![] };
-        sh(&format!(
-            "ip link add {a}0 type veth peer name {b}0 && \
-             ip link set {a}0 netns {a} name eth0 && ip link set {b}0 netns {b} name eth0 && \
-             ip -n {a} addr add 10.77.0.1/24 dev eth0 && ip -n {b} addr add 10.77.0.2/24 dev eth0 && \
-             ip -n {a} link set eth0 up && ip -n {b} link set eth0 up && ip -n {a} link set lo up"
-        ));
-        for ns in [&a, &b] {
-            pair.sleepers
-                .push(Command::new("ip").args(["netns", "exec", ns, "sleep", "600"]).spawn().unwrap());
+        let mut pair = Self { sleepers: vec![] };
+        for _ in 0..2 {
+            pair.sleepers.push(Command::new("unshare").args(["--net", "sleep", "600"]).spawn().unwrap());
         }
+        // the sleepers are in their namespaces once their netns differs from ours
+        let ours = std::fs::read_link("/proc/self/ns/net").unwrap();
+        for s in &pair.sleepers {
+            let path = format!("/proc/{}/ns/net", s.id());
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while std::fs::read_link(&path).ok().is_none_or(|ns| ns == ours) {
+                assert!(std::time::Instant::now() < deadline, "unshare --net did not start");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+        let (a, b) = (pair.sleepers[0].id(), pair.sleepers[1].id());
+        let tag = std::process::id();
+        sh(&format!(
+            "ip link add cct{tag}a type veth peer name cct{tag}b && \
+             ip link set cct{tag}a netns {a} && ip link set cct{tag}b netns {b} && \
+             nsenter -t {a} -n ip link set cct{tag}a name eth0 && nsenter -t {b} -n ip link set cct{tag}b name eth0 && \
+             nsenter -t {a} -n ip addr add 10.77.0.1/24 dev eth0 && nsenter -t {b} -n ip addr add 10.77.0.2/24 dev eth0 && \
+             nsenter -t {a} -n ip link set eth0 up && nsenter -t {b} -n ip link set eth0 up && \
+             nsenter -t {a} -n ip link set lo up && nsenter -t {b} -n ip link set lo up"
+        ));
         pair
     }
 
+    fn pid(&self, which: usize) -> u32 {
+        self.sleepers[which].id()
+    }
+
     fn ns_a(&self) -> NetNs {
-        NetNs::of_pid(self.sleepers[0].id()).unwrap()
+        NetNs::of_pid(self.pid(0)).unwrap()
     }
 
     /// Round trips (ms) of pings from a to b.
     fn rtts(&self, count: u32) -> Vec<f64> {
         let out = sh(&format!(
-            "ip netns exec {}a busybox ping -c {count} -i 0.05 -W 2 10.77.0.2 || true",
-            self.prefix
+            "nsenter -t {} -n busybox ping -c {count} -i 0.05 -W 2 10.77.0.2 || true",
+            self.pid(0)
         ));
         let mut v: Vec<f64> = out
             .lines()
@@ -59,7 +74,7 @@ impl Pair {
     }
 
     fn ping_output(&self, count: u32) -> String {
-        sh(&format!("ip netns exec {}a busybox ping -c {count} -i 0.02 -W 2 10.77.0.2 || true", self.prefix))
+        sh(&format!("nsenter -t {} -n busybox ping -c {count} -i 0.02 -W 2 10.77.0.2 || true", self.pid(0)))
     }
 }
 
@@ -69,9 +84,6 @@ impl Drop for Pair {
             let _ = s.kill();
             let _ = s.wait();
         }
-        let _ = Command::new("sh")
-            .args(["-c", &format!("ip netns del {p}a; ip netns del {p}b", p = self.prefix)])
-            .status();
     }
 }
 
@@ -100,7 +112,6 @@ async fn with_fault<T>(pair: &Pair, uid: &str, fault: NodeFault, measure: impl F
 }
 
 #[tokio::test]
-#[ignore = "needs root: creates two network namespaces"]
 async fn the_user_space_engine_delays_duplicates_and_corrupts() {
     let pair = Pair::new();
     let base = pair.rtts(20);
@@ -136,16 +147,16 @@ async fn the_user_space_engine_delays_duplicates_and_corrupts() {
     let dups = out.lines().filter(|l| l.contains("DUP!")).count();
     eprintln!("duplicate 50 %: {dups} of 200 replies duplicated");
     assert!((70..=130).contains(&dups), "{dups}");
-    let snmp = |p: &str| sh(&format!("ip netns exec {p}b cat /proc/net/snmp"));
+    let snmp = |pair: &Pair| sh(&format!("nsenter -t {} -n cat /proc/net/snmp", pair.pid(1)));
     let csum_errors = |text: String| -> u64 {
         let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("Icmp:")).collect();
         let i = lines[0].split_whitespace().position(|w| w == "InCsumErrors").unwrap();
         lines[1].split_whitespace().nth(i).unwrap().parse().unwrap()
     };
-    let before = csum_errors(snmp(&pair.prefix));
+    let before = csum_errors(snmp(&pair));
     let corrupt = NodeFault::NetworkCorrupt { percent: 100.0, filter: TrafficFilter::default() };
     let out = with_fault(&pair, "cccc0000-1111", corrupt, || pair.ping_output(50)).await;
-    let after = csum_errors(snmp(&pair.prefix));
+    let after = csum_errors(snmp(&pair));
     eprintln!(
         "corrupt 100 %: {} checksum errors at the receiver; {}",
         after - before,
