@@ -57,6 +57,14 @@ case "${1:-}" in
     operator_user=$("$KUBECTL" config view --minify -o jsonpath='{.users[0].name}')
     start_app apiserver "$target_dir/debug/chaoscenter-apiserver" LISTEN_ADDR="$API_ADDR" MONGODB_URI="$uri" UI_DIR="$ROOT/ui/dist" \
       WEBHOOK_ADDR="$WEBHOOK_ADDR" OPERATOR_USERNAME="$operator_user"
+    agent="  Node agent:  a real install runs it as the DaemonSet of config/node (kubectl apply -k config/node)"
+    if [ -z "$external" ]; then
+      # the node agent, as a local root process for the local cluster's one node (network faults inside pods);
+      # its journal survives restarts in $CACHE/node-state
+      node=$("$KUBECTL" get nodes -o jsonpath='{.items[0].metadata.name}')
+      start_app node-agent "$target_dir/debug/chaoscenter-node" NODE_NAME="$node" STATE_DIR="$CACHE/node-state"
+      agent="  Node agent:  pid $(cat "$APPS/node-agent.pid") on node $node, log $APPS/node-agent.log"
+    fi
     for _ in $(seq 1 300); do grep -q serving "$APPS/apiserver.log" && break; sleep 0.2; done
     grep -q 'serving' "$APPS/apiserver.log" || { echo "the apiserver did not start; see $APPS/apiserver.log" >&2; tail -20 "$APPS/apiserver.log" >&2; exit 1; }
     login="  Admin login: admin has already changed the generated password (make down && make up starts afresh)"
@@ -70,7 +78,8 @@ case "${1:-}" in
       "$KUBECTL" -n demo rollout status deployment/web --timeout=180s >&2 ||
         echo "warning: the demo's web Deployment is not ready yet; a demo run started now may find no pods" >&2
       demo="  Demo:        kubectl -n demo-chaos annotate chaosworkflow web-survives-pod-loss chaoscenter.io/run-now=\$(date +%s) --overwrite
-               kubectl -n demo-chaos get chaosworkflowruns -w"
+               kubectl -n demo-chaos annotate chaosworkflow web-survives-latency chaoscenter.io/run-now=\$(date +%s) --overwrite
+               kubectl -n demo-chaos get chaosworkflowruns -w     kubectl get chaosinjections -A"
     fi
     cat <<MSG
 
@@ -79,6 +88,7 @@ ChaosCenter local stack is up ($(( $(date +%s) - T0 ))s).
   Kubernetes:  $envline
   MongoDB URI: $uri
   Operator:    pid $(cat "$APPS/operator.pid"), log $APPS/operator.log, metrics http://127.0.0.1:8081/metrics
+$agent
   Webhook:     https://$WEBHOOK_ADDR  (admission for every ChaosCenter object; the apiserver serves it)
   API:         http://$API_ADDR  (auth: /auth/..., GraphQL: POST /api/graphql; pid $(cat "$APPS/apiserver.pid"), log $APPS/apiserver.log)
                curl -s http://$API_ADDR/auth/login -H 'content-type: application/json' -d '{"username":"admin","password":"..."}'

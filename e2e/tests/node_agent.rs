@@ -695,3 +695,112 @@ async fn config_node_renders_and_the_api_server_accepts_it() {
         assert!(said.contains(object), "{object} missing from:\n{said}");
     }
 }
+
+/// The ChaosInjections in `ns`.
+async fn injections(client: &Client, ns: &str) -> Vec<ChaosInjection> {
+    Api::<ChaosInjection>::namespaced(client.clone(), ns).list(&Default::default()).await.unwrap().items
+}
+
+#[tokio::test]
+async fn a_workflow_run_delays_a_pod_through_the_agent_and_an_abort_reverts_it_at_once() {
+    use chaoscenter_crds::run::{RunPhase, Verdict};
+    use chaoscenter_e2e::{
+        chaos_api, create_run, create_workflow, delete_project, wait_run_finished, Operator,
+    };
+    with_namespace("agent-run", &[], |client, ns| async move {
+        setup_project(&client, &ns, &[]).await;
+        let (target, peer) = (test_pod(&client, &ns, "target").await, test_pod(&client, &ns, "peer").await);
+        let dir = StateDir::new(&ns);
+        let mut agent = NodeAgent::start(&target.node, &ns, &dir.0);
+        // the operator reads the agent's Lease in its control-plane namespace: the test's, as the agent's
+        let _operator = Operator::start(&ns);
+        let leases: Api<Lease> = Api::namespaced(client.clone(), &ns);
+        wait_for(Duration::from_secs(30), "the agent's Lease", || async {
+            leases.get(&lease_name(&target.node)).await.ok()
+        })
+        .await;
+        let step = |duration: &str| {
+            json!({"steps": [{"name": "slow", "fault": {"type": "network-delay", "duration": duration,
+                "params": {"latency": "100ms", "destinations": {"cidrs": [peer.ip]}},
+                "target": {"namespace": ns, "name": "target"}}}]})
+        };
+        create_workflow(&client, &ns, "slow", step("20s")).await;
+        let base = rtts(&ns, "target", &peer.ip, 20);
+        let run = create_run(&client, &ns, "slow", false).await;
+
+        // during the chaos: one injection, applied by the agent, and 100 ms more on each round trip
+        let applied = wait_for(Duration::from_secs(60), "the run's injection to be applied", || async {
+            let list = injections(&client, &ns).await;
+            list.into_iter()
+                .find(|i| i.status.as_ref().and_then(|s| s.phase) == Some(InjectionPhase::Injected))
+        })
+        .await;
+        assert_eq!(applied.spec.target.name, "target");
+        assert_eq!(applied.spec.run.name, run);
+        let delayed = rtts(&ns, "target", &peer.ip, 40);
+        let added = percentile(&delayed, 0.5) - percentile(&base, 0.5);
+        eprintln!(
+            "run: p50 {:.2} ms → {:.2} ms (+{added:.2})",
+            percentile(&base, 0.5),
+            percentile(&delayed, 0.5)
+        );
+        assert!((90.0..150.0).contains(&added), "the run added {added} ms, not about 100");
+
+        // after it: reverted, verified by the agent, the injection gone, and the round trips back
+        let status = wait_run_finished(&client, &ns, &run, Duration::from_secs(120)).await.status.unwrap();
+        assert_eq!(status.phase, Some(RunPhase::Succeeded), "{status:#?}");
+        let t = &status.steps[0].targets[0];
+        assert!(t.revert_verified && t.reverted_at.is_some(), "{t:#?}");
+        let note = t.note.clone().unwrap_or_default();
+        assert!(note.contains(&format!("by the node agent on {}", target.node)), "{note}");
+        wait_for(Duration::from_secs(30), "the injection to be deleted", || async {
+            injections(&client, &ns).await.is_empty().then_some(())
+        })
+        .await;
+        let after = rtts(&ns, "target", &peer.ip, 20);
+        assert!(percentile(&after, 0.5) < percentile(&base, 0.5) + 20.0, "after the run: {after:?}");
+
+        // a long run aborted mid-fault: the delay is gone within moments, measured from the abort
+        create_workflow(&client, &ns, "slow-long", step("5m")).await;
+        let run = create_run(&client, &ns, "slow-long", false).await;
+        wait_for(Duration::from_secs(60), "the long run's injection to be applied", || async {
+            let list = injections(&client, &ns).await;
+            list.into_iter()
+                .find(|i| i.status.as_ref().and_then(|s| s.phase) == Some(InjectionPhase::Injected))
+        })
+        .await;
+        let inode = injections(&client, &ns).await[0].status.as_ref().unwrap().netns_inode.unwrap();
+        assert!(!agent_traces(&netns_state(inode)).is_empty(), "the fault is in the pod");
+        chaos_api(&client, "ChaosWorkflowRun", &ns)
+            .patch(&run, &PatchParams::default(), &Patch::Merge(json!({"spec": {"abort": true}})))
+            .await
+            .unwrap();
+        let aborted = std::time::Instant::now();
+        wait_for(Duration::from_secs(30), "the pod's rules to be gone after the abort", || async {
+            agent_traces(&netns_state(inode)).is_empty().then_some(())
+        })
+        .await;
+        eprintln!("abort → the pod's rules gone in {:?}", aborted.elapsed());
+        let status = wait_run_finished(&client, &ns, &run, Duration::from_secs(60)).await.status.unwrap();
+        assert_eq!(status.phase, Some(RunPhase::Aborted), "{status:#?}");
+        assert!(status.steps[0].targets.iter().all(|t| t.revert_verified), "{status:#?}");
+        assert_eq!(status.steps[0].verdict, Verdict::Stopped);
+        stop_clean(&mut agent);
+
+        // without a live agent the fault is not injected, and the step says which node lacks one
+        create_workflow(&client, &ns, "no-agent", step("5s")).await;
+        wait_for(Duration::from_secs(30), "the stopped agent's Lease to lapse or go", || async {
+            let Some(lease) = leases.get_opt(&lease_name(&target.node)).await.ok()? else { return Some(()) };
+            let renewed = lease.spec?.renew_time?.0;
+            (jiff::Timestamp::now().duration_since(renewed).as_secs() > 16).then_some(())
+        })
+        .await;
+        let run = create_run(&client, &ns, "no-agent", false).await;
+        let status = wait_run_finished(&client, &ns, &run, Duration::from_secs(60)).await.status.unwrap();
+        assert_eq!(status.phase, Some(RunPhase::Failed), "{status:#?}");
+        let why = status.steps[0].targets[0].injection_error.clone().unwrap_or_default();
+        assert!(why.contains(&format!("node {}", target.node)) && why.contains("node agent"), "{why}");
+        delete_project(&client, &ns).await;
+    })
+    .await;
+}
