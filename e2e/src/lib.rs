@@ -4,6 +4,7 @@
 pub mod access;
 pub mod graphql_ws;
 pub mod history;
+pub mod node;
 
 use chaoscenter_crds::all_crds;
 use futures::FutureExt;

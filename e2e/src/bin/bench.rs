@@ -4,13 +4,15 @@
 // (or `cargo run -p chaoscenter-e2e --bin bench -- ...` after `cargo build --bins`). Numbers go to
 // stdout, one labelled line each; progress goes to stderr. Nothing is asserted about speed.
 
+use chaoscenter_crds::injection::{ChaosInjection, InjectionPhase, NODE_LABEL};
 use chaoscenter_crds::run::RunPhase;
 use chaoscenter_crds::ChaosWorkflowRun;
 use chaoscenter_e2e::access::{admin_token, with_access};
 use chaoscenter_e2e::history::{cursor_after, seed_runs};
 use chaoscenter_e2e::{
     client, create_run, create_workflow, delete_project, ensure_crds, setup_project, wait_for,
-    wait_ready_replicas, wait_run_finished, web_app, with_namespace, workspace_binary, Operator, E2E_LABEL,
+    wait_ready_replicas, wait_run_finished, web_app, with_namespace, workspace_binary, NodeAgent, Operator,
+    E2E_LABEL,
 };
 use futures::channel::{mpsc, oneshot};
 use futures::{FutureExt, StreamExt};
@@ -36,7 +38,8 @@ const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--scale-runs N] [
                    (sign-in costs), history (the run-history page at many runs, mirror lag, apiserver
                    memory), webhook (kubectl apply of a run with the admission webhook and without it,
                    N=max(runs,100)), load (N signed-in users reading history and holding a subscription
-                   each); repeatable
+                   each), node (the node agent: injection and revert latency against the watch floor, delay
+                   accuracy, its memory and CPU with 50 pods under delay at 1,000 packets/s); repeatable
   --skip PART      skip PART (auth and history need CHAOSCENTER_MONGODB_URI, which `make bench` sets)
   --history-sizes  the numbers of mirrored runs to measure the history page at (default 1000,10000,100000)
   --users N        signed-in users of the load part (default 200)
@@ -69,7 +72,7 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    const PARTS: [&str; 7] = ["operator", "abort", "scale", "auth", "history", "webhook", "load"];
+    const PARTS: [&str; 8] = ["operator", "abort", "scale", "auth", "history", "webhook", "load", "node"];
     let mut args = Args {
         runs: 50,
         concurrent: 200,
@@ -196,6 +199,205 @@ async fn main() {
     if args.parts.contains(&"load") {
         bench_load(args.users, Duration::from_secs(args.load_secs)).await;
     }
+    if args.parts.contains(&"node") {
+        let samples = args.runs.min(30);
+        in_namespace("bench-node", |client, ns| async move { bench_node(&client, &ns, samples).await }).await;
+    }
+}
+
+/// An injection's key in a [`Watch`] once the agent reported it applied, or its revert verified.
+fn injection_reported(i: &ChaosInjection, deleted: bool) -> Option<String> {
+    let status = i.status.as_ref()?;
+    let name = i.metadata.name.clone()?;
+    match status.phase? {
+        InjectionPhase::Injected if !deleted => Some(format!("{name}/injected")),
+        InjectionPhase::Reverted if status.revert_verified => Some(format!("{name}/reverted")),
+        _ => None,
+    }
+}
+
+/// Waits for `key` on `watch`.
+async fn seen(watch: &mut Watch, key: &str) -> Instant {
+    loop {
+        match watch.next(Duration::from_secs(60)).await {
+            Some((at, k)) if k == key => return at,
+            Some(_) => continue,
+            None => panic!("no {key} within 60 s"),
+        }
+    }
+}
+
+/// The node agent, as a local root process on the pod's node: (1) injection written → reported applied,
+/// and revert asked → reported verified, beside the API server's create-to-watch-event floor; (2) the
+/// round trip added by network-delay at several latencies; (3) the agent's memory and CPU while 50 pods,
+/// each pinging at 20 packets/s (1,000/s in all), are delayed by 100 ms.
+async fn bench_node(client: &Client, ns: &str, samples: usize) {
+    use chaoscenter_e2e::node::{percentile, rtts, test_pod, Scene};
+    let peer = test_pod(client, ns, "peer").await;
+    let target = test_pod(client, ns, "target").await;
+    let scene = Scene::new(client, ns, &target.node).await;
+    let dir = std::env::temp_dir().join(format!("chaoscenter-node-{ns}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut agent = NodeAgent::start(&target.node, ns, &dir);
+    let leases: Api<Lease> = Api::namespaced(client.clone(), ns);
+    let lease = chaoscenter_crds::injection::lease_name(&target.node);
+    wait_for(Duration::from_secs(60), "the agent's Lease", || async { leases.get(&lease).await.ok() }).await;
+    let delay = |ms: u32| json!({"type": "network-delay", "latencyMs": ms, "filter": {"cidrs": [format!("{}/32", peer.ip)]}});
+
+    // 1. latency of an injection and of its verified revert, and the floor
+    let injections: Api<ChaosInjection> = Api::namespaced(client.clone(), ns);
+    let mut watch =
+        Watch::start(injections.clone(), &format!("{NODE_LABEL}={}", target.node), injection_reported);
+    watch.ready("the ChaosInjection watch").await;
+    let (mut applied, mut reverted) = (Vec::new(), Vec::new());
+    for i in 0..=samples {
+        let name = format!("lat-{i}");
+        let t0 = Instant::now();
+        scene.inject(&name, &target, delay(100), Duration::from_secs(600)).await;
+        let t1 = seen(&mut watch, &format!("{name}/injected")).await;
+        let t2 = Instant::now();
+        injections
+            .patch(&name, &PatchParams::default(), &Patch::Merge(json!({"spec": {"revert": true}})))
+            .await
+            .unwrap();
+        let t3 = seen(&mut watch, &format!("{name}/reverted")).await;
+        // the first is a warm-up
+        if i > 0 {
+            applied.push(millis(t1.saturating_duration_since(t0)));
+            reverted.push(millis(t3.saturating_duration_since(t2)));
+        }
+        scene.wait_reverted(&name).await;
+        injections.delete(&name, &DeleteParams::default()).await.unwrap();
+    }
+    drop(watch);
+    println!("node_injection_written_to_applied_ms {}", Stats::of(&applied));
+    println!("node_revert_asked_to_verified_ms {}", Stats::of(&reverted));
+    let floor = watch_floor(client, ns, samples).await;
+    println!("configmap_create_to_watch_event_ms {floor} (floor)");
+
+    // 2. delay accuracy: the round trip added at each latency (p50 over 100 pings, 20 ms apart)
+    let base = rtts(ns, "target", &peer.ip, 100);
+    println!(
+        "node_delay_baseline_rtt_ms p50={:.2} p99={:.2}",
+        percentile(&base, 0.5),
+        percentile(&base, 0.99)
+    );
+    for ms in [10u32, 50, 100, 200] {
+        let name = format!("acc-{ms}");
+        scene.inject(&name, &target, delay(ms), Duration::from_secs(600)).await;
+        scene.wait_phase(&name, InjectionPhase::Injected).await;
+        let delayed = rtts(ns, "target", &peer.ip, 100);
+        let (p50, p99) = (percentile(&delayed, 0.5), percentile(&delayed, 0.99));
+        println!(
+            "node_delay_accuracy asked_ms={ms} added_p50_ms={:.2} added_p99_ms={:.2} error_p50_ms={:+.2}",
+            p50 - percentile(&base, 0.5),
+            p99 - percentile(&base, 0.5),
+            p50 - percentile(&base, 0.5) - f64::from(ms)
+        );
+        scene.revert(&name).await;
+        injections.delete(&name, &DeleteParams::default()).await.unwrap();
+    }
+
+    // 3. 50 pods each pinging the peer at 20 packets/s, all delayed by 100 ms: the agent's memory and CPU
+    let (image, pull) = chaoscenter_e2e::busybox_image();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    const PINGERS: usize = 50;
+    for i in 0..PINGERS {
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": format!("pinger-{i}"), "labels": {"app": "pinger"}},
+            "spec": {"terminationGracePeriodSeconds": 0, "containers": [{"name": "ping", "image": image, "imagePullPolicy": pull,
+                "command": ["ping", "-q", "-i", "0.05", &peer.ip], "resources": {"requests": {"cpu": "1m", "memory": "4Mi"}}}]}
+        }))
+        .unwrap();
+        pods.create(&PostParams::default(), &pod).await.unwrap();
+    }
+    let running = wait_for(Duration::from_secs(600), "the pingers to run", || async {
+        let list = pods.list(&ListParams::default().labels("app=pinger")).await.ok()?;
+        let ready: Vec<Pod> = list.items.into_iter().filter(chaoscenter_e2e::pod_ready).collect();
+        (ready.len() == PINGERS).then_some(ready)
+    })
+    .await;
+    let pid = agent.pid().expect("the agent runs");
+    let rss_before = rss_of(pid).unwrap_or(f64::NAN);
+    for pod in &running {
+        let name = pod.metadata.name.clone().unwrap();
+        let t = chaoscenter_e2e::node::TestPod {
+            name: name.clone(),
+            ip: String::new(),
+            uid: pod.metadata.uid.clone().unwrap(),
+            node: target.node.clone(),
+        };
+        scene.inject(&format!("load-{name}"), &t, delay(100), Duration::from_secs(600)).await;
+    }
+    for pod in &running {
+        scene
+            .wait_phase(&format!("load-{}", pod.metadata.name.as_deref().unwrap()), InjectionPhase::Injected)
+            .await;
+    }
+    let cpu = |pid: u32| -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let fields: Vec<&str> = stat.rsplit(") ").next().unwrap_or_default().split_whitespace().collect();
+        let ticks: f64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0.0)
+            + fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(0.0);
+        ticks / 100.0
+    };
+    let (c0, t0) = (cpu(pid), Instant::now());
+    let mut peak = 0f64;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        peak = peak.max(rss_of(pid).unwrap_or(0.0));
+    }
+    let cpu_share = (cpu(pid) - c0) / t0.elapsed().as_secs_f64();
+    println!(
+        "node_agent_under_load pods={PINGERS} packets_per_s={} delay_ms=100 rss_mib_before={rss_before:.1} rss_mib_peak={peak:.1} cpu_percent={:.1}",
+        PINGERS * 20,
+        cpu_share * 100.0
+    );
+    assert!(
+        agent.stop(),
+        "the agent did not stop cleanly:
+{}",
+        agent.logs()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    for pod in &running {
+        let _ = injections
+            .delete(&format!("load-{}", pod.metadata.name.as_deref().unwrap()), &DeleteParams::default())
+            .await;
+    }
+}
+
+/// The API server's create-to-watch-event floor: `samples` ConfigMaps (after a warm-up).
+async fn watch_floor(client: &Client, ns: &str, samples: usize) -> Stats {
+    let mut added = Watch::start(
+        Api::<ConfigMap>::namespaced(client.clone(), ns),
+        "chaoscenter.io/bench=node-floor",
+        |cm: &ConfigMap, deleted| (!deleted).then(|| cm.metadata.name.clone().unwrap_or_default()),
+    );
+    added.ready("the ConfigMap watch").await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+    let mut floor = Vec::new();
+    for i in 0..=samples {
+        let name = format!("node-floor-{i}");
+        let cm = ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                labels: Some(BTreeMap::from([(
+                    "chaoscenter.io/bench".to_string(),
+                    "node-floor".to_string(),
+                )])),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let t0 = Instant::now();
+        cms.create(&PostParams::default(), &cm).await.unwrap();
+        let t1 = seen(&mut added, &name).await;
+        if i > 0 {
+            floor.push(millis(t1.saturating_duration_since(t0)));
+        }
+    }
+    Stats::of(&floor)
 }
 
 /// `kubectl apply` of a (dry) run, `n` times with the admission webhook and `n` times with it removed (the

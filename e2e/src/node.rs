@@ -1,0 +1,180 @@
+//! What the node agent's tests and the bench share: busybox test pods, round trips and loss measured
+//! between pods, and ChaosInjections written as the operator writes them.
+
+use crate::{busybox_image, kubectl, pod_ready, setup_project, wait_for};
+use chaoscenter_crds::injection::{ChaosInjection, InjectionPhase, AGENT_FINALIZER, NODE_LABEL};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::{Client, ResourceExt};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A test pod: name, IP, uid, node.
+#[derive(Clone, Debug)]
+pub struct TestPod {
+    pub name: String,
+    pub ip: String,
+    pub uid: String,
+    pub node: String,
+}
+
+/// Creates a busybox pod serving /tmp/www (index.html and a 500 KiB `big`) on port 8080; waits until it
+/// is Ready.
+pub async fn test_pod(client: &Client, ns: &str, name: &str) -> TestPod {
+    let (image, pull) = busybox_image();
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": name},
+        "spec": {
+            "terminationGracePeriodSeconds": 1,
+            "containers": [{
+                "name": "main", "image": image, "imagePullPolicy": pull,
+                "command": ["sh", "-c", "mkdir -p /tmp/www && echo ok > /tmp/www/index.html && \
+                    dd if=/dev/zero of=/tmp/www/big bs=1024 count=500 2>/dev/null && exec httpd -f -p 8080 -h /tmp/www"],
+                "readinessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 1}
+            }]
+        }
+    }))
+    .unwrap();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    // a fresh namespace's ServiceAccount token may lag behind the account (500, "retry after the token is
+    // automatically created")
+    wait_for(Duration::from_secs(30), &format!("pod {name} to be created"), || async {
+        match pods.create(&PostParams::default(), &pod).await {
+            Ok(_) => Some(()),
+            Err(kube::Error::Api(e)) if e.code == 500 => None,
+            Err(e) => panic!("failed to create pod {name}: {e}"),
+        }
+    })
+    .await;
+    let pod = wait_for(Duration::from_secs(120), &format!("pod {name} to be Ready"), || async {
+        pods.get(name).await.ok().filter(pod_ready)
+    })
+    .await;
+    TestPod {
+        name: name.into(),
+        ip: pod.status.and_then(|s| s.pod_ip).unwrap(),
+        uid: pod.metadata.uid.unwrap(),
+        node: pod.spec.and_then(|s| s.node_name).unwrap(),
+    }
+}
+
+/// Runs `script` with sh in pod `pod`; whether it succeeded, and its stdout and stderr.
+pub fn exec(ns: &str, pod: &str, script: &str) -> (bool, String) {
+    let out = kubectl().args(["exec", "-n", ns, pod, "--", "sh", "-c", script]).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// Round-trip times (ms) of `count` pings from `from` to `ip`, 50 ms apart.
+pub fn rtts(ns: &str, from: &str, ip: &str, count: u32) -> Vec<f64> {
+    let (_, out) = exec(ns, from, &format!("ping -c {count} -i 0.05 -W 2 {ip}"));
+    let mut times: Vec<f64> = out
+        .lines()
+        .filter(|l| !l.contains("DUP!"))
+        .filter_map(|l| l.split("time=").nth(1)?.split_whitespace().next()?.parse().ok())
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times
+}
+
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    assert!(!sorted.is_empty(), "no round trips measured");
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// The loss (percent) of `count` pings from `from` to `ip`, 10 ms apart.
+pub fn ping_loss(ns: &str, from: &str, ip: &str, count: u32) -> f64 {
+    let (_, out) = exec(ns, from, &format!("ping -q -c {count} -i 0.01 -W 2 {ip}"));
+    let line =
+        out.lines().find(|l| l.contains("packet loss")).unwrap_or_else(|| panic!("no summary in {out}"));
+    let sent: f64 = line.split_whitespace().next().unwrap().parse().unwrap();
+    let received: f64 = line.split(", ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    100.0 * (sent - received) / sent
+}
+
+/// Whether `from` can fetch index.html from `ip` within 3 s.
+pub fn can_fetch(ns: &str, from: &str, ip: &str) -> bool {
+    // (busybox 1.35's wget -T crashes: the timeout applet bounds it instead)
+    exec(ns, from, &format!("timeout 3 wget -q -O - http://{ip}:8080/index.html")).0
+}
+
+/// The run and the ChaosInjections of one test.
+pub struct Scene {
+    pub client: Client,
+    pub ns: String,
+    pub run: (String, String),
+    pub node: String,
+}
+
+impl Scene {
+    pub async fn new(client: &Client, ns: &str, node: &str) -> Self {
+        crate::ensure_crds(client).await;
+        setup_project(client, ns, &[]).await;
+        let run = crate::create_run(client, ns, "node-agent", false).await;
+        let uid = crate::get_run(client, ns, &run).await.metadata.uid.unwrap();
+        Self { client: client.clone(), ns: ns.into(), run: (run, uid), node: node.into() }
+    }
+
+    pub fn api(&self) -> Api<ChaosInjection> {
+        Api::namespaced(self.client.clone(), &self.ns)
+    }
+
+    /// Writes injection `name` of `fault` on `target`, expiring in `expires_in`, as the operator would.
+    pub async fn inject(&self, name: &str, target: &TestPod, fault: Value, expires_in: Duration) {
+        let expires = jiff::Timestamp::now() + jiff::SignedDuration::try_from(expires_in).unwrap();
+        let object: ChaosInjection = serde_json::from_value(json!({
+            "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosInjection",
+            "metadata": {"name": name, "labels": {NODE_LABEL: self.node}},
+            "spec": {
+                "nodeName": self.node,
+                "run": {"name": self.run.0, "uid": self.run.1},
+                "step": "chaos",
+                "target": {"namespace": self.ns, "name": target.name, "uid": target.uid},
+                "fault": fault,
+                "expiresAt": expires.to_string(),
+            }
+        }))
+        .unwrap();
+        self.api().create(&PostParams::default(), &object).await.unwrap();
+    }
+
+    /// Waits until injection `name` is in `phase`; returns it.
+    pub async fn wait_phase(&self, name: &str, phase: InjectionPhase) -> ChaosInjection {
+        let api = self.api();
+        wait_for(Duration::from_secs(60), &format!("injection {name} to be {phase:?}"), || async {
+            let inj = api.get(name).await.ok()?;
+            let status = inj.status.clone()?;
+            if status.phase == Some(InjectionPhase::Failed) && phase != InjectionPhase::Failed {
+                panic!("injection {name} failed: {:?}", status.message);
+            }
+            (status.phase == Some(phase)).then_some(inj)
+        })
+        .await
+    }
+
+    /// Asks for the revert (as the operator does) and waits until it is reported verified and the agent's
+    /// finalizer is gone; returns how long that took.
+    pub async fn revert(&self, name: &str) -> (ChaosInjection, Duration) {
+        let started = std::time::Instant::now();
+        self.api()
+            .patch(name, &PatchParams::default(), &Patch::Merge(json!({"spec": {"revert": true}})))
+            .await
+            .unwrap();
+        let inj = self.wait_reverted(name).await;
+        (inj, started.elapsed())
+    }
+
+    pub async fn wait_reverted(&self, name: &str) -> ChaosInjection {
+        let inj = self.wait_phase(name, InjectionPhase::Reverted).await;
+        let status = inj.status.clone().unwrap();
+        assert!(status.revert_verified, "revert of {name} not verified: {:?}", status.message);
+        assert!(status.reverted_at.is_some());
+        let api = self.api();
+        wait_for(Duration::from_secs(30), &format!("the agent's finalizer to leave {name}"), || async {
+            let inj = api.get(name).await.ok()?;
+            (!inj.finalizers().iter().any(|f| f == AGENT_FINALIZER)).then_some(())
+        })
+        .await;
+        inj
+    }
+}
