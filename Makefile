@@ -21,7 +21,7 @@ build:
 	cargo build --workspace --bins
 # Benchmarks (release build) on the cluster in KUBECONFIG, else the one `make up` started. BENCH_ARGS="--runs 50".
 bench:
-	cargo build --release --quiet -p chaoscenter-operator -p chaoscenter-apiserver -p chaoscenter-e2e --bins
+	cargo build --release --quiet -p chaoscenter-operator -p chaoscenter-apiserver -p chaoscenter-node -p chaoscenter-e2e --bins
 	@if [ -f $(CACHE)/apps/operator.pid ] && kill $$(cat $(CACHE)/apps/operator.pid) 2>/dev/null; then \
 	  echo "paused make up's operator: the bench runs its own (make up starts it again)"; sleep 2; fi
 	@uri=$$(e2e/mongo.sh up bench) && \
