@@ -136,7 +136,8 @@ async fn scale_and_partition_are_seen_during_chaos_then_reverted_and_verified_an
         create_workflow(&client, &ns, "api-faults", json!({"steps": [
             {"name": "scale-down", "fault": {"type": "pod-autoscaler", "duration": "8s", "params": {"replicas": 1},
                 "target": {"namespace": ns, "kind": "Deployment", "name": "web"}}},
-            {"name": "partition", "fault": {"type": "network-partition", "duration": "8s", "params": {"mechanism": "network-policy"},
+            // after the scale step: a pod the scale-down deletes must not be the one whose isolation is checked
+            {"name": "partition", "dependsOn": ["scale-down"], "fault": {"type": "network-partition", "duration": "8s", "params": {"mechanism": "network-policy"},
                 "target": {"namespace": ns, "selector": {"matchLabels": {"app": "web"}}, "mode": "one"}}}
         ]})).await;
         let run = create_run(&client, &ns, "api-faults", false).await;

@@ -34,18 +34,10 @@ pub enum Effect {
     Unchecked(String),
 }
 
-/// Whether `pod` still answers a connection from the operator, trying for up to `wait`. A refused
-/// connection counts as an answer: the packets reached the pod. The pod's first declared TCP port is
-/// tried, else a port that is most likely closed (its refusal shows the pod is reachable just as well).
-pub async fn connect_check(pod: &Pod, wait: std::time::Duration) -> Effect {
-    let Some(ip) = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.pod_ip.as_deref())
-        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
-    else {
-        return Effect::Unchecked("the pod has no IP address".into());
-    };
+/// The address a partition's effect is checked at: the pod's IP and its first declared TCP port, else a
+/// port that is most likely closed (a refusal shows the pod is reachable just as well as an answer).
+fn address_of(pod: &Pod) -> Option<(std::net::IpAddr, u16)> {
+    let ip = pod.status.as_ref()?.pod_ip.as_deref()?.parse().ok()?;
     let port = pod
         .spec
         .iter()
@@ -54,23 +46,71 @@ pub async fn connect_check(pod: &Pod, wait: std::time::Duration) -> Effect {
         .find(|p| p.protocol.as_deref().unwrap_or("TCP") == "TCP")
         .and_then(|p| u16::try_from(p.container_port).ok())
         .unwrap_or(9);
+    Some((ip, port))
+}
+
+/// What one connection attempt (at most 1 s) met.
+enum Attempt {
+    /// The pod answered: accepted, or refused (its stack got the packets).
+    Answered(String),
+    /// No answer at all: the packets were dropped.
+    Silent,
+    /// Another error (no route, unreachable): says nothing about a policy.
+    Failed(String),
+}
+
+async fn attempt(ip: std::net::IpAddr, port: u16) -> Attempt {
+    let connect = tokio::net::TcpStream::connect((ip, port));
+    match tokio::time::timeout(std::time::Duration::from_secs(1), connect).await {
+        Err(_) => Attempt::Silent,
+        Ok(Ok(_)) => Attempt::Answered(format!("accepted connections on port {port}")),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Attempt::Answered(format!("answered connections on port {port} (refused)"))
+        }
+        Ok(Err(e)) => Attempt::Failed(e.to_string()),
+    }
+}
+
+/// Whether `pod` answers the operator before it is isolated: only then does silence afterwards mean the
+/// policy works.
+async fn answers_before(pod: &Pod) -> Result<(std::net::IpAddr, u16), String> {
+    let (ip, port) = address_of(pod).ok_or("the pod has no IP address")?;
+    match attempt(ip, port).await {
+        Attempt::Answered(_) => Ok((ip, port)),
+        Attempt::Silent => Err(format!("the pod did not answer on port {port} even before it was isolated")),
+        Attempt::Failed(e) => Err(format!("the pod could not be reached even before it was isolated: {e}")),
+    }
+}
+
+/// Whether the isolated pod (uid `uid`) still answers at `address`, trying for up to `wait`. Silence counts
+/// only while the pod still exists, unchanged and not terminating.
+async fn connect_check(
+    pods: &Api<Pod>,
+    name: &str,
+    uid: &str,
+    address: (std::net::IpAddr, u16),
+    wait: std::time::Duration,
+) -> Effect {
     let started = tokio::time::Instant::now();
     let mut how = String::new();
     while started.elapsed() < wait {
-        let attempt = tokio::time::timeout(
-            std::time::Duration::from_secs(1),
-            tokio::net::TcpStream::connect((ip, port)),
-        )
-        .await;
-        how = match attempt {
-            Err(_) => return Effect::Cut,
-            Ok(Ok(_)) => format!("accepted connections on port {port}"),
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                format!("answered connections on port {port} (refused)")
+        match attempt(address.0, address.1).await {
+            Attempt::Answered(text) => how = text,
+            Attempt::Silent => {
+                let pod = pods.get_opt(name).await.ok().flatten();
+                let same = pod.as_ref().is_some_and(|p| {
+                    p.metadata.uid.as_deref() == Some(uid)
+                        && p.metadata.deletion_timestamp.is_none()
+                        && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+                });
+                return if same {
+                    Effect::Cut
+                } else {
+                    Effect::Unchecked("the pod went away while it was checked".into())
+                };
             }
-            // no route, unreachable: not an answer from the pod
-            Ok(Err(_)) => return Effect::Cut,
-        };
+            Attempt::Failed(e) => return Effect::Unchecked(e),
+        }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
     Effect::Reachable(how)
@@ -174,21 +214,28 @@ impl Fault for NetworkPartitionFault {
             Err(e) => return Err(FaultError::kube("create", "NetworkPolicy", &partition_id(origin), e)),
         }
         let pods: Api<Pod> = Api::namespaced(cx.client.clone(), ns);
+        // the pod must answer before it is isolated, or its silence afterwards proves nothing
+        let before =
+            pods.get(&target.name).await.map_err(|e| FaultError::kube("get", "Pod", &target.name, e))?;
+        let uid = before.metadata.uid.clone().unwrap_or_default();
+        let checkable = if f.direction == PartitionDirection::Egress {
+            // replies to connections from outside are not egress: nothing outside can check it
+            Err("egress only: it cannot be checked from outside".to_string())
+        } else {
+            answers_before(&before).await
+        };
         let patch = Patch::Merge(
             serde_json::json!({"metadata": {"labels": {PARTITION_LABEL: partition_id(origin)}}}),
         );
-        let pod = pods
-            .patch(&target.name, &PatchParams::default(), &patch)
+        pods.patch(&target.name, &PatchParams::default(), &patch)
             .await
             .map_err(|e| FaultError::kube("label", "Pod", &target.name, e))?;
         let id = partition_id(origin);
-        if f.direction == PartitionDirection::Egress {
-            // replies to connections from outside are not egress: nothing outside can check it
-            return Ok(format!(
-                "isolated by NetworkPolicy {id} (egress only: its effect cannot be checked from outside)"
-            ));
-        }
-        match connect_check(&pod, EFFECT_WAIT).await {
+        let effect = match checkable {
+            Ok(address) => connect_check(&pods, &target.name, &uid, address, EFFECT_WAIT).await,
+            Err(why) => Effect::Unchecked(why),
+        };
+        match effect {
             Effect::Cut => {
                 Ok(format!("isolated by NetworkPolicy {id} (checked: connections to the pod now fail)"))
             }

@@ -591,14 +591,18 @@ async fn network_partition_creates_the_policy_once_and_labels_the_pod() {
         assert_eq!(done, format!("isolated by NetworkPolicy {POLICY} (its effect could not be checked: the pod has no IP address)"));
         assert_eq!(
             api.lines(),
-            [format!("POST {POLICIES}?"), "PATCH /api/v1/namespaces/shop/pods/web-1?".into()]
+            [
+                format!("POST {POLICIES}?"),
+                "GET /api/v1/namespaces/shop/pods/web-1".into(),
+                "PATCH /api/v1/namespaces/shop/pods/web-1?".into()
+            ]
         );
         let calls = api.calls();
         assert_eq!(calls[0].body["metadata"]["name"], POLICY);
         assert_eq!(calls[0].body["metadata"]["labels"]["chaoscenter.io/run"], "weekly-1");
         assert_eq!(calls[0].body["spec"]["podSelector"], json!({"matchLabels": {PARTITION_LABEL: POLICY}}));
         assert_eq!(calls[0].body["spec"]["policyTypes"], json!(["Ingress"]));
-        assert_eq!(calls[1].body, json!({"metadata": {"labels": {PARTITION_LABEL: POLICY}}}));
+        assert_eq!(calls[2].body, json!({"metadata": {"labels": {PARTITION_LABEL: POLICY}}}));
     }
 }
 
