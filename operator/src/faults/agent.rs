@@ -82,8 +82,13 @@ async fn node_capabilities(cx: &FaultContext, node: &str) -> Result<NodeCapabili
 }
 
 /// The addresses the peers name, resolved now: networks as given, host names through DNS, pods by their
-/// IPs (in their namespace, by default the target's).
-async fn resolve(cx: &FaultContext, target_ns: &str, d: &Destinations) -> Result<TrafficFilter, FaultError> {
+/// IPs (in their namespace, by default the target's; another one only if the run's project may target it).
+async fn resolve(
+    cx: &FaultContext,
+    run_ns: &str,
+    target_ns: &str,
+    d: &Destinations,
+) -> Result<TrafficFilter, FaultError> {
     let mut cidrs = d.cidrs.clone();
     for host in &d.hosts {
         let found = tokio::time::timeout(Duration::from_secs(5), tokio::net::lookup_host((host.as_str(), 0)))
@@ -101,6 +106,24 @@ async fn resolve(cx: &FaultContext, target_ns: &str, d: &Destinations) -> Result
     }
     if let Some((ns, selector)) = &d.pods {
         let ns = ns.as_deref().unwrap_or(target_ns);
+        if ns != target_ns {
+            // another namespace's pod addresses only where the project may target that namespace: a
+            // workflow must not learn (into its injections) what its authors could not read
+            let peers = TargetStatus {
+                kind: "Pod".into(),
+                namespace: Some(ns.to_string()),
+                name: "destinations.pods".into(),
+                ..Default::default()
+            };
+            let policy = crate::controllers::policy::Policy { world: &cx.world };
+            match policy.recorded(run_ns, &peers) {
+                crate::controllers::policy::Allowed::Yes => {}
+                crate::controllers::policy::Allowed::No(why)
+                | crate::controllers::policy::Allowed::Unknown(why) => {
+                    return Err(FaultError::Invalid(format!("destinations.pods in namespace {ns}: {why}")));
+                }
+            }
+        }
         if !crate::controllers::is_filled(&cx.world.pods) {
             return Err(FaultError::NotReady("pod"));
         }
@@ -200,7 +223,7 @@ impl Fault for AgentNetworkFault {
             return Err(FaultError::Invalid(format!("pod {ns}/{} is not on a node yet", target.name)));
         };
         let caps = node_capabilities(cx, &node).await?;
-        let filter = resolve(cx, ns, &f.destinations).await?;
+        let filter = resolve(cx, &origin.namespace, ns, &f.destinations).await?;
         let fault = node_fault(&f.effect, filter);
         let mechanism = caps.mechanism(&fault).map_err(|missing| {
             FaultError::Invalid(format!("node {node} cannot do {}: it lacks {missing}", fault.name()))

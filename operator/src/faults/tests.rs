@@ -836,3 +836,16 @@ async fn a_network_fault_is_reverted_by_asking_the_agent_and_verified_by_its_rep
         "{lines:?}"
     );
 }
+
+#[tokio::test]
+async fn peer_pods_in_another_namespace_need_the_projects_right_to_target_it() {
+    let a = action(json!({"type": "network-loss", "params": {"percent": 10,
+                              "destinations": {"pods": {"namespace": "payments", "selector": {"matchLabels": {"app": "db"}}}}},
+                          "target": {"namespace": "shop", "selector": {"matchLabels": {"app": "web"}}}}));
+    let t = target("network-loss", "Pod", Some("shop"), "web-1");
+    let (cx, _caches, api) = fault_context(agent_cluster(Some(lease(1, caps(true))), json!({})));
+    let err = within(of(&a).inject(&cx, &origin(), &a, &t)).await.unwrap_err().to_string();
+    // the run's namespace is no project's here, so no other namespace may be read for peers
+    assert!(err.starts_with("destinations.pods in namespace payments:"), "{err}");
+    assert!(!api.lines().iter().any(|l| l.starts_with("POST")), "nothing written: {:?}", api.lines());
+}
