@@ -28,7 +28,7 @@ pub const AGENT_FINALIZER: &str = "chaoscenter.io/node-agent";
     printcolumn(name = "Pod", type_ = "string", json_path = ".spec.target.name"),
     printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
     printcolumn(name = "Mechanism", type_ = "string", json_path = ".status.mechanism"),
-    printcolumn(name = "Expires", type_ = "date", json_path = ".spec.expiresAt"),
+    printcolumn(name = "Expires", type_ = "string", json_path = ".spec.expiresAt"),
     printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
 )]
 #[serde(rename_all = "camelCase")]
