@@ -12,6 +12,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod agent_fault;
 pub mod compare;
 pub mod dag;
 pub mod decide;

@@ -110,3 +110,25 @@ pub const MAX_DESTINATION_CIDRS: usize = 64;
 pub const MAX_DESTINATION_HOSTS: usize = 16;
 /// `params.destinations.ports` holds at most this many ports.
 pub const MAX_DESTINATION_PORTS: usize = 32;
+
+/// `params.cores` of pod-cpu-stress and node-cpu-stress lies in `1..=MAX_STRESS_CORES` (`params.load`,
+/// the load on each, in 1 to 100 percent).
+pub const MAX_STRESS_CORES: u32 = 64;
+/// `params.size` of the memory, IO and disk faults lies in `MIN_FAULT_BYTES..=MAX_FAULT_BYTES`.
+pub const MIN_FAULT_BYTES: u64 = 1024 * 1024;
+/// See [`MIN_FAULT_BYTES`].
+pub const MAX_FAULT_BYTES: u64 = 64 * 1024 * 1024 * 1024;
+/// `params.workers` of pod-io-stress lies in `1..=MAX_IO_WORKERS`.
+pub const MAX_IO_WORKERS: u32 = 16;
+/// What each pod-io-stress worker writes when `params.size` is absent.
+pub const DEFAULT_IO_BYTES: u64 = 64 * 1024 * 1024;
+/// The longest `params.path` (a directory in the container).
+pub const MAX_CONTAINER_PATH: usize = 1024;
+/// `params.dns.names` (dns-error) and `params.dns.answers` (dns-spoof) hold 1 to this many names.
+pub const MAX_DNS_NAMES: usize = 64;
+/// `params.latency` of http-latency lies in 1ms..=MAX_HTTP_LATENCY.
+pub const MAX_HTTP_LATENCY: Duration = Duration::from_secs(60);
+/// The longest `params.http.body` (http-status, http-modify).
+pub const MAX_HTTP_FAULT_BODY: usize = 64 * 1024;
+/// `params.http.headers` (http-modify) holds at most this many headers.
+pub const MAX_HTTP_FAULT_HEADERS: usize = 32;

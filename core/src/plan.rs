@@ -7,7 +7,7 @@ use crate::schedule::Schedule;
 use crate::selector::Selector;
 use alloc::string::String;
 use alloc::vec::Vec;
-pub use chaoscenter_crds::injection::Protocol;
+pub use chaoscenter_crds::injection::{NodeFault, Protocol};
 use chaoscenter_crds::workflow::{ConcurrencyPolicy, HttpMethod, PartitionDirection, ProbeMode, TaintEffect};
 use core::num::NonZeroU32;
 use core::time::Duration;
@@ -78,6 +78,12 @@ pub enum FaultAction {
     /// A network fault applied by the node agent inside each target pod (network-partition with the
     /// agent mechanism among them).
     Network(NetworkFault),
+    /// Another fault the node agent applies inside each target pod: container-kill, the pod stress
+    /// faults, disk-fill, the DNS and HTTP faults.
+    PodAgent(PodAgentFault),
+    /// A fault the node agent applies on each target node, outside pods: node-cpu-stress,
+    /// node-memory-stress.
+    NodeAgent(NodeAgentFault),
 }
 
 impl FaultAction {
@@ -91,6 +97,8 @@ impl FaultAction {
             Self::NodeDrain(_) => "node-drain",
             Self::NetworkPartition(_) => "network-partition",
             Self::Network(f) => f.effect.name(),
+            Self::PodAgent(f) => f.fault.name(),
+            Self::NodeAgent(f) => f.fault.name(),
         }
     }
 
@@ -105,8 +113,10 @@ impl FaultAction {
             Self::PodDelete(f) => f.target.count,
             Self::NetworkPartition(f) => f.target.count,
             Self::Network(f) => f.target.count,
+            Self::PodAgent(f) => f.target.count,
             Self::PodAutoscaler(f) => f.target.count,
-            Self::NodeCordon(NodeCordon { target })
+            Self::NodeAgent(NodeAgentFault { target, .. })
+            | Self::NodeCordon(NodeCordon { target })
             | Self::NodeTaint(NodeTaint { target, .. })
             | Self::NodeDrain(NodeDrain { target, .. }) => target.count,
         }
@@ -118,8 +128,9 @@ impl FaultAction {
             Self::PodDelete(f) => Some(&f.target.namespace),
             Self::NetworkPartition(f) => Some(&f.target.namespace),
             Self::Network(f) => Some(&f.target.namespace),
+            Self::PodAgent(f) => Some(&f.target.namespace),
             Self::PodAutoscaler(f) => Some(&f.target.namespace),
-            Self::NodeCordon(_) | Self::NodeTaint(_) | Self::NodeDrain(_) => None,
+            Self::NodeCordon(_) | Self::NodeTaint(_) | Self::NodeDrain(_) | Self::NodeAgent(_) => None,
         }
     }
 }
@@ -187,6 +198,24 @@ pub struct NetworkFault {
     pub effect: NetworkEffect,
     /// The peers it is limited to (empty: all traffic).
     pub destinations: Destinations,
+}
+
+/// A node-agent fault in each target pod, its parameters as the agent takes them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodAgentFault {
+    pub target: PodTarget,
+    /// The fault as written into each pod's ChaosInjection (disk-fill's `bytes` is 0 when it is a
+    /// percentage, resolved per pod).
+    pub fault: NodeFault,
+    /// disk-fill: the share of the container's ephemeral-storage limit to fill, in percent.
+    pub fill_percent: Option<f64>,
+}
+
+/// A node-agent fault on each target node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeAgentFault {
+    pub target: NodeTarget,
+    pub fault: NodeFault,
 }
 
 /// What a network fault does to the matching packets.

@@ -257,13 +257,50 @@ fn check_params(f: &spec::Fault, path: &Path, errors: &mut Errors) -> bool {
     unused(p.taint.is_some(), "taint", &[FaultType::NodeTaint]);
     unused(p.direction.is_some(), "direction", &[FaultType::NetworkPartition]);
     unused(p.mechanism.is_some(), "mechanism", &[FaultType::NetworkPartition]);
-    unused(p.latency.is_some(), "latency", &[FaultType::NetworkDelay]);
+    unused(p.latency.is_some(), "latency", &[FaultType::NetworkDelay, FaultType::HttpLatency]);
     unused(p.jitter.is_some(), "jitter", &[FaultType::NetworkDelay]);
     unused(p.correlation.is_some(), "correlation", &[FaultType::NetworkDelay, FaultType::NetworkLoss]);
     unused(
         p.percent.is_some(),
         "percent",
-        &[FaultType::NetworkLoss, FaultType::NetworkDuplicate, FaultType::NetworkCorrupt],
+        &[
+            FaultType::NetworkLoss,
+            FaultType::NetworkDuplicate,
+            FaultType::NetworkCorrupt,
+            FaultType::PodMemoryStress,
+            FaultType::NodeMemoryStress,
+            FaultType::DiskFill,
+        ],
+    );
+    let pod_resources = [
+        FaultType::ContainerKill,
+        FaultType::PodCpuStress,
+        FaultType::PodMemoryStress,
+        FaultType::PodIoStress,
+        FaultType::DiskFill,
+    ];
+    unused(p.container.is_some(), "container", &pod_resources);
+    unused(p.signal.is_some(), "signal", &[FaultType::ContainerKill]);
+    unused(p.cores.is_some(), "cores", &[FaultType::PodCpuStress, FaultType::NodeCpuStress]);
+    unused(p.load.is_some(), "load", &[FaultType::PodCpuStress, FaultType::NodeCpuStress]);
+    unused(
+        p.size.is_some(),
+        "size",
+        &[
+            FaultType::PodMemoryStress,
+            FaultType::NodeMemoryStress,
+            FaultType::PodIoStress,
+            FaultType::DiskFill,
+        ],
+    );
+    unused(p.allow_oom.is_some(), "allowOom", &[FaultType::PodMemoryStress]);
+    unused(p.workers.is_some(), "workers", &[FaultType::PodIoStress]);
+    unused(p.path.is_some(), "path", &[FaultType::PodIoStress, FaultType::DiskFill]);
+    unused(p.dns.is_some(), "dns", &[FaultType::DnsError, FaultType::DnsSpoof]);
+    unused(
+        p.http.is_some(),
+        "http",
+        &[FaultType::HttpLatency, FaultType::HttpAbort, FaultType::HttpStatus, FaultType::HttpModify],
     );
     unused(p.rate.is_some(), "rate", &[FaultType::NetworkRate]);
     unused(
@@ -339,6 +376,19 @@ fn action_of(f: &spec::Fault, path: &Path, errors: &mut Errors) -> Option<FaultA
             let effect = network_effect(f, &params, errors);
             network_fault(f, path, errors, effect)?
         }
+        FaultType::ContainerKill
+        | FaultType::PodCpuStress
+        | FaultType::PodMemoryStress
+        | FaultType::PodIoStress
+        | FaultType::DiskFill
+        | FaultType::DnsError
+        | FaultType::DnsSpoof
+        | FaultType::HttpLatency
+        | FaultType::HttpAbort
+        | FaultType::HttpStatus
+        | FaultType::HttpModify
+        | FaultType::NodeCpuStress
+        | FaultType::NodeMemoryStress => crate::agent_fault::agent_action(f, path, errors)?,
         FaultType::PodAutoscaler => {
             let replicas = match f.params.replicas {
                 None => {
@@ -706,7 +756,7 @@ fn namespace_of(f: &spec::Fault, path: &Path, errors: &mut Errors) -> Option<Str
     }
 }
 
-fn pod_target(f: &spec::Fault, path: &Path, errors: &mut Errors) -> Option<PodTarget> {
+pub(crate) fn pod_target(f: &spec::Fault, path: &Path, errors: &mut Errors) -> Option<PodTarget> {
     let namespace = namespace_of(f, path, errors);
     let at = path.field("target");
     let workload = match f.target.kind {
@@ -765,7 +815,7 @@ fn workload_target(f: &spec::Fault, path: &Path, errors: &mut Errors) -> Option<
     })
 }
 
-fn node_target(f: &spec::Fault, path: &Path, errors: &mut Errors) -> Option<NodeTarget> {
+pub(crate) fn node_target(f: &spec::Fault, path: &Path, errors: &mut Errors) -> Option<NodeTarget> {
     let at = path.field("target");
     let mut ok = true;
     if f.target.namespace.is_some() {
@@ -1148,7 +1198,7 @@ fn comparison_of(c: &spec::Comparator, path: &Path, errors: &mut Errors) -> Opti
 }
 
 /// Parses a duration at `path` and checks it against `min` and each `(limit, what the limit is)`.
-fn bounded(
+pub(crate) fn bounded(
     errors: &mut Errors,
     path: &Path,
     text: &str,
@@ -1235,7 +1285,7 @@ pub fn dns_subdomain(name: &str) -> Result<(), String> {
     }
 }
 
-fn type_name(t: FaultType) -> &'static str {
+pub(crate) fn type_name(t: FaultType) -> &'static str {
     match t {
         FaultType::PodDelete => "pod-delete",
         FaultType::PodAutoscaler => "pod-autoscaler",
@@ -1248,6 +1298,19 @@ fn type_name(t: FaultType) -> &'static str {
         FaultType::NetworkDuplicate => "network-duplicate",
         FaultType::NetworkCorrupt => "network-corrupt",
         FaultType::NetworkRate => "network-rate",
+        FaultType::ContainerKill => "container-kill",
+        FaultType::PodCpuStress => "pod-cpu-stress",
+        FaultType::PodMemoryStress => "pod-memory-stress",
+        FaultType::PodIoStress => "pod-io-stress",
+        FaultType::DiskFill => "disk-fill",
+        FaultType::DnsError => "dns-error",
+        FaultType::DnsSpoof => "dns-spoof",
+        FaultType::HttpLatency => "http-latency",
+        FaultType::HttpAbort => "http-abort",
+        FaultType::HttpStatus => "http-status",
+        FaultType::HttpModify => "http-modify",
+        FaultType::NodeCpuStress => "node-cpu-stress",
+        FaultType::NodeMemoryStress => "node-memory-stress",
     }
 }
 

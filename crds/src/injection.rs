@@ -69,8 +69,9 @@ pub struct PodRef {
     pub uid: String,
 }
 
-/// A node-level network fault, as the agent applies it: durations in milliseconds, shares in percent,
-/// peers as CIDRs. Applied to the pod's traffic on its interfaces other than loopback.
+/// A node-level fault, as the agent applies it: durations in milliseconds, shares in percent, sizes in
+/// bytes, peers as CIDRs. Network faults apply to the pod's traffic on its interfaces other than loopback;
+/// node-cpu-stress and node-memory-stress apply to the node named by `spec.target` (namespace empty).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 #[schemars(transform = one_object)]
@@ -136,6 +137,153 @@ pub enum NodeFault {
         #[serde(default)]
         filter: TrafficFilter,
     },
+    /// Send `signal` to `container` (every container of the pod when absent).
+    #[serde(rename_all = "camelCase")]
+    ContainerKill {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        container: Option<String>,
+        /// A signal name, e.g. `SIGKILL`.
+        signal: String,
+    },
+    /// Load `cores` CPUs at `load` percent inside `container`'s cgroup (the first container when absent).
+    #[serde(rename_all = "camelCase")]
+    PodCpuStress {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        container: Option<String>,
+        #[schemars(range(min = 1, max = 64))]
+        cores: u32,
+        #[schemars(range(min = 1, max = 100))]
+        load: u32,
+    },
+    /// Allocate and touch `bytes` (or `percent` of the container's memory limit) inside its cgroup,
+    /// stopping short of the limit unless `allowOom`.
+    #[serde(rename_all = "camelCase")]
+    PodMemoryStress {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        container: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bytes: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 0.0, max = 100.0))]
+        percent: Option<f64>,
+        #[serde(default)]
+        allow_oom: bool,
+    },
+    /// `workers` writers each writing and syncing `bytes` under `path` in the container, in its cgroup.
+    #[serde(rename_all = "camelCase")]
+    PodIoStress {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        container: Option<String>,
+        #[schemars(range(min = 1, max = 16))]
+        workers: u32,
+        bytes: u64,
+        path: String,
+    },
+    /// A file of `bytes` under `path` in the container (its writable layer or a mounted volume).
+    #[serde(rename_all = "camelCase")]
+    DiskFill {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        container: Option<String>,
+        bytes: u64,
+        path: String,
+    },
+    /// Queries for names matching `names` get `error`.
+    #[serde(rename_all = "camelCase")]
+    DnsError {
+        #[schemars(length(max = 64))]
+        names: Vec<String>,
+        #[serde(default)]
+        error: DnsErrorCode,
+    },
+    /// Queries for the names in `answers` (exact or `*.` wildcard) get the given IPv4 address.
+    #[serde(rename_all = "camelCase")]
+    DnsSpoof {
+        #[schemars(length(max = 64))]
+        answers: std::collections::BTreeMap<String, String>,
+    },
+    /// Matching HTTP exchanges are answered `latencyMs` later.
+    #[serde(rename_all = "camelCase")]
+    HttpLatency {
+        http: HttpMatch,
+        #[schemars(range(min = 1, max = 60000))]
+        latency_ms: u32,
+    },
+    /// Matching HTTP requests have their connection reset.
+    #[serde(rename_all = "camelCase")]
+    HttpAbort { http: HttpMatch },
+    /// Matching HTTP responses get `status` (and `body` when given).
+    #[serde(rename_all = "camelCase")]
+    HttpStatus {
+        http: HttpMatch,
+        #[schemars(range(min = 100, max = 599))]
+        status: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<String>,
+    },
+    /// Matching HTTP responses get `body` and/or `headers`.
+    #[serde(rename_all = "camelCase")]
+    HttpModify {
+        http: HttpMatch,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<String>,
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        headers: std::collections::BTreeMap<String, String>,
+    },
+    /// Load `cores` CPUs at `load` percent on the node, outside any pod.
+    #[serde(rename_all = "camelCase")]
+    NodeCpuStress {
+        #[schemars(range(min = 1, max = 64))]
+        cores: u32,
+        #[schemars(range(min = 1, max = 100))]
+        load: u32,
+    },
+    /// Allocate and touch `bytes` (or `percent` of the node's memory) on the node, outside any pod.
+    #[serde(rename_all = "camelCase")]
+    NodeMemoryStress {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bytes: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 0.0, max = 100.0))]
+        percent: Option<f64>,
+    },
+}
+
+/// The answer a dns-error fault gives.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum DnsErrorCode {
+    /// The name does not exist (rcode 3).
+    #[default]
+    Nxdomain,
+    /// The server failed (rcode 2).
+    Servfail,
+}
+
+/// Which traffic an HTTP fault intercepts.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HttpDirection {
+    /// Requests the pod serves on the port.
+    #[default]
+    Inbound,
+    /// Requests the pod makes to the port.
+    Outbound,
+}
+
+/// The HTTP exchanges a fault applies to.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpMatch {
+    /// The pod's serving port (inbound) or the remote port (outbound).
+    pub port: u16,
+    #[serde(default)]
+    pub direction: HttpDirection,
+    /// Only this method (every method when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Only paths starting with this (every path when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_prefix: Option<String>,
 }
 
 /// A structural schema for an internally tagged enum: one object with every variant's properties and
@@ -158,7 +306,9 @@ fn one_object(schema: &mut schemars::Schema) {
     properties.insert(
         "type".into(),
         json!({"type": "string", "enum": types, "description": "The fault: network-delay, network-loss, \
-            network-duplicate, network-corrupt, network-rate or network-partition."}),
+            network-duplicate, network-corrupt, network-rate, network-partition, container-kill, \
+            pod-cpu-stress, pod-memory-stress, pod-io-stress, disk-fill, dns-error, dns-spoof, http-latency, \
+            http-abort, http-status, http-modify, node-cpu-stress or node-memory-stress."}),
     );
     let mut flat = json!({"type": "object", "required": ["type"], "properties": properties});
     if let Some(description) = schema.get("description") {
@@ -178,8 +328,13 @@ impl NodeFault {
             | Self::NetworkDuplicate { filter, .. }
             | Self::NetworkCorrupt { filter, .. }
             | Self::NetworkPartition { filter, .. } => Some(filter),
-            Self::NetworkRate { .. } => None,
+            _ => None,
         }
+    }
+
+    /// True for the faults on a node rather than in a pod (`spec.target` then names the node).
+    pub fn on_node(&self) -> bool {
+        matches!(self, Self::NodeCpuStress { .. } | Self::NodeMemoryStress { .. })
     }
 
     /// The fault type's name as written in a workflow, e.g. `network-delay`.
@@ -191,6 +346,19 @@ impl NodeFault {
             Self::NetworkCorrupt { .. } => "network-corrupt",
             Self::NetworkRate { .. } => "network-rate",
             Self::NetworkPartition { .. } => "network-partition",
+            Self::ContainerKill { .. } => "container-kill",
+            Self::PodCpuStress { .. } => "pod-cpu-stress",
+            Self::PodMemoryStress { .. } => "pod-memory-stress",
+            Self::PodIoStress { .. } => "pod-io-stress",
+            Self::DiskFill { .. } => "disk-fill",
+            Self::DnsError { .. } => "dns-error",
+            Self::DnsSpoof { .. } => "dns-spoof",
+            Self::HttpLatency { .. } => "http-latency",
+            Self::HttpAbort { .. } => "http-abort",
+            Self::HttpStatus { .. } => "http-status",
+            Self::HttpModify { .. } => "http-modify",
+            Self::NodeCpuStress { .. } => "node-cpu-stress",
+            Self::NodeMemoryStress { .. } => "node-memory-stress",
         }
     }
 }
@@ -250,10 +418,11 @@ pub struct ChaosInjectionStatus {
     /// Pending, Injected, Reverted or Failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<InjectionPhase>,
-    /// How the fault was applied, e.g. `netem`, `nfqueue`, `iptables-statistic`, `tbf`, `iptables-drop`.
+    /// How the fault was applied, e.g. `netem`, `nfqueue`, `iptables-statistic`, `tbf`, `iptables-drop`,
+    /// `signal`, `cgroup-stressor`, `node-stressor`, `fill-file`, `dns-proxy`, `http-proxy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mechanism: Option<String>,
-    /// The inode of the network namespace the fault was applied in.
+    /// The inode of the network namespace the fault was applied in (network, DNS and HTTP faults).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub netns_inode: Option<u64>,
     /// When the fault took effect (RFC 3339).
@@ -298,6 +467,9 @@ pub struct NodeCapabilities {
     pub iptables: bool,
     /// nftables works.
     pub nftables: bool,
+    /// iptables' nat table can REDIRECT (how DNS and HTTP faults reach the agent's proxies).
+    #[serde(default)]
+    pub redirect: bool,
     /// The cgroup version: `v1` or `v2`.
     pub cgroup: String,
     /// The agent's version.
@@ -341,6 +513,21 @@ impl NodeCapabilities {
             }
             NodeFault::NetworkRate { .. } => need(self.tbf, "tbf", "the tbf qdisc"),
             NodeFault::NetworkPartition { .. } => need(self.iptables, "iptables-drop", "iptables"),
+            NodeFault::ContainerKill { .. } => Ok("signal"),
+            NodeFault::PodCpuStress { .. }
+            | NodeFault::PodMemoryStress { .. }
+            | NodeFault::PodIoStress { .. } => Ok("cgroup-stressor"),
+            NodeFault::NodeCpuStress { .. } | NodeFault::NodeMemoryStress { .. } => Ok("node-stressor"),
+            NodeFault::DiskFill { .. } => Ok("fill-file"),
+            NodeFault::DnsError { .. } | NodeFault::DnsSpoof { .. } => {
+                need(self.redirect, "dns-proxy", "iptables REDIRECT (to send DNS queries to the agent)")
+            }
+            NodeFault::HttpLatency { .. }
+            | NodeFault::HttpAbort { .. }
+            | NodeFault::HttpStatus { .. }
+            | NodeFault::HttpModify { .. } => {
+                need(self.redirect, "http-proxy", "iptables REDIRECT (to send HTTP traffic to the agent)")
+            }
         }
     }
 }

@@ -132,7 +132,9 @@ pub struct Step {
 #[serde(rename_all = "camelCase")]
 pub struct Fault {
     /// The kind of fault: pod-delete, pod-autoscaler, node-cordon, node-taint, node-drain,
-    /// network-partition, network-delay, network-loss, network-duplicate, network-corrupt or network-rate.
+    /// network-partition, network-delay, network-loss, network-duplicate, network-corrupt, network-rate,
+    /// container-kill, pod-cpu-stress, pod-memory-stress, pod-io-stress, disk-fill, dns-error, dns-spoof,
+    /// http-latency, http-abort, http-status, http-modify, node-cpu-stress or node-memory-stress.
     #[serde(rename = "type")]
     pub type_: FaultType,
     /// What the fault hits.
@@ -190,6 +192,46 @@ pub enum FaultType {
     /// Limit the target pods' outgoing bandwidth to `params.rate`. Node agent. Litmus:
     /// pod-network-rate-limit.
     NetworkRate,
+    /// Send `params.signal` (default SIGKILL) to `params.container` of each target pod (default: every
+    /// container); the kubelet restarts it. Node agent. Litmus: container-kill.
+    ContainerKill,
+    /// Load `params.cores` CPUs at `params.load` percent inside the target container's own cgroup (so it
+    /// counts against its limits). Node agent. Litmus: pod-cpu-hog.
+    PodCpuStress,
+    /// Allocate and touch `params.size` bytes (or `params.percent` of the container's memory limit) inside
+    /// its cgroup; never past the limit unless `params.allowOom`. Node agent. Litmus: pod-memory-hog.
+    PodMemoryStress,
+    /// `params.workers` writers each writing and syncing `params.size` bytes (default 64Mi) under
+    /// `params.path` in the container, inside its cgroup. Node agent. Litmus: pod-io-stress.
+    PodIoStress,
+    /// Fill the container's writable layer (or the volume mounted at `params.path`) with a file of
+    /// `params.size` bytes, or `params.percent` of its ephemeral-storage limit; removed afterwards. Refused
+    /// where the node's disk would pass the agent's threshold. Node agent. Litmus: disk-fill.
+    DiskFill,
+    /// DNS queries from the target pods for names matching `params.dns.names` are answered with
+    /// `params.dns.error` (NXDOMAIN or SERVFAIL); other names resolve normally. Node agent. Litmus:
+    /// pod-dns-error.
+    DnsError,
+    /// DNS queries from the target pods for the names in `params.dns.answers` get the given address;
+    /// other names resolve normally. Node agent. Litmus: pod-dns-spoof.
+    DnsSpoof,
+    /// HTTP traffic on `params.http.port` (inbound or outbound) matching method and path gets
+    /// `params.latency` added before it is answered. Node agent. Litmus: pod-http-latency.
+    HttpLatency,
+    /// Matching HTTP requests have their connection reset. Node agent. Litmus: pod-http-reset-peer.
+    HttpAbort,
+    /// Matching HTTP responses get `params.http.status` (and `params.http.body` when given). Node agent.
+    /// Litmus: pod-http-status-code.
+    HttpStatus,
+    /// Matching HTTP responses get `params.http.body` and/or `params.http.headers`. Node agent. Litmus:
+    /// pod-http-modify-body, pod-http-modify-header.
+    HttpModify,
+    /// Load `params.cores` CPUs at `params.load` percent on the target nodes, outside any pod (the node
+    /// must opt in). Node agent. Litmus: node-cpu-hog.
+    NodeCpuStress,
+    /// Allocate and touch `params.size` bytes (or `params.percent` of the node's memory) on the target
+    /// nodes, outside any pod (the node must opt in). Node agent. Litmus: node-memory-hog.
+    NodeMemoryStress,
 }
 
 /// How many of the matching objects are hit.
@@ -303,6 +345,99 @@ pub struct FaultParams {
     /// Network faults but network-rate: only traffic with these peers is affected (default: all traffic).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Destinations>,
+    /// container-kill, pod stress faults, disk-fill: the container (default: every container for
+    /// container-kill, the pod's first container otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = crate::common::DNS_LABEL_PATTERN), length(min = 1, max = 63))]
+    pub container: Option<String>,
+    /// container-kill: the signal, e.g. `SIGKILL` (default), `SIGTERM`, `SIGINT`, `SIGQUIT`, `SIGHUP`,
+    /// `SIGUSR1`, `SIGUSR2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 16))]
+    pub signal: Option<String>,
+    /// pod-cpu-stress, node-cpu-stress: how many CPUs to load (1 to 64; default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 64))]
+    pub cores: Option<u32>,
+    /// pod-cpu-stress, node-cpu-stress: the load on each, in percent (1 to 100; default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub load: Option<u32>,
+    /// pod-memory-stress, node-memory-stress, pod-io-stress, disk-fill: a size in bytes, e.g. `64Mi`,
+    /// `1Gi`, `500M` (a Kubernetes quantity; 1Mi to 64Gi). Memory and disk-fill take `size` or
+    /// `percent`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]{1,12}(Ki|Mi|Gi|k|M|G)?$"), length(max = 32))]
+    pub size: Option<String>,
+    /// pod-memory-stress: allow the allocation to pass the container's memory limit (the container may
+    /// then be OOM-killed). Default false: the allocation stops short of the limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_oom: Option<bool>,
+    /// pod-io-stress: how many writers (1 to 16; default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 16))]
+    pub workers: Option<u32>,
+    /// pod-io-stress, disk-fill: an absolute directory in the container (default `/`, its writable layer;
+    /// a volume's mount path fills that volume).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 1024))]
+    pub path: Option<String>,
+    /// dns-error, dns-spoof: which names and what they get.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<DnsParams>,
+    /// http-latency, http-abort, http-status, http-modify: which traffic and what it gets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpParams>,
+}
+
+/// What a DNS fault matches and answers.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DnsParams {
+    /// dns-error: the names whose queries fail: exact names (`api.example.com`) or a wildcard for every
+    /// name below one (`*.example.com`); at most 64.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64), inner(length(min = 1, max = 253)))]
+    pub names: Vec<String>,
+    /// dns-error: the answer: NXDOMAIN (default) or SERVFAIL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::injection::DnsErrorCode>,
+    /// dns-spoof: name (exact or `*.` wildcard) to the IPv4 address it resolves to; at most 64.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(length(max = 64))]
+    pub answers: std::collections::BTreeMap<String, String>,
+}
+
+/// What an HTTP fault matches and does.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpParams {
+    /// The port: the pod's own serving port (inbound) or the remote port it calls (outbound).
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u32,
+    /// inbound (default: requests the pod serves) or outbound (requests it makes).
+    #[serde(default)]
+    pub direction: crate::injection::HttpDirection,
+    /// Only requests with this method, e.g. `GET` (default: every method).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 16))]
+    pub method: Option<String>,
+    /// Only requests whose path starts with this, e.g. `/api` (default: every path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 1024))]
+    pub path: Option<String>,
+    /// http-status: the status code answered instead (100 to 599).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 100, max = 599))]
+    pub status: Option<u32>,
+    /// http-status, http-modify: the body answered instead (at most 64 KiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 65536))]
+    pub body: Option<String>,
+    /// http-modify: response headers set (replacing any of the same name); at most 32.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(length(max = 32))]
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 /// How a network partition is made.

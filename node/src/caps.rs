@@ -52,6 +52,27 @@ pub fn detect() -> NodeCapabilities {
             .map(drop)
         }),
         nftables: tries("nftables", || run("nft", &["list", "tables"]).map(drop)),
+        redirect: tries("redirect", || {
+            run(
+                "iptables",
+                &[
+                    "-w",
+                    "-t",
+                    "nat",
+                    "-A",
+                    "OUTPUT",
+                    "-p",
+                    "udp",
+                    "--dport",
+                    "53",
+                    "-j",
+                    "REDIRECT",
+                    "--to-ports",
+                    "5353",
+                ],
+            )
+            .map(drop)
+        }),
         cgroup: if std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists() { "v2" } else { "v1" }
             .into(),
         version: env!("CARGO_PKG_VERSION").into(),
