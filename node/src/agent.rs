@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::held::{Held, Record, Scene};
 use crate::inject::{apply_here, leftovers_here, remove_here};
 use crate::journal::{Entry, Journal};
 use crate::netns::NetNs;
@@ -20,8 +21,11 @@ const FIRST_QUEUE: u16 = 100;
 struct Active {
     applied: Applied,
     entry: Entry,
-    ns: NetNs,
+    /// The pod's network namespace (pod faults).
+    ns: Option<NetNs>,
     engine: Option<Engine>,
+    /// A held fault (processes, files, proxies: `held.rs`).
+    held: Option<Box<dyn Held>>,
     timer: tokio::task::AbortHandle,
 }
 
@@ -39,9 +43,13 @@ pub struct Reverted {
 /// What an apply did.
 #[derive(Clone, Debug)]
 pub struct Applied {
-    pub mechanism: Mechanism,
-    pub netns_inode: u64,
+    /// The mechanism's name, e.g. `nfqueue`, `cgroup-stressor`.
+    pub mechanism: String,
+    /// The pod's network namespace (pod faults).
+    pub netns_inode: Option<u64>,
     pub injected_at: String,
+    /// What the fault did, in words, where its mechanism says more than its name.
+    pub note: Option<String>,
 }
 
 /// The agent's state.
@@ -102,7 +110,7 @@ impl Agent {
         lock(&self.reverted).insert(uid.to_string(), reverted);
     }
 
-    /// Applies `injection` (already checked against the cluster) in its pod's namespace.
+    /// Applies `injection` (already checked against the cluster) in its pod's namespace or on the node.
     pub async fn apply(self: &Arc<Self>, injection: &ChaosInjection) -> Result<Applied, String> {
         let uid = injection.uid().ok_or("the injection has no uid")?;
         let spec = &injection.spec;
@@ -110,61 +118,74 @@ impl Agent {
             .expires_at
             .parse()
             .map_err(|e| format!("spec.expiresAt {:?} is not RFC 3339: {e}", spec.expires_at))?;
-        let mechanism = Mechanism::choose(&self.caps, &spec.fault)?;
-        let pid = crate::cri::sandbox_pid(&self.config.cri_socket, &spec.target.uid).await.map_err(|e| {
-            format!("failed to find pod {}/{}'s sandbox: {e:#}", spec.target.namespace, spec.target.name)
-        })?;
-        let ns =
-            NetNs::of_pid(pid).map_err(|e| format!("failed to open the pod's network namespace: {e:#}"))?;
-        let queue = {
-            let active = lock(&self.active);
-            let used: Vec<u16> = active.values().filter_map(|a| a.entry.created.queue).collect();
-            (FIRST_QUEUE..u16::MAX).find(|q| !used.contains(q)).ok_or("no free netfilter queue")?
+        let (pid, ns) = if spec.fault.on_node() {
+            (0, None)
+        } else {
+            let pid =
+                crate::cri::sandbox_pid(&self.config.cri_socket, &spec.target.uid).await.map_err(|e| {
+                    format!(
+                        "failed to find pod {}/{}'s sandbox: {e:#}",
+                        spec.target.namespace, spec.target.name
+                    )
+                })?;
+            let ns = NetNs::of_pid(pid)
+                .map_err(|e| format!("failed to open the pod's network namespace: {e:#}"))?;
+            (pid, Some(ns))
         };
-        let plan = build(&uid, &spec.fault, mechanism, queue)?;
-        let entry = Entry {
+        let mut entry = Entry {
             injection_uid: uid.clone(),
             namespace: injection.namespace().unwrap_or_default(),
             name: injection.name_any(),
             run_name: spec.run.name.clone(),
             run_uid: spec.run.uid.clone(),
             pod_uid: spec.target.uid.clone(),
-            netns_inode: ns.inode(),
+            netns_inode: ns.as_ref().map(NetNs::inode).unwrap_or_default(),
             sandbox_pid: pid,
-            mechanism,
-            created: plan.created.clone(),
+            mechanism: String::new(),
+            created: Default::default(),
+            held: Record::default(),
             expires_at: spec.expires_at.clone(),
         };
-        self.journal.write(&entry).map_err(|e| format!("failed to write the journal: {e:#}"))?;
-        let engine = match (&plan.engine, plan.created.queue) {
-            (Some(fault), Some(queue)) => {
-                let ns = ns.try_clone().map_err(|e| format!("{e:#}"))?;
-                match Engine::start(ns, queue, fault.clone()) {
-                    Ok(engine) => Some(engine),
-                    Err(e) => {
-                        let _ = self.journal.remove(&uid);
-                        return Err(format!("failed to start the user-space engine: {e:#}"));
+        let (engine, held, mechanism, note) = if crate::held::is_held(&spec.fault) {
+            let scene = Scene {
+                injection_uid: &uid,
+                spec,
+                config: &self.config,
+                netns: ns.as_ref(),
+                sandbox_pid: (pid != 0).then_some(pid),
+            };
+            entry.held = crate::held::prepare(&scene).await?;
+            entry.mechanism = self
+                .caps
+                .mechanism(&spec.fault)
+                .map_err(|missing| format!("node lacks {missing} for {}", spec.fault.name()))?
+                .to_string();
+            self.journal.write(&entry).map_err(|e| format!("failed to write the journal: {e:#}"))?;
+            let mut record = entry.held.clone();
+            match crate::held::start(&scene, &mut record).await {
+                Ok(started) => {
+                    entry.held = record;
+                    entry.mechanism = started.mechanism.to_string();
+                    if let Err(e) = self.journal.write(&entry) {
+                        tracing::warn!(injection = %uid, "failed to journal the started fault: {e:#}");
                     }
+                    let note = started.held.note();
+                    (None, Some(started.held), started.mechanism.to_string(), note)
+                }
+                Err(e) => {
+                    if crate::held::undo(&record, ns.as_ref()).await.is_empty() {
+                        let _ = self.journal.remove(&uid);
+                    }
+                    return Err(format!("failed to apply {}: {e}", spec.fault.name()));
                 }
             }
-            _ => None,
+        } else {
+            let ns = ns.as_ref().ok_or("a network fault needs a pod")?;
+            let (engine, mechanism) = self.apply_network(&uid, spec, ns, &mut entry).await?;
+            (engine, None, mechanism.name().to_string(), None)
         };
-        let applied = {
-            let plan = plan.clone();
-            ns.run(move || apply_here(&plan)).await
-        };
-        if let Err(e) = applied {
-            if let Some(engine) = engine {
-                engine.stop();
-            }
-            let created = plan.created.clone();
-            if ns.run(move || leftovers_here(&created)).await.is_ok_and(|left| left.is_empty()) {
-                let _ = self.journal.remove(&uid);
-            }
-            return Err(format!("failed to apply {} with {}: {e:#}", spec.fault.name(), mechanism.name()));
-        }
         let injected_at = now();
-        let netns_inode = ns.inode();
+        let netns_inode = ns.as_ref().map(NetNs::inode);
         let timer = {
             let agent = self.clone();
             let uid = uid.clone();
@@ -184,10 +205,59 @@ impl Agent {
             })
             .abort_handle()
         };
-        let applied = Applied { mechanism, netns_inode, injected_at };
-        lock(&self.active).insert(uid.clone(), Active { applied: applied.clone(), entry, ns, engine, timer });
-        tracing::info!(injection = %uid, fault = spec.fault.name(), mechanism = mechanism.name(), netns_inode, "injected");
+        let applied = Applied { mechanism: mechanism.clone(), netns_inode, injected_at, note };
+        lock(&self.active)
+            .insert(uid.clone(), Active { applied: applied.clone(), entry, ns, engine, held, timer });
+        tracing::info!(injection = %uid, fault = spec.fault.name(), mechanism, ?netns_inode, "injected");
         Ok(applied)
+    }
+
+    /// Applies a network fault (rules, qdiscs, the user-space engine) in `ns`, journalled first.
+    async fn apply_network(
+        &self,
+        uid: &str,
+        spec: &chaoscenter_crds::injection::ChaosInjectionSpec,
+        ns: &NetNs,
+        entry: &mut Entry,
+    ) -> Result<(Option<Engine>, Mechanism), String> {
+        let mechanism = Mechanism::choose(&self.caps, &spec.fault)?;
+        let queue = {
+            let active = lock(&self.active);
+            let used: Vec<u16> = active.values().filter_map(|a| a.entry.created.queue).collect();
+            (FIRST_QUEUE..u16::MAX).find(|q| !used.contains(q)).ok_or("no free netfilter queue")?
+        };
+        let plan = build(uid, &spec.fault, mechanism, queue)?;
+        entry.mechanism = mechanism.name().to_string();
+        entry.created = plan.created.clone();
+        self.journal.write(entry).map_err(|e| format!("failed to write the journal: {e:#}"))?;
+        let engine = match (&plan.engine, plan.created.queue) {
+            (Some(fault), Some(queue)) => {
+                let ns = ns.try_clone().map_err(|e| format!("{e:#}"))?;
+                match Engine::start(ns, queue, fault.clone()) {
+                    Ok(engine) => Some(engine),
+                    Err(e) => {
+                        let _ = self.journal.remove(uid);
+                        return Err(format!("failed to start the user-space engine: {e:#}"));
+                    }
+                }
+            }
+            _ => None,
+        };
+        let applied = {
+            let plan = plan.clone();
+            ns.run(move || apply_here(&plan)).await
+        };
+        if let Err(e) = applied {
+            if let Some(engine) = engine {
+                engine.stop();
+            }
+            let created = plan.created.clone();
+            if ns.run(move || leftovers_here(&created)).await.is_ok_and(|left| left.is_empty()) {
+                let _ = self.journal.remove(uid);
+            }
+            return Err(format!("failed to apply {} with {}: {e:#}", spec.fault.name(), mechanism.name()));
+        }
+        Ok((engine, mechanism))
     }
 
     /// Reverts injection `uid` if it is in effect here, verifying by reading the state back; `None` when
@@ -195,23 +265,55 @@ impl Agent {
     pub async fn revert(&self, uid: &str) -> Option<Reverted> {
         let active = lock(&self.active).remove(uid)?;
         active.timer.abort();
-        let reverted = self.remove(&active.entry, &active.ns, active.engine).await;
+        let reverted = self.remove(&active.entry, active.ns.as_ref(), active.engine, active.held).await;
         tracing::info!(injection = %uid, verified = reverted.verified, message = ?reverted.message, "reverted");
         Some(reverted)
     }
 
-    async fn remove(&self, entry: &Entry, ns: &NetNs, engine: Option<Engine>) -> Reverted {
-        let created = entry.created.clone();
-        let removed = ns.run(move || remove_here(&created)).await;
-        if let Some(engine) = engine {
-            // after the rules are gone, so nothing new is queued; held packets are released
-            let _ = tokio::task::spawn_blocking(move || engine.stop()).await;
+    /// Removes what `entry` created: the held fault (released, or undone from the record when this agent
+    /// did not start it) and the network rules in `ns`; checked by reading the state back.
+    async fn remove(
+        &self,
+        entry: &Entry,
+        ns: Option<&NetNs>,
+        engine: Option<Engine>,
+        held: Option<Box<dyn Held>>,
+    ) -> Reverted {
+        let mut left = vec![];
+        let mut errors = vec![];
+        match held {
+            Some(held) => match held.release().await {
+                Ok(l) => left.extend(l),
+                Err(e) => errors.push(format!("{e:#}")),
+            },
+            None if !entry.held.is_empty() => left.extend(crate::held::undo(&entry.held, ns).await),
+            None => {}
         }
-        let created = entry.created.clone();
-        let (verified, message) = match ns.run(move || leftovers_here(&created)).await {
-            Ok(left) if left.is_empty() => (true, removed.err().map(|e| format!("{e:#}"))),
-            Ok(left) => (false, Some(format!("still present after the revert: {}", left.join(", ")))),
+        // a release that failed is undone from the record (kills, removals, chains are idempotent)
+        if !errors.is_empty() {
+            left = crate::held::undo(&entry.held, ns).await;
+        }
+        let network = entry.created != Default::default();
+        let mut read_back = Ok(());
+        if let (true, Some(ns)) = (network, ns) {
+            let created = entry.created.clone();
+            if let Err(e) = ns.run(move || remove_here(&created)).await {
+                errors.push(format!("{e:#}"));
+            }
+            if let Some(engine) = engine {
+                // after the rules are gone, so nothing new is queued; held packets are released
+                let _ = tokio::task::spawn_blocking(move || engine.stop()).await;
+            }
+            let created = entry.created.clone();
+            match ns.run(move || leftovers_here(&created)).await {
+                Ok(l) => left.extend(l),
+                Err(e) => read_back = Err(e),
+            }
+        }
+        let (verified, message) = match read_back {
             Err(e) => (false, Some(format!("failed to read the namespace's state back: {e:#}"))),
+            Ok(()) if left.is_empty() => (true, (!errors.is_empty()).then(|| errors.join("; "))),
+            Ok(()) => (false, Some(format!("still present after the revert: {}", left.join(", ")))),
         };
         if verified {
             if let Err(e) = self.journal.remove(&entry.injection_uid) {
@@ -245,6 +347,13 @@ impl Agent {
             tracing::warn!("unreadable journal entry (left for an operator to inspect): {b}");
         }
         for entry in entries {
+            if entry.sandbox_pid == 0 {
+                // a fault on the node itself: nothing but its record to undo
+                let reverted = self.remove(&entry, None, None, None).await;
+                tracing::info!(injection = %entry.injection_uid, verified = reverted.verified, "journal replayed");
+                self.keep_reverted(&entry.injection_uid, reverted);
+                continue;
+            }
             let ns = match NetNs::of_pid(entry.sandbox_pid) {
                 Ok(ns) if ns.inode() == entry.netns_inode => Some(ns),
                 _ => match crate::cri::sandbox_pid(&self.config.cri_socket, &entry.pod_uid).await {
@@ -253,7 +362,11 @@ impl Agent {
                 },
             };
             let reverted = match ns {
-                Some(ns) => self.remove(&entry, &ns, None).await,
+                Some(ns) => self.remove(&entry, Some(&ns), None, None).await,
+                None if !entry.held.is_empty() => {
+                    // the namespace went with the pod; its processes and files may not have
+                    self.remove(&entry, None, None, None).await
+                }
                 None => {
                     let _ = self.journal.remove(&entry.injection_uid);
                     Reverted {

@@ -10,7 +10,7 @@ use chaoscenter_crds::injection::{
 };
 use chaoscenter_crds::ChaosWorkflowRun;
 use futures::FutureExt;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder};
@@ -206,10 +206,14 @@ async fn reconcile_one(injection: Arc<ChaosInjection>, ctx: Arc<Context>) -> Res
 }
 
 /// What the Injected status says: the fault and mechanism, and what the mechanism cannot do.
-fn applied_message(fault: &NodeFault, mechanism: Mechanism) -> String {
-    let mut message = format!("{} applied with {}", fault.name(), mechanism.name());
+fn applied_message(fault: &NodeFault, mechanism: &str, note: Option<&str>) -> String {
+    let mut message = format!("{} applied with {mechanism}", fault.name());
+    if let Some(note) = note {
+        message.push_str(": ");
+        message.push_str(note);
+    }
     if let NodeFault::NetworkLoss { correlation, .. } = fault {
-        if *correlation > 0.0 && mechanism != Mechanism::Netem {
+        if *correlation > 0.0 && mechanism != Mechanism::Netem.name() {
             message.push_str(" (without correlation: each packet is dropped independently)");
         }
     }
@@ -220,10 +224,10 @@ fn applied_message(fault: &NodeFault, mechanism: Mechanism) -> String {
 fn injected(injection: &ChaosInjection, agent: &Agent, applied: &Applied) -> ChaosInjectionStatus {
     ChaosInjectionStatus {
         phase: Some(InjectionPhase::Injected),
-        mechanism: Some(applied.mechanism.name().into()),
-        netns_inode: Some(applied.netns_inode),
+        mechanism: Some(applied.mechanism.clone()),
+        netns_inode: applied.netns_inode,
         injected_at: Some(applied.injected_at.clone()),
-        message: Some(applied_message(&injection.spec.fault, applied.mechanism)),
+        message: Some(applied_message(&injection.spec.fault, &applied.mechanism, applied.note.as_deref())),
         agent: Some(agent.config.identity.clone()),
         observed_generation: injection.metadata.generation,
         ..Default::default()
@@ -234,6 +238,15 @@ fn injected(injection: &ChaosInjection, agent: &Agent, applied: &Applied) -> Cha
 async fn check(client: &Client, injection: &ChaosInjection, node: &str) -> Result<Result<(), String>, Error> {
     let spec = &injection.spec;
     let home = injection.namespace().unwrap_or_default();
+    if spec.fault.on_node() {
+        let nodes: Api<Node> = Api::all(client.clone());
+        let target = nodes.get_opt(&spec.target.name).await.map_err(err("read the target node"))?;
+        let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), &home);
+        let run = runs.get_opt(&spec.run.name).await.map_err(err("read the run"))?;
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let home_ns = namespaces.get_opt(&home).await.map_err(err("read the run's namespace"))?;
+        return Ok(validate_node(injection, node, target.as_ref(), run.as_ref(), home_ns.as_ref()));
+    }
     let pods: Api<Pod> = Api::namespaced(client.clone(), &spec.target.namespace);
     let pod = pods.get_opt(&spec.target.name).await.map_err(err("read the target pod"))?;
     let runs: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), &home);
@@ -243,6 +256,52 @@ async fn check(client: &Client, injection: &ChaosInjection, node: &str) -> Resul
     let target_ns =
         namespaces.get_opt(&spec.target.namespace).await.map_err(err("read the pod's namespace"))?;
     Ok(validate(injection, node, pod.as_ref(), run.as_ref(), home_ns.as_ref(), target_ns.as_ref()))
+}
+
+/// Whether the injection may load its node, right now: the node is this node (same uid), the run exists,
+/// and the node opted in to chaos for the run's project (fail closed).
+pub fn validate_node(
+    injection: &ChaosInjection,
+    node: &str,
+    target: Option<&Node>,
+    run: Option<&ChaosWorkflowRun>,
+    home_ns: Option<&Namespace>,
+) -> Result<(), String> {
+    let spec = &injection.spec;
+    let name = &spec.target.name;
+    if name != node {
+        return Err(format!("the injection names node {name}, and this agent runs on {node}"));
+    }
+    let target = target.ok_or_else(|| format!("node {name} does not exist"))?;
+    if target.uid().as_deref() != Some(spec.target.uid.as_str()) {
+        return Err(format!("node {name} is another node now (uid differs)"));
+    }
+    let project = run_project(injection, run, home_ns)?;
+    let said = optin::check(target.metadata.labels.as_ref(), target.metadata.annotations.as_ref(), &project);
+    match said.refusal(&format!("node {name}"), &project) {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
+    }
+}
+
+/// The project of the injection's run: the run exists (same uid) and its namespace names a project.
+fn run_project(
+    injection: &ChaosInjection,
+    run: Option<&ChaosWorkflowRun>,
+    home_ns: Option<&Namespace>,
+) -> Result<String, String> {
+    let spec = &injection.spec;
+    let home = injection.namespace().unwrap_or_default();
+    let run = run.ok_or_else(|| format!("run {home}/{} does not exist", spec.run.name))?;
+    if run.uid().as_deref() != Some(spec.run.uid.as_str()) {
+        return Err(format!("run {home}/{} is another run now (uid differs)", spec.run.name));
+    }
+    let home_ns = home_ns.ok_or_else(|| format!("namespace {home} does not exist"))?;
+    home_ns
+        .labels()
+        .get(PROJECT_LABEL)
+        .cloned()
+        .ok_or_else(|| format!("namespace {home} belongs to no project (it has no label {PROJECT_LABEL})"))
 }
 
 /// Whether the injection may touch its pod, right now: the pod is the same pod and on this node, the run
@@ -258,7 +317,6 @@ pub fn validate(
 ) -> Result<(), String> {
     let spec = &injection.spec;
     let target = &spec.target;
-    let home = injection.namespace().unwrap_or_default();
     let pod_name = format!("pod {}/{}", target.namespace, target.name);
     let pod = pod.ok_or_else(|| format!("{pod_name} does not exist"))?;
     if pod.uid().as_deref() != Some(target.uid.as_str()) {
@@ -272,15 +330,7 @@ pub fn validate(
     if on != node {
         return Err(format!("{pod_name} runs on node {on:?}, not on {node}"));
     }
-    let run = run.ok_or_else(|| format!("run {home}/{} does not exist", spec.run.name))?;
-    if run.uid().as_deref() != Some(spec.run.uid.as_str()) {
-        return Err(format!("run {home}/{} is another run now (uid differs)", spec.run.name));
-    }
-    let home_ns = home_ns.ok_or_else(|| format!("namespace {home} does not exist"))?;
-    let project =
-        home_ns.labels().get(PROJECT_LABEL).cloned().ok_or_else(|| {
-            format!("namespace {home} belongs to no project (it has no label {PROJECT_LABEL})")
-        })?;
+    let project = run_project(injection, run, home_ns)?;
     let target_ns = target_ns.ok_or_else(|| format!("namespace {} does not exist", target.namespace))?;
     let said =
         optin::check(target_ns.metadata.labels.as_ref(), target_ns.metadata.annotations.as_ref(), &project);
@@ -428,11 +478,11 @@ mod tests {
         let loss =
             |correlation| NodeFault::NetworkLoss { percent: 10.0, correlation, filter: Default::default() };
         assert_eq!(
-            applied_message(&loss(0.0), Mechanism::IptablesStatistic),
+            applied_message(&loss(0.0), "iptables-statistic", None),
             "network-loss applied with iptables-statistic"
         );
-        assert!(applied_message(&loss(25.0), Mechanism::IptablesStatistic).contains("without correlation"));
-        assert_eq!(applied_message(&loss(25.0), Mechanism::Netem), "network-loss applied with netem");
+        assert!(applied_message(&loss(25.0), "iptables-statistic", None).contains("without correlation"));
+        assert_eq!(applied_message(&loss(25.0), "netem", None), "network-loss applied with netem");
     }
 
     #[test]

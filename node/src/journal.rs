@@ -1,7 +1,8 @@
 //! The journal: one file per injection under the state directory, written before the agent touches a
 //! pod and removed after a verified revert, so a restarted agent knows what to clean up.
 
-use crate::plan::{Created, Mechanism};
+use crate::held::Record;
+use crate::plan::Created;
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use std::io::Write as _;
@@ -17,11 +18,18 @@ pub struct Entry {
     pub run_name: String,
     pub run_uid: String,
     pub pod_uid: String,
-    /// The pod's network namespace: its inode, and the sandbox process that held it.
+    /// The pod's network namespace: its inode, and the sandbox process that held it (both 0 for a fault
+    /// on the node itself).
     pub netns_inode: u64,
     pub sandbox_pid: u32,
-    pub mechanism: Mechanism,
+    /// The mechanism's name, e.g. `nfqueue` or `cgroup-stressor`.
+    pub mechanism: String,
+    /// A network fault's chains, qdisc and queue.
+    #[serde(default)]
     pub created: Created,
+    /// A held fault's processes, files and nat chains.
+    #[serde(default)]
+    pub held: Record,
     /// When the fault must be gone (RFC 3339).
     pub expires_at: String,
 }
@@ -103,8 +111,9 @@ mod tests {
             pod_uid: "p-1".into(),
             netns_inode: 4026532000,
             sandbox_pid: 4242,
-            mechanism: Mechanism::Nfqueue,
+            mechanism: "nfqueue".into(),
             created: Created { chains: vec!["CC-abc-O".into()], qdisc_handle: None, queue: Some(100) },
+            held: Record::default(),
             expires_at: "2026-01-01T00:00:00Z".into(),
         }
     }
