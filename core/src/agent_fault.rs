@@ -150,22 +150,52 @@ pub fn size_bytes(text: &str) -> Result<u64, String> {
     if text.len() > MAX_QUANTITY_TEXT {
         return Err(format!("at most {MAX_QUANTITY_TEXT} characters"));
     }
-    let units: [(&str, u64); 6] =
-        [("Ki", 1024), ("Mi", MI), ("Gi", 1024 * MI), ("k", 1000), ("M", 1_000_000), ("G", 1_000_000_000)];
+    match quantity_bytes(text) {
+        None => Err(format!("{text:?} is not a size such as 64Mi or 1Gi ({})", range())),
+        Some(b) if (MIN_FAULT_BYTES..=MAX_FAULT_BYTES).contains(&b) => Ok(b),
+        Some(_) => Err(format!("{text:?} is outside {}", range())),
+    }
+}
+
+/// A Kubernetes quantity of bytes (`1Gi`, `500M`, `1.5Gi`, `1048576`), rounded up; `None` when it is not
+/// one (or has more than 12 digits before the point).
+pub fn quantity_bytes(text: &str) -> Option<u64> {
+    let units: [(&str, u64); 8] = [
+        ("Ki", 1 << 10),
+        ("Mi", 1 << 20),
+        ("Gi", 1 << 30),
+        ("Ti", 1 << 40),
+        ("k", 1_000),
+        ("M", 1_000_000),
+        ("G", 1_000_000_000),
+        ("T", 1_000_000_000_000),
+    ];
     let (number, unit) = units
         .iter()
         .find_map(|(suffix, unit)| text.strip_suffix(suffix).map(|n| (n, *unit)))
         .unwrap_or((text, 1));
-    let valid = !number.is_empty() && number.len() <= 12 && number.bytes().all(|b| b.is_ascii_digit());
-    let Some(number) = valid.then(|| number.parse::<u64>().ok()).flatten() else {
-        return Err(format!("{text:?} is not a size such as 64Mi or 1Gi ({})", range()));
-    };
-    let bytes = number.saturating_mul(unit);
-    if (MIN_FAULT_BYTES..=MAX_FAULT_BYTES).contains(&bytes) {
-        Ok(bytes)
-    } else {
-        Err(format!("{text:?} is outside {}", range()))
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let dangling = number.ends_with('.');
+    if dangling
+        || whole.is_empty()
+        || whole.len() > 12
+        || fraction.len() > 9
+        || !digits(whole)
+        || !digits(fraction)
+    {
+        return None;
     }
+    let whole: u64 = whole.parse().ok()?;
+    let mut bytes = whole.checked_mul(unit)?;
+    if !fraction.is_empty() {
+        let scale = 10u64.pow(u32::try_from(fraction.len()).ok()?);
+        let part: u64 = fraction.parse().ok()?;
+        bytes = bytes.checked_add(
+            u64::try_from((u128::from(part) * u128::from(unit)).div_ceil(u128::from(scale))).ok()?,
+        )?;
+    }
+    Some(bytes)
 }
 
 /// An absolute path in a container without `..` (default `/`).
@@ -364,4 +394,33 @@ fn http_fault(f: &spec::Fault, params: &Path, errors: &mut Errors) -> Option<Nod
         FaultType::HttpStatus => NodeFault::HttpStatus { http: m, status: status?, body: http.body.clone() },
         _ => NodeFault::HttpModify { http: m, body: http.body.clone(), headers: http.headers.clone() },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_kubernetes_quantities_within_the_bounds() {
+        assert_eq!(quantity_bytes("64Mi"), Some(64 << 20));
+        assert_eq!(quantity_bytes("1.5Gi"), Some(3 << 29));
+        assert_eq!(quantity_bytes("500M"), Some(500_000_000));
+        assert_eq!(quantity_bytes("1048576"), Some(1 << 20));
+        for bad in ["", "Mi", "1.Mi", "-1Mi", "1e9", "12345678901234Mi", "1,5Gi"] {
+            assert_eq!(quantity_bytes(bad), None, "{bad}");
+        }
+        assert_eq!(size_bytes("64Mi"), Ok(64 << 20));
+        assert!(size_bytes("1Ki").unwrap_err().contains("outside 1Mi to 64Gi"));
+        assert!(size_bytes("65Gi").unwrap_err().contains("outside"));
+    }
+
+    #[test]
+    fn dns_patterns_are_names_or_one_leading_wildcard() {
+        for ok in ["example.com", "*.example.com", "a-b.c_d.example.", "localhost"] {
+            assert_eq!(dns_pattern(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "*", "*.", "a..b", "a.*.b", "exa mple.com", "ex\u{0}"] {
+            assert!(dns_pattern(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod hostile_yaml;
 
 use chaoscenter_core::decide::{decide, Action, Observed, RunInput, Task, Withdrawal};
 use chaoscenter_core::validate;
+use chaoscenter_crds::injection::{DnsErrorCode, HttpDirection};
 use chaoscenter_crds::run::{
     ChaosWorkflowRunStatus, ProbeStatus, RunPhase, StepStatus, TargetStatus, Verdict,
 };
@@ -105,6 +106,19 @@ fn fault() -> impl Strategy<Value = Fault> {
         Just(FaultType::NetworkDuplicate),
         Just(FaultType::NetworkCorrupt),
         Just(FaultType::NetworkRate),
+        Just(FaultType::ContainerKill),
+        Just(FaultType::PodCpuStress),
+        Just(FaultType::PodMemoryStress),
+        Just(FaultType::PodIoStress),
+        Just(FaultType::DiskFill),
+        Just(FaultType::DnsError),
+        Just(FaultType::DnsSpoof),
+        Just(FaultType::HttpLatency),
+        Just(FaultType::HttpAbort),
+        Just(FaultType::HttpStatus),
+        Just(FaultType::HttpModify),
+        Just(FaultType::NodeCpuStress),
+        Just(FaultType::NodeMemoryStress),
     ];
     let kinds = opt(prop_oneof![
         Just(TargetKind::Pod),
@@ -143,6 +157,7 @@ fn fault() -> impl Strategy<Value = Fault> {
         (opt(duration_text()), opt(duration_text()), opt(any::<f64>()), opt(any::<f64>()), opt(text()))
             .boxed(),
         opt(destinations()),
+        agent_params(),
     )
         .prop_map(
             |(
@@ -154,6 +169,7 @@ fn fault() -> impl Strategy<Value = Fault> {
                 mechanism,
                 (latency, jitter, correlation, percent, rate),
                 destinations,
+                (container, signal, cores, load, size, allow_oom, workers, path, dns, http),
             )| FaultParams {
                 grace_period_seconds,
                 force,
@@ -167,12 +183,79 @@ fn fault() -> impl Strategy<Value = Fault> {
                 percent,
                 rate,
                 destinations,
+                container,
+                signal,
+                cores,
+                load,
+                size,
+                allow_oom,
+                workers,
+                path,
+                dns,
+                http,
             },
         )
         .boxed();
     (types, target, duration_text(), opt(duration_text()), params).prop_map(
         |(type_, target, duration, interval, params)| Fault { type_, target, duration, interval, params },
     )
+}
+
+/// The parameters of the node agent's container, stress, disk, DNS and HTTP faults.
+#[allow(clippy::type_complexity)]
+fn agent_params() -> BoxedStrategy<(
+    Option<String>,
+    Option<String>,
+    Option<u32>,
+    Option<u32>,
+    Option<String>,
+    Option<bool>,
+    Option<u32>,
+    Option<String>,
+    Option<DnsParams>,
+    Option<HttpParams>,
+)> {
+    let sizes = prop_oneof![text(), "[0-9]{1,14}(Ki|Mi|Gi|k|M|G|)", Just("64Mi".to_string())];
+    let dns = (
+        prop::collection::vec(text(), 0..4),
+        prop::collection::btree_map(text(), text(), 0..4),
+        any::<bool>(),
+    )
+        .prop_map(|(names, answers, servfail)| DnsParams {
+            names,
+            error: servfail.then_some(DnsErrorCode::Servfail),
+            answers,
+        });
+    let http = (
+        any::<u32>(),
+        opt(text()),
+        opt(text()),
+        opt(any::<u32>()),
+        opt(text()),
+        prop::collection::btree_map(text(), text(), 0..3),
+    )
+        .prop_map(|(port, method, path, status, body, headers)| HttpParams {
+            port,
+            direction: HttpDirection::Outbound,
+            method,
+            path,
+            status,
+            body,
+            headers,
+        });
+    (
+        opt(text()),
+        opt(prop_oneof![text(), Just("SIGTERM".to_string())]),
+        opt(any::<u32>()),
+        opt(any::<u32>()),
+        opt(sizes),
+        opt(any::<bool>()),
+        opt(any::<u32>()),
+        opt(prop_oneof![text(), Just("/tmp".to_string()), Just("/../etc".to_string())]),
+        opt(dns),
+        opt(http),
+    )
+        .boxed()
 }
 
 fn comparator() -> impl Strategy<Value = Comparator> {

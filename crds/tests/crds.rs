@@ -126,7 +126,20 @@ fn workflow_schema_constrains_what_the_api_server_must_reject() {
             "network-loss",
             "network-duplicate",
             "network-corrupt",
-            "network-rate"
+            "network-rate",
+            "container-kill",
+            "pod-cpu-stress",
+            "pod-memory-stress",
+            "pod-io-stress",
+            "disk-fill",
+            "dns-error",
+            "dns-spoof",
+            "http-latency",
+            "http-abort",
+            "http-status",
+            "http-modify",
+            "node-cpu-stress",
+            "node-memory-stress"
         ])
     );
     let weight = node(&schema, &["spec", "steps", "weight"]);

@@ -1,11 +1,11 @@
-//! Network faults done by the node agent: one ChaosInjection per target pod, written for the agent on the
-//! pod's node once that node has a live agent able to do it; its status says when the fault took effect
-//! and when its removal was verified. The injection's name derives from the run, step, pod and round, so
-//! a revert needs nothing but the target's record.
+//! Faults done by the node agent: one ChaosInjection per target pod (or node), written for the agent on
+//! the pod's node once that node has a live agent able to do it; its status says when the fault took
+//! effect and when its removal was verified. The injection's name derives from the run, step, target and
+//! round, so a revert needs nothing but the target's record.
 
 use super::pod::{is_not_found, pod_candidates};
 use super::{mismatch, Candidate, Fault, FaultContext, FaultError, Origin};
-use chaoscenter_core::plan::{Destinations, FaultAction, NetworkEffect, NetworkFault};
+use chaoscenter_core::plan::{Destinations, FaultAction, NetworkEffect};
 use chaoscenter_crds::common::RUN_LABEL;
 use chaoscenter_crds::injection::{
     lease_name, ChaosInjection, ChaosInjectionSpec, InjectionPhase, NodeCapabilities, NodeFault, PodRef,
@@ -26,8 +26,9 @@ pub const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 /// The most addresses one injection's peers resolve to.
 pub const MAX_PEER_ADDRESSES: usize = 256;
 
-/// Every network fault the node agent applies.
-pub struct AgentNetworkFault;
+/// Every fault the node agent applies: network faults, container-kill, stress, disk-fill, DNS and HTTP
+/// faults in pods, stress on nodes.
+pub struct AgentFault;
 
 /// The name of the ChaosInjection for a target of a run's step (≤ 63 characters, stable).
 pub fn injection_name(origin: &Origin, target: &TargetStatus) -> String {
@@ -46,11 +47,108 @@ pub fn injection_name(origin: &Origin, target: &TargetStatus) -> String {
     format!("{}-{hex}", run.trim_end_matches('-'))
 }
 
-fn network(action: &FaultAction) -> Result<&NetworkFault, FaultError> {
-    match action {
-        FaultAction::Network(f) => Ok(f),
-        other => Err(mismatch("a node agent network fault", other)),
+/// What an injection is written for: the node, the target's reference and the agent's form of the fault.
+struct Written {
+    node: String,
+    target: PodRef,
+    fault: NodeFault,
+}
+
+/// Reads the target pod (same pod as recorded, on a node) and turns `action` into the agent's form of
+/// the fault for it: peers resolved, a disk-fill percentage turned into bytes.
+async fn written_for_pod(
+    cx: &FaultContext,
+    origin: &Origin,
+    action: &FaultAction,
+    target: &TargetStatus,
+) -> Result<Written, FaultError> {
+    let ns = target.namespace.as_deref().unwrap_or_default();
+    let pods: Api<Pod> = Api::namespaced(cx.client.clone(), ns);
+    let pod = pods.get(&target.name).await.map_err(|e| FaultError::kube("get", "Pod", &target.name, e))?;
+    let uid = pod.metadata.uid.clone().unwrap_or_default();
+    let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.clone()) else {
+        return Err(FaultError::Invalid(format!("pod {ns}/{} is not on a node yet", target.name)));
+    };
+    let fault = match action {
+        FaultAction::Network(f) => {
+            let filter = resolve(cx, &origin.namespace, ns, &f.destinations).await?;
+            node_fault(&f.effect, filter)
+        }
+        FaultAction::PodAgent(f) => {
+            let container = container_of(&f.fault);
+            if let Some(name) = container {
+                let known = pod.spec.as_ref().is_some_and(|s| s.containers.iter().any(|c| &c.name == name));
+                if !known {
+                    return Err(FaultError::Invalid(format!(
+                        "pod {ns}/{} has no container {name} (params.container)",
+                        target.name
+                    )));
+                }
+            }
+            match (&f.fault, f.fill_percent) {
+                (NodeFault::DiskFill { container, path, .. }, Some(percent)) => {
+                    let limit = ephemeral_limit(&pod, container.as_deref()).ok_or_else(|| {
+                        FaultError::Invalid(format!(
+                            "pod {ns}/{}'s container has no ephemeral-storage limit to take params.percent of; give params.size",
+                            target.name
+                        ))
+                    })?;
+                    let bytes = ((limit as f64) * percent / 100.0).ceil() as u64;
+                    NodeFault::DiskFill {
+                        container: container.clone(),
+                        bytes: bytes.max(1),
+                        path: path.clone(),
+                    }
+                }
+                (fault, _) => fault.clone(),
+            }
+        }
+        other => return Err(mismatch("a node agent pod fault", other)),
+    };
+    Ok(Written { node, target: PodRef { namespace: ns.to_string(), name: target.name.clone(), uid }, fault })
+}
+
+/// The container a pod fault names, if any.
+fn container_of(fault: &NodeFault) -> Option<&String> {
+    match fault {
+        NodeFault::ContainerKill { container, .. }
+        | NodeFault::PodCpuStress { container, .. }
+        | NodeFault::PodMemoryStress { container, .. }
+        | NodeFault::PodIoStress { container, .. }
+        | NodeFault::DiskFill { container, .. } => container.as_ref(),
+        _ => None,
     }
+}
+
+/// The ephemeral-storage limit in bytes of `container` (the pod's first container when `None`).
+fn ephemeral_limit(pod: &Pod, container: Option<&str>) -> Option<u64> {
+    let spec = pod.spec.as_ref()?;
+    let c = match container {
+        Some(name) => spec.containers.iter().find(|c| c.name == name)?,
+        None => spec.containers.first()?,
+    };
+    let quantity = c.resources.as_ref()?.limits.as_ref()?.get("ephemeral-storage")?;
+    chaoscenter_core::agent_fault::quantity_bytes(&quantity.0)
+}
+
+/// Reads the target node (by name, its uid recorded in the injection).
+async fn written_for_node(
+    cx: &FaultContext,
+    action: &FaultAction,
+    target: &TargetStatus,
+) -> Result<Written, FaultError> {
+    let FaultAction::NodeAgent(f) = action else { return Err(mismatch("a node agent node fault", action)) };
+    let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(cx.client.clone());
+    let node = nodes.get(&target.name).await.map_err(|e| FaultError::kube("get", "Node", &target.name, e))?;
+    Ok(Written {
+        node: target.name.clone(),
+        target: PodRef {
+            namespace: String::new(),
+            name: target.name.clone(),
+            uid: node.metadata.uid.unwrap_or_default(),
+        },
+        fault: f.fault.clone(),
+    })
 }
 
 /// Whether the agent's Lease is current, and what its node can do; `Err` names what is missing.
@@ -180,13 +278,18 @@ fn injections(cx: &FaultContext, origin: &Origin) -> Api<ChaosInjection> {
 }
 
 #[async_trait::async_trait]
-impl Fault for AgentNetworkFault {
+impl Fault for AgentFault {
     async fn candidates(
         &self,
         cx: &FaultContext,
         action: &FaultAction,
     ) -> Result<Vec<Candidate>, FaultError> {
-        pod_candidates(cx, &network(action)?.target).await
+        match action {
+            FaultAction::Network(f) => pod_candidates(cx, &f.target).await,
+            FaultAction::PodAgent(f) => pod_candidates(cx, &f.target).await,
+            FaultAction::NodeAgent(_) => super::node::node_candidates(cx, action, action.name()).await,
+            other => Err(mismatch("a node agent fault", other)),
+        }
     }
 
     async fn already_injected(
@@ -213,18 +316,11 @@ impl Fault for AgentNetworkFault {
         action: &FaultAction,
         target: &TargetStatus,
     ) -> Result<String, FaultError> {
-        let f = network(action)?;
-        let ns = target.namespace.as_deref().unwrap_or_default();
-        let pods: Api<Pod> = Api::namespaced(cx.client.clone(), ns);
-        let pod =
-            pods.get(&target.name).await.map_err(|e| FaultError::kube("get", "Pod", &target.name, e))?;
-        let uid = pod.metadata.uid.clone().unwrap_or_default();
-        let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.clone()) else {
-            return Err(FaultError::Invalid(format!("pod {ns}/{} is not on a node yet", target.name)));
+        let Written { node, target: target_ref, fault } = match action {
+            FaultAction::NodeAgent(_) => written_for_node(cx, action, target).await?,
+            _ => written_for_pod(cx, origin, action, target).await?,
         };
         let caps = node_capabilities(cx, &node).await?;
-        let filter = resolve(cx, &origin.namespace, ns, &f.destinations).await?;
-        let fault = node_fault(&f.effect, filter);
         let mechanism = caps.mechanism(&fault).map_err(|missing| {
             FaultError::Invalid(format!("node {node} cannot do {}: it lacks {missing}", fault.name()))
         })?;
@@ -265,7 +361,7 @@ impl Fault for AgentNetworkFault {
                 node_name: node.clone(),
                 run: RunRef { name: origin.run.clone(), uid: origin.run_uid.clone() },
                 step: origin.step.clone(),
-                target: PodRef { namespace: ns.to_string(), name: target.name.clone(), uid },
+                target: target_ref,
                 fault,
                 expires_at: expires.to_string(),
                 revert: false,

@@ -158,7 +158,7 @@ pub fn of(action: &FaultAction) -> &'static dyn Fault {
         FaultAction::NodeTaint(_) => &node::NodeTaintFault,
         FaultAction::NodeDrain(_) => &node::NodeDrainFault,
         FaultAction::NetworkPartition(_) => &network::NetworkPartitionFault,
-        FaultAction::Network(_) => &agent::AgentNetworkFault,
+        FaultAction::Network(_) | FaultAction::PodAgent(_) | FaultAction::NodeAgent(_) => &agent::AgentFault,
     }
 }
 
@@ -172,9 +172,10 @@ pub fn by_name(name: &str) -> Option<&'static dyn Fault> {
         "node-drain" => &node::NodeDrainFault,
         // either mechanism: the revert removes both (each is a no-op where it was not used)
         "network-partition" => &network::AnyPartitionFault,
-        "network-delay" | "network-loss" | "network-duplicate" | "network-corrupt" | "network-rate" => {
-            &agent::AgentNetworkFault
-        }
+        "network-delay" | "network-loss" | "network-duplicate" | "network-corrupt" | "network-rate"
+        | "container-kill" | "pod-cpu-stress" | "pod-memory-stress" | "pod-io-stress" | "disk-fill"
+        | "dns-error" | "dns-spoof" | "http-latency" | "http-abort" | "http-status" | "http-modify"
+        | "node-cpu-stress" | "node-memory-stress" => &agent::AgentFault,
         _ => return None,
     })
 }

@@ -147,7 +147,7 @@ impl Fault for AnyPartitionFault {
         target: &TargetStatus,
     ) -> Result<(), FaultError> {
         NetworkPartitionFault.revert(cx, origin, target).await?;
-        super::agent::AgentNetworkFault.revert(cx, origin, target).await
+        super::agent::AgentFault.revert(cx, origin, target).await
     }
 
     async fn verify(
@@ -157,7 +157,7 @@ impl Fault for AnyPartitionFault {
         target: &TargetStatus,
     ) -> Result<bool, FaultError> {
         Ok(NetworkPartitionFault.verify(cx, origin, target).await?
-            && super::agent::AgentNetworkFault.verify(cx, origin, target).await?)
+            && super::agent::AgentFault.verify(cx, origin, target).await?)
     }
 }
 

@@ -40,6 +40,7 @@ pub fn matching(world: &World, target: &NodeTarget) -> Vec<String> {
 
 fn node_target(action: &FaultAction) -> Option<&NodeTarget> {
     match action {
+        FaultAction::NodeAgent(f) => Some(&f.target),
         FaultAction::NodeCordon(f) => Some(&f.target),
         FaultAction::NodeTaint(f) => Some(&f.target),
         FaultAction::NodeDrain(f) => Some(&f.target),
@@ -47,7 +48,7 @@ fn node_target(action: &FaultAction) -> Option<&NodeTarget> {
     }
 }
 
-async fn node_candidates(
+pub(super) async fn node_candidates(
     cx: &FaultContext,
     action: &FaultAction,
     name: &str,
