@@ -531,3 +531,123 @@ fn network_faults_become_agent_actions_with_bounded_parameters() {
         "params.latency: not used by pod-delete",
     );
 }
+
+fn node_fault_step(type_: &str, params: Value) -> Value {
+    with_fault(json!({"type": type_, "duration": "30s",
+        "target": {"kind": "Node", "selector": {"matchLabels": {"chaos": "yes"}}, "mode": "one"},
+        "params": params}))
+}
+
+#[test]
+fn agent_faults_in_pods_and_on_nodes_carry_exactly_their_bounded_parameters() {
+    use chaoscenter_crds::injection::{DnsErrorCode, HttpDirection, HttpMatch, NodeFault};
+    let typed = |v: Value| validate(&spec(v)).unwrap_or_else(|e| panic!("{e}")).steps[0].fault.action.clone();
+    let in_pod = |v: Value| match typed(v) {
+        FaultAction::PodAgent(f) => (f.fault, f.fill_percent),
+        other => panic!("not a pod agent fault: {other:?}"),
+    };
+    assert_eq!(
+        in_pod(network("container-kill", json!({}))).0,
+        NodeFault::ContainerKill { container: None, signal: "SIGKILL".into() }
+    );
+    assert_eq!(
+        in_pod(network("pod-cpu-stress", json!({"container": "app", "cores": 2, "load": 50}))).0,
+        NodeFault::PodCpuStress { container: Some("app".into()), cores: 2, load: 50 }
+    );
+    assert_eq!(
+        in_pod(network("pod-memory-stress", json!({"size": "64Mi"}))).0,
+        NodeFault::PodMemoryStress {
+            container: None,
+            bytes: Some(64 << 20),
+            percent: None,
+            allow_oom: false
+        }
+    );
+    assert_eq!(
+        in_pod(network("pod-io-stress", json!({"workers": 2, "path": "/data"}))).0,
+        NodeFault::PodIoStress { container: None, workers: 2, bytes: 64 << 20, path: "/data".into() }
+    );
+    assert_eq!(
+        in_pod(network("disk-fill", json!({"percent": 80}))),
+        (NodeFault::DiskFill { container: None, bytes: 0, path: "/".into() }, Some(80.0))
+    );
+    assert_eq!(
+        in_pod(network("dns-error", json!({"dns": {"names": ["*.Example.com"], "error": "SERVFAIL"}}))).0,
+        NodeFault::DnsError { names: vec!["*.example.com".into()], error: DnsErrorCode::Servfail }
+    );
+    assert_eq!(
+        in_pod(network("http-latency", json!({"latency": "200ms", "http": {"port": 8080, "path": "/api"}})))
+            .0,
+        NodeFault::HttpLatency {
+            http: HttpMatch {
+                port: 8080,
+                direction: HttpDirection::Inbound,
+                method: None,
+                path_prefix: Some("/api".into())
+            },
+            latency_ms: 200
+        }
+    );
+    let FaultAction::NodeAgent(node) = typed(node_fault_step("node-cpu-stress", json!({"cores": 1}))) else {
+        panic!("node-cpu-stress is a node fault")
+    };
+    assert_eq!(node.fault, NodeFault::NodeCpuStress { cores: 1, load: 100 });
+
+    let p = "spec.steps[0].fault.params";
+    assert_refused(network("container-kill", json!({"signal": "SIGSEGV"})), "is not one of SIGKILL");
+    assert_refused(
+        network("pod-cpu-stress", json!({"cores": 65})),
+        &format!("{p}.cores: 65 is outside 1 to 64"),
+    );
+    assert_refused(network("pod-cpu-stress", json!({"load": 0})), "load: 0 is outside 1 to 100");
+    assert_refused(network("pod-memory-stress", json!({})), "params.size: required for pod-memory-stress");
+    assert_refused(
+        network("pod-memory-stress", json!({"size": "1Mi", "percent": 5})),
+        "size or percent, not both",
+    );
+    assert_refused(network("pod-memory-stress", json!({"size": "100Gi"})), "outside 1Mi to 64Gi");
+    assert_refused(network("pod-memory-stress", json!({"percent": 150})), "not a percentage");
+    assert_refused(network("pod-io-stress", json!({"workers": 17})), "17 is outside 1 to 16");
+    assert_refused(network("disk-fill", json!({"size": "64Mi", "path": "/../etc"})), "params.path");
+    assert_refused(network("disk-fill", json!({"size": "64Mi", "path": "tmp"})), "absolute path");
+    assert_refused(network("dns-error", json!({})), "params.dns: required for dns-error");
+    assert_refused(network("dns-error", json!({"dns": {"names": ["a b"]}})), "dns.names[0]");
+    assert_refused(
+        network("dns-spoof", json!({"dns": {"answers": {"web.test": "::1"}}})),
+        "not an IPv4 address",
+    );
+    assert_refused(
+        network("dns-spoof", json!({"dns": {"names": ["x.test"], "answers": {"a.test": "1.2.3.4"}}})),
+        "dns.names: not used by dns-spoof",
+    );
+    assert_refused(network("http-abort", json!({"http": {"port": 0}})), "http.port: 0 is outside 1 to 65535");
+    assert_refused(
+        network("http-status", json!({"http": {"port": 80}})),
+        "http.status: required for http-status",
+    );
+    assert_refused(
+        network("http-status", json!({"http": {"port": 80, "status": 700}})),
+        "700 is outside 100 to 599",
+    );
+    assert_refused(
+        network("http-latency", json!({"http": {"port": 80}})),
+        "params.latency: required for http-latency",
+    );
+    assert_refused(
+        network("http-latency", json!({"latency": "61s", "http": {"port": 80}})),
+        "more than the limit of 1m",
+    );
+    assert_refused(network("http-modify", json!({"http": {"port": 80}})), "needs body or headers");
+    assert_refused(
+        network("http-abort", json!({"http": {"port": 80, "status": 500}})),
+        "http.status: not used by http-abort",
+    );
+    assert_refused(
+        network("http-modify", json!({"http": {"port": 80, "headers": {"bad name": "x"}}})),
+        "not a header name",
+    );
+    assert_refused(network("http-abort", json!({"http": {"port": 80, "method": "get"}})), "upper case");
+    assert_refused(network("pod-delete", json!({"cores": 1})), "params.cores: not used by pod-delete");
+    assert_refused(network("node-cpu-stress", json!({})), "nodes have no namespace");
+    assert_refused(node_fault_step("pod-cpu-stress", json!({})), "not Nodes");
+}
