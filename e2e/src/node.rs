@@ -178,3 +178,21 @@ impl Scene {
         inj
     }
 }
+
+/// The agent's journal directory for one test, removed when the test ends (a failed test's agent is
+/// killed, and the rules it left go with the test's pods).
+pub struct StateDir(pub std::path::PathBuf);
+
+impl StateDir {
+    pub fn new(ns: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("chaoscenter-node-{ns}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -5,13 +5,14 @@
 
 use chaoscenter_crds::injection::{lease_name, NodeCapabilities};
 use chaoscenter_crds::injection::{ChaosInjection, InjectionPhase, AGENT_FINALIZER, CAPABILITIES_ANNOTATION};
-use chaoscenter_e2e::node::{can_fetch, exec, percentile, ping_loss, rtts, test_pod, Scene, TestPod};
+use chaoscenter_e2e::node::{
+    can_fetch, exec, percentile, ping_loss, rtts, test_pod, Scene, StateDir, TestPod,
+};
 use chaoscenter_e2e::{kubectl, setup_project, wait_for, with_namespace, NodeAgent};
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::api::{Api, Patch, PatchParams};
 use kube::{Client, ResourceExt};
 use serde_json::json;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// A process in the network namespace with inode `inode`.
@@ -56,24 +57,6 @@ fn cpu_seconds(agent: &NodeAgent) -> f64 {
     let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
     let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
     ticks / 100.0
-}
-
-/// The agent's journal directory for one test, removed when the test ends (a failed test's agent is
-/// killed, and the rules it left go with the test's pods).
-struct StateDir(PathBuf);
-
-impl StateDir {
-    fn new(ns: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("chaoscenter-node-{ns}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for StateDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn journal_files(dir: &std::path::Path) -> Vec<String> {
