@@ -382,7 +382,13 @@ impl Fault for AgentFault {
             match status.phase {
                 Some(InjectionPhase::Injected) => {
                     let mechanism = status.mechanism.unwrap_or_else(|| mechanism.to_string());
-                    return Ok(format!("{mechanism} by the node agent on {node} (ChaosInjection {name})"));
+                    let said = format!("{mechanism} by the node agent on {node} (ChaosInjection {name})");
+                    // what the agent adds after its mechanism (e.g. how much memory a stressor holds)
+                    let detail = status.message.as_deref().and_then(|m| m.split_once(": ")).map(|(_, d)| d);
+                    return Ok(match detail {
+                        Some(detail) => format!("{said}: {detail}"),
+                        None => said,
+                    });
                 }
                 Some(InjectionPhase::Failed) => {
                     let why = status.message.unwrap_or_else(|| "no reason given".into());
