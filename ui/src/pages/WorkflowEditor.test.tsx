@@ -439,7 +439,17 @@ describe("WorkflowEditor, the server's validator", () => {
 
   it("offers the node agent's container, stress, disk, DNS, HTTP and node faults, each with only its own parameters", async () => {
     const user = userEvent.setup();
-    const fake = renderNew({ CreateWorkflow: { data: { createWorkflow: { name: "my-flow", resourceVersion: "1" } } } });
+    // the server's validator judges the bounds and which parameters go together
+    const CORES = { field: "spec.steps[0].fault.params.cores", message: "65 is outside 1 to 64" };
+    const BOTH = { field: "spec.steps[0].fault.params.percent", message: "give size or percent, not both" };
+    const fake = renderNew({
+      ValidateWorkflow: (v) => {
+        const params = (v.spec as ChaosWorkflowSpec).steps[0].fault.params;
+        if (params?.cores === 65) return problems(CORES);
+        return params?.size !== undefined && params.percent !== undefined ? problems(BOTH) : problems();
+      },
+      CreateWorkflow: { data: { createWorkflow: { name: "my-flow", resourceVersion: "1" } } },
+    });
     await fillValid(user);
     const s = within(step(1));
     const type = s.getByLabelText("Fault type");
@@ -497,19 +507,26 @@ describe("WorkflowEditor, the server's validator", () => {
     await user.selectOptions(type, "container-kill");
     expect(s.getByLabelText("Signal")).toHaveProperty("value", "SIGKILL");
 
-    // bounds are checked while typing, in the server's words
+    // the form checks syntax while typing; the server's problems with bounds and pairs land at their fields
     await user.selectOptions(type, "pod-cpu-stress");
     const cores = s.getByLabelText("Cores");
-    await user.type(cores, "65");
+    await user.type(cores, "1.5");
     await user.tab();
+    expect(errorText(cores)).toBe("a whole number");
+    await user.clear(cores);
+    await user.type(cores, "65");
+    await waitFor(() => expect(errorText(cores)).toBe(CORES.message), { timeout: 3000 });
     expect(cores.getAttribute("aria-invalid")).toBe("true");
-    expect(errorText(cores)).toBe("65 is outside 1 to 64");
+    await user.clear(cores);
+    await waitFor(() => expect(cores.getAttribute("aria-invalid")).toBeNull(), { timeout: 3000 });
     await user.selectOptions(type, "pod-memory-stress");
     await user.type(s.getByLabelText("Size"), "256Mi");
     const percent = s.getByLabelText("Percent of memory limit");
     await user.type(percent, "50");
-    await user.tab();
-    expect(errorText(percent)).toBe("give size or percent, not both");
+    await waitFor(() => expect(errorText(percent)).toBe(BOTH.message), { timeout: 3000 });
+    expect(percent.getAttribute("aria-invalid")).toBe("true");
+    await user.clear(percent);
+    await waitFor(() => expect(percent.getAttribute("aria-invalid")).toBeNull(), { timeout: 3000 });
 
     // the one sent has only its own parameters
     await user.selectOptions(type, "http-status");

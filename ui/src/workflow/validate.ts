@@ -1,10 +1,10 @@
-// The form's checks while typing (syntax: required fields, names, durations, whole numbers, URLs, label
-// selectors; and the node agent's faults' parameter bounds) and mapping the server validator's field paths to
-// the form's fields. Other ranges, limits and rules across fields are the server's (the `validateWorkflow`
-// query), so they are written once.
+// The form's checks while typing (syntax only: required fields, names, durations, whole numbers, URLs,
+// label selectors, sizes, addresses, paths, header lines) and mapping the server validator's field paths to
+// the form's fields. Ranges, limits and rules across fields are the server's (the `validateWorkflow` query,
+// core/src/limits.rs and agent_fault.rs), so they are written once.
 import { parseLines, type ComparatorForm, type ProbeForm, type StepForm, type WorkflowForm } from "./form";
 import { parseSelector } from "./selector";
-import { modeNeedsValue, SIGNALS, sizeOrPercent, takes, takesDestinations, takesHttp, targetsNodes, type FaultType } from "./types";
+import { modeNeedsValue, SIGNALS, sizeOrPercent, takes, takesDestinations, takesHttp, targetsNodes } from "./types";
 
 /** Errors by field path, e.g. `steps.0.fault.duration`. */
 export type FieldErrors = Record<string, string>;
@@ -53,94 +53,25 @@ function numberError(text: string): string | null {
 /** The server's syntax of a bandwidth (its range, 8kbit to 100gbit, is the server's to judge). */
 const RATE = /^[0-9]{1,12}(bit|kbit|mbit|gbit)$/;
 
-/**
- * The bounds of the node agent's faults' parameters, as the server's validator has them (core/src/limits.rs,
- * core/src/agent_fault.rs): checked while typing too, with the server's words, since a stress or fill out of
- * bounds is refused anyway and is cheap to tell at once.
- */
-const AGENT_LIMITS = {
-  maxCores: 64,
-  maxLoad: 100,
-  maxWorkers: 16,
-  /** `size`: 1Mi to 64Gi. */
-  minBytes: 1024 ** 2,
-  maxBytes: 64 * 1024 ** 3,
-  maxPath: 1024,
-  maxDnsNames: 64,
-  /** `latency` in ms, by fault type. */
-  latencyMs: { "network-delay": 10_000, "http-latency": 60_000 } as Partial<Record<FaultType, number>>,
-  maxHttpBody: 64 * 1024,
-  maxHttpHeaders: 32,
-  maxHeaderValue: 4096,
-};
-
-/** A duration in the server's words (`1m30s`, `250ms`, `0s`). */
-function formatDuration(ms: number): string {
-  if (ms === 0) return "0s";
-  let out = "";
-  let rest = ms;
-  for (const [unit, suffix] of [[3_600_000, "h"], [60_000, "m"], [1000, "s"], [1, "ms"]] as const) {
-    const n = Math.floor(rest / unit);
-    rest %= unit;
-    if (n > 0) out += `${n}${suffix}`;
-  }
-  return out;
-}
-
-/** Why `text` is not a duration from `minMs` to the limit `maxMs`, or null; empty is fine. */
-function boundedDurationError(text: string, minMs: number, maxMs: number): string | null {
-  const t = text.trim();
-  const ms = t === "" ? null : parseDuration(t);
-  if (ms === null) return durationError(t);
-  if (ms < minMs) return `${JSON.stringify(t)} is less than the minimum of ${formatDuration(minMs)}`;
-  if (ms > maxMs) return `${JSON.stringify(t)} is more than the limit of ${formatDuration(maxMs)}`;
-  return null;
-}
-
-/** Why `text` is not a whole number from `min` to `max`, or null; empty is fine (the server's default). */
-function rangeError(text: string, min: number, max: number): string | null {
-  const t = text.trim();
-  if (t === "") return null;
-  if (!/^-?[0-9]+$/.test(t)) return "a whole number";
-  const n = Number(t);
-  return n >= min && n <= max ? null : `${n} is outside ${min} to ${max}`;
-}
-
-/** Why `text` is not a percentage above 0 (or from 0, with `zero`), at most 100, or null; empty is fine. */
-function percentError(text: string, zero = false): string | null {
-  const t = text.trim();
-  if (t === "") return null;
-  const v = Number(t);
-  if (!Number.isFinite(v)) return "a number";
-  if ((zero ? v >= 0 : v > 0) && v <= 100) return null;
-  return `${v} is not a percentage ${zero ? "from 0 to 100" : "above 0, at most 100"}`;
-}
-
-/** Why `text` is not a size (`64Mi`, `1Gi`, `500M`, `1048576`) from 1Mi to 64Gi, or null; empty is fine. */
+/** Why `text` is not a size (a quantity such as `64Mi`, `1Gi`, `500M` or `1048576` bytes), or null; empty is
+ *  fine. Its range is the server's to judge. */
 function sizeError(text: string): string | null {
   const t = text.trim();
   if (t === "") return null;
-  const range = "1Mi to 64Gi";
-  if (t.length > 32) return "at most 32 characters";
-  const m = t.match(/^([0-9]{1,12})(Ki|Mi|Gi|k|M|G)?$/);
-  if (!m) return `${JSON.stringify(t)} is not a size such as 64Mi or 1Gi (${range})`;
-  const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 }[m[2] ?? ""] ?? 1;
-  const bytes = Number(m[1]) * unit;
-  return bytes >= AGENT_LIMITS.minBytes && bytes <= AGENT_LIMITS.maxBytes ? null : `${JSON.stringify(t)} is outside ${range}`;
+  return /^[0-9]+(Ki|Mi|Gi|k|M|G)?$/.test(t) ? null : `${JSON.stringify(t)} is not a size such as 64Mi or 1Gi`;
 }
 
-/** Why `text` is not an absolute directory in a container without `..`, or null; empty is fine (`/`). */
+/** Why `text` is not a directory path (starting with '/'), or null; empty is fine (`/`). What else a path may
+ *  not be is the server's to judge. */
 function containerPathError(text: string): string | null {
-  if (text === "") return null;
-  const ok = text.startsWith("/") && text.length <= AGENT_LIMITS.maxPath && !text.split("/").includes("..") && !/[\u0000-\u001f\u007f]/.test(text);
-  return ok ? null : `${JSON.stringify(text)} is not an absolute path without '..' (at most ${AGENT_LIMITS.maxPath} characters)`;
+  return text === "" || text.startsWith("/") ? null : `${JSON.stringify(text)} is not an absolute path (starting with '/')`;
 }
 
 /** Why `text` is not a DNS name or a `*.` wildcard (letters, digits, '-', '_' and '.'), or null. */
 function dnsPatternError(text: string): string | null {
   let name = text.startsWith("*.") ? text.slice(2) : text;
   if (name.endsWith(".")) name = name.slice(0, -1);
-  const ok = name !== "" && name.length <= 253 && name.split(".").every((l) => l.length > 0 && l.length <= 63 && /^[A-Za-z0-9_-]+$/.test(l));
+  const ok = name !== "" && name.split(".").every((l) => /^[A-Za-z0-9_-]+$/.test(l));
   return ok ? null : `${JSON.stringify(text)} is not a DNS name or a wildcard such as *.example.com`;
 }
 
@@ -164,7 +95,8 @@ function linesError(text: string, sep: string, form: string, check: (key: string
   return null;
 }
 
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+/** The characters of an HTTP header name (a token). */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 function urlError(text: string): string | null {
   const t = text.trim();
@@ -231,16 +163,12 @@ function networkErrors(s: StepForm, at: string, errors: FieldErrors) {
   };
   if (takes(type, "latency")) {
     const example = type === "http-latency" ? "200ms" : "100ms";
-    set(
-      "latency",
-      required(s.latency, `required for ${type}: a duration such as ${example}`) ??
-        boundedDurationError(s.latency, 1, AGENT_LIMITS.latencyMs[type] ?? Infinity),
-    );
+    set("latency", required(s.latency, `required for ${type}: a duration such as ${example}`) ?? durationError(s.latency));
   }
   if (takes(type, "jitter")) set("jitter", durationError(s.jitter));
-  if (takes(type, "correlation")) set("correlation", numberError(s.correlation) ?? percentError(s.correlation, true));
+  if (takes(type, "correlation")) set("correlation", numberError(s.correlation));
   if (takes(type, "percent") && !sizeOrPercent(type)) {
-    set("percent", required(s.percent, `required for ${type}: a percentage above 0, at most 100`) ?? percentError(s.percent));
+    set("percent", required(s.percent, `required for ${type}: a percentage above 0, at most 100`) ?? numberError(s.percent));
   }
   if (takes(type, "rate")) {
     const rate = s.rate.trim();
@@ -266,7 +194,8 @@ function networkErrors(s: StepForm, at: string, errors: FieldErrors) {
 }
 
 /** The parameters of the node agent's faults in pods and on nodes (container-kill, stress, disk-fill, DNS,
- *  HTTP): required ones and bounds, in the server's words. */
+ *  HTTP): required ones (with the server's words) and syntax. Their ranges and limits, and which of size and
+ *  percent or of an HTTP body and headers are needed, are the server's to judge. */
 function agentErrors(s: StepForm, at: string, errors: FieldErrors) {
   const type = s.faultType;
   const set = (field: string, message: string | null) => {
@@ -277,80 +206,47 @@ function agentErrors(s: StepForm, at: string, errors: FieldErrors) {
   if (takes(type, "signal") && s.signal !== undefined && !(SIGNALS as readonly string[]).includes(s.signal)) {
     set("signal", `${JSON.stringify(s.signal)} is not one of ${SIGNALS.join(", ")}`);
   }
-  if (takes(type, "cores")) set("cores", rangeError(s.cores, 1, AGENT_LIMITS.maxCores));
-  if (takes(type, "load")) set("load", rangeError(s.load, 1, AGENT_LIMITS.maxLoad));
-  if (takes(type, "workers")) set("workers", rangeError(s.workers, 1, AGENT_LIMITS.maxWorkers));
+  for (const field of ["cores", "load", "workers"] as const) if (takes(type, field)) set(field, wholeNumberError(s[field]));
   if (takes(type, "path")) set("path", containerPathError(s.containerPath.trim()));
-  if (sizeOrPercent(type)) {
-    const hasSize = s.size.trim() !== "";
-    const hasPercent = s.percent.trim() !== "";
-    if (hasSize && hasPercent) set("percent", "give size or percent, not both");
-    else if (!hasSize && !hasPercent) {
-      const example = type === "disk-fill" ? "a size such as 256Mi" : "an amount such as 64Mi";
-      set("size", `required for ${type}: ${example}, or percent instead`);
-    } else {
-      set("size", sizeError(s.size));
-      set("percent", percentError(s.percent));
-    }
-  } else if (takes(type, "size")) set("size", sizeError(s.size));
+  if (takes(type, "size")) set("size", sizeError(s.size));
+  if (takes(type, "percent") && sizeOrPercent(type)) set("percent", numberError(s.percent));
 
   if (takes(type, "dns")) {
     if (type === "dns-error") {
       const names = s.dns.names.split(/[\s,]+/).filter((n) => n !== "");
       set(
         "dns.names",
-        names.length === 0
-          ? `required for ${type}: the names it applies to`
-          : names.length > AGENT_LIMITS.maxDnsNames
-            ? `1 to ${AGENT_LIMITS.maxDnsNames} names`
-            : names.map(dnsPatternError).find((e) => e !== null) ?? null,
+        names.length === 0 ? `required for ${type}: the names it applies to` : (names.map(dnsPatternError).find((e) => e !== null) ?? null),
       );
     } else {
-      const count = parseLines(s.dns.answers, "=").length;
       set(
         "dns.answers",
-        count === 0
+        parseLines(s.dns.answers, "=").length === 0
           ? `required for ${type}: the names it applies to`
-          : count > AGENT_LIMITS.maxDnsNames
-            ? `1 to ${AGENT_LIMITS.maxDnsNames} names`
-            : linesError(s.dns.answers, "=", "name=address", (name, address) =>
-                dnsPatternError(name) ?? (IPV4.test(address) ? null : `${JSON.stringify(address)} is not an IPv4 address`),
-              ),
+          : linesError(s.dns.answers, "=", "name=address", (name, address) =>
+              dnsPatternError(name) ?? (IPV4.test(address) ? null : `${JSON.stringify(address)} is not an IPv4 address`),
+            ),
       );
     }
   }
 
   if (takes(type, "http")) {
     const h = s.http;
-    set("http.port", required(h.port, `required for ${type}: at least the port`) ?? rangeError(h.port, 1, 65535));
+    set("http.port", required(h.port, `required for ${type}: at least the port`) ?? wholeNumberError(h.port));
     const method = h.method.trim();
-    if (method !== "" && !/^[A-Z]{1,16}$/.test(method)) set("http.method", `${JSON.stringify(method)} is not a method such as GET (upper case)`);
+    if (method !== "" && !/^[A-Z]+$/.test(method)) set("http.method", `${JSON.stringify(method)} is not a method such as GET (upper case)`);
     const path = h.path.trim();
-    if (path !== "" && (!path.startsWith("/") || path.length > 1024 || /\s/.test(path))) {
+    if (path !== "" && (!path.startsWith("/") || /\s/.test(path))) {
       set("http.path", `${JSON.stringify(path)} is not a path starting with '/' (no spaces)`);
     }
     if (takesHttp(type, "status")) {
-      set("http.status", required(h.status, `required for ${type}: a status code such as 503`) ?? rangeError(h.status, 100, 599));
-    }
-    if (takesHttp(type, "body") && new TextEncoder().encode(h.body).length > AGENT_LIMITS.maxHttpBody) {
-      set("http.body", `at most ${AGENT_LIMITS.maxHttpBody} bytes`);
+      set("http.status", required(h.status, `required for ${type}: a status code such as 503`) ?? wholeNumberError(h.status));
     }
     if (takesHttp(type, "headers")) {
-      const count = parseLines(h.headers, ":").length;
       set(
         "http.headers",
-        count > AGENT_LIMITS.maxHttpHeaders
-          ? `at most ${AGENT_LIMITS.maxHttpHeaders} headers`
-          : linesError(h.headers, ":", "Name: value", (name, value) =>
-              !HEADER_NAME.test(name)
-                ? `${JSON.stringify(name)} is not a header name`
-                : // a tab is allowed in a value; other control characters are not
-                  value.length > AGENT_LIMITS.maxHeaderValue || /[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)
-                  ? `${name}: a header value of at most ${AGENT_LIMITS.maxHeaderValue} characters, one line`
-                  : null,
-            ),
+        linesError(h.headers, ":", "Name: value", (name) => (HEADER_NAME.test(name) ? null : `${JSON.stringify(name)} is not a header name`)),
       );
-      if (type === "http-modify" && h.body === "" && count === 0) set("http.body", "http-modify needs body or headers");
     }
   }
 }

@@ -169,7 +169,16 @@ describe("the node agent's container, stress, disk, DNS and HTTP faults in YAML"
   });
 
   it("places the form's checks of their parameters at their line", () => {
-    expect(checkWorkflowYaml(networkYaml("pod-cpu-stress", "{cores: 100}"))).toEqual([
+    expect(checkWorkflowYaml(networkYaml("pod-memory-stress", "{size: 1.5Gi}"))).toEqual([
+      { message: 'spec.steps[0].fault.params.size: "1.5Gi" is not a size such as 64Mi or 1Gi', field: "spec.steps[0].fault.params.size", line: 13, col: 24 },
+    ]);
+  });
+
+  it("shows the server's bounds of their parameters at their field's line", () => {
+    const text = networkYaml("pod-cpu-stress", "{cores: 100}");
+    expect(checkWorkflowYaml(text)).toEqual([]);
+    const problems = serverProblemsInYaml(text, [{ field: "spec.steps[0].fault.params.cores", message: "100 is outside 1 to 64" }], []);
+    expect(problems).toEqual([
       { message: "spec.steps[0].fault.params.cores: 100 is outside 1 to 64", field: "spec.steps[0].fault.params.cores", line: 13, col: 25 },
     ]);
   });
