@@ -367,6 +367,43 @@ describe("RunView", () => {
     expect(within(targets).getByText(note)).toBeTruthy();
   });
 
+  it("shows how the node agent made a container, stress, DNS or HTTP fault, on pods and on nodes", async () => {
+    const cpu = "cgroup-stressor by the node agent on node-1 (ChaosInjection hog-web-1-r2d2x)";
+    const memory = "stressor by the node agent on node-2 (ChaosInjection squeeze-node-2-c3p0q)";
+    const http = "http-proxy by the node agent on node-1 (ChaosInjection teapot-web-1-b8b8z)";
+    setup(() => ({
+      data: {
+        run: runJson(
+          {
+            definition: {
+              steps: [
+                { name: "hog", fault: { type: "pod-cpu-stress", params: { cores: 2, load: 80 } } },
+                { name: "squeeze", fault: { type: "node-memory-stress", target: { kind: "Node" }, params: { size: "1Gi" } } },
+                { name: "teapot", fault: { type: "http-status", params: { http: { port: 8080, status: 418 } } } },
+              ],
+            },
+            events: [{ time: "2026-11-25T21:59:19Z", kind: "Normal", reason: "Injected", message: `step teapot: http-status injected into Pod demo/web-1: ${http}` }],
+          },
+          {
+            steps: [
+              { name: "hog", phase: "Running", targets: [{ kind: "Pod", namespace: "demo", name: "web-1", round: 0, fault: "pod-cpu-stress", note: cpu }] },
+              { name: "squeeze", phase: "Running", targets: [{ kind: "Node", name: "node-2", round: 0, fault: "node-memory-stress", note: memory }] },
+              { name: "teapot", phase: "Running", targets: [{ kind: "Pod", namespace: "demo", name: "web-1", round: 0, fault: "http-status" }] },
+            ],
+          },
+        ),
+      },
+    }));
+    await screen.findByRole("heading", { level: 1, name: RUN });
+    const targets = screen.getByRole("heading", { name: "Targets" }).closest("section")!;
+    const rows = within(targets).getAllByRole("row").slice(1);
+    expect(within(rows[0]).getByText(cpu)).toBeTruthy();
+    expect(rows[1].textContent).toContain("node-2");
+    expect(within(rows[1]).getByText(memory)).toBeTruthy();
+    // from the run's events when the status has no note
+    expect(within(rows[2]).getByText(http)).toBeTruthy();
+  });
+
   it("says why an injection failed in the target's row, with no alert when it is not about the effect", async () => {
     setup(() => ({
       data: {

@@ -437,6 +437,113 @@ describe("WorkflowEditor, the server's validator", () => {
     });
   });
 
+  it("offers the node agent's container, stress, disk, DNS, HTTP and node faults, each with only its own parameters", async () => {
+    const user = userEvent.setup();
+    // the server's validator judges the bounds and which parameters go together
+    const CORES = { field: "spec.steps[0].fault.params.cores", message: "65 is outside 1 to 64" };
+    const BOTH = { field: "spec.steps[0].fault.params.percent", message: "give size or percent, not both" };
+    const fake = renderNew({
+      ValidateWorkflow: (v) => {
+        const params = (v.spec as ChaosWorkflowSpec).steps[0].fault.params;
+        if (params?.cores === 65) return problems(CORES);
+        return params?.size !== undefined && params.percent !== undefined ? problems(BOTH) : problems();
+      },
+      CreateWorkflow: { data: { createWorkflow: { name: "my-flow", resourceVersion: "1" } } },
+    });
+    await fillValid(user);
+    const s = within(step(1));
+    const type = s.getByLabelText("Fault type");
+    const litmus = {
+      "container-kill": "container-kill",
+      "pod-cpu-stress": "pod-cpu-hog",
+      "pod-memory-stress": "pod-memory-hog",
+      "pod-io-stress": "pod-io-stress",
+      "disk-fill": "disk-fill",
+      "dns-error": "pod-dns-error",
+      "dns-spoof": "pod-dns-spoof",
+      "http-latency": "pod-http-latency",
+      "http-abort": "pod-http-reset-peer",
+      "http-status": "pod-http-status-code",
+      "http-modify": "pod-http-modify-body, pod-http-modify-header",
+      "node-cpu-stress": "node-cpu-hog",
+      "node-memory-stress": "node-memory-hog",
+    };
+    for (const [value, name] of Object.entries(litmus)) {
+      const option = within(type).getAllByRole("option").find((o) => (o as HTMLOptionElement).value === value);
+      expect(option?.textContent, value).toMatch(new RegExp(`^${value} — .*\\(Litmus ${name}\\)$`));
+    }
+    const PARAMS = ["Container", "Signal", "Cores", "Load (%)", "Size", "Percent of memory limit", "Percent of node memory", "Percent of storage limit"];
+    PARAMS.push("Percent of packets", "Allow passing the memory limit", "Workers", "Directory", "Latency", "Names", "Answer", "Answers", "Port");
+    PARAMS.push("Direction", "Method", "Path prefix", "Status code", "Response body", "Response headers", "Grace period (seconds)", "Ports");
+    const shown = () => PARAMS.filter((l) => s.queryByLabelText(l) !== null);
+    const HTTP = ["Port", "Direction", "Method", "Path prefix"];
+    const expected: Record<keyof typeof litmus, string[]> = {
+      "container-kill": ["Container", "Signal"],
+      "pod-cpu-stress": ["Container", "Cores", "Load (%)"],
+      "pod-memory-stress": ["Container", "Size", "Percent of memory limit", "Allow passing the memory limit"],
+      "pod-io-stress": ["Container", "Size", "Workers", "Directory"],
+      "disk-fill": ["Container", "Size", "Percent of storage limit", "Directory"],
+      "dns-error": ["Names", "Answer"],
+      "dns-spoof": ["Answers"],
+      "http-latency": ["Latency", ...HTTP],
+      "http-abort": HTTP,
+      "http-status": [...HTTP, "Status code", "Response body"],
+      "http-modify": [...HTTP, "Response body", "Response headers"],
+      "node-cpu-stress": ["Cores", "Load (%)"],
+      "node-memory-stress": ["Size", "Percent of node memory"],
+    };
+    for (const [t, labels] of Object.entries(expected)) {
+      await user.selectOptions(type, t);
+      expect(shown(), t).toEqual(labels);
+      const nodes = t.startsWith("node-");
+      expect(s.queryByLabelText("Target namespace") === null, t).toBe(nodes);
+      const kinds = within(s.getByLabelText("Target kind")).getAllByRole("option").map((o) => o.textContent);
+      expect(kinds, t).toEqual(nodes ? ["Default (Node)", "Node"] : ["Default (Pod)", "Pod", "Deployment", "StatefulSet"]);
+    }
+    // the defaults are shown as placeholders or chosen options
+    await user.selectOptions(type, "pod-cpu-stress");
+    expect(s.getByLabelText("Cores")).toHaveProperty("placeholder", "1");
+    expect(s.getByLabelText("Load (%)")).toHaveProperty("placeholder", "100");
+    await user.selectOptions(type, "container-kill");
+    expect(s.getByLabelText("Signal")).toHaveProperty("value", "SIGKILL");
+
+    // the form checks syntax while typing; the server's problems with bounds and pairs land at their fields
+    await user.selectOptions(type, "pod-cpu-stress");
+    const cores = s.getByLabelText("Cores");
+    await user.type(cores, "1.5");
+    await user.tab();
+    expect(errorText(cores)).toBe("a whole number");
+    await user.clear(cores);
+    await user.type(cores, "65");
+    await waitFor(() => expect(errorText(cores)).toBe(CORES.message), { timeout: 3000 });
+    expect(cores.getAttribute("aria-invalid")).toBe("true");
+    await user.clear(cores);
+    await waitFor(() => expect(cores.getAttribute("aria-invalid")).toBeNull(), { timeout: 3000 });
+    await user.selectOptions(type, "pod-memory-stress");
+    await user.type(s.getByLabelText("Size"), "256Mi");
+    const percent = s.getByLabelText("Percent of memory limit");
+    await user.type(percent, "50");
+    await waitFor(() => expect(errorText(percent)).toBe(BOTH.message), { timeout: 3000 });
+    expect(percent.getAttribute("aria-invalid")).toBe("true");
+    await user.clear(percent);
+    await waitFor(() => expect(percent.getAttribute("aria-invalid")).toBeNull(), { timeout: 3000 });
+
+    // the one sent has only its own parameters
+    await user.selectOptions(type, "http-status");
+    const http = within(s.getByRole("group", { name: "HTTP traffic" }));
+    await user.type(http.getByLabelText("Port"), "8080");
+    await user.type(http.getByLabelText("Status code"), "418");
+    await user.selectOptions(http.getByLabelText("Direction"), "outbound");
+    await user.click(screen.getByRole("button", { name: "Create workflow" }));
+    await screen.findByText("The workflows list");
+    expect((fake.calls("CreateWorkflow")[0].spec as ChaosWorkflowSpec).steps[0].fault).toEqual({
+      type: "http-status",
+      target: { namespace: "demo", kind: "Pod", selector: { matchLabels: { app: "web" } }, mode: "all" },
+      duration: "30s",
+      params: { http: { port: 8080, direction: "outbound", status: 418 } },
+    });
+  });
+
   it("lists a problem with a field the form does not show next to the save button", async () => {
     const user = userEvent.setup();
     const fake = renderNew({

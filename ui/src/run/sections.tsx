@@ -4,7 +4,7 @@ import { Empty } from "../components/ui";
 import { dateTime, finished } from "../lib/format";
 import { StepPhase, VerdictBadge } from "./badges";
 import type { Condition, RunStop, StepRow } from "./status";
-import { ineffective, injectionNote, isNetworkFault, targetName } from "./status";
+import { ineffective, injectionNote, showsMechanism, targetName } from "./status";
 import { timeline, type RunEvent } from "./timeline";
 
 /** The id of a step's row, the target of the graph's node clicks. */
@@ -70,15 +70,15 @@ export function StepsTable({ steps }: { steps: StepRow[] }) {
   );
 }
 
-/** The targets of each step: when each was injected and reverted, how (a network fault's mechanism, from
- *  the run's events), and why an injection failed or did not take effect (that also at the top). */
+/** The targets of each step: when each was injected and reverted, how (a node agent's fault's mechanism, from
+ *  the target's status or the run's events), and why an injection failed or did not take effect (that also at the top). */
 export function TargetsTable({ steps, events = [] }: { steps: StepRow[]; events?: readonly RunEvent[] }) {
   const rows = steps.flatMap((s) =>
     s.targets.map((t, i) => ({
       step: s.name,
       t,
       key: `${s.name}/${i}`,
-      note: isNetworkFault(t.fault || s.faultType) ? (t.note ?? injectionNote(events, s.name, t)) : undefined,
+      note: showsMechanism(t.fault || s.faultType) ? (t.note ?? injectionNote(events, s.name, t)) : undefined,
     })),
   );
   if (rows.length === 0) return <Empty>No targets yet: no fault has been injected.</Empty>;

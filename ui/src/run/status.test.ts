@@ -4,11 +4,11 @@ import {
   failedConditions,
   ineffective,
   injectionNote,
-  isNetworkFault,
   parseDefinition,
   parseStatus,
   runDuration,
   runStop,
+  showsMechanism,
   stepRows,
   targetName,
 } from "./status";
@@ -180,9 +180,15 @@ describe("network fault targets", () => {
     expect(ineffective(web1)).toBe(true);
     expect(ineffective({ injectionError: "not injected: namespace demo withdrew" })).toBe(false);
     expect(ineffective({})).toBe(false);
-    expect(isNetworkFault("network-partition")).toBe(true);
-    expect(isNetworkFault("pod-delete")).toBe(false);
-    expect(isNetworkFault(undefined)).toBe(false);
+  });
+
+  it("shows the mechanism of the node agent's faults, not the API faults' notes that repeat the action", () => {
+    const agent = ["network-partition", "network-rate", "container-kill", "pod-cpu-stress", "pod-memory-stress", "pod-io-stress", "disk-fill"];
+    agent.push("dns-error", "dns-spoof", "http-latency", "http-abort", "http-status", "http-modify", "node-cpu-stress", "node-memory-stress");
+    for (const type of agent) expect(showsMechanism(type), type).toBe(true);
+    for (const type of ["pod-delete", "pod-autoscaler", "node-cordon", "node-taint", "node-drain", "", undefined]) {
+      expect(showsMechanism(type), String(type)).toBe(false);
+    }
   });
 
   it("finds the note of the target's newest Injected event of its step", () => {

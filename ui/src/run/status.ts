@@ -359,10 +359,15 @@ export function ineffective(t: Pick<TargetStatus, "injectionError">): boolean {
   return t.injectionError?.startsWith(INEFFECTIVE) ?? false;
 }
 
-/** Whether faults of `type` are network faults, whose injection note names the mechanism that ran (the node
- *  agent's, on which node, or a checked NetworkPolicy). */
-export function isNetworkFault(type: string | undefined): boolean {
-  return type?.startsWith("network-") ?? false;
+/** The faults done through the Kubernetes API, whose injection note only repeats what was done ("deleted",
+ *  "cordoned"): the Injected column says that already. */
+const API_FAULTS: readonly string[] = ["pod-delete", "pod-autoscaler", "node-cordon", "node-taint", "node-drain"];
+
+/** Whether the injection note of a fault of `type` says how it was made: the node agent's faults (network,
+ *  container-kill, stress, disk-fill, DNS, HTTP; the mechanism, node and ChaosInjection) and a checked
+ *  NetworkPolicy. A type this UI does not know yet is shown too, rather than hidden. */
+export function showsMechanism(type: string | undefined): boolean {
+  return type !== undefined && type !== "" && !API_FAULTS.includes(type);
 }
 
 /**

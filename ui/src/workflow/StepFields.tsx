@@ -1,20 +1,26 @@
 // One step in the form: name, order, dependencies, the fault and its parameters, the target and probes.
 import { useContext } from "react";
-import { changeFaultType, newProbe, uniqueName, type DestinationsForm, type StepForm } from "./form";
+import { changeFaultType, newProbe, uniqueName, type DestinationsForm, type DnsForm, type HttpForm, type StepForm } from "./form";
 import { CheckField, FieldErrorsContext, FieldNotes, fieldId, NumberField, plainOptions, SelectField, TextField, type Option } from "./fields";
 import { ProbeFields } from "./ProbeFields";
 import {
   DEFAULTS,
+  DNS_ERRORS,
   kindsFor,
   modeIsPercent,
   modeNeedsValue,
   PARTITION_DIRECTIONS,
   PROTOCOLS,
+  SIGNALS,
+  sizeOrPercent,
   TAINT_EFFECTS,
   takes,
   takesDestinations,
+  takesHttp,
   targetsNodes,
+  type DnsError,
   type FaultType,
+  type HttpDirection,
   type PartitionMechanism,
   type Protocol,
   type TargetKind,
@@ -33,7 +39,157 @@ const FAULT_OPTIONS: Option<FaultType>[] = [
   { value: "network-duplicate", label: "network-duplicate — send packets twice (Litmus pod-network-duplication)" },
   { value: "network-corrupt", label: "network-corrupt — corrupt packets (Litmus pod-network-corruption)" },
   { value: "network-rate", label: "network-rate — limit bandwidth (Litmus pod-network-rate-limit)" },
+  { value: "container-kill", label: "container-kill — kill containers (Litmus container-kill)" },
+  { value: "pod-cpu-stress", label: "pod-cpu-stress — load CPUs in a container (Litmus pod-cpu-hog)" },
+  { value: "pod-memory-stress", label: "pod-memory-stress — fill a container's memory (Litmus pod-memory-hog)" },
+  { value: "pod-io-stress", label: "pod-io-stress — write and sync files in a container (Litmus pod-io-stress)" },
+  { value: "disk-fill", label: "disk-fill — fill a container's disk (Litmus disk-fill)" },
+  { value: "dns-error", label: "dns-error — fail DNS lookups (Litmus pod-dns-error)" },
+  { value: "dns-spoof", label: "dns-spoof — answer DNS lookups with other addresses (Litmus pod-dns-spoof)" },
+  { value: "http-latency", label: "http-latency — delay HTTP requests (Litmus pod-http-latency)" },
+  { value: "http-abort", label: "http-abort — reset HTTP connections (Litmus pod-http-reset-peer)" },
+  { value: "http-status", label: "http-status — answer with another status code (Litmus pod-http-status-code)" },
+  { value: "http-modify", label: "http-modify — change HTTP responses (Litmus pod-http-modify-body, pod-http-modify-header)" },
+  { value: "node-cpu-stress", label: "node-cpu-stress — load a node's CPUs (Litmus node-cpu-hog)" },
+  { value: "node-memory-stress", label: "node-memory-stress — fill a node's memory (Litmus node-memory-hog)" },
 ];
+
+/** What `params.size` and `params.percent` mean for each fault type that takes them. */
+const SIZE_OF: Partial<Record<FaultType, { size: string; placeholder: string; percent?: string }>> = {
+  "pod-memory-stress": {
+    size: "Memory to allocate in the container's cgroup, e.g. 256Mi (1Mi–64Gi).",
+    placeholder: "256Mi",
+    percent: "Percent of memory limit",
+  },
+  "node-memory-stress": { size: "Memory to allocate on the node, e.g. 1Gi (1Mi–64Gi).", placeholder: "1Gi", percent: "Percent of node memory" },
+  "pod-io-stress": { size: "What each writer writes and syncs, 1Mi–64Gi.", placeholder: DEFAULTS.ioSize },
+  "disk-fill": { size: "The file's size, e.g. 1Gi (1Mi–64Gi).", placeholder: "1Gi", percent: "Percent of storage limit" },
+};
+
+const HTTP_DIRECTION_OPTIONS: Option<HttpDirection>[] = [
+  { value: "inbound", label: "inbound — requests the pod serves" },
+  { value: "outbound", label: "outbound — requests the pod makes" },
+];
+
+/** The names a DNS fault applies to and what they get. */
+function DnsFields({ type, path, value, onChange }: { type: FaultType; path: string; value: DnsForm; onChange(d: DnsForm): void }) {
+  const set = (patch: Partial<DnsForm>) => onChange({ ...value, ...patch });
+  return (
+    <fieldset className="dns">
+      <legend>DNS</legend>
+      <p className="hint">Queries from the target pods for these names are answered by the node agent; other names resolve normally.</p>
+      <div className="grid-3">
+        {type === "dns-error" ? (
+          <>
+            <TextField
+              label="Names"
+              path={`${path}.names`}
+              value={value.names}
+              placeholder="api.example.com, *.example.org"
+              hint="Exact names or *. wildcards, separated by commas; at most 64."
+              onChange={(names) => set({ names })}
+            />
+            <SelectField<DnsError>
+              label="Answer"
+              path={`${path}.error`}
+              value={value.error ?? DEFAULTS.dnsError}
+              options={plainOptions(DNS_ERRORS)}
+              hint="NXDOMAIN: no such name; SERVFAIL: the server failed."
+              onChange={(error) => set({ error })}
+            />
+          </>
+        ) : (
+          <TextField
+            label="Answers"
+            path={`${path}.answers`}
+            value={value.answers}
+            rows={3}
+            placeholder="api.example.com=10.0.0.1"
+            hint="One name=IPv4 address a line (a name may be a *. wildcard); at most 64."
+            onChange={(answers) => set({ answers })}
+          />
+        )}
+      </div>
+    </fieldset>
+  );
+}
+
+/** The HTTP traffic an HTTP fault intercepts and, for some, what it answers instead. */
+function HttpFields({ type, path, value, onChange }: { type: FaultType; path: string; value: HttpForm; onChange(h: HttpForm): void }) {
+  const set = (patch: Partial<HttpForm>) => onChange({ ...value, ...patch });
+  return (
+    <fieldset className="http">
+      <legend>HTTP traffic</legend>
+      <div className="grid-3">
+        <NumberField
+          label="Port"
+          path={`${path}.port`}
+          value={value.port}
+          placeholder="8080"
+          required
+          hint="The pod's serving port (inbound) or the port it calls (outbound), 1–65535."
+          onChange={(port) => set({ port })}
+        />
+        <SelectField<HttpDirection>
+          label="Direction"
+          path={`${path}.direction`}
+          value={value.direction ?? DEFAULTS.httpDirection}
+          options={HTTP_DIRECTION_OPTIONS}
+          onChange={(direction) => set({ direction })}
+        />
+        <TextField
+          label="Method"
+          path={`${path}.method`}
+          value={value.method}
+          placeholder="every method"
+          hint="Only requests with this method, e.g. GET."
+          onChange={(method) => set({ method })}
+        />
+        <TextField
+          label="Path prefix"
+          path={`${path}.path`}
+          value={value.path}
+          placeholder="every path"
+          hint="Only requests whose path starts with this, e.g. /api."
+          onChange={(p) => set({ path: p })}
+        />
+        {takesHttp(type, "status") && (
+          <NumberField
+            label="Status code"
+            path={`${path}.status`}
+            value={value.status}
+            placeholder="503"
+            required
+            hint="Answered instead, 100–599."
+            onChange={(status) => set({ status })}
+          />
+        )}
+        {takesHttp(type, "body") && (
+          <TextField
+            label="Response body"
+            path={`${path}.body`}
+            value={value.body}
+            rows={3}
+            hint={type === "http-status" ? "Answered instead (optional); at most 64 KiB." : "Replaces the response's body; at most 64 KiB."}
+            onChange={(body) => set({ body })}
+          />
+        )}
+        {takesHttp(type, "headers") && (
+          <TextField
+            label="Response headers"
+            path={`${path}.headers`}
+            value={value.headers}
+            rows={3}
+            placeholder="X-Chaos: on"
+            hint="One Name: value a line, set on the response (replacing any of the same name); at most 32."
+            onChange={(headers) => set({ headers })}
+          />
+        )}
+      </div>
+      {type === "http-modify" && <p className="hint">http-modify needs a body or headers (or both).</p>}
+    </fieldset>
+  );
+}
 
 const MECHANISM_OPTIONS: Option<PartitionMechanism>[] = [
   { value: "agent", label: "agent — drop rules inside each pod (any network plugin)" },
@@ -315,8 +471,8 @@ export function StepFields({ step, index, count, otherSteps, targetNamespaces, r
             label="Latency"
             path={`${path}.fault.params.latency`}
             value={step.latency}
-            placeholder="100ms"
-            hint="Added to each outgoing packet, 1ms–10s."
+            placeholder={type === "http-latency" ? "200ms" : "100ms"}
+            hint={type === "http-latency" ? "Added before each matching request is answered, 1ms–60s." : "Added to each outgoing packet, 1ms–10s."}
             onChange={(latency) => set({ latency })}
           />
         )}
@@ -330,14 +486,93 @@ export function StepFields({ step, index, count, otherSteps, targetNamespaces, r
             onChange={(jitter) => set({ jitter })}
           />
         )}
+        {takes(type, "container") && (
+          <TextField
+            label="Container"
+            path={`${path}.fault.params.container`}
+            value={step.container}
+            placeholder={type === "container-kill" ? "every container" : "the pod's first"}
+            hint="A container's name in each target pod."
+            onChange={(container) => set({ container })}
+          />
+        )}
+        {takes(type, "signal") && (
+          <SelectField<string>
+            label="Signal"
+            path={`${path}.fault.params.signal`}
+            value={step.signal ?? DEFAULTS.signal}
+            options={plainOptions([...SIGNALS, ...(step.signal && !(SIGNALS as readonly string[]).includes(step.signal) ? [step.signal] : [])])}
+            hint="Sent to the container's processes; the kubelet restarts it."
+            onChange={(signal) => set({ signal })}
+          />
+        )}
+        {takes(type, "cores") && (
+          <NumberField
+            label="Cores"
+            path={`${path}.fault.params.cores`}
+            value={step.cores}
+            placeholder={String(DEFAULTS.cores)}
+            hint={`CPUs to load${type === "pod-cpu-stress" ? " in the container's cgroup (it counts against its limits)" : " on the node, outside any pod"}, 1–64.`}
+            onChange={(cores) => set({ cores })}
+          />
+        )}
+        {takes(type, "load") && (
+          <NumberField
+            label="Load (%)"
+            path={`${path}.fault.params.load`}
+            value={step.load}
+            placeholder={String(DEFAULTS.load)}
+            hint="The load on each CPU, 1–100 percent."
+            onChange={(load) => set({ load })}
+          />
+        )}
+        {takes(type, "size") && (
+          <TextField
+            label="Size"
+            path={`${path}.fault.params.size`}
+            value={step.size}
+            placeholder={SIZE_OF[type]?.placeholder}
+            hint={`${SIZE_OF[type]?.size ?? ""}${sizeOrPercent(type) ? " Give size or percent, not both." : ""}`}
+            onChange={(size) => set({ size })}
+          />
+        )}
         {takes(type, "percent") && (
           <TextField
-            label="Percent of packets"
+            label={SIZE_OF[type]?.percent ?? "Percent of packets"}
             path={`${path}.fault.params.percent`}
             value={step.percent}
-            placeholder="30"
-            hint="More than 0, at most 100."
+            placeholder={sizeOrPercent(type) ? undefined : "30"}
+            hint={sizeOrPercent(type) ? "Instead of size: more than 0, at most 100." : "More than 0, at most 100."}
             onChange={(percent) => set({ percent })}
+          />
+        )}
+        {takes(type, "allowOom") && (
+          <CheckField
+            label="Allow passing the memory limit"
+            path={`${path}.fault.params.allowOom`}
+            checked={step.allowOom === true}
+            hint="The container may then be OOM-killed; otherwise the allocation stops short of the limit."
+            onChange={(allowOom) => set({ allowOom })}
+          />
+        )}
+        {takes(type, "workers") && (
+          <NumberField
+            label="Workers"
+            path={`${path}.fault.params.workers`}
+            value={step.workers}
+            placeholder={String(DEFAULTS.workers)}
+            hint="Writers working at once, 1–16."
+            onChange={(workers) => set({ workers })}
+          />
+        )}
+        {takes(type, "path") && (
+          <TextField
+            label="Directory"
+            path={`${path}.fault.params.path`}
+            value={step.containerPath}
+            placeholder={DEFAULTS.path}
+            hint={`An absolute directory in the container; / is its writable layer${type === "disk-fill" ? ", a volume's mount path fills that volume" : ""}.`}
+            onChange={(containerPath) => set({ containerPath })}
           />
         )}
         {takes(type, "correlation") && (
@@ -368,6 +603,15 @@ export function StepFields({ step, index, count, otherSteps, targetNamespaces, r
           value={step.destinations}
           onChange={(destinations) => set({ destinations })}
         />
+      )}
+      {takes(type, "dns") && (
+        <DnsFields type={type} path={`${path}.fault.params.dns`} value={step.dns} onChange={(dns) => set({ dns })} />
+      )}
+      {takes(type, "http") && (
+        <HttpFields type={type} path={`${path}.fault.params.http`} value={step.http} onChange={(http) => set({ http })} />
+      )}
+      {nodes && type.endsWith("-stress") && (
+        <p className="hint">Runs on the target nodes themselves, outside any pod; each node must opt in to chaos.</p>
       )}
       {takes(type, "destinations") && !takesDestinations(type, step.mechanism) && (
         <p className="hint">A NetworkPolicy isolates the pods from everyone: it takes no destinations.</p>

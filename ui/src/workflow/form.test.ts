@@ -12,8 +12,9 @@ import {
   renameStep,
   specToForm,
   uniqueName,
+  type StepForm,
 } from "./form";
-import type { ChaosWorkflow, ChaosWorkflowSpec } from "./types";
+import type { ChaosWorkflow, ChaosWorkflowSpec, FaultType } from "./types";
 import { validateForm } from "./validate";
 import { formToYaml, yamlToForm } from "./yaml";
 
@@ -314,5 +315,95 @@ describe("network faults", () => {
       "steps.0.fault.params.destinations.ports": '"http" is not a port number',
       "steps.0.fault.params.destinations.pods.selector": "required with a namespace: the peer pods' labels, e.g. app=db",
     });
+  });
+});
+
+describe("the node agent's container, stress, disk, DNS, HTTP and node faults", () => {
+  const target = { namespace: "shop", selector: { matchLabels: { app: "checkout" } } };
+  const node = { kind: "Node" as const, selector: { matchLabels: { pool: "chaos" } } };
+  /** A spec with each of these fault types, every parameter it takes set. */
+  const agent: ChaosWorkflowSpec = {
+    steps: [
+      { name: "kill", fault: { type: "container-kill", target, params: { container: "app", signal: "SIGTERM" } } },
+      { name: "cpu", fault: { type: "pod-cpu-stress", target, params: { container: "app", cores: 2, load: 80 } } },
+      { name: "mem", fault: { type: "pod-memory-stress", target, params: { container: "app", size: "256Mi", allowOom: true } } },
+      { name: "mem-share", fault: { type: "pod-memory-stress", target, params: { percent: 50 } } },
+      { name: "io", fault: { type: "pod-io-stress", target, params: { container: "app", workers: 4, size: "128Mi", path: "/data" } } },
+      { name: "fill", fault: { type: "disk-fill", target, params: { container: "app", percent: 80, path: "/var/cache" } } },
+      { name: "nx", fault: { type: "dns-error", target, params: { dns: { names: ["api.example.com", "*.example.org"], error: "SERVFAIL" } } } },
+      { name: "spoof", fault: { type: "dns-spoof", target, params: { dns: { answers: { "api.example.com": "10.0.0.1", "*.example.org": "10.0.0.2" } } } } },
+      { name: "slow", fault: { type: "http-latency", target, params: { latency: "200ms", http: { port: 8080, direction: "outbound", method: "GET", path: "/api" } } } },
+      { name: "reset", fault: { type: "http-abort", target, params: { http: { port: 8080 } } } },
+      { name: "teapot", fault: { type: "http-status", target, params: { http: { port: 80, status: 418, body: "I'm a teapot\n" } } } },
+      {
+        name: "rewrite",
+        fault: { type: "http-modify", target, params: { http: { port: 80, direction: "inbound", body: "{}", headers: { "X-Chaos": "on", "Cache-Control": "no-store" } } } },
+      },
+      { name: "node-cpu", fault: { type: "node-cpu-stress", target: node, params: { cores: 4, load: 50 } } },
+      { name: "node-mem", fault: { type: "node-memory-stress", target: node, params: { size: "1Gi" } } },
+    ],
+  };
+  const one = (step: StepForm) => formToSpec({ ...newWorkflowForm(["shop"]), steps: [step] }).steps[0].fault;
+
+  it("gives back every parameter of each type, through the form and through YAML", () => {
+    const form = specToForm("agent", agent);
+    expect(form.steps[7].dns.answers).toBe("api.example.com=10.0.0.1\n*.example.org=10.0.0.2");
+    expect(form.steps[11].http.headers).toBe("X-Chaos: on\nCache-Control: no-store");
+    expect(formToSpec(form)).toStrictEqual(agent);
+    expect(validateForm(form)).toEqual({});
+    const back = yamlToForm(formToYaml(form));
+    expect(back.problems).toBeUndefined();
+    expect(formToSpec(back.form!)).toStrictEqual(agent);
+  });
+
+  it("sends only the parameters the fault type takes", () => {
+    // a step holding a value in every field the new types use
+    const full: StepForm = {
+      ...newStep("all", "shop"),
+      container: "app",
+      signal: "SIGINT",
+      cores: "2",
+      load: "70",
+      size: "64Mi",
+      percent: "10",
+      allowOom: true,
+      workers: "3",
+      containerPath: "/tmp",
+      latency: "50ms",
+      dns: { names: "a.example", error: "NXDOMAIN", answers: "b.example=10.0.0.9" },
+      http: { port: "8080", direction: "inbound", method: "POST", path: "/x", status: "503", body: "down", headers: "X-A: 1" },
+    };
+    const paramsAs = (type: FaultType) => one(changeFaultType(full, type)).params;
+    const match = { port: 8080, direction: "inbound", method: "POST", path: "/x" };
+    expect(paramsAs("container-kill")).toEqual({ container: "app", signal: "SIGINT" });
+    expect(paramsAs("pod-cpu-stress")).toEqual({ container: "app", cores: 2, load: 70 });
+    expect(paramsAs("pod-memory-stress")).toEqual({ container: "app", size: "64Mi", percent: 10, allowOom: true });
+    expect(paramsAs("pod-io-stress")).toEqual({ container: "app", workers: 3, size: "64Mi", path: "/tmp" });
+    expect(paramsAs("disk-fill")).toEqual({ container: "app", size: "64Mi", percent: 10, path: "/tmp" });
+    expect(paramsAs("dns-error")).toEqual({ dns: { names: ["a.example"], error: "NXDOMAIN" } });
+    expect(paramsAs("dns-spoof")).toEqual({ dns: { answers: { "b.example": "10.0.0.9" } } });
+    expect(paramsAs("http-latency")).toEqual({ latency: "50ms", http: match });
+    expect(paramsAs("http-abort")).toEqual({ http: match });
+    expect(paramsAs("http-status")).toEqual({ http: { ...match, status: 503, body: "down" } });
+    expect(paramsAs("http-modify")).toEqual({ http: { ...match, body: "down", headers: { "X-A": "1" } } });
+    expect(paramsAs("node-cpu-stress")).toEqual({ cores: 2, load: 70 });
+    expect(paramsAs("node-memory-stress")).toEqual({ size: "64Mi", percent: 10 });
+    expect(paramsAs("pod-delete")).toBeUndefined();
+  });
+
+  it("sends no dns or http block when nothing in it is set", () => {
+    expect(one({ ...newStep("nx", "shop"), faultType: "dns-error" }).params).toBeUndefined();
+    expect(one({ ...newStep("teapot", "shop"), faultType: "http-status" }).params).toBeUndefined();
+  });
+
+  it("targets Nodes with the node faults, without a namespace", () => {
+    for (const type of ["node-cpu-stress", "node-memory-stress"] as const) {
+      const step = changeFaultType(newStep("hog", "shop"), type);
+      expect(step.kind).toBe("Node");
+      expect(one({ ...step, selector: "pool=chaos", size: "1Gi" }).target).toEqual({ kind: "Node", selector: { matchLabels: { pool: "chaos" } }, mode: "all" });
+    }
+    // and the pod faults keep a Pod or workload target
+    expect(changeFaultType({ ...newStep("x", "shop"), kind: "Deployment" }, "pod-cpu-stress").kind).toBe("Deployment");
+    expect(changeFaultType(changeFaultType(newStep("x", "shop"), "node-cpu-stress"), "disk-fill").kind).toBe("Pod");
   });
 });

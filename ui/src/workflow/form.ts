@@ -10,6 +10,7 @@ import {
   modeNeedsValue,
   takes,
   takesDestinations,
+  takesHttp,
   targetsNodes,
   type ChaosWorkflowSpec,
   type Comparator,
@@ -17,10 +18,14 @@ import {
   type ConcurrencyPolicy,
   type Criteria,
   type Destinations,
+  type DnsError,
+  type DnsParams,
   type Fault,
   type FaultParams,
   type FaultType,
+  type HttpDirection,
   type HttpMethod,
+  type HttpParams,
   type K8sOperation,
   type PartitionDirection,
   type PartitionMechanism,
@@ -80,6 +85,28 @@ export interface DestinationsForm {
   protocol?: Protocol;
 }
 
+/** A DNS fault's names and answers as typed. */
+export interface DnsForm {
+  /** dns-error: names or wildcards, separated by commas or spaces. */
+  names: string;
+  error?: DnsError;
+  /** dns-spoof: one `name=address` a line. */
+  answers: string;
+}
+
+/** An HTTP fault's match and answer as typed. */
+export interface HttpForm {
+  port: string;
+  direction?: HttpDirection;
+  method: string;
+  path: string;
+  status: string;
+  /** Sent as typed (white space included); empty: absent. */
+  body: string;
+  /** One `Name: value` a line. */
+  headers: string;
+}
+
 export interface StepForm {
   key: string;
   name: string;
@@ -102,6 +129,17 @@ export interface StepForm {
   percent: string;
   rate: string;
   destinations: DestinationsForm;
+  container: string;
+  signal?: string;
+  cores: string;
+  load: string;
+  size: string;
+  allowOom?: boolean;
+  workers: string;
+  /** pod-io-stress, disk-fill: the directory in the container (`params.path`). */
+  containerPath: string;
+  dns: DnsForm;
+  http: HttpForm;
   namespace: string;
   kind?: TargetKind;
   targetName: string;
@@ -133,6 +171,10 @@ export function newKey(prefix: string): string {
 }
 
 const emptyDestinations = (): DestinationsForm => ({ cidrs: "", hosts: "", podsNamespace: "", podsSelector: "", ports: "" });
+
+const emptyDns = (): DnsForm => ({ names: "", answers: "" });
+
+const emptyHttp = (): HttpForm => ({ port: "", method: "", path: "", status: "", body: "", headers: "" });
 
 const emptyComparator = (): ComparatorForm => ({ criteria: "", value: "" });
 
@@ -174,6 +216,14 @@ export function newStep(name: string, namespace: string): StepForm {
     percent: "",
     rate: "",
     destinations: emptyDestinations(),
+    container: "",
+    cores: "",
+    load: "",
+    size: "",
+    workers: "",
+    containerPath: "",
+    dns: emptyDns(),
+    http: emptyHttp(),
     namespace,
     kind: "Pod",
     targetName: "",
@@ -275,6 +325,43 @@ function destinationsToForm(d: Destinations | undefined): DestinationsForm {
   };
 }
 
+/** A map written one `key<sep>value` a line. */
+function printLines(map: Record<string, string> | undefined, sep: string): string {
+  return Object.entries(map ?? {})
+    .map(([k, v]) => `${k}${sep}${v}`)
+    .join("\n");
+}
+
+/** The entries of a map written one `key<sep>value` a line (blank lines skipped; a line without `sep` is a
+ *  key with an empty value, for validation to flag). */
+export function parseLines(text: string, sep: string): [string, string][] {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      const at = line.indexOf(sep);
+      return at < 0 ? [line.trim(), ""] : [line.slice(0, at).trim(), line.slice(at + sep.length).trim()];
+    });
+}
+
+function dnsToForm(d: DnsParams | undefined): DnsForm {
+  if (!d) return emptyDns();
+  return { names: (d.names ?? []).join(", "), error: d.error, answers: printLines(d.answers, "=") };
+}
+
+function httpToForm(h: HttpParams | undefined): HttpForm {
+  if (!h) return emptyHttp();
+  return {
+    port: text(h.port),
+    direction: h.direction,
+    method: text(h.method),
+    path: text(h.path),
+    status: text(h.status),
+    body: text(h.body),
+    headers: printLines(h.headers, ": "),
+  };
+}
+
 function stepToForm(s: Step): StepForm {
   const f: Fault = s.fault ?? ({ type: "pod-delete", target: {} } as Fault);
   const t: Target = f.target ?? {};
@@ -301,6 +388,16 @@ function stepToForm(s: Step): StepForm {
     percent: text(params.percent),
     rate: text(params.rate),
     destinations: destinationsToForm(params.destinations),
+    container: text(params.container),
+    signal: params.signal,
+    cores: text(params.cores),
+    load: text(params.load),
+    size: text(params.size),
+    allowOom: params.allowOom,
+    workers: text(params.workers),
+    containerPath: text(params.path),
+    dns: dnsToForm(params.dns),
+    http: httpToForm(params.http),
     namespace: text(t.namespace),
     kind: t.kind,
     targetName: text(t.name),
@@ -416,6 +513,37 @@ function destinationsToSpec(d: DestinationsForm): Destinations | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** The DNS parameters the form names for a fault of `type`; none when it names nothing. */
+function dnsToSpec(type: FaultType, d: DnsForm): DnsParams | undefined {
+  const out: DnsParams = {};
+  if (type === "dns-error") {
+    const names = items(d.names);
+    if (names.length > 0) out.names = names;
+    put(out, "error", d.error);
+  } else {
+    const answers = parseLines(d.answers, "=");
+    if (answers.length > 0) out.answers = Object.fromEntries(answers);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The HTTP parameters the form names for a fault of `type` (only the answer fields it takes); none when it
+ *  names nothing. A missing port is left out for validation to flag. */
+function httpToSpec(type: FaultType, h: HttpForm): HttpParams | undefined {
+  const out = {} as HttpParams;
+  put(out, "port", num(h.port));
+  put(out, "direction", h.direction);
+  put(out, "method", h.method);
+  put(out, "path", h.path);
+  if (takesHttp(type, "status")) put(out, "status", num(h.status));
+  if (takesHttp(type, "body") && h.body !== "") out.body = h.body;
+  if (takesHttp(type, "headers")) {
+    const headers = parseLines(h.headers, ":");
+    if (headers.length > 0) out.headers = Object.fromEntries(headers);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 function stepToSpec(s: StepForm): Step {
   const type = s.faultType;
   const target: Target = {};
@@ -450,6 +578,16 @@ function stepToSpec(s: StepForm): Step {
   if (takes(type, "percent")) put(params, "percent", num(s.percent));
   if (takes(type, "rate")) put(params, "rate", s.rate);
   if (takesDestinations(type, s.mechanism)) put(params, "destinations", destinationsToSpec(s.destinations));
+  if (takes(type, "container")) put(params, "container", s.container);
+  if (takes(type, "signal")) put(params, "signal", s.signal);
+  if (takes(type, "cores")) put(params, "cores", num(s.cores));
+  if (takes(type, "load")) put(params, "load", num(s.load));
+  if (takes(type, "size")) put(params, "size", s.size);
+  if (takes(type, "allowOom")) put(params, "allowOom", s.allowOom);
+  if (takes(type, "workers")) put(params, "workers", num(s.workers));
+  if (takes(type, "path")) put(params, "path", s.containerPath);
+  if (takes(type, "dns")) put(params, "dns", dnsToSpec(type, s.dns));
+  if (takes(type, "http")) put(params, "http", httpToSpec(type, s.http));
   if (Object.keys(params).length > 0) fault.params = params;
 
   const step: Step = { name: s.name.trim(), fault };

@@ -15,6 +15,19 @@ export const FAULT_TYPES = [
   "network-duplicate",
   "network-corrupt",
   "network-rate",
+  "container-kill",
+  "pod-cpu-stress",
+  "pod-memory-stress",
+  "pod-io-stress",
+  "disk-fill",
+  "dns-error",
+  "dns-spoof",
+  "http-latency",
+  "http-abort",
+  "http-status",
+  "http-modify",
+  "node-cpu-stress",
+  "node-memory-stress",
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
@@ -38,6 +51,16 @@ export type PartitionMechanism = (typeof PARTITION_MECHANISMS)[number];
 
 export const PROTOCOLS = ["tcp", "udp", "icmp"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
+
+/** The signals container-kill may send (core/src/agent_fault.rs SIGNALS); SIGKILL is the default. */
+export const SIGNALS = ["SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+export const DNS_ERRORS = ["NXDOMAIN", "SERVFAIL"] as const;
+export type DnsError = (typeof DNS_ERRORS)[number];
+
+export const HTTP_DIRECTIONS = ["inbound", "outbound"] as const;
+export type HttpDirection = (typeof HTTP_DIRECTIONS)[number];
 
 export const PROBE_TYPES = ["http", "k8s", "prom", "cmd"] as const;
 export type ProbeType = (typeof PROBE_TYPES)[number];
@@ -72,6 +95,14 @@ export const DEFAULTS = {
   taintEffect: "NoSchedule" as TaintEffect,
   direction: "Both" as PartitionDirection,
   mechanism: "agent" as PartitionMechanism,
+  signal: "SIGKILL" as Signal,
+  cores: 1,
+  load: 100,
+  workers: 1,
+  ioSize: "64Mi",
+  path: "/",
+  dnsError: "NXDOMAIN" as DnsError,
+  httpDirection: "inbound" as HttpDirection,
   probeMode: "Continuous" as ProbeMode,
   method: "GET" as HttpMethod,
   comparatorType: "float" as ComparatorType,
@@ -121,6 +152,26 @@ export interface Destinations {
   protocol?: Protocol;
 }
 
+/** What a DNS fault matches and answers. */
+export interface DnsParams {
+  /** dns-error: exact names or `*.` wildcards. */
+  names?: string[];
+  error?: DnsError;
+  /** dns-spoof: name (exact or `*.` wildcard) to the IPv4 address it resolves to. */
+  answers?: Record<string, string>;
+}
+
+/** What an HTTP fault matches (port, direction, method, path prefix) and does (status, body, headers). */
+export interface HttpParams {
+  port: number;
+  direction?: HttpDirection;
+  method?: string;
+  path?: string;
+  status?: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
 export interface FaultParams {
   gracePeriodSeconds?: number;
   force?: boolean;
@@ -134,6 +185,16 @@ export interface FaultParams {
   percent?: number;
   rate?: string;
   destinations?: Destinations;
+  container?: string;
+  signal?: string;
+  cores?: number;
+  load?: number;
+  size?: string;
+  allowOom?: boolean;
+  workers?: number;
+  path?: string;
+  dns?: DnsParams;
+  http?: HttpParams;
 }
 
 /** The parameters each fault type takes (the server refuses the others: "not used by <type>"). */
@@ -149,7 +210,36 @@ const PARAMS_OF: Record<FaultType, readonly (keyof FaultParams)[]> = {
   "network-duplicate": ["percent", "destinations"],
   "network-corrupt": ["percent", "destinations"],
   "network-rate": ["rate"],
+  "container-kill": ["container", "signal"],
+  "pod-cpu-stress": ["container", "cores", "load"],
+  "pod-memory-stress": ["container", "size", "percent", "allowOom"],
+  "pod-io-stress": ["container", "workers", "size", "path"],
+  "disk-fill": ["container", "size", "percent", "path"],
+  "dns-error": ["dns"],
+  "dns-spoof": ["dns"],
+  "http-latency": ["http", "latency"],
+  "http-abort": ["http"],
+  "http-status": ["http"],
+  "http-modify": ["http"],
+  "node-cpu-stress": ["cores", "load"],
+  "node-memory-stress": ["size", "percent"],
 };
+
+/** The fields of `params.http` each HTTP fault takes besides the match (port, direction, method, path). */
+const HTTP_ANSWER_OF: Partial<Record<FaultType, readonly ("status" | "body" | "headers")[]>> = {
+  "http-status": ["status", "body"],
+  "http-modify": ["body", "headers"],
+};
+
+/** Whether the HTTP fault `type` takes `params.http.<field>` (status, body or headers). */
+export function takesHttp(type: FaultType, field: "status" | "body" | "headers"): boolean {
+  return HTTP_ANSWER_OF[type]?.includes(field) ?? false;
+}
+
+/** Faults whose `size` and `percent` are alternatives (one of them, not both). */
+export function sizeOrPercent(type: FaultType): boolean {
+  return type === "pod-memory-stress" || type === "node-memory-stress" || type === "disk-fill";
+}
 
 /** Whether faults of `type` take `param`. */
 export function takes(type: FaultType, param: keyof FaultParams): boolean {
@@ -254,7 +344,9 @@ export interface ChaosWorkflow {
 
 /** Faults that target nodes (no namespace). */
 export function targetsNodes(type: FaultType): boolean {
-  return type === "node-cordon" || type === "node-taint" || type === "node-drain";
+  return (
+    type === "node-cordon" || type === "node-taint" || type === "node-drain" || type === "node-cpu-stress" || type === "node-memory-stress"
+  );
 }
 
 /** Target modes that need a `value`. */

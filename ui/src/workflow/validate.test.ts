@@ -149,6 +149,135 @@ describe("validateForm", () => {
     expect(dest("network-partition", { ports: "http" })).toEqual({ [at("ports")]: '"http" is not a port number' });
   });
 
+  it("checks the syntax of the network faults' percentages and latency; their bounds are the server's", () => {
+    const net = (change: Partial<StepForm>) => errorsAfter((_, s) => Object.assign(s, change));
+    const at = (field: string) => `steps.0.fault.params.${field}`;
+    expect(net({ faultType: "network-loss", percent: "half", correlation: "x" })).toEqual({ [at("percent")]: "a number", [at("correlation")]: "a number" });
+    expect(net({ faultType: "network-delay", latency: "11 s" })).toEqual({ [at("latency")]: '"11 s" is not a duration such as 30s, 5m, 1h or 1m30s' });
+    // out of bounds, and the server's validator says so (validateWorkflow)
+    expect(net({ faultType: "network-loss", percent: "0", correlation: "101" })).toEqual({});
+    expect(net({ faultType: "network-delay", latency: "11s" })).toEqual({});
+    expect(net({ faultType: "network-delay", latency: "0ms" })).toEqual({});
+  });
+
+  describe("the node agent's container, stress, disk, DNS and HTTP faults", () => {
+    const agent = (faultType: StepForm["faultType"], change: Partial<StepForm> = {}) => errorsAfter((_, s) => Object.assign(s, { faultType, ...change }));
+    const at = (field: string) => `steps.0.fault.params.${field}`;
+
+    it("container-kill: the container's name and a known signal", () => {
+      expect(agent("container-kill")).toEqual({});
+      expect(agent("container-kill", { container: "app", signal: "SIGTERM" })).toEqual({});
+      expect(agent("container-kill", { container: "App_1", signal: "9" })).toEqual({
+        [at("container")]: "lowercase letters, digits and '-', starting and ending with a letter or digit",
+        [at("signal")]: '"9" is not one of SIGKILL, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2',
+      });
+    });
+
+    it("pod-cpu-stress and node-cpu-stress: cores and load are whole numbers; their bounds are the server's", () => {
+      for (const type of ["pod-cpu-stress", "node-cpu-stress"] as const) {
+        const nodes = type === "node-cpu-stress" ? { kind: "Node" as const } : {};
+        expect(agent(type, nodes)).toEqual({});
+        expect(agent(type, { ...nodes, cores: "64", load: "1" })).toEqual({});
+        expect(agent(type, { ...nodes, cores: "two", load: "50.5" })).toEqual({ [at("cores")]: "a whole number", [at("load")]: "a whole number" });
+        expect(agent(type, { ...nodes, cores: "0", load: "101" })).toEqual({});
+        expect(agent(type, { ...nodes, cores: "65" })).toEqual({});
+      }
+      expect(agent("pod-cpu-stress", { container: "-app" })).toEqual({ [at("container")]: expect.stringMatching(/lowercase/) });
+    });
+
+    it("the memory faults and disk-fill: a size is a quantity, a percent a number; which one and how much are the server's", () => {
+      for (const type of ["pod-memory-stress", "node-memory-stress", "disk-fill"] as const) {
+        for (const ok of ["1Mi", "64Gi", "500M", "1048576", "2G"]) expect(agent(type, { size: ok }), ok).toEqual({});
+        expect(agent(type, { size: "1.5Gi" })).toEqual({ [at("size")]: '"1.5Gi" is not a size such as 64Mi or 1Gi' });
+        expect(agent(type, { size: "64 MB" })).toEqual({ [at("size")]: '"64 MB" is not a size such as 64Mi or 1Gi' });
+        expect(agent(type, { percent: "12.5" })).toEqual({});
+        expect(agent(type, { percent: "half" })).toEqual({ [at("percent")]: "a number" });
+        // neither, both, or out of range: the server's validator says so
+        expect(agent(type)).toEqual({});
+        expect(agent(type, { size: "1Gi", percent: "50" })).toEqual({});
+        expect(agent(type, { size: "512Ki" })).toEqual({});
+        expect(agent(type, { size: "65Gi" })).toEqual({});
+        expect(agent(type, { percent: "0" })).toEqual({});
+      }
+      expect(agent("disk-fill", { size: "1Gi", containerPath: "data" })).toEqual({ [at("path")]: `"data" is not an absolute path (starting with '/')` });
+      expect(agent("disk-fill", { size: "1Gi", containerPath: "/data" })).toEqual({});
+      expect(agent("disk-fill", { size: "1Gi", containerPath: "/var/../etc" })).toEqual({});
+    });
+
+    it("pod-io-stress: whole workers, an optional size and directory", () => {
+      expect(agent("pod-io-stress")).toEqual({});
+      expect(agent("pod-io-stress", { workers: "16", size: "1Gi", containerPath: "/scratch" })).toEqual({});
+      expect(agent("pod-io-stress", { workers: "1.5", size: "1 Gi", containerPath: "scratch" })).toEqual({
+        [at("workers")]: "a whole number",
+        [at("size")]: '"1 Gi" is not a size such as 64Mi or 1Gi',
+        [at("path")]: expect.stringMatching(/not an absolute path/),
+      });
+      expect(agent("pod-io-stress", { workers: "17", size: "10", containerPath: "/" + "a".repeat(1024) })).toEqual({});
+    });
+
+    it("dns-error: names or wildcards", () => {
+      const dns = (names: string) => agent("dns-error", { dns: { names, answers: "" } });
+      expect(dns("")).toEqual({ [at("dns.names")]: "required for dns-error: the names it applies to" });
+      expect(dns("api.example.com, *.example.org internal_svc.local.")).toEqual({});
+      expect(dns("api.example.com, exa mple")).toEqual({});
+      expect(dns("api.example.com, *example.org")).toEqual({ [at("dns.names")]: '"*example.org" is not a DNS name or a wildcard such as *.example.com' });
+      expect(dns("a..b")).toEqual({ [at("dns.names")]: '"a..b" is not a DNS name or a wildcard such as *.example.com' });
+      // how many is the server's to judge
+      expect(dns(Array.from({ length: 65 }, (_, i) => `n${i}.example`).join(","))).toEqual({});
+    });
+
+    it("dns-spoof: lines of name=IPv4 address", () => {
+      const dns = (answers: string) => agent("dns-spoof", { dns: { names: "", answers } });
+      expect(dns("")).toEqual({ [at("dns.answers")]: "required for dns-spoof: the names it applies to" });
+      expect(dns("api.example.com=10.0.0.1\n\n *.example.org = 192.168.1.254 ")).toEqual({});
+      expect(dns("api.example.com 10.0.0.1")).toEqual({ [at("dns.answers")]: '"api.example.com 10.0.0.1" is not name=address' });
+      expect(dns("api.example.com=10.0.0.256")).toEqual({ [at("dns.answers")]: '"10.0.0.256" is not an IPv4 address' });
+      expect(dns("api.example.com=fd00::1")).toEqual({ [at("dns.answers")]: '"fd00::1" is not an IPv4 address' });
+      expect(dns("bad name=10.0.0.1")).toEqual({ [at("dns.answers")]: '"bad name" is not a DNS name or a wildcard such as *.example.com' });
+      expect(dns("a.example=10.0.0.1\na.example=10.0.0.2")).toEqual({ [at("dns.answers")]: '"a.example" is given twice' });
+      expect(dns(Array.from({ length: 65 }, (_, i) => `n${i}.example=10.0.0.1`).join("\n"))).toEqual({});
+    });
+
+    it("the HTTP faults: a port, method, path, status and headers of the right form; bounds and what each needs are the server's", () => {
+      const http = (faultType: StepForm["faultType"], h: Partial<StepForm["http"]>, more: Partial<StepForm> = {}) =>
+        agent(faultType, { http: { port: "", method: "", path: "", status: "", body: "", headers: "", ...h }, ...more });
+      for (const type of ["http-latency", "http-abort", "http-status", "http-modify"] as const) {
+        expect(http(type, {})[at("http.port")]).toBe(`required for ${type}: at least the port`);
+        expect(http(type, { port: "http" })[at("http.port")]).toBe("a whole number");
+        expect(http(type, { port: "70000" })[at("http.port")]).toBeUndefined();
+        expect(http(type, { port: "80", method: "get", path: "api/v1" })).toMatchObject({
+          [at("http.method")]: '"get" is not a method such as GET (upper case)',
+          [at("http.path")]: `"api/v1" is not a path starting with '/' (no spaces)`,
+        });
+        expect(http(type, { port: "80", path: "/a b" })[at("http.path")]).toBe(`"/a b" is not a path starting with '/' (no spaces)`);
+      }
+      expect(http("http-abort", { port: "80", method: "DELETE", path: "/api" })).toEqual({});
+      expect(http("http-latency", { port: "80" })).toEqual({ [at("latency")]: "required for http-latency: a duration such as 200ms" });
+      expect(http("http-latency", { port: "80" }, { latency: "2 m" })).toEqual({ [at("latency")]: '"2 m" is not a duration such as 30s, 5m, 1h or 1m30s' });
+      expect(http("http-latency", { port: "80" }, { latency: "2m" })).toEqual({});
+      expect(http("http-status", { port: "80" })).toEqual({ [at("http.status")]: "required for http-status: a status code such as 503" });
+      expect(http("http-status", { port: "80", status: "5xx" })).toEqual({ [at("http.status")]: "a whole number" });
+      expect(http("http-status", { port: "80", status: "600", body: "x".repeat(65537) })).toEqual({});
+      expect(http("http-status", { port: "80", status: "503", body: "busy" })).toEqual({});
+      expect(http("http-modify", { port: "80" })).toEqual({});
+      expect(http("http-modify", { port: "80", headers: "X-Chaos: on\nVia:" })).toEqual({});
+      expect(http("http-modify", { port: "80", body: "{}" })).toEqual({});
+      expect(http("http-modify", { port: "80", headers: "X Chaos: on" })).toEqual({ [at("http.headers")]: '"X Chaos" is not a header name' });
+      expect(http("http-modify", { port: "80", headers: "X-Chaos" })).toEqual({ [at("http.headers")]: '"X-Chaos" is not Name: value' });
+      expect(http("http-modify", { port: "80", headers: "X-A: 1\nX-A: 2" })).toEqual({ [at("http.headers")]: '"X-A" is given twice' });
+      expect(http("http-modify", { port: "80", headers: `X-A: ${"v".repeat(4097)}` })).toEqual({});
+      const many = Array.from({ length: 33 }, (_, i) => `X-${i}: v`).join("\n");
+      expect(http("http-modify", { port: "80", headers: many })).toEqual({});
+    });
+
+    it("checks no parameter the type does not take", () => {
+      const everything: Partial<StepForm> = { container: "Bad_Name", cores: "x", load: "x", size: "x", percent: "x", workers: "x", containerPath: "x", signal: "x" };
+      expect(agent("container-kill", { ...everything, container: "app", signal: undefined })).toEqual({});
+      expect(agent("dns-error", { ...everything, dns: { names: "a.example", answers: "junk" } })).toEqual({});
+      expect(agent("node-cpu-stress", { ...everything, cores: "1", load: "1", kind: "Node" })).toEqual({});
+    });
+  });
+
   it("leaves ranges, limits and rules across fields to the server", () => {
     // each of these is wrong, and the server's validator says so with its limit
     expect(
@@ -246,6 +375,57 @@ describe("fieldOfMessage", () => {
     expect(at("spec.steps[thin].fault.params.latency: not used by network-rate; remove it")).toBeNull();
     expect(at("spec.steps[policy].fault.params.destinations: not used by mechanism network-policy")).toBeNull();
     expect(at("spec.steps[0].fault.params.percent: not used by network-delay; remove it")).toBeNull();
+  });
+
+  it("maps the validator's paths into the DNS and HTTP faults' blocks", () => {
+    const f = valid();
+    Object.assign(f.steps[0], { faultType: "dns-error" });
+    f.steps.push({ ...newStep("spoof", "demo"), faultType: "dns-spoof" });
+    f.steps.push({ ...newStep("rewrite", "demo"), faultType: "http-modify" });
+    f.steps.push({ ...newStep("reset", "demo"), faultType: "http-abort" });
+    f.steps.push({ ...newStep("fill", "demo"), faultType: "disk-fill" });
+    const at = (message: string) => fieldOfMessage(message, f);
+    expect(at("spec.steps[0].fault.params.dns: required for dns-error: the names it applies to")).toBe("steps.0.fault.params.dns.names");
+    expect(at('spec.steps[0].fault.params.dns.names[1]: "a..b" is not a DNS name')).toBe("steps.0.fault.params.dns.names");
+    expect(at("spec.steps[spoof].fault.params.dns: required for dns-spoof: the names it applies to")).toBe("steps.1.fault.params.dns.answers");
+    expect(at('spec.steps[spoof].fault.params.dns.answers.api.example.com: "x" is not an IPv4 address')).toBe("steps.1.fault.params.dns.answers");
+    expect(at('spec.steps[spoof].fault.params.dns.answers.*.example.org: "x" is not an IPv4 address')).toBe("steps.1.fault.params.dns.answers");
+    expect(at("spec.steps[rewrite].fault.params.http: http-modify needs body or headers")).toBe("steps.2.fault.params.http.body");
+    expect(at("spec.steps[rewrite].fault.params.http: required for http-modify: at least the port")).toBe("steps.2.fault.params.http.port");
+    expect(at("spec.steps[rewrite].fault.params.http.headers.X-Chaos: not a header name")).toBe("steps.2.fault.params.http.headers");
+    expect(at("spec.steps[reset].fault.params.http.port: 0 is outside 1 to 65535")).toBe("steps.3.fault.params.http.port");
+    expect(at("spec.steps[fill].fault.params.percent: give size or percent, not both")).toBe("steps.4.fault.params.percent");
+    expect(at("spec.steps[fill].fault.params.path: x")).toBe("steps.4.fault.params.path");
+    expect(at("spec.steps[fill].fault.params.size: \"65Gi\" is outside 1Mi to 64Gi")).toBe("steps.4.fault.params.size");
+    expect(at("spec.steps[rewrite].fault.params.http.body: at most 65536 bytes")).toBe("steps.2.fault.params.http.body");
+    expect(at("spec.steps[rewrite].fault.params.http.headers: at most 32 headers")).toBe("steps.2.fault.params.http.headers");
+    expect(at("spec.steps[0].fault.params.dns.names: 1 to 64 names")).toBe("steps.0.fault.params.dns.names");
+    // what the type does not take is not shown
+    expect(at("spec.steps[reset].fault.params.http.status: not used by http-abort; remove it")).toBeNull();
+    expect(at("spec.steps[0].fault.params.dns.answers: not used by dns-error; remove it")).toBeNull();
+    expect(at("spec.steps[spoof].fault.params.dns.names: not used by dns-spoof; remove it")).toBeNull();
+    expect(at("spec.steps[fill].fault.params.workers: not used by disk-fill; remove it")).toBeNull();
+  });
+
+  it("maps the validator's bounds of the node agent's faults to their fields", () => {
+    const f = valid();
+    Object.assign(f.steps[0], { faultType: "pod-cpu-stress" });
+    f.steps.push({ ...newStep("io", "demo"), faultType: "pod-io-stress" });
+    f.steps.push({ ...newStep("teapot", "demo"), faultType: "http-status" });
+    f.steps.push({ ...newStep("slow", "demo"), faultType: "http-latency" });
+    f.steps.push({ ...newStep("mem", "demo"), faultType: "node-memory-stress", kind: "Node" });
+    const at = (message: string) => fieldOfMessage(message, f);
+    expect(at("spec.steps[0].fault.params.cores: 65 is outside 1 to 64")).toBe("steps.0.fault.params.cores");
+    expect(at("spec.steps[0].fault.params.load: 101 is outside 1 to 100")).toBe("steps.0.fault.params.load");
+    expect(at("spec.steps[io].fault.params.workers: 17 is outside 1 to 16")).toBe("steps.1.fault.params.workers");
+    expect(at("spec.steps[io].fault.params.path: \"/a/../b\" is not an absolute path without '..' (at most 1024 characters)")).toBe("steps.1.fault.params.path");
+    expect(at("spec.steps[teapot].fault.params.http.status: 600 is outside 100 to 599")).toBe("steps.2.fault.params.http.status");
+    expect(at("spec.steps[teapot].fault.params.http.port: 70000 is outside 1 to 65535")).toBe("steps.2.fault.params.http.port");
+    expect(at("spec.steps[slow].fault.params.latency: \"2m\" is more than the limit of 1m")).toBe("steps.3.fault.params.latency");
+    expect(at("spec.steps[mem].fault.params.size: required for node-memory-stress: an amount such as 64Mi, or percent instead")).toBe(
+      "steps.4.fault.params.size",
+    );
+    expect(at("spec.steps[mem].fault.params.percent: 0 is not a percentage above 0, at most 100")).toBe("steps.4.fault.params.percent");
   });
 
   it("maps nothing it cannot place", () => {

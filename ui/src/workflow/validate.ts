@@ -1,9 +1,10 @@
 // The form's checks while typing (syntax only: required fields, names, durations, whole numbers, URLs,
-// label selectors) and mapping the server validator's field paths to the form's fields. Ranges, limits and
-// rules across fields are the server's (the `validateWorkflow` query), so they are written once.
-import type { ComparatorForm, ProbeForm, StepForm, WorkflowForm } from "./form";
+// label selectors, sizes, addresses, paths, header lines) and mapping the server validator's field paths to
+// the form's fields. Ranges, limits and rules across fields are the server's (the `validateWorkflow` query,
+// core/src/limits.rs and agent_fault.rs), so they are written once.
+import { parseLines, type ComparatorForm, type ProbeForm, type StepForm, type WorkflowForm } from "./form";
 import { parseSelector } from "./selector";
-import { modeNeedsValue, takes, takesDestinations, targetsNodes } from "./types";
+import { modeNeedsValue, SIGNALS, sizeOrPercent, takes, takesDestinations, takesHttp, targetsNodes } from "./types";
 
 /** Errors by field path, e.g. `steps.0.fault.duration`. */
 export type FieldErrors = Record<string, string>;
@@ -51,6 +52,51 @@ function numberError(text: string): string | null {
 
 /** The server's syntax of a bandwidth (its range, 8kbit to 100gbit, is the server's to judge). */
 const RATE = /^[0-9]{1,12}(bit|kbit|mbit|gbit)$/;
+
+/** Why `text` is not a size (a quantity such as `64Mi`, `1Gi`, `500M` or `1048576` bytes), or null; empty is
+ *  fine. Its range is the server's to judge. */
+function sizeError(text: string): string | null {
+  const t = text.trim();
+  if (t === "") return null;
+  return /^[0-9]+(Ki|Mi|Gi|k|M|G)?$/.test(t) ? null : `${JSON.stringify(t)} is not a size such as 64Mi or 1Gi`;
+}
+
+/** Why `text` is not a directory path (starting with '/'), or null; empty is fine (`/`). What else a path may
+ *  not be is the server's to judge. */
+function containerPathError(text: string): string | null {
+  return text === "" || text.startsWith("/") ? null : `${JSON.stringify(text)} is not an absolute path (starting with '/')`;
+}
+
+/** Why `text` is not a DNS name or a `*.` wildcard (letters, digits, '-', '_' and '.'), or null. */
+function dnsPatternError(text: string): string | null {
+  let name = text.startsWith("*.") ? text.slice(2) : text;
+  if (name.endsWith(".")) name = name.slice(0, -1);
+  const ok = name !== "" && name.split(".").every((l) => /^[A-Za-z0-9_-]+$/.test(l));
+  return ok ? null : `${JSON.stringify(text)} is not a DNS name or a wildcard such as *.example.com`;
+}
+
+const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
+
+/**
+ * What is wrong with a map written one `key<sep>value` a line (`form`, e.g. `name=address`, says how), or
+ * null: the first line without `sep`, the first `check` failing, a key given twice.
+ */
+function linesError(text: string, sep: string, form: string, check: (key: string, value: string) => string | null): string | null {
+  const seen = new Set<string>();
+  for (const line of text.split("\n").map((l) => l.trim())) {
+    if (line === "") continue;
+    if (!line.includes(sep)) return `${JSON.stringify(line)} is not ${form}`;
+    const [[key, value]] = parseLines(line, sep);
+    const wrong = check(key, value) ?? (seen.has(key) ? `${JSON.stringify(key)} is given twice` : null);
+    if (wrong) return wrong;
+    seen.add(key);
+  }
+  return null;
+}
+
+/** The characters of an HTTP header name (a token). */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 function urlError(text: string): string | null {
   const t = text.trim();
@@ -115,10 +161,13 @@ function networkErrors(s: StepForm, at: string, errors: FieldErrors) {
   const set = (field: string, message: string | null) => {
     if (message) errors[`${at}.fault.params.${field}`] = message;
   };
-  if (takes(type, "latency")) set("latency", required(s.latency, `required for ${type}: a duration such as 100ms`) ?? durationError(s.latency));
+  if (takes(type, "latency")) {
+    const example = type === "http-latency" ? "200ms" : "100ms";
+    set("latency", required(s.latency, `required for ${type}: a duration such as ${example}`) ?? durationError(s.latency));
+  }
   if (takes(type, "jitter")) set("jitter", durationError(s.jitter));
   if (takes(type, "correlation")) set("correlation", numberError(s.correlation));
-  if (takes(type, "percent")) {
+  if (takes(type, "percent") && !sizeOrPercent(type)) {
     set("percent", required(s.percent, `required for ${type}: a percentage above 0, at most 100`) ?? numberError(s.percent));
   }
   if (takes(type, "rate")) {
@@ -144,6 +193,64 @@ function networkErrors(s: StepForm, at: string, errors: FieldErrors) {
   );
 }
 
+/** The parameters of the node agent's faults in pods and on nodes (container-kill, stress, disk-fill, DNS,
+ *  HTTP): required ones (with the server's words) and syntax. Their ranges and limits, and which of size and
+ *  percent or of an HTTP body and headers are needed, are the server's to judge. */
+function agentErrors(s: StepForm, at: string, errors: FieldErrors) {
+  const type = s.faultType;
+  const set = (field: string, message: string | null) => {
+    if (message) errors[`${at}.fault.params.${field}`] = message;
+  };
+  const container = s.container.trim();
+  if (takes(type, "container") && container !== "") set("container", dnsLabelError(container));
+  if (takes(type, "signal") && s.signal !== undefined && !(SIGNALS as readonly string[]).includes(s.signal)) {
+    set("signal", `${JSON.stringify(s.signal)} is not one of ${SIGNALS.join(", ")}`);
+  }
+  for (const field of ["cores", "load", "workers"] as const) if (takes(type, field)) set(field, wholeNumberError(s[field]));
+  if (takes(type, "path")) set("path", containerPathError(s.containerPath.trim()));
+  if (takes(type, "size")) set("size", sizeError(s.size));
+  if (takes(type, "percent") && sizeOrPercent(type)) set("percent", numberError(s.percent));
+
+  if (takes(type, "dns")) {
+    if (type === "dns-error") {
+      const names = s.dns.names.split(/[\s,]+/).filter((n) => n !== "");
+      set(
+        "dns.names",
+        names.length === 0 ? `required for ${type}: the names it applies to` : (names.map(dnsPatternError).find((e) => e !== null) ?? null),
+      );
+    } else {
+      set(
+        "dns.answers",
+        parseLines(s.dns.answers, "=").length === 0
+          ? `required for ${type}: the names it applies to`
+          : linesError(s.dns.answers, "=", "name=address", (name, address) =>
+              dnsPatternError(name) ?? (IPV4.test(address) ? null : `${JSON.stringify(address)} is not an IPv4 address`),
+            ),
+      );
+    }
+  }
+
+  if (takes(type, "http")) {
+    const h = s.http;
+    set("http.port", required(h.port, `required for ${type}: at least the port`) ?? wholeNumberError(h.port));
+    const method = h.method.trim();
+    if (method !== "" && !/^[A-Z]+$/.test(method)) set("http.method", `${JSON.stringify(method)} is not a method such as GET (upper case)`);
+    const path = h.path.trim();
+    if (path !== "" && (!path.startsWith("/") || /\s/.test(path))) {
+      set("http.path", `${JSON.stringify(path)} is not a path starting with '/' (no spaces)`);
+    }
+    if (takesHttp(type, "status")) {
+      set("http.status", required(h.status, `required for ${type}: a status code such as 503`) ?? wholeNumberError(h.status));
+    }
+    if (takesHttp(type, "headers")) {
+      set(
+        "http.headers",
+        linesError(h.headers, ":", "Name: value", (name) => (HEADER_NAME.test(name) ? null : `${JSON.stringify(name)} is not a header name`)),
+      );
+    }
+  }
+}
+
 function stepErrors(s: StepForm, i: number, errors: FieldErrors) {
   const at = `steps.${i}`;
   const set = (field: string, message: string | null) => {
@@ -159,6 +266,7 @@ function stepErrors(s: StepForm, i: number, errors: FieldErrors) {
   }
   if (s.faultType === "pod-autoscaler") set("fault.params.replicas", wholeNumberError(s.replicas));
   networkErrors(s, at, errors);
+  agentErrors(s, at, errors);
   if (!targetsNodes(s.faultType)) set("fault.target.namespace", dnsLabelError(s.namespace.trim()));
   set("fault.target.selector", parseSelector(s.selector).error ?? null);
   if (modeNeedsValue(s.mode)) set("fault.target.value", wholeNumberError(s.value));
@@ -201,8 +309,16 @@ export function fieldPaths(form: WorkflowForm): string[] {
     if (s.faultType === "node-taint") {
       paths.push(`${at}.fault.params.taint.key`, `${at}.fault.params.taint.value`, `${at}.fault.params.taint.effect`);
     }
-    for (const param of ["direction", "mechanism", "latency", "jitter", "correlation", "percent", "rate"] as const) {
+    const simple = ["direction", "mechanism", "latency", "jitter", "correlation", "percent", "rate"] as const;
+    const agent = ["container", "signal", "cores", "load", "size", "allowOom", "workers", "path"] as const;
+    for (const param of [...simple, ...agent]) {
       if (takes(s.faultType, param)) paths.push(`${at}.fault.params.${param}`);
+    }
+    if (s.faultType === "dns-error") paths.push(`${at}.fault.params.dns.names`, `${at}.fault.params.dns.error`);
+    if (s.faultType === "dns-spoof") paths.push(`${at}.fault.params.dns.answers`);
+    if (takes(s.faultType, "http")) {
+      for (const f of ["port", "direction", "method", "path"]) paths.push(`${at}.fault.params.http.${f}`);
+      for (const f of ["status", "body", "headers"] as const) if (takesHttp(s.faultType, f)) paths.push(`${at}.fault.params.http.${f}`);
     }
     if (takesDestinations(s.faultType, s.mechanism)) {
       for (const f of ["cidrs", "hosts", "pods.namespace", "pods.selector", "ports", "protocol"]) paths.push(`${at}.fault.params.destinations.${f}`);
@@ -244,12 +360,17 @@ export function fieldPaths(form: WorkflowForm): string[] {
 /** Lists whose error is shown above or below their items. */
 const LISTS = /^steps(\.\d+\.probes)?$/;
 
-/** A whole block named in a message, and the field of it that stands for the block. */
-const BLOCK_FIELDS: [RegExp, string][] = [
+/** A whole block named in a message, and the field of it that stands for the block (the first the form shows;
+ *  with a third element, only for messages that match it). */
+const BLOCK_FIELDS: [RegExp, string, RegExp?][] = [
   [/^steps\.\d+\.fault\.target$/, ".selector"],
   [/^steps\.\d+\.fault\.params\.taint$/, ".key"],
   [/^steps\.\d+\.fault\.params\.destinations$/, ".cidrs"],
   [/^steps\.\d+\.fault\.params\.destinations\.pods$/, ".selector"],
+  [/^steps\.\d+\.fault\.params\.dns$/, ".names"],
+  [/^steps\.\d+\.fault\.params\.dns$/, ".answers"],
+  [/^steps\.\d+\.fault\.params\.http$/, ".body", /needs body or headers/],
+  [/^steps\.\d+\.fault\.params\.http$/, ".port"],
   [/^steps\.\d+\.fault$/, ".type"],
   [/^steps\.\d+\.probes\.\d+\.http$/, ".url"],
   [/^steps\.\d+\.probes\.\d+\.k8s$/, ".apiVersion"],
@@ -298,8 +419,10 @@ export function fieldOfMessage(message: string, form: WorkflowForm): string | nu
     const path = segments.slice(0, n).join(".");
     const whole = n === segments.length;
     if (known.has(path) && (whole || !LISTS.test(path))) return path;
-    const block = whole ? BLOCK_FIELDS.find(([re]) => re.test(path)) : undefined;
-    if (block && known.has(path + block[1])) return path + block[1];
+    const block = whole
+      ? BLOCK_FIELDS.find(([re, field, about]) => re.test(path) && (!about || about.test(message)) && known.has(path + field))
+      : undefined;
+    if (block) return path + block[1];
   }
   return null;
 }

@@ -42,7 +42,7 @@ describe("parseWorkflowYaml", () => {
     const r = parseWorkflowYaml(bad);
     expect(r.problems?.map((p) => p.message)).toEqual([
       'spec.steps[0].weight: must be a number, not the text "heavy"',
-      'spec.steps[0].fault.type: must be one of pod-delete, pod-autoscaler, node-cordon, node-taint, node-drain, network-partition, network-delay, network-loss, network-duplicate, network-corrupt, network-rate, not the text "pod-kill"',
+      'spec.steps[0].fault.type: must be one of pod-delete, pod-autoscaler, node-cordon, node-taint, node-drain, network-partition, network-delay, network-loss, network-duplicate, network-corrupt, network-rate, container-kill, pod-cpu-stress, pod-memory-stress, pod-io-stress, disk-fill, dns-error, dns-spoof, http-latency, http-abort, http-status, http-modify, node-cpu-stress, node-memory-stress, not the text "pod-kill"',
     ]);
     expect(r.problems?.[0].line).toBe(10);
     expect(r.problems?.[1].line).toBe(12);
@@ -127,6 +127,59 @@ describe("network faults in YAML", () => {
         line: 13,
         col: 45,
       },
+    ]);
+  });
+});
+
+describe("the node agent's container, stress, disk, DNS and HTTP faults in YAML", () => {
+  it("knows their parameters", () => {
+    const texts = [
+      networkYaml("container-kill", "{container: app, signal: SIGTERM}"),
+      networkYaml("pod-cpu-stress", "{container: app, cores: 2, load: 80}"),
+      networkYaml("pod-memory-stress", "{size: 256Mi, allowOom: true}"),
+      networkYaml("pod-io-stress", "{workers: 2, size: 64Mi, path: /data}"),
+      networkYaml("disk-fill", "{percent: 80, path: /var/cache}"),
+      networkYaml("dns-error", "{dns: {names: [api.example.com, '*.example.org'], error: SERVFAIL}}"),
+      networkYaml("dns-spoof", "{dns: {answers: {api.example.com: 10.0.0.1, '*.example.org': 10.0.0.2}}}"),
+      networkYaml("http-latency", "{latency: 200ms, http: {port: 8080, direction: outbound, method: GET, path: /api}}"),
+      networkYaml("http-abort", "{http: {port: 8080}}"),
+      networkYaml("http-status", "{http: {port: 80, status: 503, body: down}}"),
+      networkYaml("http-modify", "{http: {port: 80, headers: {X-Chaos: 'on'}}}"),
+    ];
+    for (const text of texts) {
+      expect(parseWorkflowYaml(text).problems, text).toBeUndefined();
+      expect(checkWorkflowYaml(text), text).toEqual([]);
+    }
+    const node = good.replace("type: pod-delete", "type: node-memory-stress").replace("{namespace: demo, ", "{kind: Node, ") + "        params: {size: 1Gi}\n";
+    expect(checkWorkflowYaml(node)).toEqual([]);
+    expect(yamlToForm(texts[6]).form!.steps[0].dns.answers).toBe("api.example.com=10.0.0.1\n*.example.org=10.0.0.2");
+    expect(yamlToForm(texts[10]).form!.steps[0].http).toMatchObject({ port: "80", headers: "X-Chaos: on" });
+  });
+
+  it("says where their shape is wrong", () => {
+    const r = parseWorkflowYaml(networkYaml("http-status", "{allowOom: yes, http: {status: '503', direction: both, headers: {X-A: 1}}, dns: {error: REFUSED}}"));
+    expect(r.problems?.map((p) => p.message)).toEqual([
+      'spec.steps[0].fault.params.allowOom: must be true or false, not the text "yes"',
+      "spec.steps[0].fault.params.http.port: required",
+      'spec.steps[0].fault.params.http.status: must be a number, not the text "503"',
+      'spec.steps[0].fault.params.http.direction: must be one of inbound, outbound, not the text "both"',
+      "spec.steps[0].fault.params.http.headers.X-A: must be text, not the number 1 (put it in quotes)",
+      'spec.steps[0].fault.params.dns.error: must be one of NXDOMAIN, SERVFAIL, not the text "REFUSED"',
+    ]);
+  });
+
+  it("places the form's checks of their parameters at their line", () => {
+    expect(checkWorkflowYaml(networkYaml("pod-memory-stress", "{size: 1.5Gi}"))).toEqual([
+      { message: 'spec.steps[0].fault.params.size: "1.5Gi" is not a size such as 64Mi or 1Gi', field: "spec.steps[0].fault.params.size", line: 13, col: 24 },
+    ]);
+  });
+
+  it("shows the server's bounds of their parameters at their field's line", () => {
+    const text = networkYaml("pod-cpu-stress", "{cores: 100}");
+    expect(checkWorkflowYaml(text)).toEqual([]);
+    const problems = serverProblemsInYaml(text, [{ field: "spec.steps[0].fault.params.cores", message: "100 is outside 1 to 64" }], []);
+    expect(problems).toEqual([
+      { message: "spec.steps[0].fault.params.cores: 100 is outside 1 to 64", field: "spec.steps[0].fault.params.cores", line: 13, col: 25 },
     ]);
   });
 });
