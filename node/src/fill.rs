@@ -54,9 +54,11 @@ pub async fn start(scene: &Scene<'_>, record: &mut Record) -> Result<Started, St
     let dir = file.parent().ok_or("the fill file has no directory")?.to_path_buf();
     let fs = nix::sys::statvfs::statvfs(&dir)
         .map_err(|e| format!("failed to read the filesystem of {}: {e}", dir.display()))?;
+    // as df counts: used of what is used plus what may still be written (blocks reserved for root and
+    // ones a thin-provisioned disk cannot back are not room)
     let block = fs.fragment_size() as u64;
-    let total = fs.blocks() as u64 * block;
     let used = (fs.blocks() as u64).saturating_sub(fs.blocks_free() as u64) * block;
+    let total = used + fs.blocks_available() as u64 * block;
     let max = scene.config.disk_fill_max_used_percent;
     let after = used_percent(used + bytes, total);
     if after > max {
