@@ -293,9 +293,98 @@ async fn a_memory_stressor_is_charged_to_the_container_without_an_oom_kill() {
 }
 
 #[tokio::test]
+async fn a_memory_percent_of_the_limit_stops_short_of_it_unless_oom_is_allowed() {
+    with_namespace("node-held", &[], |client, ns| async move {
+        let (image, pull) = chaoscenter_e2e::busybox_image();
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "limited"},
+            "spec": {
+                "terminationGracePeriodSeconds": 1,
+                "containers": [{
+                    "name": "main", "image": image, "imagePullPolicy": pull,
+                    "command": ["sleep", "3600"],
+                    "resources": {"limits": {"memory": "128Mi", "cpu": "500m"}}
+                }]
+            }
+        }))
+        .unwrap();
+        let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
+        wait_for(Duration::from_secs(30), "the limited pod to be created", || async {
+            pods.create(&Default::default(), &pod).await.ok()
+        })
+        .await;
+        let pod = wait_for(Duration::from_secs(120), "the limited pod to run", || async {
+            pods.get("limited").await.ok().filter(chaoscenter_e2e::pod_ready)
+        })
+        .await;
+        let target = TestPod {
+            name: "limited".into(),
+            ip: String::new(),
+            uid: pod.metadata.uid.unwrap(),
+            node: pod.spec.unwrap().node_name.unwrap(),
+        };
+        let scene = Scene::new(&client, &ns, &target.node).await;
+        let dir = StateDir::new(&ns);
+        let mut agent = NodeAgent::start(&target.node, &ns, &dir.0);
+        let (id, _, _) = container(&client, &ns, "limited").await;
+        let memory = cgroup::memory_dir(&container_cgroups(&id)).unwrap().clone();
+        assert_eq!(cgroup::memory_limit(&memory), Some(128 * MIB));
+
+        scene
+            .inject(
+                "all",
+                &target,
+                json!({"type": "pod-memory-stress", "percent": 100.0}),
+                Duration::from_secs(600),
+            )
+            .await;
+        let message =
+            scene.wait_phase("all", InjectionPhase::Injected).await.status.unwrap().message.unwrap();
+        eprintln!("pod-memory-stress 100 % of 128 MiB: {message}");
+        assert!(message.contains("capped from 128 MiB"), "{message}");
+        let peak = wait_for(Duration::from_secs(30), "the container's memory to near its limit", || async {
+            let now = cgroup::memory_usage(&memory).unwrap();
+            (now >= 100 * MIB).then_some(now)
+        })
+        .await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let (_, restarts, oom) = container(&client, &ns, "limited").await;
+        eprintln!("usage {} MiB of 128 MiB; restarts {restarts}, OOM-killed {oom}", peak / MIB);
+        assert_eq!((restarts, oom), (0, false));
+        scene.revert("all").await;
+
+        // allowOom: the stressor passes the limit and the kernel kills it in the container's cgroup
+        scene
+            .inject(
+                "oom",
+                &target,
+                json!({"type": "pod-memory-stress", "bytes": 256 * MIB, "allowOom": true}),
+                Duration::from_secs(600),
+            )
+            .await;
+        scene.wait_phase("oom", InjectionPhase::Injected).await;
+        // the stressor (oom_score_adj 1000) is the kernel's victim at the limit, not the container's process
+        let stressor_gone = Instant::now();
+        wait_for(Duration::from_secs(30), "the stressor to be OOM-killed", || async {
+            stressors_of(agent.pid().unwrap()).is_empty().then_some(())
+        })
+        .await;
+        let (_, restarts, oom) = container(&client, &ns, "limited").await;
+        eprintln!(
+            "allowOom 256 MiB in a 128 MiB container: the stressor was OOM-killed within {:?}; container restarts {restarts}, OOM-killed {oom}",
+            stressor_gone.elapsed()
+        );
+        assert_eq!((restarts, oom), (0, false));
+        scene.revert("oom").await;
+        assert!(agent.stop(), "the agent did not exit cleanly:\n{}", agent.logs());
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_io_stressor_writes_through_the_container_and_a_disk_fill_takes_real_blocks() {
     with_namespace("node-held", &[], |client, ns| async move {
-        let (target, scene, _dir, mut agent) = setup(&client, &ns).await;
+        let (target, scene, dir, mut agent) = setup(&client, &ns).await;
         let (id, _, _) = container(&client, &ns, "target").await;
         let dirs = container_cgroups(&id);
 
@@ -332,6 +421,14 @@ async fn an_io_stressor_writes_through_the_container_and_a_disk_fill_takes_real_
             .await;
         let status = scene.wait_phase("fill", InjectionPhase::Injected).await.status.unwrap();
         assert_eq!(status.mechanism.as_deref(), Some("fill-file"));
+        // the journal names the file by a host path that outlives the container's process (its upper layer)
+        let journal: String = std::fs::read_dir(&dir.0)
+            .unwrap()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect();
+        eprintln!("disk-fill journal: {journal}");
+        assert!(journal.contains(".chaoscenter-fill-") && !journal.contains("/proc/"), "{journal}");
         eprintln!("disk-fill: {:?}", status.message);
         let (ok, du) = exec(&ns, "target", "du -k /tmp/.chaoscenter-fill-*");
         assert!(ok, "{du}");

@@ -113,6 +113,9 @@ pub fn child_main(args: &[String]) -> i32 {
     if u32::try_from(nix::unistd::getppid().as_raw()).ok() != Some(job.parent_pid) {
         return 3;
     }
+    // under memory pressure (a node stressor, or allowOom at a container's limit) the kernel kills the
+    // stressor first, never the workload or the node's daemons
+    let _ = std::fs::write("/proc/self/oom_score_adj", "1000");
     let mut go = [0u8; 1];
     if !matches!(std::io::stdin().read(&mut go), Ok(1)) {
         return 0;
@@ -241,7 +244,7 @@ pub async fn start(scene: &Scene<'_>, record: &mut Record) -> Result<Started, St
                 }
                 (None, None, _) => return Err("pod-memory-stress needs bytes or percent".into()),
             };
-            let (amount, capped) = match (limit, allow_oom) {
+            let (amount, remark) = match (limit, allow_oom) {
                 (Some(limit), false) => {
                     let usage = cgroup::memory_usage(memory).unwrap_or(0);
                     let (amount, capped) = cgroup::memory_cap(wanted, limit, usage, MEMORY_MARGIN);
@@ -261,13 +264,20 @@ pub async fn start(scene: &Scene<'_>, record: &mut Record) -> Result<Started, St
                     );
                     (amount, capped.then_some(why))
                 }
+                (Some(limit), true) if wanted > limit => (
+                    wanted,
+                    Some(format!(
+                        " (allowOom: past the limit of {} MiB the kernel OOM-kills the stressor first)",
+                        limit / MIB
+                    )),
+                ),
                 _ => (wanted, None),
             };
             let note = format!(
                 "holding {} MiB in container {}'s cgroups{}",
                 amount / MIB,
                 c.name,
-                capped.unwrap_or_default()
+                remark.unwrap_or_default()
             );
             (
                 vec![Work::Memory { bytes: amount }],
