@@ -142,3 +142,29 @@ fn a_stressor_dies_with_the_thread_that_started_it() {
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(status.signal(), Some(9), "{status:?}");
 }
+
+#[test]
+fn a_node_stressor_moved_into_the_root_cgroups_is_outside_every_pod() {
+    let roots = cgroup::roots().unwrap();
+    let mut child = spawn(Work::Cpu { load: 1 });
+    if let Err(e) = cgroup::move_into(child.id(), &roots) {
+        stop(child);
+        eprintln!("skipped: {e}");
+        return;
+    }
+    let cgroups = std::fs::read_to_string(format!("/proc/{}/cgroup", child.id())).unwrap();
+    go(&mut child);
+    stop(child);
+    // every hierarchy the agent is in, at its root (this host's own tests run in a memory cgroup of their own)
+    for line in cgroups.lines() {
+        let path = line.splitn(3, ':').nth(2).unwrap();
+        let mounted = roots.iter().any(|d| {
+            let controllers = line.split(':').nth(1).unwrap();
+            controllers.split(',').filter(|c| !c.is_empty()).all(|c| d.has(c))
+                && d.v2() == controllers.is_empty()
+        });
+        if mounted {
+            assert_eq!(path, "/", "{cgroups}");
+        }
+    }
+}
