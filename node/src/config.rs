@@ -22,7 +22,14 @@ pub struct Config {
     /// Only injections in this namespace are applied (`WATCH_NAMESPACE`; default: every namespace). For
     /// tests that run several agents on one node side by side.
     pub watch_namespace: Option<String>,
+    /// disk-fill is refused where the filesystem holding its file would be more than this percent used
+    /// after the fill (`DISK_FILL_MAX_USED_PERCENT`, default 80, above 0 and at most 100): a fill must not
+    /// take the node's disk into the kubelet's eviction thresholds or fill it up.
+    pub disk_fill_max_used_percent: f64,
 }
+
+/// The default of [`Config::disk_fill_max_used_percent`].
+pub const DEFAULT_DISK_FILL_MAX_USED_PERCENT: f64 = 80.0;
 
 impl Config {
     /// Reads the settings; a missing or malformed value is an error naming the variable.
@@ -41,6 +48,19 @@ impl Config {
             anyhow::ensure!(value.starts_with('/'), "{name}={value:?} is not an absolute path");
             Ok(PathBuf::from(value))
         };
+        let disk_fill_max_used_percent = match var("DISK_FILL_MAX_USED_PERCENT") {
+            None => DEFAULT_DISK_FILL_MAX_USED_PERCENT,
+            Some(text) => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|p| p.is_finite() && *p > 0.0 && *p <= 100.0)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "DISK_FILL_MAX_USED_PERCENT={text:?} is not a percentage above 0, at most 100"
+                    )
+                })?,
+        };
         let started = jiff::Timestamp::now().as_second();
         Ok(Self {
             identity: format!("{node_name}/{}-{started}", std::process::id()),
@@ -49,6 +69,7 @@ impl Config {
             state_dir: path("STATE_DIR", "/var/lib/chaoscenter-node")?,
             namespace: var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into()),
             watch_namespace: var("WATCH_NAMESPACE"),
+            disk_fill_max_used_percent,
         })
     }
 }
@@ -73,6 +94,18 @@ mod tests {
         assert_eq!(c.state_dir, PathBuf::from("/var/lib/chaoscenter-node"));
         assert_eq!(c.namespace, "chaoscenter-system");
         assert!(c.identity.starts_with("worker-1/"), "{}", c.identity);
+        assert_eq!(c.disk_fill_max_used_percent, 80.0);
+    }
+
+    #[test]
+    fn the_disk_fill_threshold_is_a_percentage() {
+        let c = from(&[("NODE_NAME", "n"), ("DISK_FILL_MAX_USED_PERCENT", "90.5")]).unwrap();
+        assert_eq!(c.disk_fill_max_used_percent, 90.5);
+        for bad in ["0", "101", "x", "NaN"] {
+            let err =
+                from(&[("NODE_NAME", "n"), ("DISK_FILL_MAX_USED_PERCENT", bad)]).unwrap_err().to_string();
+            assert!(err.contains("DISK_FILL_MAX_USED_PERCENT"), "{err}");
+        }
     }
 
     #[test]

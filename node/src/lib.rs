@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod caps;
+pub mod cgroup;
 pub mod config;
 pub mod controller;
 pub mod cri;

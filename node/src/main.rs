@@ -1,5 +1,6 @@
 //! The node agent binary: reads its settings, finds what the node can do, replays the journal, then
 //! renews its Lease and runs the injection controller until SIGTERM, when it reverts everything it applied.
+//! Started as `chaoscenter-node stress …`, it is one of its own stressor processes instead.
 
 use chaoscenter_crds::injection::{ChaosInjection, NODE_LABEL};
 use chaoscenter_node::agent::Agent;
@@ -12,8 +13,16 @@ use kube::{Api, Client};
 use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // the agent's binary is also its stressors' (`held.rs`): no runtime, no client, no logging there
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(chaoscenter_node::stress::SUBCOMMAND) {
+        std::process::exit(chaoscenter_node::stress::child_main(&args));
+    }
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(agent())
+}
+
+async fn agent() -> anyhow::Result<()> {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,kube=warn".into());
     let builder = tracing_subscriber::fmt()
