@@ -60,10 +60,13 @@ pub struct RunRef {
     pub uid: String,
 }
 
-/// A pod, by namespace, name and uid (a pod re-created under the same name is another pod).
+/// A pod, by namespace, name and uid (a pod re-created under the same name is another pod); or, for the
+/// faults on a node, the node (no namespace).
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PodRef {
+    /// The pod's namespace; absent for a node.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub namespace: String,
     pub name: String,
     pub uid: String,

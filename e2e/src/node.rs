@@ -3,11 +3,13 @@
 
 use crate::{busybox_image, kubectl, pod_ready, setup_project, wait_for};
 use chaoscenter_crds::injection::{ChaosInjection, InjectionPhase, AGENT_FINALIZER, NODE_LABEL};
+use chaoscenter_node::cgroup::{self, Dir};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt};
 use serde_json::{json, Value};
 use std::time::Duration;
+use std::time::Instant;
 
 /// A test pod: name, IP, uid, node.
 #[derive(Clone, Debug)]
@@ -21,6 +23,11 @@ pub struct TestPod {
 /// Creates a busybox pod serving /tmp/www (index.html and a 500 KiB `big`) on port 8080; waits until it
 /// is Ready.
 pub async fn test_pod(client: &Client, ns: &str, name: &str) -> TestPod {
+    test_pod_with(client, ns, name, json!({})).await
+}
+
+/// [`test_pod`] with the container's `resources` (requests and limits).
+pub async fn test_pod_with(client: &Client, ns: &str, name: &str, resources: Value) -> TestPod {
     let (image, pull) = busybox_image();
     let pod: Pod = serde_json::from_value(json!({
         "metadata": {"name": name},
@@ -30,7 +37,8 @@ pub async fn test_pod(client: &Client, ns: &str, name: &str) -> TestPod {
                 "name": "main", "image": image, "imagePullPolicy": pull,
                 "command": ["sh", "-c", "mkdir -p /tmp/www && echo ok > /tmp/www/index.html && \
                     dd if=/dev/zero of=/tmp/www/big bs=1024 count=500 2>/dev/null && exec httpd -f -p 8080 -h /tmp/www"],
-                "readinessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 1}
+                "readinessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 1},
+                "resources": resources
             }]
         }
     }))
@@ -53,6 +61,38 @@ pub async fn test_pod(client: &Client, ns: &str, name: &str) -> TestPod {
     TestPod {
         name: name.into(),
         ip: pod.status.and_then(|s| s.pod_ip).unwrap(),
+        uid: pod.metadata.uid.unwrap(),
+        node: pod.spec.and_then(|s| s.node_name).unwrap(),
+    }
+}
+
+/// A busybox pod whose only process is `sleep` (it has no signal handlers), with the container's
+/// `resources`; waits until it runs.
+pub async fn sleeper(client: &Client, ns: &str, name: &str, resources: Value) -> TestPod {
+    let (image, pull) = busybox_image();
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": name},
+        "spec": {
+            "terminationGracePeriodSeconds": 1,
+            "containers": [{
+                "name": "main", "image": image, "imagePullPolicy": pull,
+                "command": ["sleep", "3600"], "resources": resources
+            }]
+        }
+    }))
+    .unwrap();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    wait_for(Duration::from_secs(30), &format!("pod {name} to be created"), || async {
+        pods.create(&PostParams::default(), &pod).await.ok()
+    })
+    .await;
+    let pod = wait_for(Duration::from_secs(120), &format!("pod {name} to run"), || async {
+        pods.get(name).await.ok().filter(pod_ready)
+    })
+    .await;
+    TestPod {
+        name: name.into(),
+        ip: pod.status.and_then(|s| s.pod_ip).unwrap_or_default(),
         uid: pod.metadata.uid.unwrap(),
         node: pod.spec.and_then(|s| s.node_name).unwrap(),
     }
@@ -195,4 +235,75 @@ impl Drop for StateDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The pod's first container: its id and restart count, and whether it was OOM-killed.
+pub async fn container(client: &Client, ns: &str, pod: &str) -> (String, i32, bool) {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let pod = pods.get(pod).await.unwrap();
+    let status = pod.status.unwrap().container_statuses.unwrap().remove(0);
+    let oom = [status.state.as_ref(), status.last_state.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.terminated.as_ref())
+        .any(|t| t.reason.as_deref() == Some("OOMKilled"));
+    let id = status.container_id.unwrap_or_default();
+    (id.rsplit("://").next().unwrap_or_default().to_string(), status.restart_count, oom)
+}
+
+/// The cgroup directories of the container with `id` (through one of its processes).
+pub fn container_cgroups(id: &str) -> Vec<Dir> {
+    let pid = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| std::fs::read_to_string(format!("/proc/{pid}/cgroup")).is_ok_and(|c| c.contains(id)))
+        .unwrap_or_else(|| panic!("no process of container {id}"));
+    cgroup::of_process(pid).unwrap()
+}
+
+/// CPU time (ns) the cgroups used so far.
+pub fn cpu_ns(dirs: &[Dir]) -> u64 {
+    if let Some(d) = dirs.iter().find(|d| d.has("cpuacct")) {
+        return std::fs::read_to_string(d.dir.join("cpuacct.usage")).unwrap().trim().parse().unwrap();
+    }
+    let d = dirs.iter().find(|d| d.v2()).unwrap();
+    let stat = std::fs::read_to_string(d.dir.join("cpu.stat")).unwrap();
+    stat.lines().find_map(|l| l.strip_prefix("usage_usec ")).unwrap().parse::<u64>().unwrap() * 1000
+}
+
+/// The cores the cgroups use, measured over `over`.
+pub async fn cores(dirs: &[Dir], over: Duration) -> f64 {
+    let (before, at) = (cpu_ns(dirs), Instant::now());
+    tokio::time::sleep(over).await;
+    (cpu_ns(dirs) - before) as f64 / 1e9 / at.elapsed().as_secs_f64()
+}
+
+/// The most cores the cgroups used in one of `windows` windows of 3 s (a loaded machine may starve the
+/// measured work for a while; one window at full speed is the effect).
+pub async fn peak_cores(dirs: &[Dir], windows: u32, enough: f64) -> f64 {
+    let mut best: f64 = 0.0;
+    for _ in 0..windows {
+        best = best.max(cores(dirs, Duration::from_secs(3)).await);
+        if best >= enough {
+            break;
+        }
+    }
+    best
+}
+
+/// The stressor processes an agent started (its own binary with `stress` and its pid).
+pub fn stressors_of(agent_pid: u32) -> Vec<u32> {
+    let parent = agent_pid.to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let Ok(cmd) = std::fs::read(format!("/proc/{pid}/cmdline")) else { return false };
+            let args: Vec<&[u8]> = cmd.split(|b| *b == 0).collect();
+            args.get(1) == Some(&&b"stress"[..])
+                && args.windows(2).any(|w| w[0] == b"--parent-pid" && w[1] == parent.as_bytes())
+        })
+        .collect()
 }

@@ -4,7 +4,9 @@
 
 use chaoscenter_crds::injection::{lease_name, ChaosInjection, InjectionPhase};
 use chaoscenter_crds::run::RunPhase;
-use chaoscenter_e2e::node::{exec, test_pod, StateDir};
+use chaoscenter_e2e::node::{
+    container, container_cgroups, cores, peak_cores, stressors_of, test_pod_with, StateDir,
+};
 use chaoscenter_e2e::{
     chaos_api, create_run, create_workflow, delete_project, pod_ready, setup_project, wait_for,
     wait_run_finished, with_namespace, NodeAgent, Operator,
@@ -21,68 +23,17 @@ async fn injections(client: &Client, ns: &str) -> Vec<ChaosInjection> {
 }
 
 async fn restarts(client: &Client, ns: &str, pod: &str) -> (i32, bool) {
+    let (_, count, _) = container(client, ns, pod).await;
     let pod = Api::<Pod>::namespaced(client.clone(), ns).get(pod).await.unwrap();
-    let count = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.container_statuses.as_ref())
-        .and_then(|c| c.first())
-        .map(|c| c.restart_count)
-        .unwrap_or(0);
     (count, pod_ready(&pod))
-}
-
-/// The host path of a pod's first container's CPU accounting cgroup (v1 `cpuacct`, or the v2 group).
-fn cpu_cgroup(ns: &str, pod: &str) -> std::path::PathBuf {
-    let (ok, text) = exec(ns, pod, "cat /proc/1/cgroup");
-    assert!(ok, "{text}");
-    let v2 = std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
-    let line = text
-        .lines()
-        .find(|l| {
-            if v2 {
-                l.starts_with("0::")
-            } else {
-                l.split(':').nth(1).is_some_and(|c| c.split(',').any(|c| c == "cpuacct"))
-            }
-        })
-        .unwrap_or_else(|| panic!("no cpu cgroup in {text}"));
-    let path = line.splitn(3, ':').nth(2).unwrap().trim_start_matches('/');
-    let base = if v2 {
-        "/sys/fs/cgroup".to_string()
-    } else {
-        format!("/sys/fs/cgroup/{}", line.split(':').nth(1).unwrap())
-    };
-    std::path::Path::new(&base).join(path)
-}
-
-/// CPU seconds the cgroup used so far.
-fn cpu_seconds(cgroup: &std::path::Path) -> f64 {
-    if let Ok(usage) = std::fs::read_to_string(cgroup.join("cpuacct.usage")) {
-        return usage.trim().parse::<f64>().unwrap() / 1e9;
-    }
-    let stat = std::fs::read_to_string(cgroup.join("cpu.stat")).unwrap();
-    let usec = stat.lines().find_map(|l| l.strip_prefix("usage_usec ")).unwrap();
-    usec.trim().parse::<f64>().unwrap() / 1e6
-}
-
-/// The cores the cgroup uses, over `over`.
-async fn cores_used(cgroup: &std::path::Path, over: Duration) -> f64 {
-    let (before, at) = (cpu_seconds(cgroup), Instant::now());
-    tokio::time::sleep(over).await;
-    (cpu_seconds(cgroup) - before) / at.elapsed().as_secs_f64()
-}
-
-/// The processes in the cgroup.
-fn processes(cgroup: &std::path::Path) -> usize {
-    std::fs::read_to_string(cgroup.join("cgroup.procs")).unwrap().lines().count()
 }
 
 #[tokio::test]
 async fn a_container_kill_restarts_the_container_and_an_aborted_cpu_stress_stops_at_once() {
     with_namespace("agent-wf", &[], |client, ns| async move {
         setup_project(&client, &ns, &[]).await;
-        let target = test_pod(&client, &ns, "target").await;
+        // a CPU request gives the container's cgroup a fair share of a loaded machine
+        let target = test_pod_with(&client, &ns, "target", json!({"requests": {"cpu": "500m"}})).await;
         let dir = StateDir::new(&ns);
         let mut agent = NodeAgent::start(&target.node, &ns, &dir.0);
         let _operator = Operator::start(&ns);
@@ -117,9 +68,10 @@ async fn a_container_kill_restarts_the_container_and_an_aborted_cpu_stress_stops
         assert_eq!(after, before + 1, "one kill, one restart");
 
         // pod-cpu-stress of one core: the container's own cgroup uses about a core more; an abort stops it
-        let cgroup = cpu_cgroup(&ns, "target");
-        let idle = cores_used(&cgroup, Duration::from_secs(2)).await;
-        let idle_processes = processes(&cgroup);
+        let (id, _, _) = container(&client, &ns, "target").await;
+        let dirs = container_cgroups(&id);
+        let idle = cores(&dirs, Duration::from_secs(2)).await;
+        let agent_pid = agent.pid().unwrap();
         create_workflow(
             &client,
             &ns,
@@ -136,17 +88,17 @@ async fn a_container_kill_restarts_the_container_and_an_aborted_cpu_stress_stops
                 .find(|i| i.status.as_ref().and_then(|s| s.phase) == Some(InjectionPhase::Injected))
         })
         .await;
-        let loaded = cores_used(&cgroup, Duration::from_secs(3)).await;
+        let loaded = peak_cores(&dirs, 5, idle + 0.8).await;
         eprintln!("pod-cpu-stress 1 core: the container's cgroup used {idle:.2} → {loaded:.2} cores");
         assert!(loaded - idle >= 0.8, "the container's cgroup used {idle:.2} → {loaded:.2} cores");
-        assert!(processes(&cgroup) > idle_processes, "the stressor runs in the container's cgroup");
+        assert_eq!(stressors_of(agent_pid).len(), 1, "one stressor for one core");
         chaos_api(&client, "ChaosWorkflowRun", &ns)
             .patch(&run, &PatchParams::default(), &Patch::Merge(json!({"spec": {"abort": true}})))
             .await
             .unwrap();
         let aborted = Instant::now();
         wait_for(Duration::from_secs(30), "the stressor gone after the abort", || async {
-            (processes(&cgroup) <= idle_processes).then_some(())
+            stressors_of(agent_pid).is_empty().then_some(())
         })
         .await;
         let gone = aborted.elapsed();
@@ -154,7 +106,7 @@ async fn a_container_kill_restarts_the_container_and_an_aborted_cpu_stress_stops
         let status = wait_run_finished(&client, &ns, &run, Duration::from_secs(60)).await.status.unwrap();
         assert_eq!(status.phase, Some(RunPhase::Aborted), "{status:#?}");
         assert!(status.steps[0].targets.iter().all(|t| t.revert_verified), "{status:#?}");
-        let after = cores_used(&cgroup, Duration::from_secs(2)).await;
+        let after = cores(&dirs, Duration::from_secs(2)).await;
         assert!(after < idle + 0.2, "the container's cgroup still uses {after:.2} cores after the abort");
         assert!(agent.stop(), "the agent stops cleanly:\n{}", agent.logs());
         delete_project(&client, &ns).await;

@@ -5,24 +5,12 @@
 
 use chaoscenter_crds::injection::lease_name;
 use chaoscenter_crds::run::RunPhase;
-use chaoscenter_e2e::node::StateDir;
+use chaoscenter_e2e::node::{stressors_of, StateDir};
 use chaoscenter_e2e::*;
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-/// The agent's child processes (its stressors).
-fn children(agent: u32) -> Vec<u32> {
-    let mut out = vec![];
-    for task in std::fs::read_dir(format!("/proc/{agent}/task")).into_iter().flatten().flatten() {
-        let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-        out.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
-    }
-    out.sort();
-    out.dedup();
-    out
-}
 
 /// CPU seconds (user and system) of `pids` so far.
 fn cpu_seconds(pids: &[u32]) -> f64 {
@@ -56,7 +44,7 @@ async fn run_until_injected(
 ) -> (String, Vec<u32>) {
     let run = create_run(client, ns, workflow, false).await;
     let pids = wait_for(Duration::from_secs(60), "the agent's stressors", || async {
-        let c = children(agent);
+        let c = stressors_of(agent);
         (!c.is_empty()).then_some(c)
     })
     .await;
@@ -70,7 +58,7 @@ async fn abort_and_time(client: &kube::Client, ns: &str, run: &str, agent: u32) 
         .unwrap();
     let aborted = Instant::now();
     wait_for(Duration::from_secs(30), "the stressors gone after the abort", || async {
-        children(agent).is_empty().then_some(())
+        stressors_of(agent).is_empty().then_some(())
     })
     .await;
     let took = aborted.elapsed();
@@ -108,13 +96,20 @@ async fn node_stress_loads_an_opted_in_node_outside_pods_until_aborted() {
         let run = create_run(&client, &ns, "cpu", false).await;
         let status = wait_run_finished(&client, &ns, &run, Duration::from_secs(60)).await.status.unwrap();
         assert_ne!(status.phase, Some(RunPhase::Succeeded), "{status:#?}");
-        assert!(children(agent_pid).is_empty(), "no stressor on a node that did not opt in");
+        assert!(stressors_of(agent_pid).is_empty(), "no stressor on a node that did not opt in");
 
         guard.opt_in(&client, &project).await;
         let (run, pids) = run_until_injected(&client, &ns, "cpu", agent_pid).await;
-        let before = (cpu_seconds(&pids), Instant::now());
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let cores = (cpu_seconds(&pids) - before.0) / before.1.elapsed().as_secs_f64();
+        // the best of a few 3 s windows: a loaded machine may starve the stressor for a while
+        let mut cores: f64 = 0.0;
+        for _ in 0..5 {
+            let before = (cpu_seconds(&pids), Instant::now());
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            cores = cores.max((cpu_seconds(&pids) - before.0) / before.1.elapsed().as_secs_f64());
+            if cores >= 0.8 {
+                break;
+            }
+        }
         eprintln!("node-cpu-stress 1 core: the stressors used {cores:.2} cores");
         assert!(cores >= 0.8, "the stressors used {cores:.2} cores");
         let took = abort_and_time(&client, &ns, &run, agent_pid).await;

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 /// How long the revert waits for the kubelet to run a killed container again.
 const RESTART_WAIT: Duration = Duration::from_secs(30);
+/// How long a signalled container's process may take to end before the kill counts as ineffective.
+const EXIT_WAIT: Duration = Duration::from_secs(10);
 
 /// A container the fault signalled.
 struct Killed {
@@ -46,6 +48,20 @@ pub async fn start(scene: &Scene<'_>) -> Result<Started, String> {
         })?;
         notes.push(format!("{signal} sent to container {} (restart count was {})", c.name, c.attempt));
         killed.push(Killed { name: c.name, id: c.id, process });
+    }
+    // a signal the process ignores (a container's first process ignores those it has no handler for) is
+    // a fault that did nothing: the injection fails instead of passing
+    let deadline = Instant::now() + EXIT_WAIT;
+    while killed.iter().any(|k| k.process.alive()) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let survived: Vec<&str> = killed.iter().filter(|k| k.process.alive()).map(|k| k.name.as_str()).collect();
+    if !survived.is_empty() {
+        return Err(format!(
+            "container {} still runs {}s after {signal}: the signal had no effect (a container's first process ignores signals it has no handler for; SIGKILL always ends it)",
+            survived.join(", "),
+            EXIT_WAIT.as_secs()
+        ));
     }
     let held = Kill { socket: socket.clone(), pod_uid: pod_uid.clone(), killed, note: notes.join("; ") };
     Ok(Started { held: Box::new(held), mechanism: "signal" })
