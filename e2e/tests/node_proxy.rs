@@ -51,21 +51,21 @@ impl Drop for StateDir {
 }
 
 /// A dnsmasq answering `names` (name → address) on `address`:53, and nothing else; killed on drop.
-struct Dnsmasq(std::process::Child);
+struct Dnsmasq(std::process::Child, PathBuf);
 
 impl Dnsmasq {
     fn start(address: &str, names: &[(&str, &str)]) -> Self {
-        let mut args: Vec<String> = [
-            "--keep-in-foreground",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-            "--bind-interfaces",
-            "--port=53",
-            "--pid-file=/dev/null",
-        ]
-        .map(String::from)
-        .to_vec();
+        // its own empty configuration and pid file: dnsmasq replaces its pid file (given /dev/null, it
+        // would put a regular file in its place)
+        let dir = std::env::temp_dir().join(format!("chaoscenter-dnsmasq-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("dnsmasq.conf"), "").unwrap();
+        let mut args: Vec<String> =
+            ["--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces", "--port=53"]
+                .map(String::from)
+                .to_vec();
+        args.push(format!("--conf-file={}", dir.join("dnsmasq.conf").display()));
+        args.push(format!("--pid-file={}", dir.join("dnsmasq.pid").display()));
         args.push(format!("--listen-address={address}"));
         args.extend(names.iter().map(|(name, ip)| format!("--address=/{name}/{ip}")));
         let child = std::process::Command::new("dnsmasq")
@@ -73,7 +73,7 @@ impl Dnsmasq {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("dnsmasq is missing: run e2e/deps.sh");
-        let mut server = Self(child);
+        let mut server = Self(child, dir);
         std::thread::sleep(Duration::from_millis(300));
         if let Ok(Some(status)) = server.0.try_wait() {
             let mut err = String::new();
@@ -89,6 +89,7 @@ impl Drop for Dnsmasq {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        let _ = std::fs::remove_dir_all(&self.1);
     }
 }
 
@@ -150,6 +151,54 @@ fn lookup(ns: &str, pod: &str, name: &str) -> Result<Vec<String>, String> {
     }
 }
 
+/// A query for the A record of `name` to `server`:53 from the network namespace with `inode`, over UDP
+/// from source port `udp_port`, or over TCP (busybox has no client for either): `rcode=N [address]`, or
+/// `error ...`.
+fn raw_query(inode: u64, server: &str, name: &str, udp_port: Option<u16>) -> String {
+    const SCRIPT: &str = r#"
+import socket, struct, sys
+server, name, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+q = struct.pack(">HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0)
+q += b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
+try:
+    if port:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", port))
+        s.settimeout(2)
+        s.sendto(q, (server, 53))
+        r = s.recvfrom(4096)[0]
+    else:
+        s = socket.create_connection((server, 53), timeout=2)
+        s.sendall(struct.pack(">H", len(q)) + q)
+        r = b""
+        while len(r) < 2 or len(r) < 2 + struct.unpack(">H", r[:2])[0]:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            r += chunk
+        r = r[2:]
+    answers = struct.unpack(">H", r[6:8])[0]
+    print("rcode=%d" % (r[3] & 15), ".".join(map(str, r[-4:])) if answers else "")
+except Exception as e:
+    print("error", e)
+"#;
+    let pid = pid_in_netns(inode).unwrap_or_else(|| panic!("no process in network namespace {inode}"));
+    let out = std::process::Command::new("nsenter")
+        .args(["-t", &pid.to_string(), "-n", "python3", "-c", SCRIPT, server, name])
+        .arg(udp_port.unwrap_or(0).to_string())
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// The inode of pod `pod`'s network namespace, as its container sees it.
+fn netns_inode(ns: &str, pod: &str) -> u64 {
+    let (ok, out) = exec(ns, pod, "readlink /proc/self/ns/net");
+    assert!(ok, "{out}");
+    out.trim().trim_start_matches("net:[").trim_end_matches(']').parse().unwrap()
+}
+
 /// Injects `fault` on `target`, waits until it is Injected with `mechanism`; returns its netns inode.
 async fn inject(
     scene: &Scene,
@@ -193,6 +242,11 @@ async fn dns_errors_and_spoofed_answers_hit_only_the_matched_names_and_end_with_
         };
         resolves("web.test", "10.1.2.3");
         resolves("other.test", "10.4.5.6");
+        // a resolver that keeps its UDP port (its flow known to conntrack before the fault), and TCP
+        let pod_ns = netns_inode(&ns, "client");
+        let kept_port = Some(5354);
+        assert_eq!(raw_query(pod_ns, &bridge, "web.test", kept_port), "rcode=0 10.1.2.3");
+        assert_eq!(raw_query(pod_ns, &bridge, "web.test", None), "rcode=0 10.1.2.3");
 
         let inode = inject(
             &scene,
@@ -208,8 +262,18 @@ async fn dns_errors_and_spoofed_answers_hit_only_the_matched_names_and_end_with_
             assert!(err.contains("NXDOMAIN"), "{name}: {err}");
         }
         resolves("other.test", "10.4.5.6");
+        assert_eq!(inode, pod_ns);
+        assert_eq!(raw_query(pod_ns, &bridge, "web.test", kept_port), "rcode=3");
+        assert_eq!(raw_query(pod_ns, &bridge, "web.test", None), "rcode=3", "over TCP");
+        assert_eq!(raw_query(pod_ns, &bridge, "other.test", None), "rcode=0 10.4.5.6", "forwarded over TCP");
         let nx_revert = revert(&scene, "nx", inode).await;
         resolves("web.test", "10.1.2.3");
+        assert_eq!(
+            raw_query(pod_ns, &bridge, "web.test", kept_port),
+            "rcode=0 10.1.2.3",
+            "the kept port after the revert"
+        );
+        assert_eq!(raw_query(pod_ns, &bridge, "web.test", None), "rcode=0 10.1.2.3");
         resolves("api.svc.test", "10.7.7.7");
 
         let inode = inject(

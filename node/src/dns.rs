@@ -290,6 +290,14 @@ pub async fn start(scene: &Scene<'_>, _record: &mut Record) -> Result<Started, S
         .redirect(nat_rules(&proxy.chain, &redirects, tcp_port))
         .await
         .map_err(|e| format!("failed to redirect the pod's DNS queries: {e}"))?;
+    // a resolver that keeps its UDP port would stay on its conntrack entry (nat is decided per flow)
+    // until that expires; without it, its next query is redirected too
+    let _ = ns
+        .run(|| {
+            forget_flows(&["-p", "udp", "--dport", "53"]);
+            Ok(())
+        })
+        .await;
     tracing::info!(chain = %proxy.chain, nameservers = ?redirects, tcp_port, "DNS proxy started");
     Ok(Started { held: Box::new(proxy), mechanism: "dns-proxy" })
 }
@@ -340,6 +348,19 @@ impl Proxy {
     }
 }
 
+/// Deletes the conntrack entries matching `filter` in the calling thread's namespace (best effort: without
+/// the conntrack tool, such flows keep their old path until their entries expire).
+fn forget_flows(filter: &[&str]) {
+    let mut args = vec!["-D"];
+    args.extend_from_slice(filter);
+    if let Err(e) = run("conntrack", &args) {
+        // it exits 1 when nothing matched
+        if !e.to_string().contains("0 flow entries") {
+            tracing::debug!("conntrack: {e:#}");
+        }
+    }
+}
+
 impl Drop for Proxy {
     /// A proxy dropped unreleased (a start that failed half-way) leaves no task behind.
     fn drop(&mut self) {
@@ -356,6 +377,18 @@ impl Held for Proxy {
         let chains = vec![self.chain.clone()];
         let mut left = self.ns.run(move || remove_nat_chains(&chains)).await?;
         self.stop().await;
+        // UDP flows redirected to the proxy would stay redirected to its closed port until their
+        // conntrack entries expire (up to minutes for a resolver that keeps its port)
+        let udp = self.udp_ports.clone();
+        let _ = self
+            .ns
+            .run(move || {
+                for port in udp {
+                    forget_flows(&["-p", "udp", "--reply-port-src", &port.to_string()]);
+                }
+                Ok(())
+            })
+            .await;
         let (udp, tcp) = (self.udp_ports.clone(), self.tcp_ports.clone());
         let open = self
             .ns
