@@ -7,7 +7,7 @@ use chaoscenter_crds::injection::{ChaosInjection, InjectionPhase};
 use chaoscenter_e2e::node::{exec, percentile, test_pod, Scene};
 use chaoscenter_e2e::{busybox_image, pod_ready, wait_for, with_namespace, NodeAgent};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, PostParams};
+use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::Client;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -430,6 +430,59 @@ async fn http_latency_abort_status_and_modify_hit_only_matching_requests_and_end
         eprintln!("HTTP revert times: {reverts:?}");
 
         assert!(agent.stop(), "the agent did not exit cleanly:\n{}", agent.logs());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_killed_agents_redirect_is_removed_by_its_successor_and_sigterm_releases_a_running_proxy() {
+    with_namespace("node-proxy", &[], |client, ns| async move {
+        let (target, _peer) = (test_pod(&client, &ns, "target").await, test_pod(&client, &ns, "peer").await);
+        let scene = Scene::new(&client, &ns, &target.node).await;
+        let state = StateDir::new(&ns);
+        let mut agent = NodeAgent::start(&target.node, &ns, &state.0);
+        let index = format!("http://{}:8080/index.html", target.ip);
+        let status = json!({"type": "http-status", "status": 503, "http": {"port": 8080}});
+        let inode = inject(&scene, "status", &target, status, "http-proxy").await;
+        let (ok, out) = fetch(&ns, "peer", &index);
+        assert!(!ok && out.contains("503"), "{out}");
+
+        // SIGKILL: the proxy goes with the agent, its redirect stays until a successor replays the journal
+        agent.kill9();
+        assert!(!nat_traces(inode).is_empty(), "the redirect went with the agent?");
+        let (ok, out) = fetch(&ns, "peer", &index);
+        eprintln!("after SIGKILL, before a successor: fetch ok={ok}: {out:?}");
+        scene
+            .api()
+            .patch("status", &PatchParams::default(), &Patch::Merge(json!({"spec": {"revert": true}})))
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let mut agent = NodeAgent::start(&target.node, &ns, &state.0);
+        scene.wait_reverted("status").await;
+        eprintln!("restart → journal replayed and revert reported: {:?}", started.elapsed());
+        assert_eq!(nat_traces(inode), Vec::<String>::new());
+        let (ok, out) = fetch(&ns, "peer", &index);
+        assert!(ok && out.contains("ok"), "{out}");
+
+        // SIGTERM with a proxy running (a request waiting in it): the agent releases it before exiting
+        let slow = json!({"type": "http-latency", "latencyMs": 9000, "http": {"port": 8080}});
+        inject(&scene, "slow", &target, slow, "http-proxy").await;
+        let waiting = {
+            let (ns, index) = (ns.clone(), index.clone());
+            std::thread::spawn(move || fetch(&ns, "peer", &index))
+        };
+        std::thread::sleep(Duration::from_secs(3));
+        assert!(agent.stop(), "the agent did not exit cleanly:\n{}", agent.logs());
+        assert_eq!(nat_traces(inode), Vec::<String>::new());
+        // closed by the proxy (not left hanging until wget's timeout, nor answered 9 s later)
+        let (ok, out) = waiting.join().unwrap();
+        eprintln!("a request held by the proxy when it stopped: {out:?}");
+        assert!(!ok && out.contains("error getting response"), "{out}");
+        let (ok, out) = fetch(&ns, "peer", &index);
+        assert!(ok && out.contains("ok"), "{out}");
+        let journal: Vec<_> = std::fs::read_dir(&state.0).unwrap().flatten().collect();
+        assert!(journal.is_empty(), "journal entries left behind: {journal:?}");
     })
     .await;
 }

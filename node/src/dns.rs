@@ -373,10 +373,13 @@ impl Drop for Proxy {
 #[async_trait::async_trait]
 impl Held for Proxy {
     async fn release(mut self: Box<Self>) -> anyhow::Result<Vec<String>> {
-        // the redirect first, so no new traffic reaches a closing proxy
+        // the proxy first: the connections it closes still have their redirect undone on the way back
+        // (with the namespace's last nat rule gone, the kernel unhooks nat, and a reply from the proxy's
+        // port, such as its FIN, would reach the client unaltered, which drops it: the client would
+        // hang); in between, a new connection or query is refused, for the few milliseconds iptables takes
+        self.stop().await;
         let chains = vec![self.chain.clone()];
         let mut left = self.ns.run(move || remove_nat_chains(&chains)).await?;
-        self.stop().await;
         // UDP flows redirected to the proxy would stay redirected to its closed port until their
         // conntrack entries expire (up to minutes for a resolver that keeps its port)
         let udp = self.udp_ports.clone();
