@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::task::JoinHandle;
 
-/// The largest UDP message the proxy relays (EDNS answers above it are truncated by the server anyway).
+/// The largest query the proxy takes (answers may be larger, up to what the client allowed).
 const MAX_MESSAGE: usize = 4096;
 /// How long a forwarded query waits for the nameserver.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(2);
@@ -419,7 +419,8 @@ struct Pending {
 async fn serve_udp(listen: UdpSocket, upstream: UdpSocket, rules: Arc<Rules>) {
     let mut pending: HashMap<u16, Pending> = HashMap::new();
     let mut next_id: u16 = rand::random();
-    let (mut query, mut answer) = (vec![0u8; MAX_MESSAGE], vec![0u8; MAX_MESSAGE]);
+    // a client may allow answers larger than queries (EDNS): never cut one short
+    let (mut query, mut answer) = (vec![0u8; MAX_MESSAGE], vec![0u8; usize::from(u16::MAX)]);
     let mut sweep = tokio::time::interval(UPSTREAM_TIMEOUT);
     loop {
         tokio::select! {
