@@ -113,6 +113,78 @@ pub fn bound_queues() -> anyhow::Result<Vec<u16>> {
     Ok(text.lines().filter_map(|l| l.split_whitespace().next()?.parse().ok()).collect())
 }
 
+/// The local ports of sockets in the calling thread's namespace: `udp` ports bound, or `tcp` ports listening.
+pub fn bound_ports(protocol: &str) -> anyhow::Result<Vec<u16>> {
+    let table = std::fs::read_to_string(format!("/proc/thread-self/net/{protocol}"))
+        .with_context(|| format!("failed to read the {protocol} sockets"))?;
+    Ok(parse_ports(&table, protocol == "tcp"))
+}
+
+/// The local ports of a `/proc/net/{tcp,udp}` table (only sockets in state LISTEN when `listening`).
+fn parse_ports(table: &str, listening: bool) -> Vec<u16> {
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            let port = u16::from_str_radix(fields.get(1)?.rsplit(':').next()?, 16).ok()?;
+            (!listening || fields.get(3) == Some(&"0A")).then_some(port)
+        })
+        .collect()
+}
+
+/// A thread parked in a network namespace that makes TCP sockets there on request (a socket belongs to
+/// the namespace it was made in, whichever thread uses it later); the thread ends with the maker.
+pub struct SocketMaker {
+    requests: std::sync::mpsc::Sender<tokio::sync::oneshot::Sender<anyhow::Result<std::net::TcpStream>>>,
+    mark: u32,
+}
+
+impl SocketMaker {
+    /// A maker in `ns` whose sockets carry the firewall mark `mark` (so the agent's rules skip them).
+    pub fn new(ns: &NetNs, mark: u32) -> anyhow::Result<Self> {
+        let ns = ns.try_clone()?;
+        let (requests, rx) =
+            std::sync::mpsc::channel::<tokio::sync::oneshot::Sender<anyhow::Result<std::net::TcpStream>>>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new().name("netns-sockets".into()).spawn(move || {
+            let entered = ns.enter();
+            let ok = entered.is_ok();
+            let _ = ready_tx.send(entered);
+            if ok {
+                while let Ok(reply) = rx.recv() {
+                    let _ = reply.send(tcp_socket(mark));
+                }
+            }
+        })?;
+        ready_rx.recv().context("the socket thread died")??;
+        Ok(Self { requests, mark })
+    }
+
+    /// A new TCP socket in the namespace, not yet connected, with the maker's mark.
+    pub async fn tcp(&self) -> anyhow::Result<tokio::net::TcpSocket> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.requests.send(tx).map_err(|_| anyhow::anyhow!("the socket thread ended"))?;
+        let stream = rx.await.context("the socket thread ended")??;
+        Ok(tokio::net::TcpSocket::from_std_stream(stream))
+    }
+
+    /// The mark of its sockets.
+    pub fn mark(&self) -> u32 {
+        self.mark
+    }
+}
+
+/// A non-blocking IPv4 TCP socket of the calling thread's namespace, marked `mark`.
+pub fn tcp_socket(mark: u32) -> anyhow::Result<std::net::TcpStream> {
+    use nix::sys::socket::{setsockopt, socket, sockopt, AddressFamily, SockFlag, SockType};
+    let fd =
+        socket(AddressFamily::Inet, SockType::Stream, SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC, None)
+            .context("failed to make a TCP socket")?;
+    setsockopt(&fd, sockopt::Mark, &mark).context("failed to mark a socket")?;
+    Ok(std::net::TcpStream::from(fd))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +196,14 @@ mod tests {
                    lo:       0       0    0    0    0     0          0         0        0\n  \
                    eth0: 1234 5 0 0 0 0 0 0 99\n";
         assert_eq!(parse_interfaces(dev), vec!["eth0".to_string()]);
+    }
+
+    #[test]
+    fn ports_come_from_the_socket_tables_listening_only_for_tcp() {
+        let tcp = "  sl  local_address rem_address   st tx_queue rx_queue\n   \
+                   0: 00000000:1F90 00000000:0000 0A 00000000:00000000\n   \
+                   1: 0100007F:9C40 0100007F:1F90 01 00000000:00000000\n";
+        assert_eq!(parse_ports(tcp, true), vec![8080]);
+        assert_eq!(parse_ports(tcp, false), vec![8080, 40000]);
     }
 }

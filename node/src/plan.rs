@@ -8,6 +8,11 @@ use serde::{Deserialize, Serialize};
 
 /// The mark on packets the agent itself sends (duplicates), so its queue rules let them pass.
 pub const AGENT_MARK: &str = "0x63630001";
+
+/// [`AGENT_MARK`] as a number (for `SO_MARK` on the sockets of the agent's proxies).
+pub fn agent_mark() -> u32 {
+    u32::from_str_radix(AGENT_MARK.trim_start_matches("0x"), 16).unwrap_or_default()
+}
 /// The prefix of every iptables chain the agent creates.
 pub const CHAIN_PREFIX: &str = "CC-";
 
