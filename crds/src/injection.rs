@@ -301,8 +301,24 @@ fn one_object(schema: &mut schemars::Schema) {
             if name == "type" {
                 types.extend(property.get("const").cloned());
                 types.extend(property.get("enum").and_then(Value::as_array).into_iter().flatten().cloned());
+            } else if let Some(Value::Object(seen)) = properties.get_mut(name) {
+                // a property several variants have: the widest of their bounds (each variant's own bound
+                // is the validator's and the agent's to check)
+                for (key, wider) in
+                    [("maximum", true), ("maxLength", true), ("maxItems", true), ("minimum", false)]
+                {
+                    match (seen.get(key).and_then(Value::as_f64), property.get(key).and_then(Value::as_f64)) {
+                        (Some(a), Some(b)) if (b > a) == wider && a != b => {
+                            seen.insert(key.into(), property[key].clone());
+                        }
+                        (Some(_), None) => {
+                            seen.remove(key);
+                        }
+                        _ => {}
+                    }
+                }
             } else {
-                properties.entry(name.clone()).or_insert_with(|| property.clone());
+                properties.insert(name.clone(), property.clone());
             }
         }
     }
@@ -565,6 +581,14 @@ mod tests {
             assert_eq!(caps.mechanism(&rate), Ok("tbf"));
             assert_eq!(caps.mechanism(&partition), Ok("iptables-drop"));
         }
+    }
+
+    #[test]
+    fn a_property_of_several_faults_takes_the_widest_of_their_bounds() {
+        let schema = serde_json::to_value(schemars::schema_for!(NodeFault)).unwrap();
+        // network-delay's latency is at most 10 s, http-latency's 60 s
+        assert_eq!(schema["properties"]["latencyMs"]["maximum"], 60000);
+        assert_eq!(schema["properties"]["latencyMs"]["minimum"], 1);
     }
 
     #[test]
