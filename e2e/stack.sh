@@ -79,6 +79,7 @@ case "${1:-}" in
         echo "warning: the demo's web Deployment is not ready yet; a demo run started now may find no pods" >&2
       demo="  Demo:        kubectl -n demo-chaos annotate chaosworkflow web-survives-pod-loss chaoscenter.io/run-now=\$(date +%s) --overwrite
                kubectl -n demo-chaos annotate chaosworkflow web-survives-latency chaoscenter.io/run-now=\$(date +%s) --overwrite
+               kubectl -n demo-chaos annotate chaosworkflow web-survives-cpu-pressure chaoscenter.io/run-now=\$(date +%s) --overwrite
                kubectl -n demo-chaos get chaosworkflowruns -w     kubectl get chaosinjections -A"
     fi
     cat <<MSG
