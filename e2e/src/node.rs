@@ -43,6 +43,12 @@ pub async fn test_pod_with(client: &Client, ns: &str, name: &str, resources: Val
         }
     }))
     .unwrap();
+    run_pod(client, ns, pod).await
+}
+
+/// Creates `pod` in `ns` and waits until it is Ready.
+pub async fn run_pod(client: &Client, ns: &str, pod: Pod) -> TestPod {
+    let name = pod.metadata.name.clone().unwrap_or_default();
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     // a fresh namespace's ServiceAccount token may lag behind the account (500, "retry after the token is
     // automatically created")
@@ -55,12 +61,12 @@ pub async fn test_pod_with(client: &Client, ns: &str, name: &str, resources: Val
     })
     .await;
     let pod = wait_for(Duration::from_secs(120), &format!("pod {name} to be Ready"), || async {
-        pods.get(name).await.ok().filter(pod_ready)
+        pods.get(&name).await.ok().filter(pod_ready)
     })
     .await;
     TestPod {
-        name: name.into(),
-        ip: pod.status.and_then(|s| s.pod_ip).unwrap(),
+        name,
+        ip: pod.status.and_then(|s| s.pod_ip).unwrap_or_default(),
         uid: pod.metadata.uid.unwrap(),
         node: pod.spec.and_then(|s| s.node_name).unwrap(),
     }
@@ -81,21 +87,7 @@ pub async fn sleeper(client: &Client, ns: &str, name: &str, resources: Value) ->
         }
     }))
     .unwrap();
-    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-    wait_for(Duration::from_secs(30), &format!("pod {name} to be created"), || async {
-        pods.create(&PostParams::default(), &pod).await.ok()
-    })
-    .await;
-    let pod = wait_for(Duration::from_secs(120), &format!("pod {name} to run"), || async {
-        pods.get(name).await.ok().filter(pod_ready)
-    })
-    .await;
-    TestPod {
-        name: name.into(),
-        ip: pod.status.and_then(|s| s.pod_ip).unwrap_or_default(),
-        uid: pod.metadata.uid.unwrap(),
-        node: pod.spec.and_then(|s| s.node_name).unwrap(),
-    }
+    run_pod(client, ns, pod).await
 }
 
 /// Runs `script` with sh in pod `pod`; whether it succeeded, and its stdout and stderr.
@@ -306,4 +298,26 @@ pub fn stressors_of(agent_pid: u32) -> Vec<u32> {
                 && args.windows(2).any(|w| w[0] == b"--parent-pid" && w[1] == parent.as_bytes())
         })
         .collect()
+}
+
+/// The ChaosInjections in `ns`.
+pub async fn injections(client: &Client, ns: &str) -> Vec<ChaosInjection> {
+    Api::<ChaosInjection>::namespaced(client.clone(), ns).list(&Default::default()).await.unwrap().items
+}
+
+/// Waits until one of the ChaosInjections in `ns` is applied; returns it.
+pub async fn wait_injected(client: &Client, ns: &str) -> ChaosInjection {
+    wait_for(Duration::from_secs(60), "an injection to be applied", || async {
+        let list = injections(client, ns).await;
+        list.into_iter().find(|i| i.status.as_ref().and_then(|s| s.phase) == Some(InjectionPhase::Injected))
+    })
+    .await
+}
+
+/// Waits until node `node`'s agent renews its Lease in `ns` (where an operator started with `ns` as its
+/// control-plane namespace looks for it).
+pub async fn wait_lease(client: &Client, ns: &str, node: &str) {
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> = Api::namespaced(client.clone(), ns);
+    let name = chaoscenter_crds::injection::lease_name(node);
+    wait_for(Duration::from_secs(30), "the agent's Lease", || async { leases.get(&name).await.ok() }).await;
 }

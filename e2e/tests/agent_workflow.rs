@@ -2,25 +2,20 @@
 //! container-kill restarts the container (its restart count, the pod Ready again) and a CPU stress loads
 //! the container's own cgroup until an abort, which stops the stressor at once (measured).
 
-use chaoscenter_crds::injection::{lease_name, ChaosInjection, InjectionPhase};
 use chaoscenter_crds::run::RunPhase;
 use chaoscenter_e2e::node::{
-    container, container_cgroups, cores, peak_cores, stressors_of, test_pod_with, StateDir,
+    container, container_cgroups, cores, peak_cores, stressors_of, test_pod_with, wait_injected, wait_lease,
+    StateDir,
 };
 use chaoscenter_e2e::{
     chaos_api, create_run, create_workflow, delete_project, pod_ready, setup_project, wait_for,
     wait_run_finished, with_namespace, NodeAgent, Operator,
 };
-use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams};
 use kube::Client;
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-async fn injections(client: &Client, ns: &str) -> Vec<ChaosInjection> {
-    Api::<ChaosInjection>::namespaced(client.clone(), ns).list(&Default::default()).await.unwrap().items
-}
 
 async fn restarts(client: &Client, ns: &str, pod: &str) -> (i32, bool) {
     let (_, count, _) = container(client, ns, pod).await;
@@ -37,11 +32,7 @@ async fn a_container_kill_restarts_the_container_and_an_aborted_cpu_stress_stops
         let dir = StateDir::new(&ns);
         let mut agent = NodeAgent::start(&target.node, &ns, &dir.0);
         let _operator = Operator::start(&ns);
-        let leases: Api<Lease> = Api::namespaced(client.clone(), &ns);
-        wait_for(Duration::from_secs(30), "the agent's Lease", || async {
-            leases.get(&lease_name(&target.node)).await.ok()
-        })
-        .await;
+        wait_lease(&client, &ns, &target.node).await;
 
         // container-kill: the restart count goes up by one, the pod is Ready again, the run passes
         let (before, _) = restarts(&client, &ns, "target").await;
@@ -82,12 +73,7 @@ async fn a_container_kill_restarts_the_container_and_an_aborted_cpu_stress_stops
         )
         .await;
         let run = create_run(&client, &ns, "cpu", false).await;
-        wait_for(Duration::from_secs(60), "the stress injection to be applied", || async {
-            let list = injections(&client, &ns).await;
-            list.into_iter()
-                .find(|i| i.status.as_ref().and_then(|s| s.phase) == Some(InjectionPhase::Injected))
-        })
-        .await;
+        wait_injected(&client, &ns).await;
         let loaded = peak_cores(&dirs, 5, idle + 0.8).await;
         eprintln!("pod-cpu-stress 1 core: the container's cgroup used {idle:.2} → {loaded:.2} cores");
         assert!(loaded - idle >= 0.8, "the container's cgroup used {idle:.2} → {loaded:.2} cores");

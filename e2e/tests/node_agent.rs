@@ -4,14 +4,15 @@
 //! namespace back (iptables rules, qdiscs, queues). The agent runs as a local root process.
 
 use chaoscenter_crds::injection::{lease_name, NodeCapabilities};
-use chaoscenter_crds::injection::{ChaosInjection, InjectionPhase, AGENT_FINALIZER, CAPABILITIES_ANNOTATION};
+use chaoscenter_crds::injection::{InjectionPhase, AGENT_FINALIZER, CAPABILITIES_ANNOTATION};
 use chaoscenter_e2e::node::{
-    can_fetch, exec, percentile, ping_loss, rtts, test_pod, Scene, StateDir, TestPod,
+    can_fetch, exec, injections, percentile, ping_loss, rtts, test_pod, wait_injected, wait_lease, Scene,
+    StateDir, TestPod,
 };
 use chaoscenter_e2e::{kubectl, setup_project, wait_for, with_namespace, NodeAgent};
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::api::{Api, Patch, PatchParams};
-use kube::{Client, ResourceExt};
+use kube::ResourceExt;
 use serde_json::json;
 use std::time::Duration;
 
@@ -507,11 +508,6 @@ async fn config_node_renders_and_the_api_server_accepts_it() {
     }
 }
 
-/// The ChaosInjections in `ns`.
-async fn injections(client: &Client, ns: &str) -> Vec<ChaosInjection> {
-    Api::<ChaosInjection>::namespaced(client.clone(), ns).list(&Default::default()).await.unwrap().items
-}
-
 #[tokio::test]
 async fn a_workflow_run_delays_a_pod_through_the_agent_and_an_abort_reverts_it_at_once() {
     use chaoscenter_crds::run::{RunPhase, Verdict};
@@ -525,11 +521,8 @@ async fn a_workflow_run_delays_a_pod_through_the_agent_and_an_abort_reverts_it_a
         let mut agent = NodeAgent::start(&target.node, &ns, &dir.0);
         // the operator reads the agent's Lease in its control-plane namespace: the test's, as the agent's
         let _operator = Operator::start(&ns);
+        wait_lease(&client, &ns, &target.node).await;
         let leases: Api<Lease> = Api::namespaced(client.clone(), &ns);
-        wait_for(Duration::from_secs(30), "the agent's Lease", || async {
-            leases.get(&lease_name(&target.node)).await.ok()
-        })
-        .await;
         let step = |duration: &str| {
             json!({"steps": [{"name": "slow", "fault": {"type": "network-delay", "duration": duration,
                 "params": {"latency": "100ms", "destinations": {"cidrs": [peer.ip]}},
@@ -540,12 +533,7 @@ async fn a_workflow_run_delays_a_pod_through_the_agent_and_an_abort_reverts_it_a
         let run = create_run(&client, &ns, "slow", false).await;
 
         // during the chaos: one injection, applied by the agent, and 100 ms more on each round trip
-        let applied = wait_for(Duration::from_secs(60), "the run's injection to be applied", || async {
-            let list = injections(&client, &ns).await;
-            list.into_iter()
-                .find(|i| i.status.as_ref().and_then(|s| s.phase) == Some(InjectionPhase::Injected))
-        })
-        .await;
+        let applied = wait_injected(&client, &ns).await;
         assert_eq!(applied.spec.target.name, "target");
         assert_eq!(applied.spec.run.name, run);
         let delayed = rtts(&ns, "target", &peer.ip, 40);
@@ -574,12 +562,7 @@ async fn a_workflow_run_delays_a_pod_through_the_agent_and_an_abort_reverts_it_a
         // a long run aborted mid-fault: the delay is gone within moments, measured from the abort
         create_workflow(&client, &ns, "slow-long", step("5m")).await;
         let run = create_run(&client, &ns, "slow-long", false).await;
-        wait_for(Duration::from_secs(60), "the long run's injection to be applied", || async {
-            let list = injections(&client, &ns).await;
-            list.into_iter()
-                .find(|i| i.status.as_ref().and_then(|s| s.phase) == Some(InjectionPhase::Injected))
-        })
-        .await;
+        wait_injected(&client, &ns).await;
         let inode = injections(&client, &ns).await[0].status.as_ref().unwrap().netns_inode.unwrap();
         assert!(!agent_traces(&netns_state(inode)).is_empty(), "the fault is in the pod");
         chaos_api(&client, "ChaosWorkflowRun", &ns)

@@ -4,10 +4,10 @@
 //! other paths pass; each revert is timed and checked by reading the pod's nat table back.
 
 use chaoscenter_crds::injection::{ChaosInjection, InjectionPhase};
-use chaoscenter_e2e::node::{exec, percentile, test_pod, Scene};
-use chaoscenter_e2e::{busybox_image, pod_ready, wait_for, with_namespace, NodeAgent};
+use chaoscenter_e2e::node::{exec, percentile, test_pod, Scene, StateDir};
+use chaoscenter_e2e::{busybox_image, with_namespace, NodeAgent};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::api::{Patch, PatchParams};
 use kube::Client;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -31,23 +31,6 @@ fn nat_traces(inode: u64) -> Vec<String> {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("CC-")).map(String::from).collect()
-}
-
-/// The agent's journal directory for one test, removed when the test ends.
-struct StateDir(PathBuf);
-
-impl StateDir {
-    fn new(ns: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("chaoscenter-node-{ns}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for StateDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A dnsmasq answering `names` (name → address) on `address`:53, and nothing else; killed on drop.
@@ -114,25 +97,7 @@ async fn dns_pod(client: &Client, ns: &str, name: &str, nameserver: &str) -> cha
         }
     }))
     .unwrap();
-    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-    wait_for(Duration::from_secs(30), &format!("pod {name} to be created"), || async {
-        match pods.create(&PostParams::default(), &pod).await {
-            Ok(_) => Some(()),
-            Err(kube::Error::Api(e)) if e.code == 500 => None,
-            Err(e) => panic!("failed to create pod {name}: {e}"),
-        }
-    })
-    .await;
-    let pod = wait_for(Duration::from_secs(120), &format!("pod {name} to be Ready"), || async {
-        pods.get(name).await.ok().filter(pod_ready)
-    })
-    .await;
-    chaoscenter_e2e::node::TestPod {
-        name: name.into(),
-        ip: pod.status.and_then(|s| s.pod_ip).unwrap(),
-        uid: pod.metadata.uid.unwrap(),
-        node: pod.spec.and_then(|s| s.node_name).unwrap(),
-    }
+    chaoscenter_e2e::node::run_pod(client, ns, pod).await
 }
 
 /// What busybox nslookup in `pod` says of `name`: the addresses, or the error (e.g. NXDOMAIN).

@@ -3,12 +3,10 @@
 //! abort ends them at once. Its own test binary: it changes the single node's opt-in, and test binaries run
 //! one after another.
 
-use chaoscenter_crds::injection::lease_name;
 use chaoscenter_crds::run::RunPhase;
-use chaoscenter_e2e::node::{stressors_of, StateDir};
+use chaoscenter_e2e::node::{stressors_of, wait_lease, StateDir};
 use chaoscenter_e2e::*;
-use k8s_openapi::api::coordination::v1::Lease;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Patch, PatchParams};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -79,11 +77,7 @@ async fn node_stress_loads_an_opted_in_node_outside_pods_until_aborted() {
         let mut agent = NodeAgent::start(&node, &ns, &dir.0);
         let agent_pid = agent.pid().unwrap();
         let _operator = Operator::start(&ns);
-        let leases: Api<Lease> = Api::namespaced(client.clone(), &ns);
-        wait_for(Duration::from_secs(30), "the agent's Lease", || async {
-            leases.get(&lease_name(&node)).await.ok()
-        })
-        .await;
+        wait_lease(&client, &ns, &node).await;
         let step = |type_: &str, params: serde_json::Value| {
             json!({"steps": [{"name": "stress", "fault": {"type": type_, "duration": "5m", "params": params,
                 "target": {"kind": "Node", "name": node}}}]})
