@@ -37,7 +37,7 @@ fn import(files: &[&str]) -> ExitCode {
             Err(e) => eprintln!("{file}: nothing converted: {e}"),
             Ok(imports) => {
                 for i in imports {
-                    eprintln!("{file}: {} →  ChaosWorkflow {}", i.name, i.name);
+                    eprintln!("{file}: {} → ChaosWorkflow {}", i.name, i.name);
                     for m in &i.mapped {
                         eprintln!("  mapped: {m}");
                     }
