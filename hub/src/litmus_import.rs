@@ -395,14 +395,11 @@ fn finish(
         ..ChaosWorkflowSpec::default()
     };
     let mut parameters = Vec::new();
-    let mut total = 0;
+    let mut total: u64 = 0;
     for (i, d) in drafts.into_iter().enumerate() {
-        total += seconds(&d.step.fault.duration)
-            + d.step
-                .probes
-                .iter()
-                .map(|p| p.run_properties.initial_delay.as_deref().map(seconds).unwrap_or(0))
-                .sum::<u64>();
+        let delays =
+            d.step.probes.iter().map(|p| p.run_properties.initial_delay.as_deref().map(seconds).unwrap_or(0));
+        total = delays.fold(total.saturating_add(seconds(&d.step.fault.duration)), u64::saturating_add);
         for p in d.params {
             parameters.push((
                 d.step.name.clone(),
@@ -417,7 +414,7 @@ fn finish(
         spec.steps.push(d.step);
     }
     // room for every step one after the other, their probes and reverts
-    let minutes = (total + 300).div_ceil(60);
+    let minutes = total.saturating_add(300).div_ceil(60);
     if minutes > 30 {
         spec.max_duration = format!("{}m", minutes.min(24 * 60));
         mapped.push(format!("maxDuration {} (the steps' durations and 5 minutes)", spec.max_duration));

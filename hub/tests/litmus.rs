@@ -319,3 +319,35 @@ fn the_command_line_prints_workflows_and_the_report() {
     let usage = std::process::Command::new(bin).arg("import").output().unwrap();
     assert_eq!(usage.status.code(), Some(2));
 }
+
+#[test]
+fn odd_input_never_panics() {
+    let engine = |env: &str, extra: &str| {
+        format!(
+            "kind: ChaosEngine\nmetadata: {{name: \"ÄÖ weird name\"}}\nspec:\n  appinfo: {{appns: 7, applabel: [1], appkind: {{}}}}\n  experiments:\n    - name: pod-delete\n      spec:\n        components:\n          env: [{env}]\n        probe: [{extra}]\n"
+        )
+    };
+    let cases = [
+        engine("{name: TOTAL_CHAOS_DURATION, value: '1e300'}, {name: CHAOS_INTERVAL, value: '-5'}", ""),
+        engine("{name: PODS_AFFECTED_PERC, value: '9999999999'}, {name: TARGET_PODS, value: ',,,'}", "{name: x, type: httpProbe}"),
+        engine("{name: FORCE}", "{type: cmdProbe, cmdProbe/inputs: {command: x, comparator: {criteria: between}}}, 5, [x]"),
+        engine("{value: x}", "{name: p, type: promProbe, runProperties: {probeTimeout: 1e300, interval: 'ü', attempt: -1}}"),
+        "kind: Workflow\nspec: {entrypoint: a, templates: [{name: a, steps: [[{name: a, template: a}]]}]}".to_string(),
+        "kind: Workflow\nspec: {entrypoint: a, templates: [{name: a, dag: {tasks: [{name: b, template: b, depends: '((('}, {name: b, template: b, dependencies: [b]}]}}, {name: b, inputs: {artifacts: [{raw: {data: 'kind: ChaosEngine\nspec: {experiments: [{name: node-taint, spec: {components: {env: [{name: TAINTS, value: ':::'}]}}}]}'}}]}}]}".to_string(),
+        "kind: CronWorkflow\nspec: 5".to_string(),
+        "- 1\n- 2".to_string(),
+        "kind: ChaosEngine".to_string(),
+    ];
+    for (n, c) in cases.iter().enumerate() {
+        let _ = import_litmus(c).map(|imports| {
+            for i in imports {
+                let _ = chaoscenter_core::validate(&i.workflow);
+            }
+        });
+        let mut files = Files::new();
+        files.insert(format!("faults/x/f{n}/engine.yaml"), c.as_bytes().to_vec());
+        files.insert(format!("experiments/e{n}/experiment.yaml"), c.as_bytes().to_vec());
+        files.insert(format!("own{n}.yaml"), c.as_bytes().to_vec());
+        let _ = catalogue(&files, "", None);
+    }
+}
