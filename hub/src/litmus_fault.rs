@@ -104,10 +104,7 @@ pub fn fault_type(litmus: &str) -> Result<FaultType, String> {
 
 /// Why a Litmus fault has no ChaosCenter equivalent.
 pub fn unsupported_reason(litmus: &str) -> String {
-    let why = if ["aws-", "ec2-", "ebs-", "rds-", "lambda-", "ecs-", "az-"]
-        .iter()
-        .any(|p| litmus.starts_with(p))
-    {
+    let why = if ["aws-", "ec2-", "ebs-", "rds-", "lambda-", "ecs-"].iter().any(|p| litmus.starts_with(p)) {
         "it acts on AWS resources through the AWS API; ChaosCenter injects only through Kubernetes and its node agent"
     } else if litmus.starts_with("gcp-") {
         "it acts on Google Cloud resources through the GCP API; ChaosCenter injects only through Kubernetes and its node agent"
