@@ -18,6 +18,16 @@ export const MAX_IMPORT_BYTES = 192 * 1024;
 
 type Imported = ImportLitmusMutation["importLitmus"]["workflows"][number];
 
+/** A file's text (FileReader: also where `Blob.text` is missing). */
+function readText(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result ?? ""));
+    reader.onerror = () => reject(reader.error ?? new Error("the file could not be read"));
+    reader.readAsText(file);
+  });
+}
+
 export function Import() {
   const { name: project, canEdit } = useProject();
   const navigate = useNavigate();
@@ -37,7 +47,11 @@ export function Import() {
       return;
     }
     setError(null);
-    setYaml(await file.text());
+    try {
+      setYaml(await readText(file));
+    } catch (err) {
+      setError(`Could not read ${file.name}: ${errorMessage(err)}`);
+    }
   }
 
   async function convert(e: FormEvent) {
