@@ -130,6 +130,18 @@ describe("Hubs", () => {
     expect(screen.queryByRole("form", { name: "Add a hub" })).toBeNull();
   });
 
+  it("adds the built-in hub again, with no repository", async () => {
+    const user = userEvent.setup();
+    const fake = renderHubs({ CreateHub: { data: { createHub: { name: "chaoscenter" } } } });
+    await user.click(screen.getByRole("button", { name: "Add a hub" }));
+    const form = within(screen.getByRole("form", { name: "Add a hub" }));
+    await user.selectOptions(form.getByLabelText("Source"), "Builtin");
+    expect(form.queryByLabelText("Repository URL")).toBeNull();
+    await user.type(form.getByLabelText("Name"), "chaoscenter");
+    await user.click(form.getByRole("button", { name: "Add hub" }));
+    expect(fake.calls("CreateHub")).toEqual([{ project: "demo", input: { name: "chaoscenter", source: "Builtin" } }]);
+  });
+
   it("shows the server's refusal, naming the field", async () => {
     const user = userEvent.setup();
     renderHubs({ CreateHub: { error: "url: must not hold credentials; name a Secret in secretName", code: "BAD_INPUT" } });

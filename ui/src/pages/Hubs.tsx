@@ -158,6 +158,7 @@ export function AddHubForm({ onDone, onCancel }: { onDone(): void; onCancel(): v
   const { name: project } = useProject();
   const [, createHub] = useMutation(CreateHubDocument);
   const [name, setName] = useState("");
+  const [source, setSource] = useState<"Git" | "Builtin">("Git");
   const [url, setUrl] = useState("");
   const [branch, setBranch] = useState("main");
   const [path, setPath] = useState("");
@@ -167,7 +168,10 @@ export function AddHubForm({ onDone, onCancel }: { onDone(): void; onCancel(): v
   const [busy, setBusy] = useState(false);
 
   const nameError = dnsLabelError(name.trim());
-  const urlError = !url.trim()
+  const urlError =
+    source === "Builtin"
+      ? null
+      : !url.trim()
     ? "Required."
     : /^(https?:\/\/|ssh:\/\/|git@)\S+$/.test(url.trim())
       ? null
@@ -179,13 +183,16 @@ export function AddHubForm({ onDone, onCancel }: { onDone(): void; onCancel(): v
     if (nameError || urlError) return;
     setBusy(true);
     setServerError(null);
-    const input = {
-      name: name.trim(),
-      url: url.trim(),
-      branch: branch.trim() || null,
-      path: path.trim() || null,
-      secretName: secretName.trim() || null,
-    };
+    const input =
+      source === "Builtin"
+        ? { name: name.trim(), source }
+        : {
+            name: name.trim(),
+            url: url.trim(),
+            branch: branch.trim() || null,
+            path: path.trim() || null,
+            secretName: secretName.trim() || null,
+          };
     const result = await createHub({ project, input }, HUBS_CHANGED);
     setBusy(false);
     if (result.error) setServerError(errorMessage(result.error));
@@ -198,19 +205,31 @@ export function AddHubForm({ onDone, onCancel }: { onDone(): void; onCancel(): v
       <Field label="Name" error={tried ? nameError : null}>
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />}
       </Field>
-      <Field label="Repository URL" hint="https://… or ssh://… (git@host:path)." error={tried ? urlError : null}>
-        {(p) => <input {...p} value={url} onChange={(e) => setUrl(e.target.value)} autoComplete="off" />}
+      <Field label="Source" hint="A git repository, or ChaosCenter's own templates (built in, works offline).">
+        {(p) => (
+          <select {...p} value={source} onChange={(e) => setSource(e.target.value === "Builtin" ? "Builtin" : "Git")}>
+            <option value="Git">Git repository</option>
+            <option value="Builtin">Built in</option>
+          </select>
+        )}
       </Field>
-      <Field label="Branch">{(p) => <input {...p} value={branch} onChange={(e) => setBranch(e.target.value)} />}</Field>
-      <Field label="Path" hint="The folder holding the templates; empty for the whole repository.">
-        {(p) => <input {...p} value={path} onChange={(e) => setPath(e.target.value)} />}
-      </Field>
-      <Field
-        label="Credential Secret"
-        hint="The name of a Secret in the project's namespace (username and password or token for https, ssh-privatekey and known_hosts for ssh). Only its name is stored here."
-      >
-        {(p) => <input {...p} value={secretName} onChange={(e) => setSecretName(e.target.value)} autoComplete="off" />}
-      </Field>
+      {source === "Git" && (
+        <>
+          <Field label="Repository URL" hint="https://… or ssh://… (git@host:path)." error={tried ? urlError : null}>
+            {(p) => <input {...p} value={url} onChange={(e) => setUrl(e.target.value)} autoComplete="off" />}
+          </Field>
+          <Field label="Branch">{(p) => <input {...p} value={branch} onChange={(e) => setBranch(e.target.value)} />}</Field>
+          <Field label="Path" hint="The folder holding the templates; empty for the whole repository.">
+            {(p) => <input {...p} value={path} onChange={(e) => setPath(e.target.value)} />}
+          </Field>
+          <Field
+            label="Credential Secret"
+            hint="The name of a Secret in the project's namespace (username and password or token for https, ssh-privatekey and known_hosts for ssh). Only its name is stored here."
+          >
+            {(p) => <input {...p} value={secretName} onChange={(e) => setSecretName(e.target.value)} autoComplete="off" />}
+          </Field>
+        </>
+      )}
       {serverError && <ErrorBox error={serverError} title="Could not add the hub" />}
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
