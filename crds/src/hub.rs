@@ -5,6 +5,9 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Annotation asking the operator to sync a hub now: set it to a new value (e.g. the current time).
+pub const SYNC_NOW_ANNOTATION: &str = "chaoscenter.io/sync-now";
+
 /// A chaos hub: a catalog of fault and workflow templates, synced periodically from a git repository,
 /// or ChaosCenter's built-in catalog.
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
