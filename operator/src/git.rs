@@ -176,9 +176,16 @@ fn fetch_inner(req: &Request, url: &str) -> Result<Fetched, FetchError> {
             }
         });
     let interrupt = Arc::new(AtomicBool::new(false));
-    let prepared = connection
-        .prepare_fetch(gix::progress::Discard, Default::default())
-        .map_err(|e| classify(&e, asked.load(Ordering::SeqCst)))?;
+    let anonymous = matches!(req.credentials, Credentials::None);
+    let prepared = connection.prepare_fetch(gix::progress::Discard, Default::default()).map_err(|e| {
+        if anonymous && asked.load(Ordering::SeqCst) {
+            FetchError::AuthenticationFailed(
+                "the server asks for credentials and spec.git.secretRef names no Secret holding them".into(),
+            )
+        } else {
+            classify(&e, asked.load(Ordering::SeqCst))
+        }
+    })?;
     let wanted = format!("refs/heads/{}", req.branch);
     let tip = prepared
         .ref_map()

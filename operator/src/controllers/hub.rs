@@ -448,6 +448,7 @@ async fn write_templates(
         let mut body = serde_json::to_value(&template).map_err(Error::Serialize)?;
         body["apiVersion"] = ChaosTemplate::api_version(&()).into();
         body["kind"] = ChaosTemplate::kind(&()).into();
+        drop_empty_strings(&mut body["spec"]);
         api.patch(&name, &apply, &Patch::Apply(&body)).await.map_err(Error::kube("apply a template"))?;
     }
     let existing = api
@@ -464,9 +465,29 @@ async fn write_templates(
     Ok(wanted.len() as u32)
 }
 
+/// Removes the empty strings from `value`: the cluster's validation reads `""` as null and refuses it for
+/// a string field, and an optional field left out reads back as the same empty default.
+fn drop_empty_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| v.as_str() != Some(""));
+            map.values_mut().for_each(drop_empty_strings);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_empty_strings),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_strings_are_left_out() {
+        let mut v = serde_json::json!({"a": "", "b": "x", "c": {"d": ""}, "e": [{"f": ""}]});
+        drop_empty_strings(&mut v);
+        assert_eq!(v, serde_json::json!({"b": "x", "c": {}, "e": [{}]}));
+    }
 
     #[test]
     fn template_names_are_dns_safe_stable_and_distinct() {
