@@ -265,3 +265,81 @@ async fn cgi(
     }
     Ok(response.body(Body::from(out.stdout[end + skip..].to_vec())).unwrap())
 }
+
+/// An OpenSSH server on 127.0.0.1 (Debian's `openssh-server`) that lets one client key log in as the
+/// current user and run `git-upload-pack` on the repositories under a root. Stops when dropped.
+pub struct SshServer {
+    pub port: u16,
+    /// The client's private key (OpenSSH format), for the hub's Secret.
+    pub client_key: String,
+    /// The `known_hosts` line for this server's host key.
+    pub known_hosts: String,
+    child: std::process::Child,
+}
+
+impl SshServer {
+    /// Starts sshd with fresh host and client keys written under `dir`.
+    pub async fn start(dir: &Path) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let keygen = |name: &str| {
+            let path = dir.join(name);
+            let _ = std::fs::remove_file(&path);
+            let out = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", "e2e", "-f"])
+                .arg(&path)
+                .output()
+                .expect("ssh-keygen runs");
+            assert!(out.status.success(), "ssh-keygen: {}", String::from_utf8_lossy(&out.stderr));
+            path
+        };
+        let host_key = keygen("host_key");
+        let client_key = keygen("client_key");
+        std::fs::copy(dir.join("client_key.pub"), dir.join("authorized_keys")).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let config = dir.join("sshd_config");
+        std::fs::write(
+            &config,
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\nPasswordAuthentication no\n\
+                 KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin prohibit-password\n\
+                 StrictModes no\nUsePAM no\nPidFile none\n",
+                host_key.display(),
+                dir.join("authorized_keys").display()
+            ),
+        )
+        .unwrap();
+        // sshd's privilege separation directory
+        let _ = std::fs::create_dir_all("/run/sshd");
+        let child = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f"])
+            .arg(&config)
+            .stderr(std::fs::File::create(dir.join("sshd.log")).unwrap())
+            .spawn()
+            .expect("sshd (openssh-server, see e2e/deps.sh) starts");
+        crate::wait_for(std::time::Duration::from_secs(30), "sshd listening", || async move {
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
+        })
+        .await;
+        let host_pub = std::fs::read_to_string(host_key.with_extension("pub")).unwrap();
+        let host_pub: Vec<&str> = host_pub.split_whitespace().take(2).collect();
+        Self {
+            port,
+            client_key: std::fs::read_to_string(client_key).unwrap(),
+            known_hosts: format!("[127.0.0.1]:{port} {}\n", host_pub.join(" ")),
+            child,
+        }
+    }
+
+    /// The ssh URL of the repository at `path` (absolute) on this server.
+    pub fn url(&self, path: &Path) -> String {
+        let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+        format!("ssh://{user}@127.0.0.1:{}{}", self.port, path.display())
+    }
+}
+
+impl Drop for SshServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

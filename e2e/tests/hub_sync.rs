@@ -338,3 +338,74 @@ async fn each_project_gets_the_builtin_hub_once_and_a_deleted_one_stays_deleted(
     })
     .await;
 }
+
+#[tokio::test]
+async fn syncs_over_ssh_only_with_the_known_host_key() {
+    with_namespace("hub-ssh", &[], |client, ns| async move {
+        ensure_crds(&client).await;
+        let root = scratch(&ns, "repos");
+        let cache = scratch(&ns, "cache");
+        let repo = Repo::init(&root, "charts");
+        let first = repo.commit("first", &[("t.yaml", b"t: 1\n")]);
+        let server = chaoscenter_e2e::git::SshServer::start(&scratch(&ns, "sshd")).await;
+        let other = chaoscenter_e2e::git::SshServer::start(&scratch(&ns, "sshd-other")).await;
+        let key = server.client_key.clone();
+        secret(&client, &ns, "ssh", &[("ssh-privatekey", &key), ("known_hosts", &server.known_hosts)]).await;
+        secret(&client, &ns, "no-hosts", &[("ssh-privatekey", &key)]).await;
+        // the host key of another server: this one's must not be accepted
+        let wrong_hosts =
+            other.known_hosts.replace(&format!(":{}", other.port), &format!(":{}", server.port));
+        secret(&client, &ns, "wrong-hosts", &[("ssh-privatekey", &key), ("known_hosts", &wrong_hosts)]).await;
+        // a key the server does not know
+        let stranger = other.client_key.clone();
+        secret(
+            &client,
+            &ns,
+            "wrong-key",
+            &[("ssh-privatekey", &stranger), ("known_hosts", &server.known_hosts)],
+        )
+        .await;
+        let operator = Operator::start_with(&ns, &[("HUB_CACHE_DIR", cache.to_str().unwrap())]);
+        let url = server.url(&repo.dir);
+        git_hub(&client, &ns, "wrong-key", &url, None, Some("wrong-key")).await;
+        git_hub(&client, &ns, "ssh", &url, None, Some("ssh")).await;
+        git_hub(&client, &ns, "no-hosts", &url, None, Some("no-hosts")).await;
+        git_hub(&client, &ns, "wrong-hosts", &url, None, Some("wrong-hosts")).await;
+        let hub = wait_hub(&client, &ns, "ssh", "the ssh sync", |h| {
+            h.status.as_ref().and_then(|s| s.revision.as_deref()) == Some(first.as_str())
+        })
+        .await;
+        assert_eq!(synced(&hub).unwrap().0, ConditionStatus::True);
+        for (hub, reason, words) in [
+            ("no-hosts", "InvalidSpec", "known_hosts"),
+            ("wrong-hosts", "AuthenticationFailed", "host key"),
+            ("wrong-key", "AuthenticationFailed", "refused the ssh key"),
+        ] {
+            let found = wait_hub(&client, &ns, hub, &format!("{hub}: Synced=False"), |h| {
+                synced(h).is_some_and(|(s, _, _)| s == ConditionStatus::False)
+            })
+            .await;
+            let (_, got, message) = synced(&found).unwrap();
+            assert_eq!(got, reason, "{hub}: {message}");
+            assert!(message.contains(words), "{hub}: {message}");
+        }
+        // the private key appears nowhere but its Secret, and is not left on disk
+        let secret_line = key.lines().nth(2).unwrap().to_string();
+        for hub in ["ssh", "no-hosts", "wrong-hosts"] {
+            let found = format!("{:?}", wait_hub(&client, &ns, hub, hub, |_| true).await);
+            let events = format!("{:?}", events_for(&client, &ns, hub).await);
+            assert!(!found.contains(&secret_line) && !events.contains(&secret_line), "{hub}");
+        }
+        assert!(!operator.logs().contains(&secret_line), "the key appears in the operator's log");
+        let leftover =
+            std::process::Command::new("grep").args(["-rl", &secret_line]).arg(&cache).output().unwrap();
+        assert!(
+            leftover.stdout.is_empty(),
+            "the key was left in the cache: {}",
+            String::from_utf8_lossy(&leftover.stdout)
+        );
+        let _ = std::fs::remove_dir_all(root);
+        let _ = std::fs::remove_dir_all(cache);
+    })
+    .await;
+}

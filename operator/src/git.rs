@@ -1,6 +1,6 @@
-//! The hub controller's git client: a shallow fetch (depth 1) of one branch into a per-hub cache, with
-//! credentials from the hub's Secret, size limits, and the fetched commit's files read into a map —
-//! with every error message stripped of credentials.
+//! The hub controller's git client: a shallow fetch (depth 1) of one branch into a per-hub cache over
+//! https or ssh, with credentials from the hub's Secret, size limits, and the fetched commit's files read
+//! into a map — with every error message stripped of credentials.
 
 use chaoscenter_hub::Files;
 use gix::bstr::ByteSlice;
@@ -34,6 +34,8 @@ pub enum Credentials {
     None,
     /// https basic authentication (a token is a password; see `docs/hubs.md`).
     Basic { username: String, password: String },
+    /// ssh: a private key, and the known_hosts the server's host key must be in (always checked).
+    Ssh { private_key: String, known_hosts: String },
 }
 
 impl std::fmt::Debug for Credentials {
@@ -41,6 +43,7 @@ impl std::fmt::Debug for Credentials {
         match self {
             Self::None => f.write_str("None"),
             Self::Basic { username, .. } => write!(f, "Basic({username}, <redacted>)"),
+            Self::Ssh { .. } => f.write_str("Ssh(<redacted>)"),
         }
     }
 }
@@ -102,15 +105,16 @@ pub enum Fetched {
 /// Fetches `req` (blocking: run it with `spawn_blocking`). Errors never hold credentials.
 pub fn fetch(req: &Request) -> Result<Fetched, FetchError> {
     let url = req.url.trim();
-    if url.starts_with("ssh://") || url.starts_with("git@") {
-        return Err(FetchError::InvalidSpec(
-            "spec.git.url: ssh repositories are not supported yet; use an https URL".into(),
-        ));
-    }
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
+    if is_ssh(url) {
+        if !matches!(req.credentials, Credentials::Ssh { .. }) {
+            return Err(FetchError::InvalidSpec(
+                "spec.git.secretRef: an ssh repository needs a Secret with `ssh-privatekey` and `known_hosts`".into(),
+            ));
+        }
+    } else if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(FetchError::InvalidSpec(format!("spec.git.url: {} is not an https URL", redact(url))));
     }
-    if let Ok(parsed) = url::Url::parse(url) {
+    if let Some(parsed) = url::Url::parse(url).ok().filter(|_| !is_ssh(url)) {
         if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(FetchError::InvalidSpec(
                 "spec.git.url: credentials do not belong in the URL; put them in the Secret named by spec.git.secretRef".into(),
@@ -123,7 +127,16 @@ pub fn fetch(req: &Request) -> Result<Fetched, FetchError> {
             req.branch
         )));
     }
-    let result = fetch_inner(req, url);
+    let ssh_dir = ssh_dir(&req.cache);
+    let mut result = fetch_inner(req, url, &ssh_dir);
+    if let Err(FetchError::FetchFailed(_) | FetchError::AuthenticationFailed(_)) = &result {
+        // ssh's own words (its log) say why better than a broken pipe does
+        if let Some(why) = ssh_failure(&ssh_dir) {
+            result = Err(why);
+        }
+    }
+    // the key never outlives the fetch
+    let _ = std::fs::remove_dir_all(&ssh_dir);
     if result.is_err() && !matches!(result, Err(FetchError::InvalidSpec(_))) {
         // a partial or odd cache costs only a re-fetch; never let it poison the next attempt
         let _ = std::fs::remove_dir_all(&req.cache);
@@ -133,11 +146,18 @@ pub fn fetch(req: &Request) -> Result<Fetched, FetchError> {
 
 // the credentials callback's error type is gix's own, and large
 #[allow(clippy::result_large_err)]
-fn fetch_inner(req: &Request, url: &str) -> Result<Fetched, FetchError> {
+fn fetch_inner(req: &Request, url: &str, ssh_dir: &Path) -> Result<Fetched, FetchError> {
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         FetchError::FetchFailed(format!("{what}: {}", redact(&e.to_string())))
     };
-    let repo = open_or_init(&req.cache).map_err(|e| failed("the hub's cache", &e))?;
+    let mut repo = open_or_init(&req.cache).map_err(|e| failed("the hub's cache", &e))?;
+    if let Credentials::Ssh { private_key, known_hosts } = &req.credentials {
+        let command =
+            ssh_command(ssh_dir, private_key, known_hosts).map_err(|e| failed("writing the ssh key", &e))?;
+        repo.config_snapshot_mut()
+            .set_value(&gix::config::tree::Core::SSH_COMMAND, command.as_str())
+            .map_err(|e| failed("configuring ssh", &e))?;
+    }
     let refspec = format!("+refs/heads/{0}:refs/remotes/origin/{0}", req.branch);
     let remote = repo
         .remote_at(url)
@@ -167,9 +187,11 @@ fn fetch_inner(req: &Request, url: &str) -> Result<Fetched, FetchError> {
                                 next: ctx.into(),
                             }))
                         }
-                        Credentials::None => Err(gix::credentials::protocol::Error::IdentityMissing {
-                            context: gix::credentials::protocol::Context::default(),
-                        }),
+                        Credentials::None | Credentials::Ssh { .. } => {
+                            Err(gix::credentials::protocol::Error::IdentityMissing {
+                                context: gix::credentials::protocol::Context::default(),
+                            })
+                        }
                     }
                 }
                 Action::Store(_) | Action::Erase(_) => Ok(None),
@@ -237,6 +259,65 @@ fn fetch_inner(req: &Request, url: &str) -> Result<Fetched, FetchError> {
     }
     let files = read_files(&repo, tip, &req.path, &req.limits)?;
     Ok(Fetched::Changed { revision: tip.to_string(), files })
+}
+
+/// Whether `url` is an ssh URL (`ssh://…` or scp-like `user@host:path`).
+fn is_ssh(url: &str) -> bool {
+    url.starts_with("ssh://") || (!url.contains("://") && url.contains('@') && url.contains(':'))
+}
+
+/// Where a fetch's ssh key and known_hosts are written (beside the cache, removed after the fetch).
+fn ssh_dir(cache: &Path) -> PathBuf {
+    let mut name = cache.file_name().unwrap_or_default().to_os_string();
+    name.push(".ssh");
+    cache.with_file_name(name)
+}
+
+/// Writes the key (0600) and known_hosts into `dir` and returns the ssh command that uses exactly them:
+/// no user or system ssh configuration, host keys always checked, never a prompt.
+fn ssh_command(dir: &Path, private_key: &str, known_hosts: &str) -> std::io::Result<String> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let write = |name: &str, content: &str| -> std::io::Result<PathBuf> {
+        let path = dir.join(name);
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
+        file.write_all(content.as_bytes())?;
+        if !content.ends_with('\n') {
+            file.write_all(b"\n")?;
+        }
+        Ok(path)
+    };
+    let key = write("key", private_key)?;
+    let hosts = write("known_hosts", known_hosts)?;
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    Ok(format!(
+        "ssh -F /dev/null -E {} -i {} -o IdentitiesOnly=yes -o UserKnownHostsFile={} -o GlobalKnownHostsFile=/dev/null \
+         -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=20",
+        quote(&dir.join("ssh.log")),
+        quote(&key),
+        quote(&hosts)
+    ))
+}
+
+/// Why ssh failed, from its log (written by `-E`), when it says.
+fn ssh_failure(dir: &Path) -> Option<FetchError> {
+    let log = std::fs::read_to_string(dir.join("ssh.log")).ok()?;
+    let last = redact(log.lines().rev().find(|l| !l.trim().is_empty())?.trim());
+    let lower = log.to_lowercase();
+    Some(
+        if lower.contains("host key verification failed") || lower.contains("host identification has changed")
+        {
+            FetchError::AuthenticationFailed(format!(
+            "the server's host key is not in the Secret's known_hosts (host keys are always checked): {last}"
+        ))
+        } else if lower.contains("permission denied") {
+            FetchError::AuthenticationFailed(format!("the server refused the ssh key: {last}"))
+        } else {
+            FetchError::FetchFailed(format!("ssh: {last}"))
+        },
+    )
 }
 
 /// The hub's cache, opened without any user or system git configuration (no helpers, no rewrites).
@@ -326,7 +407,13 @@ fn classify(err: &(dyn std::error::Error + 'static), asked: bool) -> FetchError 
     }
     let message = redact(&chain.join(": "));
     let lower = message.to_lowercase();
+    if lower.contains("host key verification failed") {
+        return FetchError::AuthenticationFailed(format!(
+            "the server's host key is not in the Secret's known_hosts (host keys are always checked): {message}"
+        ));
+    }
     if asked
+        || lower.contains("permission denied")
         || lower.contains("401")
         || lower.contains("403")
         || lower.contains("authentication")
@@ -386,7 +473,9 @@ mod tests {
         let err = fetch(&req("https://bob:s3cret@example.invalid/x.git")).unwrap_err();
         assert_eq!(err.reason(), "InvalidSpec");
         assert!(!err.to_string().contains("s3cret"), "{err}");
+        // ssh needs a key and known_hosts
         assert_eq!(fetch(&req("ssh://git@example.invalid/x.git")).unwrap_err().reason(), "InvalidSpec");
+        assert_eq!(fetch(&req("git@example.invalid:x.git")).unwrap_err().reason(), "InvalidSpec");
         let mut bad = req("https://example.invalid/x.git");
         bad.branch = "a..b".into();
         assert_eq!(fetch(&bad).unwrap_err().reason(), "InvalidSpec");

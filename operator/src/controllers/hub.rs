@@ -199,7 +199,7 @@ async fn sync(hub: &ChaosHub, ctx: &HubContext) -> Result<Synced, Failure> {
             let ns = hub.namespace().unwrap_or_default();
             let credentials = match &spec.secret_ref {
                 None => Credentials::None,
-                Some(r) => credentials(ctx, &ns, &r.name).await?,
+                Some(r) => credentials(ctx, &ns, &r.name, is_ssh(&spec.url)).await?,
             };
             let path = spec.path.clone().unwrap_or_default().trim_matches('/').to_string();
             let request = git::Request {
@@ -248,8 +248,13 @@ async fn sync(hub: &ChaosHub, ctx: &HubContext) -> Result<Synced, Failure> {
     }
 }
 
-/// The credentials in the hub's Secret: `username` and `password`, or `token` (with `username` when given).
-async fn credentials(ctx: &HubContext, ns: &str, name: &str) -> Result<Credentials, Failure> {
+fn is_ssh(url: &str) -> bool {
+    !(url.starts_with("https://") || url.starts_with("http://"))
+}
+
+/// The credentials in the hub's Secret: for https `username` and `password`, or `token` (with `username`
+/// when given); for ssh `ssh-privatekey` and `known_hosts` (required: host keys are always checked).
+async fn credentials(ctx: &HubContext, ns: &str, name: &str, ssh: bool) -> Result<Credentials, Failure> {
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
     let secret = match secrets.get_opt(name).await {
         Ok(Some(s)) => s,
@@ -275,6 +280,21 @@ async fn credentials(ctx: &HubContext, ns: &str, name: &str) -> Result<Credentia
             .map(|v| String::from_utf8_lossy(&v.0).trim_end_matches(['\r', '\n']).to_string())
             .filter(|v| !v.is_empty())
     };
+    if ssh {
+        return match (key("ssh-privatekey"), key("known_hosts")) {
+            (Some(private_key), Some(known_hosts)) => Ok(Credentials::Ssh { private_key, known_hosts }),
+            (None, _) => Err(Failure {
+                reason: "InvalidSpec",
+                message: format!("spec.git.secretRef: Secret {name} has no `ssh-privatekey` for the ssh URL"),
+            }),
+            (Some(_), None) => Err(Failure {
+                reason: "InvalidSpec",
+                message: format!(
+                    "spec.git.secretRef: Secret {name} has no `known_hosts`: it is required for ssh (the server's host key is always checked)"
+                ),
+            }),
+        };
+    }
     match (key("username"), key("password"), key("token")) {
         (_, _, Some(token)) => Ok(Credentials::Basic {
             username: key("username").unwrap_or_else(|| "x-access-token".into()),
