@@ -18,6 +18,14 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+/// A kubeconfig for the install's operator ServiceAccount (with its role in the test namespace), so the
+/// operator has exactly the access the install grants it.
+async fn operator_identity(client: &Client, ns: &str) -> PathBuf {
+    chaoscenter_e2e::access::ensure_rbac().await;
+    chaoscenter_e2e::access::grant_local_roles(client, ns).await;
+    chaoscenter_e2e::access::service_account_kubeconfig(client, "chaoscenter-operator", ns).await
+}
+
 /// Generous: a sync is a fetch on loopback, but the machine is shared and slow.
 const SYNC: Duration = Duration::from_secs(90);
 
@@ -196,11 +204,14 @@ async fn wrong_or_missing_credentials_give_a_clear_condition() {
         let server = GitServer::start(&root, Some(("hubuser", "the-right-one"))).await;
         let wrong = format!("wrong-{ns}-Xy7");
         secret(&client, &ns, "wrong", &[("username", "hubuser"), ("password", &wrong)]).await;
+        // as the install's operator: reading the Secret a hub names is all the Secret access it has
+        let kubeconfig = operator_identity(&client, &ns).await;
         let operator = Operator::start_with(
             &ns,
             &[
                 ("HUB_CACHE_DIR", cache.to_str().unwrap()),
                 ("SSL_CERT_FILE", server.ca_file.to_str().unwrap()),
+                ("KUBECONFIG", kubeconfig.to_str().unwrap()),
             ],
         );
         git_hub(&client, &ns, "wrong", &server.url("private"), None, Some("wrong")).await;
@@ -233,6 +244,7 @@ async fn wrong_or_missing_credentials_give_a_clear_condition() {
         {
             assert!(!text.contains(&wrong), "the password appears in {what}");
         }
+        let _ = std::fs::remove_file(kubeconfig);
         let _ = std::fs::remove_dir_all(root);
         let _ = std::fs::remove_dir_all(cache);
     })
@@ -296,7 +308,12 @@ async fn each_project_gets_the_builtin_hub_once_and_a_deleted_one_stays_deleted(
     with_namespace("hub-builtin", &[], |client, ns| async move {
         ensure_crds(&client).await;
         let scope = "chaoscenter.io/e2e-scope";
-        let _operator = Operator::start_with(&ns, &[("WATCH_SELECTOR", &format!("{scope}={ns}"))]);
+        // as the install's operator: creating the hub is within its access
+        let kubeconfig = operator_identity(&client, &ns).await;
+        let _operator = Operator::start_with(
+            &ns,
+            &[("WATCH_SELECTOR", &format!("{scope}={ns}")), ("KUBECONFIG", kubeconfig.to_str().unwrap())],
+        );
         let name = format!("hb-{}", ns.rsplit('-').next().unwrap());
         let project: Project = serde_json::from_value(serde_json::json!({
             "apiVersion": "chaoscenter.io/v1alpha1", "kind": "Project",
@@ -335,6 +352,7 @@ async fn each_project_gets_the_builtin_hub_once_and_a_deleted_one_stays_deleted(
         tokio::time::sleep(Duration::from_secs(2)).await;
         assert!(hubs.get_opt(BUILTIN_HUB).await.unwrap().is_none(), "the deleted built-in hub came back");
         let _ = projects.delete(&name, &DeleteParams::background()).await;
+        let _ = std::fs::remove_file(kubeconfig);
     })
     .await;
 }
