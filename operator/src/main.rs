@@ -200,15 +200,17 @@ where
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
+    let hub_controller = Controller::new(hubs, watcher::Config::default().any_semantic());
     let hub_ctx = Arc::new(controllers::hub::HubContext {
         client: client.clone(),
         recorder: Recorder::new(client.clone(), reporter.clone()),
         metrics: ctx.metrics.clone(),
         config: config.clone(),
         attempts: Default::default(),
+        hubs: hub_controller.store(),
     });
     // a sync blocks a thread on the network for up to HUB_FETCH_TIMEOUT: a few at once
-    let hub_loop = Controller::new(hubs, watcher::Config::default().any_semantic())
+    let hub_loop = hub_controller
         .with_config(kube::runtime::controller::Config::default().concurrency(4))
         .graceful_shutdown_on(stopped())
         .run(controllers::hub::reconcile, controllers::hub::error_policy, hub_ctx)

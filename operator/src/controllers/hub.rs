@@ -15,6 +15,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams};
 use kube::runtime::controller::Action as Requeue;
 use kube::runtime::events::{EventType, Recorder};
+use kube::runtime::reflector::Store;
 use kube::{Client, Resource, ResourceExt};
 use sha2::Digest;
 use std::collections::{BTreeSet, HashMap};
@@ -32,6 +33,8 @@ pub struct HubContext {
     pub config: Config,
     /// The last attempt per hub (by uid), so a failing hub is retried with backoff rather than at once.
     pub attempts: Mutex<HashMap<String, Attempt>>,
+    /// The hubs the controller watches (to forget the attempts of deleted ones).
+    pub hubs: Store<ChaosHub>,
 }
 
 /// A hub's last sync attempt in this process.
@@ -108,11 +111,12 @@ async fn reconcile_inner(hub: &ChaosHub, ctx: &HubContext) -> Result<Requeue, Er
     let every = interval(hub);
     let status = hub.status.clone().unwrap_or_default();
 
-    // due: never synced, a new spec, asked to, or the interval has passed since the last sync
+    // due: never synced, a new spec, asked to, the interval passed since the last sync, or the last sync
+    // failed (its backoff is kept in memory: after a restart it is tried at once)
     let last = status.last_synced_at.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok());
     let since = last.map(|t| chaoscenter_core::time::until(t, now()));
-    let synced_spec =
-        status.observed_generation == generation && status.conditions.iter().any(|c| c.type_ == "Synced");
+    let synced_spec = status.observed_generation == generation
+        && status.conditions.iter().any(|c| c.type_ == "Synced" && c.status == ConditionStatus::True);
     let attempt = ctx.attempts.lock().unwrap_or_else(|e| e.into_inner()).get(&uid).cloned();
     let same_ask = attempt.as_ref().is_some_and(|a| a.generation == generation && a.sync_now == sync_now);
     if let Some(a) = attempt.as_ref().filter(|a| same_ask && a.failures > 0) {
@@ -133,10 +137,19 @@ async fn reconcile_inner(hub: &ChaosHub, ctx: &HubContext) -> Result<Requeue, Er
     };
     let wait =
         if failures == 0 { every } else { (FIRST_RETRY * 2u32.saturating_pow(failures - 1)).min(every) };
-    ctx.attempts.lock().unwrap_or_else(|e| e.into_inner()).insert(
-        uid,
-        Attempt { next: Instant::now() + wait, failures, generation, sync_now: sync_now.clone() },
-    );
+    {
+        let mut attempts = ctx.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        attempts.insert(
+            uid,
+            Attempt { next: Instant::now() + wait, failures, generation, sync_now: sync_now.clone() },
+        );
+        // deleted hubs are never reconciled again: forget them now and then
+        if attempts.len() > 2 * ctx.hubs.state().len() + 16 {
+            let live: BTreeSet<String> =
+                ctx.hubs.state().iter().filter_map(|h| h.metadata.uid.clone()).collect();
+            attempts.retain(|uid, _| live.contains(uid));
+        }
+    }
     if asked {
         let patch = serde_json::json!({"metadata": {"annotations": {SYNC_NOW_HANDLED_ANNOTATION: sync_now}}});
         hubs(hub, ctx)
