@@ -343,3 +343,62 @@ impl Drop for SshServer {
         let _ = self.child.wait();
     }
 }
+
+/// An HTTP CONNECT proxy on 127.0.0.1 that records where it tunnelled to (`host:port` of each CONNECT).
+pub struct ConnectProxy {
+    pub addr: std::net::SocketAddr,
+    pub tunnels: Arc<std::sync::Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ConnectProxy {
+    pub async fn start() -> Self {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let tunnels: Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+        let seen = tunnels.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    // the request head, byte by byte up to the blank line (a CONNECT has no body)
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
+                        if client.read_exact(&mut byte).await.is_err() {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    let head = String::from_utf8_lossy(&head).to_string();
+                    let mut words = head.split_whitespace();
+                    let (Some("CONNECT"), Some(target)) = (words.next(), words.next()) else {
+                        let _ = client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n").await;
+                        return;
+                    };
+                    seen.lock().unwrap().push(target.to_string());
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else {
+                        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+                        return;
+                    };
+                    if client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await.is_ok() {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                    }
+                });
+            }
+        });
+        Self { addr, tunnels, task }
+    }
+
+    /// Where it tunnelled to so far.
+    pub fn targets(&self) -> Vec<String> {
+        self.tunnels.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ConnectProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -427,3 +427,35 @@ async fn syncs_over_ssh_only_with_the_known_host_key() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn fetches_through_the_proxy_named_by_the_environment() {
+    with_namespace("hub-proxy", &[], |client, ns| async move {
+        ensure_crds(&client).await;
+        let root = scratch(&ns, "repos");
+        let cache = scratch(&ns, "cache");
+        let first = Repo::init(&root, "charts").commit("first", &[("t.yaml", b"t: 1\n")]);
+        let server = GitServer::start(&root, None).await;
+        let proxy = chaoscenter_e2e::git::ConnectProxy::start().await;
+        let proxy_url = format!("http://{}", proxy.addr);
+        let _operator = Operator::start_with(
+            &ns,
+            &[
+                ("HUB_CACHE_DIR", cache.to_str().unwrap()),
+                ("SSL_CERT_FILE", server.ca_file.to_str().unwrap()),
+                ("HTTPS_PROXY", &proxy_url),
+                ("NO_PROXY", ""),
+            ],
+        );
+        git_hub(&client, &ns, "proxied", &server.url("charts"), None, None).await;
+        wait_hub(&client, &ns, "proxied", "the sync through the proxy", |h| {
+            h.status.as_ref().and_then(|s| s.revision.as_deref()) == Some(first.as_str())
+        })
+        .await;
+        let git = server.addr.to_string();
+        assert!(proxy.targets().contains(&git), "no tunnel to {git}: {:?}", proxy.targets());
+        let _ = std::fs::remove_dir_all(root);
+        let _ = std::fs::remove_dir_all(cache);
+    })
+    .await;
+}

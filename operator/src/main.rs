@@ -92,6 +92,16 @@ where
     Fut: std::future::Future<Output = ()> + Send + Sync + 'static,
 {
     let mut kube_config = kube::Config::infer().await?;
+    // HTTPS_PROXY in the environment is for what the operator fetches from outside (hubs' git
+    // repositories): the Kubernetes API is reached directly, as before, unless the kubeconfig itself names a
+    // proxy (kube-rs would otherwise take the variable for its own and refuse to start without a feature)
+    let env_proxy =
+        ["HTTPS_PROXY", "https_proxy"].iter().find_map(|v| std::env::var(v).ok()).filter(|v| !v.is_empty());
+    if kube_config.proxy_url.as_ref().map(|u| u.to_string().trim_end_matches('/').to_string())
+        == env_proxy.map(|p| p.trim_end_matches('/').to_string())
+    {
+        kube_config.proxy_url = None;
+    }
     // the cluster records our writes (e.g. scheduled runs) under this field manager, taken from the User-Agent
     kube_config.headers.push((
         axum::http::header::USER_AGENT,
