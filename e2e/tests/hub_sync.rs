@@ -365,8 +365,9 @@ async fn syncs_over_ssh_only_with_the_known_host_key() {
         let cache = scratch(&ns, "cache");
         let repo = Repo::init(&root, "charts");
         let first = repo.commit("first", &[("t.yaml", b"t: 1\n")]);
-        let server = chaoscenter_e2e::git::SshServer::start(&scratch(&ns, "sshd")).await;
-        let other = chaoscenter_e2e::git::SshServer::start(&scratch(&ns, "sshd-other")).await;
+        let (sshd, sshd_other) = (scratch(&ns, "sshd"), scratch(&ns, "sshd-other"));
+        let server = chaoscenter_e2e::git::SshServer::start(&sshd).await;
+        let other = chaoscenter_e2e::git::SshServer::start(&sshd_other).await;
         let key = server.client_key.clone();
         secret(&client, &ns, "ssh", &[("ssh-privatekey", &key), ("known_hosts", &server.known_hosts)]).await;
         secret(&client, &ns, "no-hosts", &[("ssh-privatekey", &key)]).await;
@@ -423,6 +424,9 @@ async fn syncs_over_ssh_only_with_the_known_host_key() {
             String::from_utf8_lossy(&leftover.stdout)
         );
         let _ = std::fs::remove_dir_all(root);
+        drop((server, other));
+        let _ = std::fs::remove_dir_all(sshd);
+        let _ = std::fs::remove_dir_all(sshd_other);
         let _ = std::fs::remove_dir_all(cache);
     })
     .await;
