@@ -2,6 +2,7 @@
 //! (deleted afterwards, its pods and events printed on failure), CRD installation and polling helpers.
 
 pub mod access;
+pub mod git;
 pub mod graphql_ws;
 pub mod history;
 pub mod node;

@@ -202,6 +202,9 @@ fn config() -> Config {
         preview_ttl: Duration::from_secs(60),
         probe_egress_allow: Vec::new(),
         probe_egress_deny: Vec::new(),
+        hub_cache_dir: std::env::temp_dir().join("chaoscenter-hubs-test"),
+        hub_limits: Default::default(),
+        hub_fetch_timeout: Duration::from_secs(300),
     }
 }
 

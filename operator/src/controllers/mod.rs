@@ -1,7 +1,8 @@
-//! The controllers (projects, users, workflows, runs), what they share, and their error type.
+//! The controllers (projects, users, hubs, workflows, runs), what they share, and their error type.
 
 pub mod claims;
 pub mod digest;
+pub mod hub;
 pub mod policy;
 pub mod project;
 pub mod run;

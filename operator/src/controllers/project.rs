@@ -7,8 +7,10 @@ use chaoscenter_crds::access::{
     user_identity, MANAGED_BY, MANAGED_BY_LABEL, USER_LABEL,
 };
 use chaoscenter_crds::common::{set_condition, ConditionStatus, API_GROUP, PROJECT_LABEL};
+use chaoscenter_crds::hub::{HubSource, BUILTIN_HUB, BUILTIN_HUB_ANNOTATION};
 use chaoscenter_crds::project::Role;
 use chaoscenter_crds::Project;
+use chaoscenter_crds::{ChaosHub, ChaosHubSpec};
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::{
     ClusterRole, ClusterRoleBinding, PolicyRule, RoleBinding, RoleRef, Subject,
@@ -142,6 +144,9 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
         }
     }
 
+    // the built-in hub, once: a user who deletes it does not get it back
+    ensure_builtin_hub(project, ctx, &ns_name).await?;
+
     // 2. the per-project ClusterRoles over the Project object itself
     let (active, skipped) = active_members(project, ctx);
     let apply = PatchParams::apply(FIELD_MANAGER).force();
@@ -263,6 +268,45 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
     );
     write_status(project, ctx, &status).await?;
     Ok(Requeue::requeue(Duration::from_secs(600)))
+}
+
+/// Creates the project's built-in hub ([`BUILTIN_HUB`], source Builtin) the first time its namespace is
+/// set up, and records that on the Project ([`BUILTIN_HUB_ANNOTATION`]) so that it is never created again:
+/// it is removable like any other hub.
+async fn ensure_builtin_hub(project: &Project, ctx: &AccessContext, ns: &str) -> Result<(), Error> {
+    if project.annotations().contains_key(BUILTIN_HUB_ANNOTATION) {
+        return Ok(());
+    }
+    let hub = ChaosHub {
+        metadata: ObjectMeta {
+            name: Some(BUILTIN_HUB.into()),
+            namespace: Some(ns.into()),
+            labels: Some(labels(&project.name_any(), None)),
+            ..Default::default()
+        },
+        spec: ChaosHubSpec { source: HubSource::Builtin, git: None, sync_interval: "1h".into() },
+        status: None,
+    };
+    match Api::<ChaosHub>::namespaced(ctx.client.clone(), ns).create(&PostParams::default(), &hub).await {
+        Ok(_) => {
+            ctx.event(
+                project,
+                EventType::Normal,
+                "HubCreated",
+                "Create",
+                format!("created the built-in hub {BUILTIN_HUB} in {ns}"),
+            )
+            .await
+        }
+        Err(kube::Error::Api(s)) if s.code == 409 => {}
+        Err(e) => return Err(Error::kube("create the built-in hub")(e)),
+    }
+    let patch = serde_json::json!({"metadata": {"annotations": {BUILTIN_HUB_ANNOTATION: now().to_string()}}});
+    Api::<Project>::all(ctx.client.clone())
+        .patch(&project.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(Error::kube("record the built-in hub"))?;
+    Ok(())
 }
 
 /// Records that the project cannot be set up: a `Ready=False` condition and a Warning Event naming why.
