@@ -55,7 +55,7 @@ export const DeleteHubDocument = graphql(`
 
 export const TemplatesDocument = graphql(`
   query Templates($project: String!, $hub: String, $category: String, $search: String) {
-    templates(project: $project, hub: $hub, category: $category, search: $search, first: 200) {
+    templates(project: $project, hub: $hub, category: $category, search: $search, first: 100) {
       total
       categories {
         category
