@@ -2,14 +2,21 @@
 //! included) run as a CGI behind a small axum server over https (a test CA the operator is told to trust
 //! with `SSL_CERT_FILE`) with optional basic auth, and repositories built with the `git` command.
 
+use crate::wait_for;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri};
 use base64::Engine;
+use chaoscenter_crds::common::Condition;
+use chaoscenter_crds::ChaosHub;
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::{Api, PostParams};
+use kube::Client;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 /// A git repository the test builds (a non-bare repository with one branch, `main`).
@@ -401,4 +408,63 @@ impl Drop for ConnectProxy {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Generous: a sync is a fetch on loopback, but the machine is shared and slow.
+pub const SYNC: Duration = Duration::from_secs(90);
+
+pub fn scratch(ns: &str, what: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chaoscenter-e2e-{ns}-{what}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub async fn secret(client: &Client, ns: &str, name: &str, data: &[(&str, &str)]) {
+    let secret: Secret = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": name},
+        "stringData": data.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
+    }))
+    .unwrap();
+    Api::<Secret>::namespaced(client.clone(), ns).create(&PostParams::default(), &secret).await.unwrap();
+}
+
+pub async fn git_hub(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    url: &str,
+    path: Option<&str>,
+    secret: Option<&str>,
+) {
+    let mut git = serde_json::json!({"url": url, "branch": "main"});
+    if let Some(path) = path {
+        git["path"] = path.into();
+    }
+    if let Some(secret) = secret {
+        git["secretRef"] = serde_json::json!({"name": secret});
+    }
+    let hub: ChaosHub = serde_json::from_value(serde_json::json!({
+        "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosHub",
+        "metadata": {"name": name},
+        "spec": {"source": "Git", "git": git, "syncInterval": "1h"},
+    }))
+    .unwrap();
+    Api::<ChaosHub>::namespaced(client.clone(), ns).create(&PostParams::default(), &hub).await.unwrap();
+}
+
+pub fn condition(hub: &ChaosHub, type_: &str) -> Option<Condition> {
+    hub.status.as_ref()?.conditions.iter().find(|c| c.type_ == type_).cloned()
+}
+
+/// Waits until hub `name`'s status satisfies `check`.
+pub async fn wait_hub(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    what: &str,
+    check: impl Fn(&ChaosHub) -> bool,
+) -> ChaosHub {
+    let api: Api<ChaosHub> = Api::namespaced(client.clone(), ns);
+    wait_for(SYNC, what, || async { api.get(name).await.ok().filter(|h| check(h)) }).await
 }

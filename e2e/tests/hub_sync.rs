@@ -3,15 +3,14 @@
 //! credentials, an oversized repository, credentials appearing nowhere, and the built-in hub each project
 //! gets once.
 
-use chaoscenter_crds::common::{Condition, ConditionStatus};
+use chaoscenter_crds::common::ConditionStatus;
 use chaoscenter_crds::hub::{
     BUILTIN_HUB, BUILTIN_HUB_ANNOTATION, SYNC_NOW_ANNOTATION, SYNC_NOW_HANDLED_ANNOTATION,
 };
 use chaoscenter_crds::template::HUB_LABEL;
 use chaoscenter_crds::{ChaosHub, ChaosTemplate, Project};
-use chaoscenter_e2e::git::{GitServer, Repo};
+use chaoscenter_e2e::git::{condition, git_hub, scratch, secret, wait_hub, GitServer, Repo, SYNC};
 use chaoscenter_e2e::{ensure_crds, events_for, wait_for, with_namespace, Operator};
-use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt};
 use std::path::PathBuf;
@@ -24,58 +23,6 @@ async fn operator_identity(client: &Client, ns: &str) -> PathBuf {
     chaoscenter_e2e::access::ensure_rbac().await;
     chaoscenter_e2e::access::grant_local_roles(client, ns).await;
     chaoscenter_e2e::access::service_account_kubeconfig(client, "chaoscenter-operator", ns).await
-}
-
-/// Generous: a sync is a fetch on loopback, but the machine is shared and slow.
-const SYNC: Duration = Duration::from_secs(90);
-
-fn scratch(ns: &str, what: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chaoscenter-e2e-{ns}-{what}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn secret(client: &Client, ns: &str, name: &str, data: &[(&str, &str)]) {
-    let secret: Secret = serde_json::from_value(serde_json::json!({
-        "metadata": {"name": name},
-        "stringData": data.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
-    }))
-    .unwrap();
-    Api::<Secret>::namespaced(client.clone(), ns).create(&PostParams::default(), &secret).await.unwrap();
-}
-
-async fn git_hub(client: &Client, ns: &str, name: &str, url: &str, path: Option<&str>, secret: Option<&str>) {
-    let mut git = serde_json::json!({"url": url, "branch": "main"});
-    if let Some(path) = path {
-        git["path"] = path.into();
-    }
-    if let Some(secret) = secret {
-        git["secretRef"] = serde_json::json!({"name": secret});
-    }
-    let hub: ChaosHub = serde_json::from_value(serde_json::json!({
-        "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosHub",
-        "metadata": {"name": name},
-        "spec": {"source": "Git", "git": git, "syncInterval": "1h"},
-    }))
-    .unwrap();
-    Api::<ChaosHub>::namespaced(client.clone(), ns).create(&PostParams::default(), &hub).await.unwrap();
-}
-
-fn condition(hub: &ChaosHub, type_: &str) -> Option<Condition> {
-    hub.status.as_ref()?.conditions.iter().find(|c| c.type_ == type_).cloned()
-}
-
-/// Waits until hub `name`'s status satisfies `check`.
-async fn wait_hub(
-    client: &Client,
-    ns: &str,
-    name: &str,
-    what: &str,
-    check: impl Fn(&ChaosHub) -> bool,
-) -> ChaosHub {
-    let api: Api<ChaosHub> = Api::namespaced(client.clone(), ns);
-    wait_for(SYNC, what, || async { api.get(name).await.ok().filter(|h| check(h)) }).await
 }
 
 /// Asks for a sync now and waits until the operator handled that ask.
