@@ -306,7 +306,13 @@ async fn a_memory_percent_of_the_limit_stops_short_of_it_unless_oom_is_allowed()
 #[tokio::test]
 async fn an_io_stressor_writes_through_the_container_and_a_disk_fill_takes_real_blocks() {
     with_namespace("node-held", &[], |client, ns| async move {
-        let (target, scene, dir, mut agent) = setup(&client, &ns).await;
+        let target = test_pod(&client, &ns, "target").await;
+        let scene = Scene::new(&client, &ns, &target.node).await;
+        let dir = StateDir::new(&ns);
+        // a developer's or CI's disk may already be past the default 80 % (build caches): the test's 64 MiB
+        // fill must not depend on it; the refusal below still holds: 1 TiB is more than the disk has
+        let mut agent =
+            NodeAgent::start_with(&target.node, &ns, &dir.0, &[("DISK_FILL_MAX_USED_PERCENT", "99")]);
         let (id, _, _) = container(&client, &ns, "target").await;
         let dirs = container_cgroups(&id);
 
@@ -367,7 +373,7 @@ async fn an_io_stressor_writes_through_the_container_and_a_disk_fill_takes_real_
             .inject(
                 "huge",
                 &target,
-                json!({"type": "disk-fill", "bytes": 64u64 << 30, "path": "/tmp"}),
+                json!({"type": "disk-fill", "bytes": 1u64 << 40, "path": "/tmp"}),
                 Duration::from_secs(600),
             )
             .await;
@@ -380,12 +386,12 @@ async fn an_io_stressor_writes_through_the_container_and_a_disk_fill_takes_real_
         let status = inj.status.unwrap();
         if status.phase == Some(InjectionPhase::Failed) {
             let message = status.message.unwrap_or_default();
-            eprintln!("disk-fill 64 GiB refused: {message}");
+            eprintln!("disk-fill 1 TiB refused: {message}");
             assert!(message.contains("DISK_FILL_MAX_USED_PERCENT"), "{message}");
             let (_, listing) = exec(&ns, "target", "ls -a /tmp");
             assert!(!listing.contains(".chaoscenter-fill"), "{listing}");
         } else {
-            eprintln!("disk-fill 64 GiB fits under the threshold on this disk: reverting it");
+            eprintln!("disk-fill 1 TiB fits under the threshold on this disk: reverting it");
             scene.revert("huge").await;
         }
         stop_clean(&mut agent);
