@@ -111,9 +111,7 @@ pub struct Started {
 
 /// The nat chain an injection with `uid` may create (DNS and HTTP redirection).
 pub fn nat_chain(uid: &str) -> String {
-    let id: String =
-        uid.chars().filter(char::is_ascii_hexdigit).take(12).collect::<String>().to_ascii_lowercase();
-    format!("{}{id}-N", crate::plan::CHAIN_PREFIX)
+    format!("{}{}-N", crate::plan::CHAIN_PREFIX, crate::plan::short(uid))
 }
 
 /// What starting `scene`'s fault will create, decided before anything is touched (the journal keeps it).
@@ -155,7 +153,15 @@ pub async fn start(scene: &Scene<'_>, record: &mut Record) -> Result<Started, St
 
 /// True for the faults [`start`] applies (the rest are network faults of `plan.rs`).
 pub fn is_held(fault: &NodeFault) -> bool {
-    fault.filter().is_none() && !matches!(fault, NodeFault::NetworkRate { .. })
+    !matches!(
+        fault,
+        NodeFault::NetworkDelay { .. }
+            | NodeFault::NetworkLoss { .. }
+            | NodeFault::NetworkDuplicate { .. }
+            | NodeFault::NetworkCorrupt { .. }
+            | NodeFault::NetworkRate { .. }
+            | NodeFault::NetworkPartition { .. }
+    )
 }
 
 /// Undoes what `record` lists (an earlier agent's fault, or the rest of a failed start): kills its
@@ -239,5 +245,19 @@ mod tests {
     #[test]
     fn nat_chains_derive_from_the_injection_uid() {
         assert_eq!(nat_chain("0a1b2c3d-4e5f-6789-abcd-ef0123456789"), "CC-0a1b2c3d4e5f-N");
+    }
+
+    #[test]
+    fn every_fault_but_the_network_ones_is_held() {
+        let delay = NodeFault::NetworkDelay {
+            latency_ms: 1,
+            jitter_ms: 0,
+            correlation: 0.0,
+            filter: Default::default(),
+        };
+        assert!(!is_held(&delay));
+        assert!(!is_held(&NodeFault::NetworkRate { bits_per_second: 8000, burst_bytes: None }));
+        assert!(is_held(&NodeFault::NodeCpuStress { cores: 1, load: 100 }));
+        assert!(is_held(&NodeFault::ContainerKill { container: None, signal: "SIGKILL".into() }));
     }
 }

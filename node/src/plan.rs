@@ -97,7 +97,7 @@ pub struct Plan {
 }
 
 /// The short id an injection's names derive from: its uid's first 12 hex digits.
-fn short(uid: &str) -> String {
+pub(crate) fn short(uid: &str) -> String {
     uid.chars().filter(char::is_ascii_hexdigit).take(12).collect::<String>().to_ascii_lowercase()
 }
 
