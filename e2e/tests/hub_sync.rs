@@ -3,25 +3,39 @@
 //! credentials, an oversized repository, credentials appearing nowhere, and the built-in hub each project
 //! gets once.
 
+use chaoscenter_crds::access::{HUB_CREDENTIALS_BINDING, HUB_CREDENTIALS_ROLE};
 use chaoscenter_crds::common::ConditionStatus;
 use chaoscenter_crds::hub::{
     BUILTIN_HUB, BUILTIN_HUB_ANNOTATION, SYNC_NOW_ANNOTATION, SYNC_NOW_HANDLED_ANNOTATION,
 };
 use chaoscenter_crds::template::HUB_LABEL;
 use chaoscenter_crds::{ChaosHub, ChaosTemplate, Project};
+use chaoscenter_e2e::access::CONTROL_PLANE;
 use chaoscenter_e2e::git::{condition, git_hub, scratch, secret, wait_hub, GitServer, Repo, SYNC};
 use chaoscenter_e2e::{ensure_crds, events_for, wait_for, with_namespace, Operator};
+use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// A kubeconfig for the install's operator ServiceAccount (with its role in the test namespace), so the
-/// operator has exactly the access the install grants it.
+/// A kubeconfig for the install's operator ServiceAccount (with its role in the test namespace, and the
+/// hub-credentials binding it keeps in project namespaces), so the operator has exactly the access the
+/// install grants it.
 async fn operator_identity(client: &Client, ns: &str) -> PathBuf {
     chaoscenter_e2e::access::ensure_rbac().await;
     chaoscenter_e2e::access::grant_local_roles(client, ns).await;
+    let binding: RoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": HUB_CREDENTIALS_BINDING},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": HUB_CREDENTIALS_ROLE},
+        "subjects": [{"kind": "ServiceAccount", "name": "chaoscenter-operator", "namespace": CONTROL_PLANE}],
+    }))
+    .unwrap();
+    Api::<RoleBinding>::namespaced(client.clone(), ns)
+        .create(&PostParams::default(), &binding)
+        .await
+        .unwrap();
     chaoscenter_e2e::access::service_account_kubeconfig(client, "chaoscenter-operator", ns).await
 }
 
@@ -58,7 +72,9 @@ async fn syncs_resyncs_skips_an_unchanged_commit_and_keeps_the_last_catalogue_wh
             ],
         );
         let server = GitServer::start(&root, Some(("hubuser", &password))).await;
-        secret(&client, &ns, "hub-creds", &[("username", "hubuser"), ("password", &password)]).await;
+        let for_server = server.url("");
+        secret(&client, &ns, "hub-creds", &[("url", &for_server), ("username", "hubuser"), ("password", &password)])
+            .await;
         // a template the hub no longer offers: the first sync removes it
         let stale: ChaosTemplate = serde_json::from_value(serde_json::json!({
             "apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosTemplate",
@@ -150,7 +166,19 @@ async fn wrong_or_missing_credentials_give_a_clear_condition() {
         Repo::init(&root, "private").commit("first", &[("t.yaml", b"t: 1\n")]);
         let server = GitServer::start(&root, Some(("hubuser", "the-right-one"))).await;
         let wrong = format!("wrong-{ns}-Xy7");
-        secret(&client, &ns, "wrong", &[("username", "hubuser"), ("password", &wrong)]).await;
+        let for_server = server.url("");
+        secret(&client, &ns, "wrong", &[("url", &for_server), ("username", "hubuser"), ("password", &wrong)])
+            .await;
+        // the right credentials, but for another server: never sent to this one
+        let (right, elsewhere) = ("the-right-one", "https://127.0.0.1:9/");
+        secret(
+            &client,
+            &ns,
+            "elsewhere",
+            &[("url", elsewhere), ("username", "hubuser"), ("password", right)],
+        )
+        .await;
+        secret(&client, &ns, "no-url", &[("username", "hubuser"), ("password", right)]).await;
         // as the install's operator: reading the Secret a hub names is all the Secret access it has
         let kubeconfig = operator_identity(&client, &ns).await;
         let operator = Operator::start_with(
@@ -164,10 +192,14 @@ async fn wrong_or_missing_credentials_give_a_clear_condition() {
         git_hub(&client, &ns, "wrong", &server.url("private"), None, Some("wrong")).await;
         git_hub(&client, &ns, "anonymous", &server.url("private"), None, None).await;
         git_hub(&client, &ns, "missing", &server.url("private"), None, Some("no-such-secret")).await;
+        git_hub(&client, &ns, "elsewhere", &server.url("private"), None, Some("elsewhere")).await;
+        git_hub(&client, &ns, "no-url", &server.url("private"), None, Some("no-url")).await;
         for (hub, reason) in [
             ("wrong", "AuthenticationFailed"),
             ("anonymous", "AuthenticationFailed"),
             ("missing", "SecretMissing"),
+            ("elsewhere", "SecretNotForURL"),
+            ("no-url", "InvalidSpec"),
         ] {
             let found = wait_hub(&client, &ns, hub, &format!("{hub}: Synced=False"), |h| {
                 synced(h).is_some_and(|(s, _, _)| s == ConditionStatus::False)
@@ -181,9 +213,12 @@ async fn wrong_or_missing_credentials_give_a_clear_condition() {
             assert!(found.status.as_ref().unwrap().revision.is_none());
         }
         assert!(server.seen.unauthorized.load(Ordering::SeqCst) >= 2);
+        // nothing fetched: the right password, in a Secret for another server, was never sent here
         assert_eq!(server.seen.pack_fetches.load(Ordering::SeqCst), 0);
         let missing = wait_hub(&client, &ns, "missing", "missing", |_| true).await;
         assert!(synced(&missing).unwrap().2.contains("no-such-secret"), "the message names the Secret");
+        let no_url = wait_hub(&client, &ns, "no-url", "no-url", |_| true).await;
+        assert!(synced(&no_url).unwrap().2.contains("`url`"), "the message names the missing key");
         let events = format!("{:?}", events_for(&client, &ns, "wrong").await);
         let hub = format!("{:?}", wait_hub(&client, &ns, "wrong", "wrong", |_| true).await);
         for (what, text) in
@@ -259,7 +294,11 @@ async fn each_project_gets_the_builtin_hub_once_and_a_deleted_one_stays_deleted(
         let kubeconfig = operator_identity(&client, &ns).await;
         let _operator = Operator::start_with(
             &ns,
-            &[("WATCH_SELECTOR", &format!("{scope}={ns}")), ("KUBECONFIG", kubeconfig.to_str().unwrap())],
+            &[
+                ("WATCH_SELECTOR", &format!("{scope}={ns}")),
+                ("KUBECONFIG", kubeconfig.to_str().unwrap()),
+                ("SERVICE_ACCOUNT_NAMESPACE", CONTROL_PLANE),
+            ],
         );
         let name = format!("hb-{}", ns.rsplit('-').next().unwrap());
         let project: Project = serde_json::from_value(serde_json::json!({
@@ -276,6 +315,18 @@ async fn each_project_gets_the_builtin_hub_once_and_a_deleted_one_stays_deleted(
             wait_for(SYNC, "the built-in hub", || async { hubs.get_opt(BUILTIN_HUB).await.ok().flatten() })
                 .await;
         assert_eq!(hub.spec.source, chaoscenter_crds::hub::HubSource::Builtin);
+        // and the operator, as the install's account, may read hub credentials there (and only there)
+        let bindings: Api<RoleBinding> = Api::namespaced(client.clone(), &home);
+        let binding = wait_for(SYNC, "the hub-credentials binding", || async {
+            bindings.get_opt(HUB_CREDENTIALS_BINDING).await.ok().flatten()
+        })
+        .await;
+        assert_eq!(binding.role_ref.name, HUB_CREDENTIALS_ROLE);
+        let subject = &binding.subjects.unwrap()[0];
+        assert_eq!(
+            (subject.kind.as_str(), subject.name.as_str(), subject.namespace.as_deref()),
+            ("ServiceAccount", "chaoscenter-operator", Some(CONTROL_PLANE))
+        );
         let marked = wait_for(SYNC, "the project marked", || async {
             projects.get(&name).await.ok().filter(|p| p.annotations().contains_key(BUILTIN_HUB_ANNOTATION))
         })
@@ -316,19 +367,33 @@ async fn syncs_over_ssh_only_with_the_known_host_key() {
         let server = chaoscenter_e2e::git::SshServer::start(&sshd).await;
         let other = chaoscenter_e2e::git::SshServer::start(&sshd_other).await;
         let key = server.client_key.clone();
-        secret(&client, &ns, "ssh", &[("ssh-privatekey", &key), ("known_hosts", &server.known_hosts)]).await;
-        secret(&client, &ns, "no-hosts", &[("ssh-privatekey", &key)]).await;
+        let for_server = server.url(&root);
+        let for_server = for_server.as_str();
+        secret(
+            &client,
+            &ns,
+            "ssh",
+            &[("url", for_server), ("ssh-privatekey", &key), ("known_hosts", &server.known_hosts)],
+        )
+        .await;
+        secret(&client, &ns, "no-hosts", &[("url", for_server), ("ssh-privatekey", &key)]).await;
         // the host key of another server: this one's must not be accepted
         let wrong_hosts =
             other.known_hosts.replace(&format!(":{}", other.port), &format!(":{}", server.port));
-        secret(&client, &ns, "wrong-hosts", &[("ssh-privatekey", &key), ("known_hosts", &wrong_hosts)]).await;
+        secret(
+            &client,
+            &ns,
+            "wrong-hosts",
+            &[("url", for_server), ("ssh-privatekey", &key), ("known_hosts", &wrong_hosts)],
+        )
+        .await;
         // a key the server does not know
         let stranger = other.client_key.clone();
         secret(
             &client,
             &ns,
             "wrong-key",
-            &[("ssh-privatekey", &stranger), ("known_hosts", &server.known_hosts)],
+            &[("url", for_server), ("ssh-privatekey", &stranger), ("known_hosts", &server.known_hosts)],
         )
         .await;
         let operator = Operator::start_with(&ns, &[("HUB_CACHE_DIR", cache.to_str().unwrap())]);

@@ -14,6 +14,13 @@ pub struct Config {
     /// The control-plane namespace: the leader Lease and the halt ConfigMap live here
     /// (`CHAOSCENTER_NAMESPACE`, default `chaoscenter-system`).
     pub namespace: String,
+    /// The operator's own ServiceAccount as `(namespace, name)` (`SERVICE_ACCOUNT_NAMESPACE`, default the
+    /// control-plane namespace; `SERVICE_ACCOUNT`, default `chaoscenter-operator`): the subject of the
+    /// hub-credentials RoleBinding it keeps in each project namespace.
+    pub service_account: (String, String),
+    /// Whether each new project namespace gets the built-in hub (`BUILTIN_HUB`, `true` or `false`;
+    /// default `true`).
+    pub builtin_hub: bool,
     /// This replica's identity in the Lease (`POD_NAME`, default `<hostname>-<pid>`).
     pub identity: String,
     /// Where `/metrics` and `/healthz` listen (`METRICS_ADDR`, default `0.0.0.0:8080`).
@@ -72,8 +79,18 @@ impl Config {
         };
         let defaults = Limits::default();
         let fetch_timeout = var("HUB_FETCH_TIMEOUT").unwrap_or_else(|| "5m".into());
+        let namespace = var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into());
         Ok(Self {
-            namespace: var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into()),
+            service_account: (
+                var("SERVICE_ACCOUNT_NAMESPACE").unwrap_or_else(|| namespace.clone()),
+                var("SERVICE_ACCOUNT").unwrap_or_else(|| "chaoscenter-operator".into()),
+            ),
+            namespace,
+            builtin_hub: match var("BUILTIN_HUB").as_deref() {
+                None | Some("true") => true,
+                Some("false") => false,
+                Some(other) => anyhow::bail!("BUILTIN_HUB={other:?} is neither true nor false"),
+            },
             identity: var("POD_NAME").unwrap_or_else(|| format!("{}-{}", host.trim(), std::process::id())),
             metrics_addr: metrics_addr
                 .parse()

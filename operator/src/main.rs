@@ -276,6 +276,8 @@ async fn access_controllers<F, Fut>(
         metrics,
         projects: project_controller.store(),
         users: user_controller.store(),
+        service_account: config.service_account.clone(),
+        builtin_hub: config.builtin_hub,
     });
     // a user's change (e.g. disabled) re-binds the projects that list the user
     let project_store = project_controller.store();

@@ -194,6 +194,8 @@ pub fn fault_context(
 fn config() -> Config {
     Config {
         namespace: "chaoscenter-system".into(),
+        service_account: ("chaoscenter-system".into(), "chaoscenter-operator".into()),
+        builtin_hub: true,
         identity: "operator-test".into(),
         metrics_addr: "127.0.0.1:0".parse().expect("an address"),
         watch_namespace: None,

@@ -212,7 +212,7 @@ async fn sync(hub: &ChaosHub, ctx: &HubContext) -> Result<Synced, Failure> {
             let ns = hub.namespace().unwrap_or_default();
             let credentials = match &spec.secret_ref {
                 None => Credentials::None,
-                Some(r) => credentials(ctx, &ns, &r.name, is_ssh(&spec.url)).await?,
+                Some(r) => credentials(ctx, &ns, &r.name, &spec.url, is_ssh(&spec.url)).await?,
             };
             let path = spec.path.clone().unwrap_or_default().trim_matches('/').to_string();
             let request = git::Request {
@@ -265,9 +265,28 @@ fn is_ssh(url: &str) -> bool {
     !(url.starts_with("https://") || url.starts_with("http://"))
 }
 
+/// Whether a Secret whose `url` is `allowed` may lend its credentials to `url`: the same URL or one below
+/// it (the next character a `/`, or `allowed` ends with `/` or `:`), so that `https://git.example/team`
+/// covers `https://git.example/team/charts.git` and not `https://git.example/team-b/x` or
+/// `https://git.example.evil/`. A hub's author cannot send another hub's credentials to a server of theirs.
+fn credentials_cover(allowed: &str, url: &str) -> bool {
+    let allowed = allowed.trim();
+    !allowed.is_empty()
+        && url.strip_prefix(allowed).is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with('/') || allowed.ends_with('/') || allowed.ends_with(':')
+        })
+}
+
 /// The credentials in the hub's Secret: for https `username` and `password`, or `token` (with `username`
-/// when given); for ssh `ssh-privatekey` and `known_hosts` (required: host keys are always checked).
-async fn credentials(ctx: &HubContext, ns: &str, name: &str, ssh: bool) -> Result<Credentials, Failure> {
+/// when given); for ssh `ssh-privatekey` and `known_hosts` (required: host keys are always checked); and
+/// always `url`, the repository URL or prefix they are for ([`credentials_cover`]).
+async fn credentials(
+    ctx: &HubContext,
+    ns: &str,
+    name: &str,
+    url: &str,
+    ssh: bool,
+) -> Result<Credentials, Failure> {
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
     let secret = match secrets.get_opt(name).await {
         Ok(Some(s)) => s,
@@ -293,6 +312,27 @@ async fn credentials(ctx: &HubContext, ns: &str, name: &str, ssh: bool) -> Resul
             .map(|v| String::from_utf8_lossy(&v.0).trim_end_matches(['\r', '\n']).to_string())
             .filter(|v| !v.is_empty())
     };
+    match key("url") {
+        None => {
+            return Err(Failure {
+                reason: "InvalidSpec",
+                message: format!(
+                    "spec.git.secretRef: Secret {name} has no `url`: its credentials are sent only to the repository URL (or URL prefix) it names"
+                ),
+            })
+        }
+        Some(allowed) if !credentials_cover(&allowed, url) => {
+            return Err(Failure {
+                reason: "SecretNotForURL",
+                message: format!(
+                    "spec.git.url: Secret {name} holds credentials for {}, which does not cover {}",
+                    git::redact(&allowed),
+                    git::redact(url)
+                ),
+            })
+        }
+        Some(_) => {}
+    }
     if ssh {
         return match (key("ssh-privatekey"), key("known_hosts")) {
             (Some(private_key), Some(known_hosts)) => Ok(Credentials::Ssh { private_key, known_hosts }),
@@ -514,6 +554,27 @@ fn drop_empty_strings(value: &mut serde_json::Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_lends_its_credentials_only_to_the_urls_it_names() {
+        let team = "https://git.example/team";
+        assert!(credentials_cover(team, "https://git.example/team"));
+        assert!(credentials_cover(team, "https://git.example/team/charts.git"));
+        assert!(credentials_cover("https://git.example/", "https://git.example/any/repo"));
+        assert!(credentials_cover("git@git.example:", "git@git.example:team/charts.git"));
+        assert!(credentials_cover("ssh://git@git.example:2222/team", "ssh://git@git.example:2222/team/c"));
+        for other in [
+            "https://git.example/team-b/charts.git",
+            "https://git.example.evil/team",
+            "https://git.example/tea",
+            "http://git.example/team/charts.git",
+            "https://evil.example/https://git.example/team",
+        ] {
+            assert!(!credentials_cover(team, other), "{other}");
+        }
+        assert!(!credentials_cover("", "https://git.example/team"));
+        assert!(!credentials_cover("  ", "https://git.example/team"));
+    }
 
     #[test]
     fn empty_strings_are_left_out() {

@@ -94,6 +94,10 @@ pub struct AccessContext {
     pub projects: Store<Project>,
     /// Every user the operator watches (to bind only enabled members).
     pub users: Store<ChaosUser>,
+    /// The operator's own ServiceAccount `(namespace, name)`, granted hub credentials per project.
+    pub service_account: (String, String),
+    /// Whether new project namespaces get the built-in hub (`BUILTIN_HUB`).
+    pub builtin_hub: bool,
 }
 
 impl AccessContext {

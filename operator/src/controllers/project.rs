@@ -1,10 +1,11 @@
 //! The Project controller: the project's namespace, its per-project ClusterRoles, and one RoleBinding per
-//! enabled member (plus the ClusterRoleBindings that let members read and Owners change the Project).
+//! enabled member (plus the ClusterRoleBindings that let members read and Owners change the Project),
+//! the built-in hub, and the binding that lets the operator read hub credentials there.
 
 use super::{now, AccessContext, Error, FIELD_MANAGER};
 use chaoscenter_crds::access::{
     invalid_project_name, member_binding, project_members, project_namespace, project_owners, project_role,
-    user_identity, MANAGED_BY, MANAGED_BY_LABEL, USER_LABEL,
+    user_identity, HUB_CREDENTIALS_BINDING, HUB_CREDENTIALS_ROLE, MANAGED_BY, MANAGED_BY_LABEL, USER_LABEL,
 };
 use chaoscenter_crds::common::{set_condition, ConditionStatus, API_GROUP, PROJECT_LABEL};
 use chaoscenter_crds::hub::{HubSource, BUILTIN_HUB, BUILTIN_HUB_ANNOTATION};
@@ -204,6 +205,9 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
         .map_err(Error::kube("list member bindings"))?;
     let mut changes = Vec::new();
     for binding in &existing.items {
+        if binding.name_any() == HUB_CREDENTIALS_BINDING {
+            continue;
+        }
         let wanted = active.iter().find(|(user, role)| {
             member_binding(user) == binding.name_any() && binding.role_ref.name == project_role(*role)
         });
@@ -250,7 +254,34 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
         ctx.event(project, EventType::Normal, "MembersSynced", "Bind", changes.join("; ")).await;
     }
 
-    // 4. status
+    // 4. the operator may read Secrets here, and only in project namespaces: a hub's credentials
+    let (sa_namespace, sa_name) = &ctx.service_account;
+    let binding = RoleBinding {
+        metadata: ObjectMeta {
+            name: Some(HUB_CREDENTIALS_BINDING.into()),
+            namespace: Some(ns_name.clone()),
+            labels: Some(labels(&name, None)),
+            owner_references: owner.clone(),
+            ..Default::default()
+        },
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "ClusterRole".into(),
+            name: HUB_CREDENTIALS_ROLE.into(),
+        },
+        subjects: Some(vec![Subject {
+            kind: "ServiceAccount".into(),
+            name: sa_name.clone(),
+            namespace: Some(sa_namespace.clone()),
+            api_group: None,
+        }]),
+    };
+    bindings
+        .patch(HUB_CREDENTIALS_BINDING, &apply, &Patch::Apply(&binding))
+        .await
+        .map_err(Error::kube("apply the hub-credentials binding"))?;
+
+    // 5. status
     let mut message = format!("namespace {ns_name}; {} member(s) bound", active.len());
     if !skipped.is_empty() {
         message.push_str(&format!("; not bound: {}", skipped.join(", ")));
@@ -274,7 +305,7 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
 /// set up, and records that on the Project ([`BUILTIN_HUB_ANNOTATION`]) so that it is never created again:
 /// it is removable like any other hub.
 async fn ensure_builtin_hub(project: &Project, ctx: &AccessContext, ns: &str) -> Result<(), Error> {
-    if project.annotations().contains_key(BUILTIN_HUB_ANNOTATION) {
+    if !ctx.builtin_hub || project.annotations().contains_key(BUILTIN_HUB_ANNOTATION) {
         return Ok(());
     }
     let hub = ChaosHub {
