@@ -66,7 +66,12 @@ pub fn active_members(project: &Project, ctx: &AccessContext) -> (Vec<(String, R
     (active, skipped)
 }
 
-fn user_subject(user: &str) -> Subject {
+/// A binding's reference to the ClusterRole `name`.
+pub(super) fn cluster_role_ref(name: &str) -> RoleRef {
+    RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "ClusterRole".into(), name: name.into() }
+}
+
+pub(super) fn user_subject(user: &str) -> Subject {
     Subject {
         kind: "User".into(),
         name: user_identity(user),
@@ -183,11 +188,7 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
                 owner_references: owner.clone(),
                 ..Default::default()
             },
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io".into(),
-                kind: "ClusterRole".into(),
-                name: role_name.clone(),
-            },
+            role_ref: cluster_role_ref(&role_name),
             subjects: Some(subjects),
         };
         cluster_bindings
@@ -238,11 +239,7 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
                 owner_references: owner.clone(),
                 ..Default::default()
             },
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io".into(),
-                kind: "ClusterRole".into(),
-                name: project_role(*role).into(),
-            },
+            role_ref: cluster_role_ref(project_role(*role)),
             subjects: Some(vec![user_subject(user)]),
         };
         bindings
@@ -264,11 +261,7 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
             owner_references: owner.clone(),
             ..Default::default()
         },
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".into(),
-            kind: "ClusterRole".into(),
-            name: HUB_CREDENTIALS_ROLE.into(),
-        },
+        role_ref: cluster_role_ref(HUB_CREDENTIALS_ROLE),
         subjects: Some(vec![Subject {
             kind: "ServiceAccount".into(),
             name: sa_name.clone(),
