@@ -20,8 +20,10 @@ step "web UI: npm ci, codegen, type check, build, unit tests (Vitest)"
 (cd "$ROOT/ui" && npm test --silent -- --reporter=dot)
 
 restart_operator=0; own_cluster=0; clean_check=0; local_cluster=0; snapshot="$CACHE/host-before-test.txt"; mongo_name="test-$$"
+kubectl_cache=$(mktemp -d); export CHAOSCENTER_KUBECTL_CACHE="$kubectl_cache"
 finish() {
   rc=$?
+  rm -rf "$kubectl_cache"
   "$ROOT/e2e/mongo.sh" down "$mongo_name" || true
   if [ "$own_cluster" = 1 ]; then
     step "tearing down the test cluster"

@@ -36,7 +36,7 @@ struct World {
 /// bindings would judge them:
 /// - an admin may do anything to ChaosCenter objects and read events and namespaces;
 /// - a project's members may `get` the Project, its Owners also `update`/`patch` it;
-/// - in a project's namespace, every member reads workflows, runs, hubs and events; Editors also write
+/// - in a project's namespace, every member reads workflows, runs, hubs, templates and events; Editors also write
 ///   workflows and hubs and create/patch runs; Owners also delete runs;
 /// - nothing else (other users' ChaosUsers, other projects); a missing or disabled user cannot be
 ///   impersonated at all.
@@ -147,8 +147,10 @@ impl World {
         let Some(role) = in_namespace.as_ref().and_then(role_in) else { return false };
         let ours = t.group == GROUP
             && matches!(t.plural.as_str(), "chaosworkflows" | "chaoshubs" | "chaosworkflowruns");
+        // templates are the operator's: members read them, nobody writes them
+        let templates = t.group == GROUP && t.plural == "chaostemplates";
         if read {
-            return ours || events;
+            return ours || templates || events;
         }
         if !ours {
             return false;

@@ -83,6 +83,26 @@ async fn seeded() -> Harness {
                "metadata": {"name": "kill-web"}, "spec": spec()}),
     );
     h.cluster.add_object(
+        "chaoshubs",
+        "alpha-chaos",
+        json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosHub", "metadata": {"name": "team"},
+               "spec": {"source": "Git", "git": {"url": "https://git.example/team.git", "branch": "main",
+                        "secretRef": {"name": "team-git"}}, "syncInterval": "1h"},
+               "status": {"templates": 1, "revision": "abc123", "conditions": [
+                   {"type": "Synced", "status": "False", "reason": "FetchFailed", "message": "unreachable"},
+                   {"type": "Ready", "status": "True", "reason": "Serving", "message": ""}]}}),
+    );
+    h.cluster.add_object(
+        "chaostemplates",
+        "alpha-chaos",
+        json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosTemplate",
+               "metadata": {"name": "team-pod-delete", "labels": {"chaoscenter.io/hub": "team"}},
+               "spec": {"hub": "team", "name": "pod-delete", "displayName": "Pod delete",
+                        "description": "Deletes pods", "category": "kubernetes",
+                        "source": {"layout": "LitmusFault", "path": "faults/kubernetes/pod-delete"},
+                        "supported": true, "workflow": spec()}}),
+    );
+    h.cluster.add_object(
         "chaosworkflowruns",
         "alpha-chaos",
         json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosWorkflowRun",
@@ -106,6 +126,8 @@ struct Op {
     check: fn(Who, &Value),
     /// Whether it writes (and records an audit entry when allowed).
     writes: bool,
+    /// The error code an allowed caller gets instead of data (an input refused only once authorized).
+    allowed_code: Option<&'static str>,
 }
 
 fn ops() -> Vec<Op> {
@@ -122,6 +144,7 @@ fn ops() -> Vec<Op> {
                 assert_eq!(data["projects"], expected, "{who:?}");
             },
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "project",
@@ -130,6 +153,7 @@ fn ops() -> Vec<Op> {
             allowed: MEMBERS,
             check: |_, data| assert_eq!(data["project"]["members"].as_array().unwrap().len(), 4),
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "validateWorkflow",
@@ -138,6 +162,7 @@ fn ops() -> Vec<Op> {
             allowed: MEMBERS,
             check: |_, data| assert_eq!(data["validateWorkflow"], json!([])),
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "workflows",
@@ -146,6 +171,7 @@ fn ops() -> Vec<Op> {
             allowed: MEMBERS,
             check: |_, data| assert_eq!(data["workflows"], json!([{"name": "kill-web"}])),
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "runs",
@@ -154,6 +180,7 @@ fn ops() -> Vec<Op> {
             allowed: MEMBERS,
             check: |_, data| assert_eq!(data["runs"]["edges"], json!([{"node": {"name": "kill-web-1"}}])),
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "runs of the deleted project",
@@ -162,6 +189,7 @@ fn ops() -> Vec<Op> {
             allowed: ADMINS,
             check: |_, data| assert_eq!(data["runs"]["edges"], json!([{"node": {"name": "old-run"}}])),
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "statistics",
@@ -172,6 +200,7 @@ fn ops() -> Vec<Op> {
                 assert_eq!(data["statistics"]["runsByPhase"], json!([{"phase": "Succeeded", "runs": 1}]))
             },
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "run",
@@ -180,6 +209,7 @@ fn ops() -> Vec<Op> {
             allowed: MEMBERS,
             check: |_, data| assert_eq!(data["run"]["name"], "kill-web-1"),
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "auditLog of the project",
@@ -190,6 +220,7 @@ fn ops() -> Vec<Op> {
                 assert_eq!(data["auditLog"], json!([{"actor": "olivia", "action": "create", "name": "kill-web"}]))
             },
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "auditLog of everything",
@@ -198,6 +229,7 @@ fn ops() -> Vec<Op> {
             allowed: ADMINS,
             check: |_, data| assert_eq!(data["auditLog"].as_array().unwrap().len(), 1),
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "deletedProjects",
@@ -206,6 +238,7 @@ fn ops() -> Vec<Op> {
             allowed: ADMINS,
             check: |_, data| assert_eq!(data["deletedProjects"], json!([{"name": "alpha", "uid": OLD_UID}])),
             writes: false,
+            allowed_code: None,
         },
         Op {
             name: "createWorkflow",
@@ -214,6 +247,7 @@ fn ops() -> Vec<Op> {
             allowed: WRITERS,
             check: |_, data| assert_eq!(data["createWorkflow"]["name"], "new-one"),
             writes: true,
+            allowed_code: None,
         },
         Op {
             name: "updateWorkflow",
@@ -222,6 +256,7 @@ fn ops() -> Vec<Op> {
             allowed: WRITERS,
             check: |_, data| assert_eq!(data["updateWorkflow"]["name"], "kill-web"),
             writes: true,
+            allowed_code: None,
         },
         Op {
             name: "setSuspended",
@@ -230,6 +265,7 @@ fn ops() -> Vec<Op> {
             allowed: WRITERS,
             check: |_, data| assert_eq!(data["setSuspended"]["name"], "kill-web"),
             writes: true,
+            allowed_code: None,
         },
         Op {
             name: "deleteWorkflow",
@@ -238,6 +274,7 @@ fn ops() -> Vec<Op> {
             allowed: WRITERS,
             check: |_, data| assert_eq!(data["deleteWorkflow"], true),
             writes: true,
+            allowed_code: None,
         },
         Op {
             name: "runWorkflow",
@@ -246,6 +283,7 @@ fn ops() -> Vec<Op> {
             allowed: WRITERS,
             check: |_, data| assert_eq!(data["runWorkflow"]["workflow"], "kill-web"),
             writes: true,
+            allowed_code: None,
         },
         Op {
             name: "dryRunWorkflow",
@@ -254,6 +292,106 @@ fn ops() -> Vec<Op> {
             allowed: WRITERS,
             check: |_, data| assert_eq!(data["dryRunWorkflow"]["finished"], true),
             writes: true,
+            allowed_code: None,
+        },
+        Op {
+            name: "hubs",
+            query: "query($p: String!) { hubs(project: $p) { name secretName synced ready templates } }",
+            variables: p.clone(),
+            allowed: MEMBERS,
+            check: |_, data| {
+                assert_eq!(
+                    data["hubs"],
+                    json!([{"name": "team", "secretName": "team-git", "synced": false, "ready": true, "templates": 1}])
+                )
+            },
+            writes: false,
+            allowed_code: None,
+        },
+        Op {
+            name: "hub",
+            query: "query($p: String!) { hub(project: $p, name: \"team\") { url conditions { type reason } } }",
+            variables: p.clone(),
+            allowed: MEMBERS,
+            check: |_, data| {
+                assert_eq!(data["hub"]["url"], "https://git.example/team.git");
+                assert_eq!(data["hub"]["conditions"][0], json!({"type": "Synced", "reason": "FetchFailed"}));
+            },
+            writes: false,
+            allowed_code: None,
+        },
+        Op {
+            name: "templates",
+            query: "query($p: String!) { templates(project: $p, hub: \"team\", search: \"delete\") { total items { id supported } categories { category templates } } }",
+            variables: p.clone(),
+            allowed: MEMBERS,
+            check: |_, data| {
+                assert_eq!(
+                    data["templates"],
+                    json!({"total": 1, "items": [{"id": "team-pod-delete", "supported": true}],
+                           "categories": [{"category": "kubernetes", "templates": 1}]})
+                )
+            },
+            writes: false,
+            allowed_code: None,
+        },
+        Op {
+            name: "template",
+            query: "query($p: String!) { template(project: $p, id: \"team-pod-delete\") { name workflow } }",
+            variables: p.clone(),
+            allowed: MEMBERS,
+            check: |_, data| {
+                assert_eq!(data["template"]["workflow"]["steps"][0]["fault"]["type"], "pod-delete")
+            },
+            writes: false,
+            allowed_code: None,
+        },
+        Op {
+            name: "importLitmus",
+            query: "mutation($p: String!) { importLitmus(project: $p, yaml: \"\") { mapped } }",
+            variables: p.clone(),
+            allowed: MEMBERS,
+            check: |_, _| {},
+            writes: false,
+            allowed_code: Some("BAD_INPUT"),
+        },
+        Op {
+            name: "createHub",
+            query: "mutation($p: String!) { createHub(project: $p, input: {name: \"more\", url: \"https://git.example/more.git\", secretName: \"more-git\"}) { name branch secretName } }",
+            variables: p.clone(),
+            allowed: WRITERS,
+            check: |_, data| {
+                assert_eq!(data["createHub"], json!({"name": "more", "branch": "main", "secretName": "more-git"}))
+            },
+            writes: true,
+            allowed_code: None,
+        },
+        Op {
+            name: "updateHub",
+            query: "mutation($p: String!) { updateHub(project: $p, input: {name: \"team\", url: \"https://git.example/team.git\", branch: \"dev\"}) { branch secretName } }",
+            variables: p.clone(),
+            allowed: WRITERS,
+            check: |_, data| assert_eq!(data["updateHub"], json!({"branch": "dev", "secretName": null})),
+            writes: true,
+            allowed_code: None,
+        },
+        Op {
+            name: "syncHub",
+            query: "mutation($p: String!) { syncHub(project: $p, name: \"team\") { syncRequestedAt } }",
+            variables: p.clone(),
+            allowed: WRITERS,
+            check: |_, data| assert!(data["syncHub"]["syncRequestedAt"].is_string(), "{data}"),
+            writes: true,
+            allowed_code: None,
+        },
+        Op {
+            name: "deleteHub",
+            query: "mutation($p: String!) { deleteHub(project: $p, name: \"team\") }",
+            variables: p.clone(),
+            allowed: WRITERS,
+            check: |_, data| assert_eq!(data["deleteHub"], true),
+            writes: true,
+            allowed_code: None,
         },
         Op {
             name: "abortRun",
@@ -262,6 +400,7 @@ fn ops() -> Vec<Op> {
             allowed: WRITERS,
             check: |_, data| assert_eq!(data["abortRun"]["name"], "kill-web-1"),
             writes: true,
+            allowed_code: None,
         },
     ]
 }
@@ -292,6 +431,9 @@ async fn every_query_and_mutation_answers_exactly_whom_it_should() {
                     assert_eq!(answer.status, StatusCode::FORBIDDEN, "{cell}");
                     assert!(answer.error().starts_with("change your password first"), "{cell}");
                 }
+                _ if op.allowed.contains(&who) && op.allowed_code.is_some() => {
+                    assert_eq!(code(&answer), op.allowed_code, "{cell}");
+                }
                 _ if op.allowed.contains(&who) => {
                     assert_eq!(answer.status, StatusCode::OK, "{cell}");
                     assert!(answer.body.get("errors").is_none(), "{cell}");
@@ -315,7 +457,7 @@ async fn every_query_and_mutation_answers_exactly_whom_it_should() {
             cells += 1;
         }
     }
-    assert_eq!(cells, 18 * 7);
+    assert_eq!(cells, 27 * 7);
 }
 
 #[tokio::test]

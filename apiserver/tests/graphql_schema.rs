@@ -57,3 +57,39 @@ async fn introspection_is_off_unless_enabled() {
     let on = schema(true).execute("{ __schema { queryType { name } } }").await;
     assert!(on.errors.is_empty(), "{:?}", on.errors);
 }
+
+/// Every GraphQL document the web UI sends (the `graphql(`…`)` blocks in ui/src), as written.
+fn ui_documents() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+            if path.is_dir() && name != "gql" && name != "node_modules" {
+                walk(&path, out);
+            } else if (name.ends_with(".ts") || name.ends_with(".tsx")) && !name.contains(".test.") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for block in text.split("graphql(`").skip(1) {
+                    if let Some(doc) = block.split('`').next() {
+                        out.push((path.display().to_string(), doc.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src"), &mut out);
+    out
+}
+
+#[tokio::test]
+async fn every_query_of_the_web_ui_is_within_the_depth_and_complexity_limits() {
+    let documents = ui_documents();
+    assert!(documents.len() >= 10, "found only {} documents in ui/src", documents.len());
+    for (file, document) in documents {
+        // variables are missing and nobody is signed in: only the limits (checked first) matter here
+        let found = errors(&document, false).await;
+        let refused: Vec<_> =
+            found.iter().filter(|e| e.contains("too complex") || e.contains("too deep")).collect();
+        assert!(refused.is_empty(), "{file}: {refused:?} for\n{document}");
+    }
+}

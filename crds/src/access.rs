@@ -19,6 +19,12 @@ pub const ADMIN_ROLE: &str = "chaoscenter:admin";
 /// The ClusterRole letting the apiserver impersonate exactly the enabled ChaosCenter users. It is
 /// installed empty by `config/rbac/` and its rules are kept by the operator's user controller.
 pub const IMPERSONATE_ROLE: &str = "chaoscenter:apiserver-impersonate";
+/// The ClusterRole letting the operator read Secrets, bound by the operator only in project namespaces
+/// (RoleBinding [`HUB_CREDENTIALS_BINDING`]), so it can read the credentials a hub there names and no
+/// Secret anywhere else.
+pub const HUB_CREDENTIALS_ROLE: &str = "chaoscenter-operator-hub-credentials";
+/// The RoleBinding, in each project namespace, granting the operator [`HUB_CREDENTIALS_ROLE`].
+pub const HUB_CREDENTIALS_BINDING: &str = "chaoscenter:operator:hub-credentials";
 /// Label on the objects the operator creates for projects and users.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 /// The value of [`MANAGED_BY_LABEL`] on those objects.

@@ -5,6 +5,16 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Annotation on a hub: set it (to any new value, e.g. a timestamp) to sync it now.
+pub const SYNC_NOW_ANNOTATION: &str = "chaoscenter.io/sync-now";
+/// Annotation on a hub recording the last `sync-now` value acted upon.
+pub const SYNC_NOW_HANDLED_ANNOTATION: &str = "chaoscenter.io/sync-now-handled";
+/// The name of the built-in hub the operator creates in each project's namespace.
+pub const BUILTIN_HUB: &str = "chaoscenter";
+/// Annotation on a Project recording when the operator created its built-in hub (so a deleted one stays
+/// deleted).
+pub const BUILTIN_HUB_ANNOTATION: &str = "chaoscenter.io/builtin-hub-created";
+
 /// A chaos hub: a catalog of fault and workflow templates, synced periodically from a git repository,
 /// or ChaosCenter's built-in catalog.
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]

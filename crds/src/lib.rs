@@ -9,6 +9,7 @@ pub mod hub;
 pub mod injection;
 pub mod project;
 pub mod run;
+pub mod template;
 pub mod user;
 pub mod workflow;
 
@@ -17,6 +18,7 @@ pub use hub::{ChaosHub, ChaosHubSpec, ChaosHubStatus};
 pub use injection::{ChaosInjection, ChaosInjectionSpec, ChaosInjectionStatus};
 pub use project::{Project, ProjectSpec, ProjectStatus};
 pub use run::{ChaosWorkflowRun, ChaosWorkflowRunSpec, ChaosWorkflowRunStatus};
+pub use template::{ChaosTemplate, ChaosTemplateSpec};
 pub use user::{ChaosUser, ChaosUserSpec, ChaosUserStatus};
 pub use workflow::{ChaosWorkflow, ChaosWorkflowSpec, ChaosWorkflowStatus};
 
@@ -32,6 +34,7 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         ChaosWorkflow::crd(),
         ChaosWorkflowRun::crd(),
         ChaosInjection::crd(),
+        ChaosTemplate::crd(),
     ]
     .into_iter()
     .map(finalize)

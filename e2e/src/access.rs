@@ -363,8 +363,22 @@ impl AccessWorld {
 }
 
 /// Runs `body` in a fresh [`AccessWorld`]; afterwards deletes the test's Projects and ChaosUsers.
+/// `extra_env` is the apiserver's.
 pub async fn with_access<F, Fut>(prefix: &str, extra_env: &[(&str, &str)], body: F)
 where
+    F: FnOnce(AccessWorld) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    with_access_settings(prefix, &[], extra_env, body).await
+}
+
+/// [`with_access`] with settings for the operator too.
+pub async fn with_access_settings<F, Fut>(
+    prefix: &str,
+    operator_env: &[(&str, &str)],
+    extra_env: &[(&str, &str)],
+    body: F,
+) where
     F: FnOnce(AccessWorld) -> Fut,
     Fut: Future<Output = ()>,
 {
@@ -372,15 +386,20 @@ where
     crate::ensure_crds(&crate::client().await).await;
     let extra: Vec<(String, String)> =
         extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let operator_env: Vec<(String, String)> =
+        operator_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     with_namespace(prefix, &[], |client, ns| async move {
         grant_local_roles(&client, &ns).await;
         let operator_kubeconfig = service_account_kubeconfig(&client, "chaoscenter-operator", &ns).await;
         let apiserver_kubeconfig = service_account_kubeconfig(&client, "chaoscenter-apiserver", &ns).await;
         let selector = format!("{SCOPE_LABEL}={ns}");
-        let mut operator = Operator::start_with(
-            &ns,
-            &[("WATCH_SELECTOR", &selector), ("KUBECONFIG", operator_kubeconfig.to_str().unwrap())],
-        );
+        let mut settings = vec![
+            ("WATCH_SELECTOR", selector.as_str()),
+            ("KUBECONFIG", operator_kubeconfig.to_str().unwrap()),
+            ("SERVICE_ACCOUNT_NAMESPACE", CONTROL_PLANE),
+        ];
+        settings.extend(operator_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let mut operator = Operator::start_with(&ns, &settings);
         let admin = format!("adm-{ns}");
         let mut env: Vec<(String, String)> = [
             ("RUST_LOG", "info,kube=warn"),

@@ -2,6 +2,7 @@
 //! (deleted afterwards, its pods and events printed on failure), CRD installation and polling helpers.
 
 pub mod access;
+pub mod git;
 pub mod graphql_ws;
 pub mod history;
 pub mod node;
@@ -39,6 +40,11 @@ pub fn kubectl() -> std::process::Command {
     let mut cmd =
         std::process::Command::new(std::env::var("CHAOSCENTER_KUBECTL").unwrap_or_else(|_| "kubectl".into()));
     cmd.env("KUBECONFIG", std::env::var_os("KUBECONFIG").unwrap_or_default());
+    // kubectl's discovery cache is keyed by the server's address, which every local cluster shares: a
+    // test run gets its own (`make test` sets it), so kinds of an earlier cluster are never listed
+    if let Some(dir) = std::env::var_os("CHAOSCENTER_KUBECTL_CACHE") {
+        cmd.arg("--cache-dir").arg(dir);
+    }
     cmd
 }
 

@@ -1,7 +1,8 @@
 //! The GraphQL API end to end: workflows created, run, aborted and suspended through GraphQL, executed by
 //! the real operator, read back from the MongoDB mirror with keyset pagination; denials for Viewers and
 //! non-members; the CRs a mutation writes are the ones kubectl as the same user writes; subscriptions
-//! closed when access ends; history that belongs to a project's uid; previews that are only previews.
+//! closed when access ends; history that belongs to a project's uid; previews that are only previews; hubs
+//! and their catalogue as kubectl sees them, credentials only as a Secret's name.
 
 use chaoscenter_crds::access::project_namespace;
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
@@ -774,6 +775,98 @@ async fn a_real_run_labelled_as_a_preview_by_hand_is_history_all_the_same() {
         let names: Vec<&str> = listed["runs"]["edges"].as_array().unwrap().iter().filter_map(|e| e["node"]["name"].as_str()).collect();
         assert_eq!(names, ["by-hand"], "{listed}");
         let _ = std::fs::remove_file(file);
+        assert!(operator.stop(), "the project's operator stopped cleanly");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hubs_through_graphql_are_the_ones_kubectl_sees_and_never_carry_a_secret() {
+    with_access("graphql-hubs", &[], |w| async move {
+        let client = w.client.clone();
+        let admin = admin_token(&w).await;
+        let (project, pns) = project_with_web_app(&w, &admin, "hubs").await;
+        // the operator binds the members' roles (and, where it has one, runs the hub controller: a hub that
+        // syncs is fine here, nothing below depends on it)
+        let mut operator = Operator::start(&pns);
+        let suffix = w.ns.rsplit('-').next().unwrap().to_string();
+        let (editor, viewer) = (format!("ed-{suffix}"), format!("vi-{suffix}"));
+        let editor_token = new_user(&w, &admin, &editor, "editor-password-1").await;
+        let viewer_token = new_user(&w, &admin, &viewer, "viewer-password-1").await;
+        for (user, role) in [(&editor, "Editor"), (&viewer, "Viewer")] {
+            let (status, body) = w
+                .api
+                .call("POST", &format!("/auth/projects/{project}/members"), Some(&admin), Some(json!({"user": user, "role": role})))
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+        wait_for(WAIT, "the members' bindings", || async {
+            let (ok, _) = kubectl_as(&viewer, &["auth", "can-i", "list", "chaostemplates.chaoscenter.io", "-n", &pns]);
+            let (may, _) = kubectl_as(&editor, &["auth", "can-i", "create", "chaoshubs.chaoscenter.io", "-n", &pns]);
+            (ok && may).then_some(())
+        })
+        .await;
+
+        // the Editor adds a hub; the Viewer may not; credentials in a URL are refused, naming the field
+        let create = "mutation($p: String!, $i: HubInput!) { createHub(project: $p, input: $i) { name branch secretName } }";
+        let input = json!({"name": "team", "url": "https://127.0.0.1:9/charts.git", "path": "faults", "secretName": "team-git"});
+        let data = w.api.graphql(&editor_token, create, json!({"p": project, "i": input})).await;
+        assert_eq!(data["createHub"], json!({"name": "team", "branch": "main", "secretName": "team-git"}));
+        let (_, denied) = w.api.graphql_raw(&viewer_token, create, json!({"p": project, "i": {"name": "mine", "url": "https://x.example/y.git"}})).await;
+        assert_eq!(code(&denied), "FORBIDDEN", "{denied}");
+        let leaky = json!({"name": "leaky", "url": "https://me:hunter2@x.example/y.git"});
+        let (_, bad) = w.api.graphql_raw(&editor_token, create, json!({"p": project, "i": leaky})).await;
+        assert_eq!(code(&bad), "BAD_INPUT", "{bad}");
+        assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("url:"), "{bad}");
+
+        // kubectl as the Viewer sees the same hub, its credential only as a Secret's name
+        let (ok, out) = kubectl_as(&viewer, &["get", "chaoshub", "team", "-n", &pns, "-o", "json"]);
+        assert!(ok, "{out}");
+        let hub: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(hub["spec"]["git"], json!({"url": "https://127.0.0.1:9/charts.git", "branch": "main", "path": "faults", "secretRef": {"name": "team-git"}}));
+
+        // sync now: the annotation the operator watches
+        let sync = "mutation($p: String!) { syncHub(project: $p, name: \"team\") { syncRequestedAt } }";
+        let (_, denied) = w.api.graphql_raw(&viewer_token, sync, json!({"p": project})).await;
+        assert_eq!(code(&denied), "FORBIDDEN", "{denied}");
+        let asked = w.api.graphql(&editor_token, sync, json!({"p": project})).await;
+        let at = asked["syncHub"]["syncRequestedAt"].as_str().unwrap().to_string();
+        let stored = Api::<chaoscenter_crds::ChaosHub>::namespaced(client.clone(), &pns).get("team").await.unwrap();
+        assert_eq!(stored.annotations().get(chaoscenter_crds::hub::SYNC_NOW_ANNOTATION), Some(&at));
+
+        // the catalogue the operator writes, read by members with search
+        let template = json!({"apiVersion": "chaoscenter.io/v1alpha1", "kind": "ChaosTemplate",
+            "metadata": {"name": "team-pod-delete", "namespace": pns, "labels": {"chaoscenter.io/hub": "team"}},
+            "spec": {"hub": "team", "name": "pod-delete", "displayName": "Pod delete", "description": "Deletes pods",
+                     "category": "kubernetes", "source": {"layout": "LitmusFault", "path": "faults/kubernetes/pod-delete"},
+                     "supported": true}});
+        let templates: Api<chaoscenter_crds::template::ChaosTemplate> = Api::namespaced(client.clone(), &pns);
+        templates
+            .patch("team-pod-delete", &PatchParams::apply("e2e").force(), &Patch::Apply(&template))
+            .await
+            .unwrap();
+        let query = "query($p: String!, $s: String) { templates(project: $p, hub: \"team\", search: $s) { total items { id category supported } } }";
+        let found = w.api.graphql(&viewer_token, query, json!({"p": project, "s": "DELETES pod"})).await;
+        assert_eq!(found["templates"], json!({"total": 1, "items": [{"id": "team-pod-delete", "category": "kubernetes", "supported": true}]}));
+        let none = w.api.graphql(&viewer_token, query, json!({"p": project, "s": "network"})).await;
+        assert_eq!(none["templates"]["total"], 0);
+        let (ok, out) = kubectl_as(&editor, &["delete", "chaostemplate", "team-pod-delete", "-n", &pns]);
+        assert!(!ok && out.contains("forbidden"), "templates are the operator's: {out}");
+
+        // an import writes nothing and refuses empty input, naming the field
+        let (_, empty) = w.api.graphql_raw(&viewer_token, "mutation($p: String!) { importLitmus(project: $p, yaml: \" \") { mapped } }", json!({"p": project})).await;
+        assert_eq!(code(&empty), "BAD_INPUT", "{empty}");
+        assert!(empty["errors"][0]["message"].as_str().unwrap().starts_with("yaml:"), "{empty}");
+
+        // delete, as kubectl would
+        let delete = "mutation($p: String!) { deleteHub(project: $p, name: \"team\") }";
+        let (_, denied) = w.api.graphql_raw(&viewer_token, delete, json!({"p": project})).await;
+        assert_eq!(code(&denied), "FORBIDDEN", "{denied}");
+        assert_eq!(w.api.graphql(&editor_token, delete, json!({"p": project})).await["deleteHub"], true);
+        let hubs = w.api.graphql(&viewer_token, "query($p: String!) { hubs(project: $p) { name } }", json!({"p": project})).await;
+        assert!(!hubs["hubs"].as_array().unwrap().iter().any(|h| h["name"] == "team"), "{hubs}");
+        // nothing said anything secret: no Secret was read, and the apiserver's log has no credential
+        assert!(!w.api.logs().contains("hunter2"), "a credential in the apiserver's log");
         assert!(operator.stop(), "the project's operator stopped cleanly");
     })
     .await;

@@ -52,17 +52,37 @@ fn every_deployment_is_restricted_and_requests_resources() {
 
 #[test]
 fn no_role_grants_secrets_cluster_wide_or_impersonation_of_anyone() {
-    for object in rendered().iter().filter(|o| o["kind"] == "ClusterRole") {
+    let objects = rendered();
+    let bound_cluster_wide: Vec<&str> = objects
+        .iter()
+        .filter(|o| o["kind"] == "ClusterRoleBinding")
+        .filter_map(|o| o["roleRef"]["name"].as_str())
+        .collect();
+    for object in objects.iter().filter(|o| o["kind"] == "ClusterRole") {
         let name = object["metadata"]["name"].as_str().unwrap();
         for rule in object["rules"].as_array().cloned().unwrap_or_default() {
             let has = |field: &str, value: &str| {
                 rule[field].as_array().is_some_and(|v| v.iter().any(|x| x == value || x == "*"))
             };
             if has("resources", "secrets") && has("apiGroups", "") {
-                assert_eq!(
-                    name, "chaoscenter-apiserver-local",
-                    "{name} grants Secrets; only the apiserver's namespace-local role may"
+                // the apiserver's role in its own namespace, and the operator's read of hub credentials,
+                // which the operator binds in project namespaces only
+                assert!(
+                    ["chaoscenter-apiserver-local", chaoscenter_crds::access::HUB_CREDENTIALS_ROLE]
+                        .contains(&name),
+                    "{name} grants Secrets; only the namespace-local roles may"
                 );
+                assert!(
+                    !bound_cluster_wide.contains(&name),
+                    "{name} grants Secrets and is bound cluster-wide"
+                );
+                if name == chaoscenter_crds::access::HUB_CREDENTIALS_ROLE {
+                    assert_eq!(
+                        rule["verbs"],
+                        serde_json::json!(["get"]),
+                        "{name}: hub credentials are read by name only"
+                    );
+                }
             }
             if has("verbs", "impersonate") && has("apiGroups", "") {
                 panic!("{name} grants impersonation statically; only the operator-kept role may, by name");

@@ -1,12 +1,13 @@
 //! The web UI end to end: Playwright drives Debian's Chromium through sign-in, administration (a project,
 //! a user, a membership), a workflow made in the form, a run watched to Succeeded, a run aborted and a
-//! Viewer's read-only view, against the real apiserver (serving ui/dist), operator, cluster and MongoDB;
+//! Viewer's read-only view, hubs (the built-in hub's catalogue, a workflow from one of its templates, a
+//! git hub whose failed sync shows), against the real apiserver (serving ui/dist), operator, cluster and MongoDB;
 //! then the cluster is checked for what the browser did.
 
 use chaoscenter_crds::access::project_namespace;
 use chaoscenter_crds::common::PROJECT_LABEL;
 use chaoscenter_crds::run::RunPhase;
-use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, Project};
+use chaoscenter_crds::{ChaosHub, ChaosWorkflow, ChaosWorkflowRun, Project};
 use chaoscenter_e2e::access::{wait_impersonable, wait_user_ready, with_access};
 use chaoscenter_e2e::{opt_in_namespace, repo_root, wait_for, web_app, Operator};
 use k8s_openapi::api::core::v1::Namespace;
@@ -88,8 +89,30 @@ async fn the_web_ui_works_end_to_end_in_chromium() {
             member.spec.members
         );
         let workflows = Api::<ChaosWorkflow>::namespaced(client.clone(), &pns).list(&Default::default()).await.unwrap();
-        let workflow = workflows.items.first().expect("the workflow made in the form");
+        let workflow = workflows
+            .items
+            .iter()
+            .find(|wf| wf.name_any() == "web-pod-delete")
+            .expect("the workflow made in the form");
         assert_eq!(workflow.spec.steps[0].fault.target.namespace.as_deref(), Some(w.ns.as_str()));
+        // the catalogue: a workflow made from a template of the built-in hub, and the hub added in the form
+        // with its credential as a Secret's name only
+        let from_template = workflows
+            .items
+            .iter()
+            .find(|wf| wf.name_any() == "from-template")
+            .expect("the workflow made from a hub template");
+        assert!(!from_template.spec.steps.is_empty(), "the template's steps were carried into the form");
+        let hubs = Api::<ChaosHub>::namespaced(client.clone(), &pns);
+        let broken = hubs.get("unreachable").await.expect("the hub added in the form");
+        let git = broken.spec.git.as_ref().expect("a git hub");
+        assert_eq!(git.url, "https://127.0.0.1:9/charts.git");
+        assert_eq!(git.secret_ref.as_ref().map(|r| r.name.as_str()), Some("no-such-secret"));
+        let synced = broken.status.iter().flat_map(|s| &s.conditions).find(|c| c.type_ == "Synced");
+        assert!(
+            synced.is_some_and(|c| format!("{:?}", c.status) == "False" && !c.message.is_empty()),
+            "the unreachable hub says why it did not sync: {synced:?}"
+        );
         let runs = Api::<ChaosWorkflowRun>::namespaced(client.clone(), &pns).list(&Default::default()).await.unwrap();
         let phases: Vec<_> = runs.items.iter().filter_map(|r| r.status.as_ref()?.phase).collect();
         assert!(phases.contains(&RunPhase::Succeeded), "one run Succeeded: {phases:?}");

@@ -9,7 +9,7 @@ use chaoscenter_crds::common::{
 };
 use chaoscenter_e2e::access::{
     admin_token, free_webhook_addr, install_webhook, kubectl_as, new_user, wait_webhook_stamps, webhook_env,
-    with_access, AccessWorld, SCOPE_LABEL,
+    with_access, with_access_settings, AccessWorld, SCOPE_LABEL,
 };
 use chaoscenter_e2e::{chaos_api, kubectl, wait_for, web_app, Operator};
 use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
@@ -116,7 +116,10 @@ async fn runs_cannot_be_retargeted_and_every_write_names_its_real_author() {
     let addr = free_webhook_addr();
     let env = webhook_env(&addr);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    with_access("hook-authors", &env, |w| async move {
+    // this test's webhook sees only the objects labelled for it (other tests share the cluster), so every
+    // write in its project is one it can stamp; the built-in hub the operator would create for the
+    // project carries no such label, so none is created here (BUILTIN_HUB=false)
+    with_access_settings("hook-authors", &[("BUILTIN_HUB", "false")], &env, |w| async move {
         let _webhook = install_webhook(&w.client, &addr, &w.ns).await;
         let admin = admin_token(&w).await;
         let (project, bob) = project_with_editor(&w, &admin).await;

@@ -1,9 +1,11 @@
 //! The operator's settings, from the environment.
 
+use crate::git::Limits;
 use crate::probes::egress::{parse_rules, Rule};
 use chaoscenter_core::duration;
 use chaoscenter_core::limits::MAX_RUN_DURATION;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Operator settings.
@@ -12,6 +14,13 @@ pub struct Config {
     /// The control-plane namespace: the leader Lease and the halt ConfigMap live here
     /// (`CHAOSCENTER_NAMESPACE`, default `chaoscenter-system`).
     pub namespace: String,
+    /// The operator's own ServiceAccount as `(namespace, name)` (`SERVICE_ACCOUNT_NAMESPACE`, default the
+    /// control-plane namespace; `SERVICE_ACCOUNT`, default `chaoscenter-operator`): the subject of the
+    /// hub-credentials RoleBinding it keeps in each project namespace.
+    pub service_account: (String, String),
+    /// Whether each new project namespace gets the built-in hub (`BUILTIN_HUB`, `true` or `false`;
+    /// default `true`).
+    pub builtin_hub: bool,
     /// This replica's identity in the Lease (`POD_NAME`, default `<hostname>-<pid>`).
     pub identity: String,
     /// Where `/metrics` and `/healthz` listen (`METRICS_ADDR`, default `0.0.0.0:8080`).
@@ -35,6 +44,14 @@ pub struct Config {
     /// What http and prom probes may never reach, on top of the Kubernetes API (`PROBE_EGRESS_DENY`, the
     /// same forms; default none): e.g. MongoDB's address when it is outside the control plane's namespace.
     pub probe_egress_deny: Vec<Rule>,
+    /// Where hubs' git repositories are fetched to, one bare repository per hub (`HUB_CACHE_DIR`, default
+    /// `<temp dir>/chaoscenter-hubs`). Losing it costs only a fetch: the catalogue lives in ChaosTemplates.
+    pub hub_cache_dir: PathBuf,
+    /// What a hub's repository may hold (`HUB_MAX_REPO_BYTES`, default 50 MiB of objects at depth 1;
+    /// `HUB_MAX_FILES`, default 5000 files under the hub's path; `HUB_MAX_FILE_BYTES`, default 1 MiB).
+    pub hub_limits: Limits,
+    /// How long one fetch may take (`HUB_FETCH_TIMEOUT`, default `5m`).
+    pub hub_fetch_timeout: Duration,
 }
 
 impl Config {
@@ -53,8 +70,27 @@ impl Config {
         let metrics_addr = var("METRICS_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into());
         let max = var("MAX_RUN_DURATION").unwrap_or_else(|| "2h".into());
         let preview_ttl = var("PREVIEW_TTL").unwrap_or_else(|| "60s".into());
+        let number = |name: &str, default: u64| match var(name) {
+            None => Ok(default),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(anyhow::anyhow!("{name}={v:?} is not a positive whole number")),
+            },
+        };
+        let defaults = Limits::default();
+        let fetch_timeout = var("HUB_FETCH_TIMEOUT").unwrap_or_else(|| "5m".into());
+        let namespace = var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into());
         Ok(Self {
-            namespace: var("CHAOSCENTER_NAMESPACE").unwrap_or_else(|| "chaoscenter-system".into()),
+            service_account: (
+                var("SERVICE_ACCOUNT_NAMESPACE").unwrap_or_else(|| namespace.clone()),
+                var("SERVICE_ACCOUNT").unwrap_or_else(|| "chaoscenter-operator".into()),
+            ),
+            namespace,
+            builtin_hub: match var("BUILTIN_HUB").as_deref() {
+                None | Some("true") => true,
+                Some("false") => false,
+                Some(other) => anyhow::bail!("BUILTIN_HUB={other:?} is neither true nor false"),
+            },
             identity: var("POD_NAME").unwrap_or_else(|| format!("{}-{}", host.trim(), std::process::id())),
             metrics_addr: metrics_addr
                 .parse()
@@ -74,6 +110,17 @@ impl Config {
             })?,
             probe_egress_allow: rules("PROBE_EGRESS_ALLOW")?,
             probe_egress_deny: rules("PROBE_EGRESS_DENY")?,
+            hub_cache_dir: var("HUB_CACHE_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| std::env::temp_dir().join("chaoscenter-hubs")),
+            hub_limits: Limits {
+                repo_bytes: number("HUB_MAX_REPO_BYTES", defaults.repo_bytes)?,
+                files: number("HUB_MAX_FILES", defaults.files as u64)? as usize,
+                file_bytes: number("HUB_MAX_FILE_BYTES", defaults.file_bytes)?,
+            },
+            hub_fetch_timeout: duration::parse(&fetch_timeout).filter(|d| !d.is_zero()).ok_or_else(|| {
+                anyhow::anyhow!("HUB_FETCH_TIMEOUT={fetch_timeout:?} is not a duration like 5m")
+            })?,
         })
     }
 }

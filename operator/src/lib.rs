@@ -5,6 +5,7 @@
 pub mod config;
 pub mod controllers;
 pub mod faults;
+pub mod git;
 pub mod leader;
 pub mod metrics;
 pub mod probes;

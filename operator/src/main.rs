@@ -5,7 +5,7 @@ use chaoscenter_crds::access::{
     ADMIN_ROLE, EDITOR_ROLE, IMPERSONATE_ROLE, MANAGED_BY, MANAGED_BY_LABEL, OWNER_ROLE, VIEWER_ROLE,
 };
 use chaoscenter_crds::common::PROJECT_LABEL;
-use chaoscenter_crds::{ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
+use chaoscenter_crds::{ChaosHub, ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
 use chaoscenter_operator::config::Config;
 use chaoscenter_operator::controllers::tasks::Tasks;
 use chaoscenter_operator::controllers::{self, AccessContext, Context};
@@ -45,6 +45,8 @@ async fn main() -> anyhow::Result<()> {
         builder.init();
     }
     let config = Config::from_env()?;
+    // TLS for the hubs' git client (reqwest without a provider of its own): ring, as everywhere else
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut term = signal(SignalKind::terminate())?;
     tokio::spawn(async move {
@@ -90,6 +92,16 @@ where
     Fut: std::future::Future<Output = ()> + Send + Sync + 'static,
 {
     let mut kube_config = kube::Config::infer().await?;
+    // HTTPS_PROXY in the environment is for what the operator fetches from outside (hubs' git
+    // repositories): the Kubernetes API is reached directly, as before, unless the kubeconfig itself names a
+    // proxy (kube-rs would otherwise take the variable for its own and refuse to start without a feature)
+    let env_proxy =
+        ["HTTPS_PROXY", "https_proxy"].iter().find_map(|v| std::env::var(v).ok()).filter(|v| !v.is_empty());
+    if kube_config.proxy_url.as_ref().map(|u| u.to_string().trim_end_matches('/').to_string())
+        == env_proxy.map(|p| p.trim_end_matches('/').to_string())
+    {
+        kube_config.proxy_url = None;
+    }
     // the cluster records our writes (e.g. scheduled runs) under this field manager, taken from the User-Agent
     kube_config.headers.push((
         axum::http::header::USER_AGENT,
@@ -108,7 +120,12 @@ where
 
     // Controllers start only once their CRDs are established.
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let mut wanted = vec!["chaosworkflows.chaoscenter.io", "chaosworkflowruns.chaoscenter.io"];
+    let mut wanted = vec![
+        "chaosworkflows.chaoscenter.io",
+        "chaosworkflowruns.chaoscenter.io",
+        "chaoshubs.chaoscenter.io",
+        "chaostemplates.chaoscenter.io",
+    ];
     if config.runs_access_controllers() {
         wanted.extend(["projects.chaoscenter.io", "chaosusers.chaoscenter.io"]);
     }
@@ -189,10 +206,29 @@ where
         .graceful_shutdown_on(stopped())
         .run(controllers::workflow::reconcile, controllers::workflow::error_policy, ctx.clone())
         .for_each(|_| futures::future::ready(()));
+    let hubs: Api<ChaosHub> = match &config.watch_namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    let hub_controller = Controller::new(hubs, watcher::Config::default().any_semantic());
+    let hub_ctx = Arc::new(controllers::hub::HubContext {
+        client: client.clone(),
+        recorder: Recorder::new(client.clone(), reporter.clone()),
+        metrics: ctx.metrics.clone(),
+        config: config.clone(),
+        attempts: Default::default(),
+        hubs: hub_controller.store(),
+    });
+    // a sync blocks a thread on the network for up to HUB_FETCH_TIMEOUT: a few at once
+    let hub_loop = hub_controller
+        .with_config(kube::runtime::controller::Config::default().concurrency(4))
+        .graceful_shutdown_on(stopped())
+        .run(controllers::hub::reconcile, controllers::hub::error_policy, hub_ctx)
+        .for_each(|_| futures::future::ready(()));
     let access_loop = access_controllers(&client, &config, ctx.metrics.clone(), reporter, stopped.clone());
     tracing::info!(namespace = config.watch_namespace.as_deref().unwrap_or("(all)"), "controllers running");
     tokio::select! {
-        _ = futures::future::join3(run_loop, workflow_loop, access_loop) => {
+        _ = futures::future::join4(run_loop, workflow_loop, hub_loop, access_loop) => {
             ctx.tasks.sweep(&Default::default()).await;
             elector.release().await;
             Ok(())
@@ -240,6 +276,8 @@ async fn access_controllers<F, Fut>(
         metrics,
         projects: project_controller.store(),
         users: user_controller.store(),
+        service_account: config.service_account.clone(),
+        builtin_hub: config.builtin_hub,
     });
     // a user's change (e.g. disabled) re-binds the projects that list the user
     let project_store = project_controller.store();

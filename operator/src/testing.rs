@@ -194,6 +194,8 @@ pub fn fault_context(
 fn config() -> Config {
     Config {
         namespace: "chaoscenter-system".into(),
+        service_account: ("chaoscenter-system".into(), "chaoscenter-operator".into()),
+        builtin_hub: true,
         identity: "operator-test".into(),
         metrics_addr: "127.0.0.1:0".parse().expect("an address"),
         watch_namespace: None,
@@ -202,6 +204,9 @@ fn config() -> Config {
         preview_ttl: Duration::from_secs(60),
         probe_egress_allow: Vec::new(),
         probe_egress_deny: Vec::new(),
+        hub_cache_dir: std::env::temp_dir().join("chaoscenter-hubs-test"),
+        hub_limits: Default::default(),
+        hub_fetch_timeout: Duration::from_secs(300),
     }
 }
 

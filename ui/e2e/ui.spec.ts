@@ -19,6 +19,10 @@ const adminPassword = "admin-chosen-password-1";
 const viewerInitial = "viewer-initial-password-1";
 const viewerPassword = "viewer-chosen-password-1";
 const workflow = "web-pod-delete";
+/** The workflow made from a hub template. */
+const fromTemplate = "from-template";
+/** A hub whose repository cannot be reached: its sync error must show. */
+const brokenHub = "unreachable";
 
 /** Accessibility problems axe-core found (WCAG 2.1 A and AA), per page; the test fails on any at the end. */
 const a11y: { page: string; rule: string; impact: string; help: string; targets: string[] }[] = [];
@@ -212,6 +216,72 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await shot(page, "13-account");
   });
 
+  await test.step("the admin browses the hubs and sees a failing hub's error", async () => {
+    await nav(page, "Hubs").click();
+    await expect(page.getByRole("heading", { name: "Hubs", exact: true })).toBeVisible();
+    const hubs = page.getByRole("table", { name: `Hubs of project ${project}` });
+    // ChaosCenter's own templates: the built-in hub, added here when the install did not make one
+    // for the project (it is removable, and so may be added again like any other hub)
+    if ((await page.getByRole("link", { name: "chaoscenter", exact: true }).count()) === 0) {
+      await page.getByRole("button", { name: "Add a hub" }).click();
+      const form = page.getByRole("form", { name: "Add a hub" });
+      await form.getByLabel("Source").selectOption("Builtin");
+      await form.getByLabel("Name").fill("chaoscenter");
+      await form.getByRole("button", { name: "Add hub" }).click();
+    }
+    // a git hub that cannot be reached (nothing listens on the discard port)
+    await page.getByRole("button", { name: "Add a hub" }).click();
+    const form = page.getByRole("form", { name: "Add a hub" });
+    await form.getByLabel("Name").fill(brokenHub);
+    await form.getByLabel("Repository URL").fill("https://127.0.0.1:9/charts.git");
+    await form.getByLabel("Branch").fill("main");
+    await form.getByLabel("Credential Secret").fill("no-such-secret");
+    await form.getByRole("button", { name: "Add hub" }).click();
+    const row = (name: string) => hubs.getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
+    await expect(row(brokenHub)).toBeVisible();
+    await expect(row(brokenHub)).toContainText("Secret no-such-secret");
+    // the operator syncs both; the page shows what it wrote (Sync now asks again, and refreshes)
+    await expect(async () => {
+      await page.getByRole("button", { name: `Sync ${brokenHub} now` }).click();
+      await expect(row(brokenHub).locator("[data-hub-state]")).toHaveAttribute("data-hub-state", /Sync failed|Failing/, { timeout: 10_000 });
+    }).toPass({ timeout: 120_000 });
+    await expect(row(brokenHub).locator(".hub-problem")).not.toBeEmpty();
+    await expect(async () => {
+      await page.reload();
+      await expect(row("chaoscenter").locator("[data-hub-state]")).toHaveAttribute("data-hub-state", "Synced", { timeout: 5_000 });
+    }).toPass({ timeout: 120_000 });
+    await shot(page, "13a-hubs");
+  });
+
+  await test.step("browses the built-in hub's catalogue and creates a workflow from a template", async () => {
+    await page.getByRole("link", { name: "chaoscenter", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Catalogue", exact: true })).toBeVisible();
+    await expect(page.getByRole("navigation", { name: "Categories" })).toBeVisible();
+    const create = page.getByRole("button", { name: /^Create workflow from / });
+    await expect(create.first()).toBeVisible({ timeout: 30_000 });
+    // search narrows the catalogue to templates whose text holds the words
+    await page.getByRole("searchbox").fill("pod");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await expect(page).toHaveURL(/search=pod/);
+    await expect(create.first()).toBeVisible();
+    await shot(page, "13b-catalogue");
+    await create.first().click();
+    await expect(page).toHaveURL(new RegExp(`/projects/${project}/workflows/new$`));
+    await expect(page.getByRole("note")).toContainText("Prefilled from");
+    await expect(page.getByLabel("Name", { exact: true })).not.toHaveValue("");
+    await page.getByLabel("Name", { exact: true }).fill(fromTemplate);
+    // the template targets its own example namespace: point every step at this project's app
+    const steps = page.getByRole("group", { name: /^Step \d+$/ });
+    for (let i = 0; i < (await steps.count()); i++) {
+      const target = steps.nth(i).getByLabel("Target namespace");
+      if ((await target.count()) > 0) await target.selectOption(targetNamespace);
+    }
+    await shot(page, "13c-workflow-from-template");
+    await page.getByRole("button", { name: "Create workflow" }).click();
+    await expect(page.getByRole("heading", { name: "Workflows", exact: true })).toBeVisible();
+    await expect(page.getByRole("link", { name: fromTemplate, exact: true })).toBeVisible();
+  });
+
   await test.step("a session ended elsewhere returns to sign-in and back", async () => {
     // the session ends outside this page (as after a password change, a reused refresh token or its
     // lifetime): here a sign-out with the page's own cookie
@@ -262,6 +332,10 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await expect(page.getByRole("button", { name: "Add member" })).toHaveCount(0);
     await expect(nav(page, "Users")).toHaveCount(0);
     await shot(page, "16-viewer-members");
+    await nav(page, "Hubs").click();
+    await expect(page.getByRole("link", { name: brokenHub, exact: true })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Add a hub" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: `Sync ${brokenHub} now` })).toHaveCount(0);
   });
 
   await test.step("the app runs under its Content-Security-Policy without a single violation", async () => {

@@ -18,7 +18,10 @@ const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 const Account = page(() => import("./pages/Account"), "Account");
 const Activity = page(() => import("./pages/Activity"), "Activity");
 const Dashboard = page(() => import("./pages/Dashboard"), "Dashboard");
+const Catalogue = page(() => import("./pages/Catalogue"), "Catalogue");
 const History = page(() => import("./pages/History"), "History");
+const Hubs = page(() => import("./pages/Hubs"), "Hubs");
+const Import = page(() => import("./pages/Import"), "Import");
 const Members = page(() => import("./pages/Members"), "Members");
 const NewProject = page(() => import("./pages/NewProject"), "NewProject");
 const RunView = page(() => import("./pages/RunView"), "RunView");
@@ -56,6 +59,9 @@ function SignedIn() {
             <Route path="workflows/:workflow" element={<WorkflowEditor />} />
             <Route path="runs" element={<History />} />
             <Route path="runs/:run" element={<RunView />} />
+            <Route path="hubs" element={<Hubs />} />
+            <Route path="hubs/catalogue" element={<Catalogue />} />
+            <Route path="import" element={<Import />} />
             <Route path="members" element={<Members />} />
             <Route path="activity" element={<Activity />} />
           </Route>

@@ -4,6 +4,7 @@
 
 mod access;
 mod history;
+mod hubs;
 mod mutation;
 mod nesting;
 mod query;

@@ -325,6 +325,52 @@ impl Mutation {
         Ok(run_summary(&run))
     }
 
+    /// Adds a hub to the project (the operator syncs it).
+    async fn create_hub(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        input: super::hubs::HubInput,
+    ) -> Result<super::hubs::HubView> {
+        super::hubs::create(&scope(ctx, &project)?, &input).await
+    }
+
+    /// Changes a hub's source, branch, path, credential Secret or interval.
+    async fn update_hub(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        input: super::hubs::HubInput,
+    ) -> Result<super::hubs::HubView> {
+        super::hubs::update(&scope(ctx, &project)?, &input).await
+    }
+
+    /// Removes a hub and its templates.
+    async fn delete_hub(&self, ctx: &Context<'_>, project: String, name: String) -> Result<bool> {
+        super::hubs::delete(&scope(ctx, &project)?, &name).await
+    }
+
+    /// Asks the operator to sync the hub now.
+    async fn sync_hub(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        name: String,
+    ) -> Result<super::hubs::HubView> {
+        super::hubs::sync(&scope(ctx, &project)?, &name).await
+    }
+
+    /// Converts Litmus experiments (Argo Workflows) or ChaosEngines into ChaosWorkflows and says what was
+    /// mapped and what was dropped. Nothing is written: create each with `createWorkflow`.
+    async fn import_litmus(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        yaml: String,
+    ) -> Result<super::hubs::ImportResult> {
+        super::hubs::import(&scope(ctx, &project)?, &yaml)
+    }
+
     /// Suspends (`true`) or resumes (`false`) a workflow's schedule.
     async fn set_suspended(
         &self,

@@ -1,4 +1,5 @@
-//! The query root: the caller, their projects, workflows, run history and single runs.
+//! The query root: the caller, their projects, workflows, run history and single runs, hubs and their
+//! catalogues.
 
 use super::access::{caller, error, history_of, scope, state};
 use super::history::{runs_page, RunFilter};
@@ -123,6 +124,43 @@ impl Query {
                 }
             })
             .collect())
+    }
+
+    /// The project's hubs, by name (read as the caller: RBAC decides, as for kubectl).
+    async fn hubs(&self, ctx: &Context<'_>, project: String) -> Result<Vec<super::hubs::HubView>> {
+        super::hubs::list(&scope(ctx, &project)?).await
+    }
+
+    /// One hub.
+    async fn hub(&self, ctx: &Context<'_>, project: String, name: String) -> Result<super::hubs::HubView> {
+        super::hubs::get(&scope(ctx, &project)?, &name).await
+    }
+
+    /// The project's hub templates: of `hub` (or every hub), in `category`, whose name, display name or
+    /// description holds every word of `search`; at most `first` (1–200, default 100).
+    #[graphql(complexity = "first.unwrap_or(100).clamp(1, 200) as usize * child_complexity")]
+    async fn templates(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        hub: Option<String>,
+        category: Option<String>,
+        search: Option<String>,
+        first: Option<i32>,
+    ) -> Result<super::hubs::TemplatePage> {
+        let s = scope(ctx, &project)?;
+        let filter = super::hubs::TemplateFilter::new(hub, category, search, first)?;
+        super::hubs::templates(&s, &filter).await
+    }
+
+    /// One template with its workflow, by `id` (the ChaosTemplate's name).
+    async fn template(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        id: String,
+    ) -> Result<super::hubs::TemplateView> {
+        super::hubs::template(&scope(ctx, &project)?, &id).await
     }
 
     /// The project's runs, newest first, `first` (1–100, default 50) per page, after the cursor `after`.

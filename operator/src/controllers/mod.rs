@@ -1,7 +1,8 @@
-//! The controllers (projects, users, workflows, runs), what they share, and their error type.
+//! The controllers (projects, users, hubs, workflows, runs), what they share, and their error type.
 
 pub mod claims;
 pub mod digest;
+pub mod hub;
 pub mod policy;
 pub mod project;
 pub mod run;
@@ -93,6 +94,10 @@ pub struct AccessContext {
     pub projects: Store<Project>,
     /// Every user the operator watches (to bind only enabled members).
     pub users: Store<ChaosUser>,
+    /// The operator's own ServiceAccount `(namespace, name)`, granted hub credentials per project.
+    pub service_account: (String, String),
+    /// Whether new project namespaces get the built-in hub (`BUILTIN_HUB`).
+    pub builtin_hub: bool,
 }
 
 impl AccessContext {

@@ -1,14 +1,17 @@
 //! The Project controller: the project's namespace, its per-project ClusterRoles, and one RoleBinding per
-//! enabled member (plus the ClusterRoleBindings that let members read and Owners change the Project).
+//! enabled member (plus the ClusterRoleBindings that let members read and Owners change the Project),
+//! the built-in hub, and the binding that lets the operator read hub credentials there.
 
 use super::{now, AccessContext, Error, FIELD_MANAGER};
 use chaoscenter_crds::access::{
     invalid_project_name, member_binding, project_members, project_namespace, project_owners, project_role,
-    user_identity, MANAGED_BY, MANAGED_BY_LABEL, USER_LABEL,
+    user_identity, HUB_CREDENTIALS_BINDING, HUB_CREDENTIALS_ROLE, MANAGED_BY, MANAGED_BY_LABEL, USER_LABEL,
 };
 use chaoscenter_crds::common::{set_condition, ConditionStatus, API_GROUP, PROJECT_LABEL};
+use chaoscenter_crds::hub::{HubSource, BUILTIN_HUB, BUILTIN_HUB_ANNOTATION};
 use chaoscenter_crds::project::Role;
 use chaoscenter_crds::Project;
+use chaoscenter_crds::{ChaosHub, ChaosHubSpec};
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::{
     ClusterRole, ClusterRoleBinding, PolicyRule, RoleBinding, RoleRef, Subject,
@@ -63,7 +66,12 @@ pub fn active_members(project: &Project, ctx: &AccessContext) -> (Vec<(String, R
     (active, skipped)
 }
 
-fn user_subject(user: &str) -> Subject {
+/// A binding's reference to the ClusterRole `name`.
+pub(super) fn cluster_role_ref(name: &str) -> RoleRef {
+    RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "ClusterRole".into(), name: name.into() }
+}
+
+pub(super) fn user_subject(user: &str) -> Subject {
     Subject {
         kind: "User".into(),
         name: user_identity(user),
@@ -142,6 +150,9 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
         }
     }
 
+    // the built-in hub, once: a user who deletes it does not get it back
+    ensure_builtin_hub(project, ctx, &ns_name).await?;
+
     // 2. the per-project ClusterRoles over the Project object itself
     let (active, skipped) = active_members(project, ctx);
     let apply = PatchParams::apply(FIELD_MANAGER).force();
@@ -177,11 +188,7 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
                 owner_references: owner.clone(),
                 ..Default::default()
             },
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io".into(),
-                kind: "ClusterRole".into(),
-                name: role_name.clone(),
-            },
+            role_ref: cluster_role_ref(&role_name),
             subjects: Some(subjects),
         };
         cluster_bindings
@@ -199,6 +206,9 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
         .map_err(Error::kube("list member bindings"))?;
     let mut changes = Vec::new();
     for binding in &existing.items {
+        if binding.name_any() == HUB_CREDENTIALS_BINDING {
+            continue;
+        }
         let wanted = active.iter().find(|(user, role)| {
             member_binding(user) == binding.name_any() && binding.role_ref.name == project_role(*role)
         });
@@ -229,11 +239,7 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
                 owner_references: owner.clone(),
                 ..Default::default()
             },
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io".into(),
-                kind: "ClusterRole".into(),
-                name: project_role(*role).into(),
-            },
+            role_ref: cluster_role_ref(project_role(*role)),
             subjects: Some(vec![user_subject(user)]),
         };
         bindings
@@ -245,7 +251,30 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
         ctx.event(project, EventType::Normal, "MembersSynced", "Bind", changes.join("; ")).await;
     }
 
-    // 4. status
+    // 4. the operator may read Secrets here, and only in project namespaces: a hub's credentials
+    let (sa_namespace, sa_name) = &ctx.service_account;
+    let binding = RoleBinding {
+        metadata: ObjectMeta {
+            name: Some(HUB_CREDENTIALS_BINDING.into()),
+            namespace: Some(ns_name.clone()),
+            labels: Some(labels(&name, None)),
+            owner_references: owner.clone(),
+            ..Default::default()
+        },
+        role_ref: cluster_role_ref(HUB_CREDENTIALS_ROLE),
+        subjects: Some(vec![Subject {
+            kind: "ServiceAccount".into(),
+            name: sa_name.clone(),
+            namespace: Some(sa_namespace.clone()),
+            api_group: None,
+        }]),
+    };
+    bindings
+        .patch(HUB_CREDENTIALS_BINDING, &apply, &Patch::Apply(&binding))
+        .await
+        .map_err(Error::kube("apply the hub-credentials binding"))?;
+
+    // 5. status
     let mut message = format!("namespace {ns_name}; {} member(s) bound", active.len());
     if !skipped.is_empty() {
         message.push_str(&format!("; not bound: {}", skipped.join(", ")));
@@ -263,6 +292,45 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
     );
     write_status(project, ctx, &status).await?;
     Ok(Requeue::requeue(Duration::from_secs(600)))
+}
+
+/// Creates the project's built-in hub ([`BUILTIN_HUB`], source Builtin) the first time its namespace is
+/// set up, and records that on the Project ([`BUILTIN_HUB_ANNOTATION`]) so that it is never created again:
+/// it is removable like any other hub.
+async fn ensure_builtin_hub(project: &Project, ctx: &AccessContext, ns: &str) -> Result<(), Error> {
+    if !ctx.builtin_hub || project.annotations().contains_key(BUILTIN_HUB_ANNOTATION) {
+        return Ok(());
+    }
+    let hub = ChaosHub {
+        metadata: ObjectMeta {
+            name: Some(BUILTIN_HUB.into()),
+            namespace: Some(ns.into()),
+            labels: Some(labels(&project.name_any(), None)),
+            ..Default::default()
+        },
+        spec: ChaosHubSpec { source: HubSource::Builtin, git: None, sync_interval: "1h".into() },
+        status: None,
+    };
+    match Api::<ChaosHub>::namespaced(ctx.client.clone(), ns).create(&PostParams::default(), &hub).await {
+        Ok(_) => {
+            ctx.event(
+                project,
+                EventType::Normal,
+                "HubCreated",
+                "Create",
+                format!("created the built-in hub {BUILTIN_HUB} in {ns}"),
+            )
+            .await
+        }
+        Err(kube::Error::Api(s)) if s.code == 409 => {}
+        Err(e) => return Err(Error::kube("create the built-in hub")(e)),
+    }
+    let patch = serde_json::json!({"metadata": {"annotations": {BUILTIN_HUB_ANNOTATION: now().to_string()}}});
+    Api::<Project>::all(ctx.client.clone())
+        .patch(&project.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(Error::kube("record the built-in hub"))?;
+    Ok(())
 }
 
 /// Records that the project cannot be set up: a `Ready=False` condition and a Warning Event naming why.

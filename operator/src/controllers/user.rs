@@ -1,6 +1,7 @@
 //! The ChaosUser controller: validates a user, binds admins cluster-wide, lists the user's projects in its
 //! status, and keeps the apiserver's impersonation ClusterRole to exactly the enabled users.
 
+use super::project::{cluster_role_ref, user_subject};
 use super::{now, AccessContext, Error, FIELD_MANAGER};
 use chaoscenter_crds::access::{
     admin_binding, invalid_username, memberships, user_identity, ADMIN_ROLE, IMPERSONATE_ROLE, MANAGED_BY,
@@ -9,7 +10,7 @@ use chaoscenter_crds::access::{
 use chaoscenter_crds::common::{set_condition, ConditionStatus};
 use chaoscenter_crds::user::GlobalRole;
 use chaoscenter_crds::ChaosUser;
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule};
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action as Requeue;
 use kube::runtime::events::EventType;
@@ -78,17 +79,8 @@ async fn reconcile_inner(user: &ChaosUser, ctx: &AccessContext) -> Result<Requeu
                 }),
                 ..Default::default()
             },
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io".into(),
-                kind: "ClusterRole".into(),
-                name: ADMIN_ROLE.into(),
-            },
-            subjects: Some(vec![Subject {
-                kind: "User".into(),
-                name: user_identity(&name),
-                api_group: Some("rbac.authorization.k8s.io".into()),
-                namespace: None,
-            }]),
+            role_ref: cluster_role_ref(ADMIN_ROLE),
+            subjects: Some(vec![user_subject(&name)]),
         };
         bindings
             .patch(&binding_name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&binding))

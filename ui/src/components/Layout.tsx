@@ -71,6 +71,7 @@ export function Layout() {
               </NavLink>
               <NavLink to={`/projects/${navProject}/workflows`}>Workflows</NavLink>
               <NavLink to={`/projects/${navProject}/runs`}>History</NavLink>
+              <NavLink to={`/projects/${navProject}/hubs`}>Hubs</NavLink>
               <NavLink to={`/projects/${navProject}/members`}>Members</NavLink>
               <NavLink to={`/projects/${navProject}/activity`}>Activity</NavLink>
             </>

@@ -1,5 +1,8 @@
 // Tests of the WorkflowEditor page.
-import { screen, waitFor, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
+import { MemoryRouter, Route, Routes } from "react-router";
+import { Provider } from "urql";
+import { ProjectProvider } from "../project";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { fakeClient, project, renderInProject, type Answer, type Answers } from "../workflow/test-utils";
@@ -616,5 +619,51 @@ describe("WorkflowEditor, the server's validator", () => {
     expect(item.textContent).toMatch(/^Line \d+, column \d+: spec\.steps\[0\]\.fault\.duration: /);
     await user.click(screen.getByRole("button", { name: "Create workflow" }));
     expect(screen.getByRole("alert").textContent).toMatch(/Not saved: fix the problems listed under the editor first/);
+  });
+});
+
+describe("WorkflowEditor, seeded from a hub template or an import", () => {
+  const seeded: ChaosWorkflowSpec = {
+    description: "Deletes pods of the web app",
+    steps: [
+      {
+        name: "pod-delete",
+        weight: 10,
+        fault: { type: "pod-delete", target: { namespace: "demo", selector: { matchLabels: { app: "web" } }, mode: "one" }, duration: "20s" },
+      },
+    ],
+  };
+
+  function renderSeeded(answers: Answers) {
+    const fake = fakeClient({ ...VALID, ...answers });
+    render(
+      <Provider value={fake.client}>
+        <MemoryRouter initialEntries={[{ pathname: NEW, state: { seed: { name: "pod-delete", spec: seeded, from: "chaoscenter-pod-delete" } } }]}>
+          <ProjectProvider name="demo" project={project("Editor")}>
+            <Routes>
+              <Route path="/projects/demo/workflows/new" element={<WorkflowEditor />} />
+              <Route path="/projects/demo/workflows" element={<p>The workflows list</p>} />
+            </Routes>
+          </ProjectProvider>
+        </MemoryRouter>
+      </Provider>,
+    );
+    return fake;
+  }
+
+  it("opens the form filled with the seed's workflow, and creates it", async () => {
+    const user = userEvent.setup();
+    const fake = renderSeeded({ CreateWorkflow: { data: { createWorkflow: { name: "pod-delete", resourceVersion: "1" } } } });
+    expect(screen.getByRole("note").textContent).toMatch(/Prefilled from chaoscenter-pod-delete/);
+    expect(screen.getByLabelText("Name")).toHaveProperty("value", "pod-delete");
+    const s = within(step(1));
+    expect(s.getByLabelText("Step name")).toHaveProperty("value", "pod-delete");
+    expect(s.getByLabelText("Duration")).toHaveProperty("value", "20s");
+    expect(s.getByLabelText("Mode")).toHaveProperty("value", "one");
+    await user.click(screen.getByRole("button", { name: "Create workflow" }));
+    await screen.findByText("The workflows list");
+    const [call] = fake.calls("CreateWorkflow");
+    expect(call.name).toBe("pod-delete");
+    expect((call.spec as ChaosWorkflowSpec).steps[0].fault?.duration).toBe("20s");
   });
 });

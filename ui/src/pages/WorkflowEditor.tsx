@@ -1,7 +1,7 @@
 // The workflow editor: form and YAML tabs over one definition, the checks while typing and the server
 // validator's answers at their fields, target preview, save/run/delete.
 import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { errorCode, errorFields, errorMessage } from "../api/client";
 import { ErrorBox, Loading, PageHeader } from "../components/ui";
@@ -20,7 +20,7 @@ import { formToSpec, newWorkflowForm, specToForm, type WorkflowForm } from "../w
 import { readPlan } from "../workflow/plan";
 import { placeProblems, useServerCheck, type CheckInput } from "../workflow/serverCheck";
 import { TargetPreview, type PreviewState } from "../workflow/TargetPreview";
-import type { ChaosWorkflow } from "../workflow/types";
+import type { ChaosWorkflow, ChaosWorkflowSpec } from "../workflow/types";
 import { dnsLabelError, fieldOfMessage, validateForm } from "../workflow/validate";
 import { WorkflowFormView } from "../workflow/WorkflowFormView";
 import { checkWorkflowYaml, formToYaml, serverProblemsInYaml, yamlToForm } from "../workflow/yaml";
@@ -39,10 +39,40 @@ const CHECK_NAME_STAND_IN = "unnamed";
 
 const count = (n: number, what: string) => (n === 1 ? `one ${what}` : `${n} ${what}s`);
 
+/**
+ * A definition a new workflow starts from, passed in the navigation's state (`{ seed }`): a hub template's
+ * workflow ("Create workflow" in the catalogue) or an imported Litmus experiment.
+ */
+export interface WorkflowSeed {
+  name: string;
+  spec: ChaosWorkflowSpec;
+  /** Where it came from, shown above the form (e.g. the template's id). */
+  from?: string;
+}
+
+function seedOf(state: unknown): WorkflowSeed | null {
+  const seed = (state as { seed?: WorkflowSeed } | null)?.seed;
+  return seed && typeof seed.name === "string" && seed.spec && typeof seed.spec === "object" ? seed : null;
+}
+
 export function WorkflowEditor() {
   const { workflow } = useParams();
   const { project } = useProject();
+  const location = useLocation();
   if (!workflow) {
+    const seed = seedOf(location.state);
+    if (seed) {
+      return (
+        <>
+          {seed.from && (
+            <p className="muted seed-note" role="note">
+              Prefilled from {seed.from}: check the targets, then save.
+            </p>
+          )}
+          <EditorBody key={`seed-${seed.from ?? seed.name}`} initial={specToForm(seed.name, seed.spec)} />
+        </>
+      );
+    }
     return <EditorBody key="new" initial={newWorkflowForm(project?.targetNamespaces ?? [])} />;
   }
   return <ExistingWorkflow key={workflow} name={workflow} />;
