@@ -165,13 +165,6 @@ async fn reconcile_inner(hub: &ChaosHub, ctx: &HubContext) -> Result<Requeue, Er
             attempts.retain(|uid, _| live.contains(uid));
         }
     }
-    if asked {
-        let patch = serde_json::json!({"metadata": {"annotations": {SYNC_NOW_HANDLED_ANNOTATION: sync_now}}});
-        hubs(hub, ctx)
-            .patch(&hub.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-            .map_err(Error::kube("mark sync-now handled"))?;
-    }
     let new_status = match outcome {
         Ok(synced) => succeeded(hub, ctx, status, synced).await?,
         Err(failure) => failed(hub, ctx, status, failure).await,
@@ -183,7 +176,21 @@ async fn reconcile_inner(hub: &ChaosHub, ctx: &HubContext) -> Result<Requeue, Er
             .await
             .map_err(Error::kube("write the hub status"))?;
     }
+    // handled only once its outcome is in the status: whoever sees the mark reads that sync's result
+    if asked {
+        mark_handled(hub, ctx, &sync_now).await?;
+    }
     Ok(Requeue::requeue(wait))
+}
+
+/// Records on the hub the sync-now value it acted on.
+async fn mark_handled(hub: &ChaosHub, ctx: &HubContext, sync_now: &Option<String>) -> Result<(), Error> {
+    let patch = serde_json::json!({"metadata": {"annotations": {SYNC_NOW_HANDLED_ANNOTATION: sync_now}}});
+    hubs(hub, ctx)
+        .patch(&hub.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(Error::kube("mark sync-now handled"))?;
+    Ok(())
 }
 
 fn hubs(hub: &ChaosHub, ctx: &HubContext) -> Api<ChaosHub> {
