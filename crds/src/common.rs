@@ -137,7 +137,12 @@ pub enum Health<'a> {
 
 /// Sets `Ready`, `Reconciling` and `Stalled` in `conditions` from `health` (each with `generation` and a
 /// `lastTransitionTime` that moves only when its status does); returns true when anything changed.
-pub fn set_health(conditions: &mut Vec<Condition>, health: Health, generation: Option<i64>, now: &str) -> bool {
+pub fn set_health(
+    conditions: &mut Vec<Condition>,
+    health: Health,
+    generation: Option<i64>,
+    now: &str,
+) -> bool {
     use ConditionStatus::{False, True};
     let (ready, reconciling, stalled, reason, message) = match health {
         Health::Progressing { reason, message } => (False, True, False, reason, message),
@@ -230,7 +235,10 @@ mod tests {
         let ready = c.iter().find(|c| c.type_ == "Ready").unwrap();
         assert_eq!(ready.last_transition_time.as_deref(), Some("t4"));
         set_health(&mut c, Health::NotReady { reason: "FetchFailed", message: "" }, Some(4), "t5");
-        assert_eq!((get(&c, "Ready").0, get(&c, "Reconciling").0, get(&c, "Stalled").0), (False, False, False));
+        assert_eq!(
+            (get(&c, "Ready").0, get(&c, "Reconciling").0, get(&c, "Stalled").0),
+            (False, False, False)
+        );
         assert_eq!(c.len(), 3);
     }
 }

@@ -53,7 +53,10 @@ fn apply(manifest: &Value) -> String {
 async fn runs_of(client: &Client, ns: &str, workflow: &str) -> Vec<ChaosWorkflowRun> {
     let api: Api<ChaosWorkflowRun> = Api::namespaced(client.clone(), ns);
     let mut runs = api
-        .list(&ListParams::default().labels(&format!("{}={workflow}", chaoscenter_crds::common::WORKFLOW_LABEL)))
+        .list(
+            &ListParams::default()
+                .labels(&format!("{}={workflow}", chaoscenter_crds::common::WORKFLOW_LABEL)),
+        )
         .await
         .unwrap()
         .items;
@@ -138,20 +141,42 @@ async fn kubectl_wait_for_ready_returns_on_a_passing_run_and_times_out_on_a_fail
         web_app(&client, &ns, "victim", 1).await;
         let _op = Operator::start(&ns);
         let fault = pod_delete(&ns, "victim", "2s");
-        create_workflow(&client, &ns, "passes", json!({"steps": [
-            {"name": "kill", "fault": fault, "probes": [http_probe("up", &url)]}]}))
+        create_workflow(
+            &client,
+            &ns,
+            "passes",
+            json!({"steps": [
+            {"name": "kill", "fault": fault, "probes": [http_probe("up", &url)]}]}),
+        )
         .await;
-        create_workflow(&client, &ns, "fails", json!({"steps": [
-            {"name": "kill", "fault": fault, "probes": [http_probe("broken", "http://127.0.0.1:1/")]}]}))
+        create_workflow(
+            &client,
+            &ns,
+            "fails",
+            json!({"steps": [
+            {"name": "kill", "fault": fault, "probes": [http_probe("broken", "http://127.0.0.1:1/")]}]}),
+        )
         .await;
-        create_workflow(&client, &ns, "long", json!({"steps": [
-            {"name": "kill", "fault": pod_delete(&ns, "victim", "5m")}]}))
+        create_workflow(
+            &client,
+            &ns,
+            "long",
+            json!({"steps": [
+            {"name": "kill", "fault": pod_delete(&ns, "victim", "5m")}]}),
+        )
         .await;
 
         // the CI recipe: create, then wait for Ready
         let passing = create_run(&client, &ns, "passes", false).await;
         let out = kubectl()
-            .args(["-n", &ns, "wait", "--for=condition=Ready", &format!("chaosworkflowrun/{passing}"), "--timeout=180s"])
+            .args([
+                "-n",
+                &ns,
+                "wait",
+                "--for=condition=Ready",
+                &format!("chaosworkflowrun/{passing}"),
+                "--timeout=180s",
+            ])
             .output()
             .unwrap();
         assert!(out.status.success(), "kubectl wait: {}", String::from_utf8_lossy(&out.stderr));
@@ -172,11 +197,22 @@ async fn kubectl_wait_for_ready_returns_on_a_passing_run_and_times_out_on_a_fail
         assert_eq!(reconciling.map(|c| c.0), Some(ConditionStatus::False));
         assert_eq!(stalled, Some((ConditionStatus::True, "StepsFailed".into())));
         let out = kubectl()
-            .args(["-n", &ns, "wait", "--for=condition=Ready", &format!("chaosworkflowrun/{failing}"), "--timeout=3s"])
+            .args([
+                "-n",
+                &ns,
+                "wait",
+                "--for=condition=Ready",
+                &format!("chaosworkflowrun/{failing}"),
+                "--timeout=3s",
+            ])
             .output()
             .unwrap();
         assert!(!out.status.success(), "kubectl wait succeeded on a failed run");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("timed out"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let workflows: Api<ChaosWorkflow> = Api::namespaced(client.clone(), &ns);
         let wf = wait_for(RUN_TIMEOUT, "the failed run reported on its workflow", || async {
             let wf = workflows.get("fails").await.ok()?;
@@ -185,8 +221,15 @@ async fn kubectl_wait_for_ready_returns_on_a_passing_run_and_times_out_on_a_fail
         })
         .await;
         let conditions = &wf.status.as_ref().unwrap().conditions;
-        assert_eq!(condition(conditions, "LastRunSucceeded"), Some((ConditionStatus::False, "StepsFailed".into())));
-        assert_eq!(condition(conditions, "Ready"), Some((ConditionStatus::True, "Valid".into())), "still valid");
+        assert_eq!(
+            condition(conditions, "LastRunSucceeded"),
+            Some((ConditionStatus::False, "StepsFailed".into()))
+        );
+        assert_eq!(
+            condition(conditions, "Ready"),
+            Some((ConditionStatus::True, "Valid".into())),
+            "still valid"
+        );
 
         // in progress: Reconciling; aborted: Stalled, Aborted
         let long = create_run(&client, &ns, "long", false).await;
@@ -200,7 +243,9 @@ async fn kubectl_wait_for_ready_returns_on_a_passing_run_and_times_out_on_a_fail
         assert_eq!(ready, Some((ConditionStatus::False, "Running".into())));
         assert_eq!(reconciling, Some((ConditionStatus::True, "Running".into())));
         assert_eq!(stalled.map(|c| c.0), Some(ConditionStatus::False));
-        api.patch(&long, &PatchParams::default(), &Patch::Merge(&json!({"spec": {"abort": true}}))).await.unwrap();
+        api.patch(&long, &PatchParams::default(), &Patch::Merge(&json!({"spec": {"abort": true}})))
+            .await
+            .unwrap();
         let aborted = wait_run_finished(&client, &ns, &long, RUN_TIMEOUT).await;
         let [ready, reconciling, stalled] = kstatus(&aborted);
         assert_eq!(ready, Some((ConditionStatus::False, "Aborted".into())));
@@ -217,8 +262,13 @@ async fn an_invalid_workflow_is_stalled_naming_the_field() {
         setup_project(&client, &ns, &[]).await;
         let _op = Operator::start(&ns);
         // valid for the schema, invalid for the validator: the step depends on a step that does not exist
-        create_workflow(&client, &ns, "broken", json!({"steps": [
-            {"name": "kill", "dependsOn": ["nothing"], "fault": pod_delete(&ns, "victim", "1s")}]}))
+        create_workflow(
+            &client,
+            &ns,
+            "broken",
+            json!({"steps": [
+            {"name": "kill", "dependsOn": ["nothing"], "fault": pod_delete(&ns, "victim", "1s")}]}),
+        )
         .await;
         let wf = wait_observed(&client, &ns, "broken", 1).await;
         let conditions = &wf.status.as_ref().unwrap().conditions;

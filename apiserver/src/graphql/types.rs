@@ -93,7 +93,8 @@ impl Trigger {
 
     pub fn parse(text: &str) -> Option<Self> {
         [Self::Manual, Self::Schedule, Self::GitOps, Self::Api, Self::Change]
-            .into_iter().find(|t| t.as_str() == text)
+            .into_iter()
+            .find(|t| t.as_str() == text)
     }
 }
 

@@ -135,7 +135,15 @@ async fn reconcile_inner(hub: &ChaosHub, ctx: &HubContext) -> Result<Requeue, Er
     if hub.spec.source == HubSource::Git {
         let mut syncing = status.clone();
         let message = "fetching the hub's repository";
-        set_condition(&mut syncing.conditions, "Reconciling", ConditionStatus::True, "Syncing", message, generation, &now().to_string());
+        set_condition(
+            &mut syncing.conditions,
+            "Reconciling",
+            ConditionStatus::True,
+            "Syncing",
+            message,
+            generation,
+            &now().to_string(),
+        );
         if syncing != status {
             let patch = super::status_patch(hub.status.as_ref(), &syncing)?;
             hubs(hub, ctx)
@@ -430,7 +438,12 @@ async fn succeeded(
         generation,
         &at,
     );
-    set_health(&mut status.conditions, Health::Ready { reason: "Synced", message: &message }, generation, &at);
+    set_health(
+        &mut status.conditions,
+        Health::Ready { reason: "Synced", message: &message },
+        generation,
+        &at,
+    );
     Ok(status)
 }
 

@@ -281,7 +281,12 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
     }
     status.namespace = Some(ns_name);
     status.observed_generation = generation;
-    set_health(&mut status.conditions, Health::Ready { reason: "Reconciled", message: &message }, generation, &at);
+    set_health(
+        &mut status.conditions,
+        Health::Ready { reason: "Reconciled", message: &message },
+        generation,
+        &at,
+    );
     write_status(project, ctx, &status).await?;
     Ok(Requeue::requeue(Duration::from_secs(600)))
 }

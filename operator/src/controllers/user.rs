@@ -111,7 +111,11 @@ async fn reconcile_inner(user: &ChaosUser, ctx: &AccessContext) -> Result<Requeu
             format!("{:?} user in {} project(s)", user.spec.role, status.projects.len()).to_lowercase(),
         ),
     };
-    let health = if ok { Health::Ready { reason, message: &message } } else { Health::Stalled { reason, message: &message } };
+    let health = if ok {
+        Health::Ready { reason, message: &message }
+    } else {
+        Health::Stalled { reason, message: &message }
+    };
     if set_health(&mut status.conditions, health, generation, &at) {
         let type_ = if ok && reason == "Active" { EventType::Normal } else { EventType::Warning };
         ctx.event(user, type_, reason, "Reconcile", message).await;

@@ -2,9 +2,9 @@
 //! cron schedule (time zone, concurrency policy, starting deadline, suspend), prunes old runs beyond the
 //! history limit, and reports the last run, score and next run time in the status.
 
+use super::digest;
 use super::{contain, now, Context, Error};
 use crate::probes::{self, ProbeContext};
-use super::digest;
 use chaoscenter_crds::common::{
     set_condition, set_health, ConditionStatus, Health, LocalObjectReference, RUN_NOW_ANNOTATION,
     RUN_NOW_HANDLED_ANNOTATION, WORKFLOW_LABEL,
@@ -319,7 +319,15 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
             completed.map(|c| c.message.as_str()).unwrap_or("finished")
         );
         let cond = if ok { ConditionStatus::True } else { ConditionStatus::False };
-        set_condition(&mut status.conditions, "LastRunSucceeded", cond, &reason, &message, generation, &at.to_string());
+        set_condition(
+            &mut status.conditions,
+            "LastRunSucceeded",
+            cond,
+            &reason,
+            &message,
+            generation,
+            &at.to_string(),
+        );
     }
     status.active_runs = active.iter().map(|r| r.name_any()).collect();
     status.active_runs.sort();
