@@ -177,7 +177,9 @@ where
         admitted: Default::default(),
         config: config.clone(),
     });
-    for filler in fillers.into_iter().chain(egress_fillers) {
+    // the gauges read the caches from now on (and a cache of the node agents' Leases)
+    let agent_leases = ctx.metrics.watch(&client, &ctx.world);
+    for filler in fillers.into_iter().chain(egress_fillers).chain([agent_leases]) {
         tokio::spawn(filler);
     }
     // tasks of runs that are gone (deleted without a finalizer) are cancelled

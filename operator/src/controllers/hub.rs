@@ -154,6 +154,7 @@ async fn reconcile_inner(hub: &ChaosHub, ctx: &HubContext) -> Result<Requeue, Er
         }
     }
     let outcome = sync(hub, ctx).await;
+    ctx.metrics.hub_sync(outcome.as_ref().err().map(|f| f.reason));
     let failures = match &outcome {
         Ok(_) => 0,
         Err(_) => attempt.as_ref().filter(|_| same_ask).map(|a| a.failures).unwrap_or(0) + 1,
