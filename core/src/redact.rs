@@ -3,8 +3,8 @@
 //! [`redact`].
 //!
 //! What is taken out: the userinfo of a URL (`https://user:pass@host` → `https://host`); the credential
-//! after `Bearer` or `Basic`; the value of a `key=value` or `key: value` pair whose key names a secret
-//! (`password`, `token`, `secret`, `api-key`, `authorization`, ...); JWT-looking strings (`eyJ….….…`) and
+//! after `Bearer` or `Basic`; the value of a `key=value` or `key: value` pair whose key ends with a secret's
+//! name (`password`, `token`, `secret`, `api-key`, `authorization`, ...); JWT-looking strings (`eyJ….….…`) and
 //! tokens with a well-known prefix (`ghp_`, `glpat-`, `xoxb-`, `AKIA`, ...). It is a heuristic that errs
 //! on the side of hiding: a secret printed bare, without any of these shapes, is not recognised.
 
@@ -103,25 +103,31 @@ fn schemes(text: &str) -> String {
     out
 }
 
-/// Whether a key names a secret (compared without case, `-`, `_` and `.`).
+/// Whether a key names a secret: it ends with a secret's name (compared without case, `-`, `_` and `.`),
+/// as `DB_PASSWORD`, `X-Api-Key`, `clientSecret`, `aws_secret_access_key` do — and `secretRef`,
+/// `tokenUrl` or `credentials` (a name, a URL, prose: "refused the credentials: HTTP 401") do not.
 fn is_secret_key(key: &str) -> bool {
     let key: String =
         key.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
-    const CONTAINS: [&str; 10] = [
+    const ENDS: [&str; 16] = [
         "password",
         "passwd",
         "passphrase",
+        "pwd",
         "secret",
+        "secretkey",
         "token",
         "apikey",
         "accesskey",
         "privatekey",
         "credential",
         "authorization",
+        "auth",
+        "cookie",
+        "sessionid",
+        "signature",
     ];
-    // (not `pass`: "steps that did not pass: kill" is prose)
-    const EQUALS: [&str; 4] = ["pwd", "auth", "cookie", "sessionid"];
-    CONTAINS.iter().any(|k| key.contains(k)) || EQUALS.contains(&key.as_str())
+    ENDS.iter().any(|k| key.ends_with(k))
 }
 
 /// Characters of a key in a `key=value` pair.
@@ -305,6 +311,16 @@ mod tests {
         // keys that only look alike, times and URLs are left alone
         assert_eq!(redact("author: bob at 07:01:11"), "author: bob at 07:01:11");
         assert_eq!(redact("steps that did not pass: kill"), "steps that did not pass: kill");
+        assert_eq!(redact("AWS_SECRET_ACCESS_KEY=abc123"), "AWS_SECRET_ACCESS_KEY=[redacted]");
+        assert_eq!(redact("set-cookie: sid=1"), "set-cookie: [redacted]");
+        // names, URLs and prose about secrets are no secrets
+        for text in [
+            "spec.git.secretRef: Secret team-git does not exist",
+            "the server refused the credentials: HTTP 401",
+            "tokenUrl=https://example.com/token",
+        ] {
+            assert_eq!(redact(text), text);
+        }
         assert_eq!(redact("see https://example.com/a"), "see https://example.com/a");
         assert_eq!(redact("token=  "), "token=  ");
     }
