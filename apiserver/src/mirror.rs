@@ -10,7 +10,7 @@
 use crate::audit::Entry;
 use crate::webhook::review::{display_name, Identity};
 use chaoscenter_crds::common::{AUTHOR_ANNOTATION, CHANGED_BY_ANNOTATION};
-use chaoscenter_crds::{ChaosHub, ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
+use chaoscenter_crds::{ChaosHub, ChaosRunLog, ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
 use futures::{StreamExt, TryStreamExt};
 use kube::api::Api;
 use kube::runtime::reflector::{ObjectRef, Store};
@@ -149,6 +149,8 @@ pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
         index(doc! { "project": 1, "sortKey": -1 }),
     ])
     .await?;
+    let logs: Collection<Document> = db.collection(&collection_name::<ChaosRunLog>());
+    logs.create_indexes([index(doc! { "runUid": 1, "lineCount": -1 })]).await?;
     for name in [
         collection_name::<ChaosWorkflow>(),
         collection_name::<ChaosHub>(),
@@ -969,6 +971,16 @@ pub fn start(
         audit_db: Some(db.clone()),
         extra: Box::new(|p| doc! { "project": p.name_any(), "projectUid": p.metadata.uid.clone() }),
     };
+    // runs' logs: read by the run's uid, also after the run (and with it its log) left the cluster
+    let logs = Kind::<ChaosRunLog> {
+        api: Api::all(client.clone()),
+        collection: db.collection(&collection_name::<ChaosRunLog>()),
+        audit_db: None,
+        extra: Box::new(|log| {
+            let count = log.spec.lines.len() as i64 + log.spec.dropped.max(0);
+            doc! { "runUid": log.spec.run_uid.clone(), "run": log.spec.run.clone(), "lineCount": count }
+        }),
+    };
     let users = Kind::<ChaosUser> {
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<ChaosUser>()),
@@ -989,6 +1001,9 @@ pub fn start(
     tokio::spawn(after_projects(projects.clone(), Box::pin(run(workflows, notify.clone(), lag.clone()))));
     tokio::spawn(after_projects(projects, Box::pin(run(hubs, notify.clone(), lag.clone()))));
     tokio::spawn(run(project_kind, notify.clone(), lag.clone()));
+    // a log's changes are announced to no one (the run view polls the log): every running run's log
+    // changes every second, which would crowd the runs' own changes out of the channel
+    tokio::spawn(run(logs, tokio::sync::broadcast::channel(1).0, lag.clone()));
     tokio::spawn(run(users, notify.clone(), lag));
     notify
 }

@@ -164,6 +164,32 @@ pub struct RunDetail {
     pub events: Vec<EventView>,
 }
 
+/// A run's log: the operator's lines about the run and its cmd probes' output, redacted; the newest 2000
+/// lines and 256 KiB are kept.
+#[derive(SimpleObject, Clone, Debug, Default, PartialEq)]
+pub struct RunLogView {
+    /// The lines, oldest first: `<time> <LEVEL> <message> <fields>`, or `<time> OUTPUT [<probe>] <line>` for
+    /// a cmd probe's output. When older lines were dropped, the first line says how many.
+    pub lines: Vec<String>,
+    /// Whether older lines were dropped to keep the log within its bound.
+    pub truncated: bool,
+    /// How many older lines were dropped.
+    pub dropped: i64,
+}
+
+impl RunLogView {
+    /// From a mirrored ChaosRunLog document.
+    pub fn from_doc(doc: &Document) -> Self {
+        let obj = object(doc);
+        let lines = obj["spec"]["lines"]
+            .as_array()
+            .map(|lines| lines.iter().filter_map(|l| l.as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        let dropped = obj["spec"]["dropped"].as_i64().unwrap_or(0).max(0);
+        Self { lines, truncated: dropped > 0, dropped }
+    }
+}
+
 /// A Kubernetes Event about a run.
 #[derive(SimpleObject, Clone)]
 pub struct EventView {

@@ -285,7 +285,9 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
     for old in finished.iter().skip(wf.spec.run_history_limit as usize) {
         if old.meta().deletion_timestamp.is_none() {
             match runs_api.delete(&old.name_any(), &DeleteParams::background()).await {
-                Ok(_) => tracing::info!(run = %old.name_any(), "pruned beyond runHistoryLimit"),
+                Ok(_) => {
+                    tracing::info!(run = %old.name_any(), uid = ?old.metadata.uid, "pruned beyond runHistoryLimit")
+                }
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
                 Err(e) => return Err(Error::kube("prune an old run")(e)),
             }
