@@ -77,6 +77,7 @@ pub enum Trigger {
     Schedule,
     GitOps,
     Api,
+    Change,
 }
 
 impl Trigger {
@@ -86,11 +87,14 @@ impl Trigger {
             Self::Schedule => "Schedule",
             Self::GitOps => "GitOps",
             Self::Api => "Api",
+            Self::Change => "Change",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Manual, Self::Schedule, Self::GitOps, Self::Api].into_iter().find(|t| t.as_str() == text)
+        [Self::Manual, Self::Schedule, Self::GitOps, Self::Api, Self::Change]
+            .into_iter()
+            .find(|t| t.as_str() == text)
     }
 }
 
@@ -102,6 +106,7 @@ impl From<chaoscenter_crds::run::Trigger> for Trigger {
             T::Schedule => Self::Schedule,
             T::GitOps => Self::GitOps,
             T::Api => Self::Api,
+            T::Change => Self::Change,
         }
     }
 }
