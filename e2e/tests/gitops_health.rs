@@ -310,7 +310,7 @@ fn flux_health(kind: &str, obj: &Value) -> (Flux, String) {
 
 // ---- the objects, read from the cluster, and the verdicts
 
-/// Reads `kind` `name` as JSON once `check` holds for it.
+/// Reads `kind` `name` as JSON once `check` holds for it (polling; on timeout, says what it last saw).
 async fn read_when(
     client: &kube::Client,
     kind: &str,
@@ -320,11 +320,23 @@ async fn read_when(
     check: impl Fn(&Value) -> bool,
 ) -> Value {
     let api = chaos_api(client, kind, ns);
-    wait_for(RUN_TIMEOUT, &format!("{kind} {name}: {what}"), || async {
-        let obj = serde_json::to_value(api.get(name).await.ok()?).unwrap();
-        check(&obj).then_some(obj)
-    })
-    .await
+    let deadline = std::time::Instant::now() + RUN_TIMEOUT;
+    let mut last = Value::Null;
+    loop {
+        if let Ok(obj) = api.get(name).await {
+            last = serde_json::to_value(obj).unwrap();
+            if check(&last) {
+                return last;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {RUN_TIMEOUT:?} waiting for {kind} {name}: {what}; last seen: generation {} status {}",
+            last["metadata"]["generation"],
+            serde_json::to_string_pretty(&last["status"]).unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Whether the object's status is of its current generation.
@@ -435,7 +447,8 @@ async fn runs_in_every_state_and_the_abort_action() {
             "a finished run cannot be aborted"
         );
 
-        // a step whose probe fails
+        // a step whose probe fails (each run deletes the victim: wait for its replacement first)
+        wait_ready_replicas(&client, &ns, "victim", 1).await;
         let probed = create_run(&client, &ns, "probed", false).await;
         let failed =
             read_when(&client, kind, &ns, &probed, "Failed", |r| phase(r) == "Failed" && settled(r)).await;
@@ -451,6 +464,7 @@ async fn runs_in_every_state_and_the_abort_action() {
 
         // running, then aborted through the shipped action; created with its definition frozen, as the
         // admission webhook freezes it, so that its generation stays while it runs
+        wait_ready_replicas(&client, &ns, "victim", 1).await;
         let long = create_frozen_run(&client, &ns, "long", &long_spec).await;
         let running =
             read_when(&client, kind, &ns, &long, "Running", |r| phase(r) == "Running" && settled(r)).await;
