@@ -97,8 +97,7 @@ async fn run_on_change_runs_once_per_change_of_the_definition() {
         assert_eq!(first.status.as_ref().unwrap().phase, Some(RunPhase::Succeeded), "{:#?}", first.status);
 
         // the same manifest again (a GitOps re-sync): nothing changes, nothing runs
-        let out = apply(&manifest("1s", 10));
-        assert!(out.contains("unchanged"), "{out}");
+        apply(&manifest("1s", 10));
         // a change that is not what a run executes (history kept): a new generation, no run
         apply(&manifest("1s", 9));
         let wf = wait_observed(&client, &ns, "synced", 2).await;
