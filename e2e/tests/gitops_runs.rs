@@ -9,7 +9,6 @@ use chaoscenter_e2e::*;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use kube::{Client, ResourceExt};
 use serde_json::{json, Value};
-use std::io::Write;
 use std::time::Duration;
 
 const RUN_TIMEOUT: Duration = Duration::from_secs(180);
@@ -34,20 +33,10 @@ fn http_probe(name: &str, url: &str) -> Value {
            "runProperties": {"timeout": "5s"}})
 }
 
-/// `kubectl apply -f -` of `manifest`; returns kubectl's output.
-fn apply(manifest: &Value) -> String {
-    let mut child = kubectl()
-        .args(["apply", "-f", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(manifest.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "kubectl apply: {text}");
-    text
+/// `kubectl apply -f -` of `manifest`.
+fn apply(manifest: &Value) {
+    let (ok, out) = kubectl_stdin(None, &["apply", "-f", "-"], manifest);
+    assert!(ok, "kubectl apply: {out}");
 }
 
 async fn runs_of(client: &Client, ns: &str, workflow: &str) -> Vec<ChaosWorkflowRun> {
