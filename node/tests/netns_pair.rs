@@ -128,7 +128,9 @@ async fn the_user_space_engine_delays_duplicates_and_corrupts() {
         base[base.len() / 2],
         delayed[delayed.len() * 99 / 100]
     );
-    assert!((99.0..110.0).contains(&(p50 - base[base.len() / 2])), "{delayed:?}");
+    // load (a busy 2-core machine) can only add time: no reply is faster than the delay, and the median
+    // is not twice delayed
+    assert!(delayed[0] >= 99.0 && p50 - base[base.len() / 2] < 150.0, "{delayed:?}");
     let jitter = NodeFault::NetworkDelay {
         latency_ms: 50,
         jitter_ms: 20,
@@ -137,11 +139,11 @@ async fn the_user_space_engine_delays_duplicates_and_corrupts() {
     };
     let jittered = with_fault(&pair, "aaaa0000-2222", jitter, || pair.rtts(100)).await;
     eprintln!("50±20 ms: min {:.2} max {:.2}", jittered[0], jittered[jittered.len() - 1]);
-    assert!(
-        jittered[0] >= 29.0
-            && jittered[jittered.len() - 1] <= 72.0
-            && jittered[jittered.len() - 1] - jittered[0] > 20.0
-    );
+    // 50±20: nothing faster than 30 ms, and many replies well under 50 ms, which load cannot fake (it only
+    // adds time; a fixed 50 ms delay gives none): of 100 uniform in 30–70 ms, ~37 are under 45
+    let fast = jittered.iter().filter(|&&ms| ms < 45.0).count();
+    assert!(jittered[0] >= 29.0 && fast >= 10, "{fast} under 45 ms: {jittered:?}");
+    assert!(jittered[jittered.len() / 2] < 100.0, "the median is not twice delayed: {jittered:?}");
     let dup = NodeFault::NetworkDuplicate { percent: 50.0, filter: TrafficFilter::default() };
     let out = with_fault(&pair, "bbbb0000-1111", dup, || pair.ping_output(200)).await;
     let dups = out.lines().filter(|l| l.contains("DUP!")).count();
