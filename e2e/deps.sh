@@ -5,7 +5,8 @@ set -euo pipefail
 PKGS="golang-1.19-go golang-github-modern-go-reflect2-dev dpkg-dev rsync jq
 containerd runc iptables conntrack etcd-server etcd-client containernetworking-plugins
 busybox-static gcc libc6-dev file openssl curl iproute2 procps ca-certificates python3 python3-venv make
-chromium fonts-liberation protobuf-compiler dnsmasq-base git openssh-server openssh-client"
+chromium fonts-liberation protobuf-compiler dnsmasq-base git openssh-server openssh-client
+lua5.1"
 missing=""
 for p in $PKGS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"; done
 [ -z "$missing" ] && exit 0

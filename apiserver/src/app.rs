@@ -54,7 +54,8 @@ pub fn app(state: Arc<AppState>) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
                 .layer(axum::middleware::map_response(crate::error::as_api_error)),
         )
-        .fallback_service(ui(&state.config.ui_dir));
+        .fallback_service(ui(&state.config.ui_dir))
+        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), crate::metrics::track));
     with_security_headers(router).with_state(state)
 }
 

@@ -147,8 +147,8 @@ impl World {
         let Some(role) = in_namespace.as_ref().and_then(role_in) else { return false };
         let ours = t.group == GROUP
             && matches!(t.plural.as_str(), "chaosworkflows" | "chaoshubs" | "chaosworkflowruns");
-        // templates are the operator's: members read them, nobody writes them
-        let templates = t.group == GROUP && t.plural == "chaostemplates";
+        // templates and run logs are the operator's: members read them, nobody writes them
+        let templates = t.group == GROUP && matches!(t.plural.as_str(), "chaostemplates" | "chaosrunlogs");
         if read {
             return ours || templates || events;
         }
@@ -647,6 +647,7 @@ struct Docs {
     runs: Vec<Document>,
     workflows: Vec<Document>,
     projects: Vec<Document>,
+    logs: Vec<Document>,
 }
 
 /// A run as the mirror writes it (without `object` unless given).
@@ -686,6 +687,15 @@ impl MemoryHistory {
             "deleted": run.deleted, "object": object.to_string(),
         });
         uid
+    }
+
+    /// Adds a run log's document (a mirrored ChaosRunLog) for the run with uid `run_uid`.
+    pub fn add_run_log(&self, run_uid: &str, lines: &[&str], dropped: i64) {
+        let object = json!({"spec": {"run": "r", "runUid": run_uid, "lines": lines, "dropped": dropped}});
+        self.docs().logs.push(doc! {
+            "_id": crate::tokens::random_id(), "runUid": run_uid, "lineCount": lines.len() as i64 + dropped,
+            "object": object.to_string(),
+        });
     }
 
     /// Adds a workflow's document.
@@ -773,6 +783,12 @@ impl HistoryStore for MemoryHistory {
 
     async fn run_by_uid(&self, uid: &str) -> anyhow::Result<Option<Document>> {
         Ok(self.docs().runs.iter().find(|d| text(d, "_id") == uid).cloned().map(without_object))
+    }
+
+    async fn run_log(&self, run_uid: &str) -> anyhow::Result<Option<Document>> {
+        let docs = self.docs();
+        let found = docs.logs.iter().filter(|d| text(d, "runUid") == run_uid);
+        Ok(found.max_by_key(|d| crate::mirror::stored_int(d, "lineCount")).cloned())
     }
 
     /// Runs per phase only (the averages are the database's `$group`, not modelled here).

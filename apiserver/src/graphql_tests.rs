@@ -67,8 +67,10 @@ async fn seeded() -> Harness {
         preview: false,
         deleted: false,
     };
-    h.history.add_run(run(&uid, "kill-web-1"));
-    h.history.add_run(run(OLD_UID, "old-run"));
+    let current = h.history.add_run(run(&uid, "kill-web-1"));
+    let old = h.history.add_run(run(OLD_UID, "old-run"));
+    h.history.add_run_log(&current, &["… 3 earlier lines dropped", "t INFO  run started"], 3);
+    h.history.add_run_log(&old, &["t OUTPUT [up] old output"], 0);
     h.history.add_workflow(&uid, "kill-web");
     h.history.add_project("alpha", &uid, None);
     h.history.add_project("alpha", OLD_UID, Some(1_000));
@@ -208,6 +210,29 @@ fn ops() -> Vec<Op> {
             variables: p.clone(),
             allowed: MEMBERS,
             check: |_, data| assert_eq!(data["run"]["name"], "kill-web-1"),
+            writes: false,
+            allowed_code: None,
+        },
+        Op {
+            name: "runLogs",
+            query: "query($p: String!) { runLogs(project: $p, name: \"kill-web-1\") { lines truncated dropped } }",
+            variables: p.clone(),
+            allowed: MEMBERS,
+            check: |_, data| {
+                assert_eq!(
+                    data["runLogs"],
+                    json!({"lines": ["… 3 earlier lines dropped", "t INFO  run started"], "truncated": true, "dropped": 3})
+                )
+            },
+            writes: false,
+            allowed_code: None,
+        },
+        Op {
+            name: "runLogs of the deleted project",
+            query: "query($p: String!, $u: String!) { runLogs(project: $p, name: \"old-run\", projectUid: $u) { lines } }",
+            variables: json!({"p": "alpha", "u": OLD_UID}),
+            allowed: ADMINS,
+            check: |_, data| assert_eq!(data["runLogs"]["lines"], json!(["t OUTPUT [up] old output"])),
             writes: false,
             allowed_code: None,
         },
@@ -457,7 +482,7 @@ async fn every_query_and_mutation_answers_exactly_whom_it_should() {
             cells += 1;
         }
     }
-    assert_eq!(cells, 27 * 7);
+    assert_eq!(cells, 29 * 7);
 }
 
 #[tokio::test]
@@ -505,4 +530,51 @@ async fn an_update_written_over_a_concurrent_change_is_read_again_not_refused() 
     assert!(answer.body["errors"].is_null(), "{}", answer.body);
     let stored = h.cluster.stored("chaosworkflows", "alpha-chaos");
     assert_eq!(stored[0]["spec"]["steps"][0]["fault"]["duration"], "7s");
+}
+
+#[tokio::test]
+async fn a_runs_log_is_the_fuller_copy_of_its_own_and_empty_before_its_first_line() {
+    let h = seeded().await;
+    let uid = h.cluster.stored_project("alpha").unwrap().metadata.uid.unwrap();
+    let run = |name| RunDoc {
+        project: "alpha",
+        project_uid: &uid,
+        name,
+        workflow: "kill-web",
+        phase: "Failed",
+        score: None,
+        created_ms: jiff::Timestamp::now().as_millisecond(),
+        preview: false,
+        deleted: true,
+    };
+    let twice = h.history.add_run(run("twice"));
+    // a second object made for the same run as it went away holds only its last line
+    h.history.add_run_log(&twice, &["t INFO  a", "t OUTPUT [up] b", "t WARN  c"], 0);
+    h.history.add_run_log(&twice, &["t WARN  c"], 0);
+    h.history.add_run(run("silent"));
+    let token = h.token("vera").await;
+    let ask = |name: &str| {
+        h.post(
+            "/api/graphql",
+            Some(&token),
+            json!({"query": "query($p: String!, $n: String!) { runLogs(project: $p, name: $n) { lines truncated dropped } }",
+                   "variables": {"p": "alpha", "n": name}}),
+        )
+    };
+    let full = ask("twice").await;
+    assert_eq!(
+        full.body["data"]["runLogs"],
+        json!({"lines": ["t INFO  a", "t OUTPUT [up] b", "t WARN  c"], "truncated": false, "dropped": 0}),
+        "{}",
+        full.body
+    );
+    let empty = ask("silent").await;
+    assert_eq!(
+        empty.body["data"]["runLogs"],
+        json!({"lines": [], "truncated": false, "dropped": 0}),
+        "{}",
+        empty.body
+    );
+    let missing = ask("never").await;
+    assert_eq!(code(&missing), Some("NOT_FOUND"), "{}", missing.body);
 }

@@ -5,7 +5,7 @@
 use crate::audit::{Entry, Older};
 use crate::graphql::{RunFilter, Statistics};
 use crate::mirror::collection_name;
-use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun, Project};
+use chaoscenter_crds::{ChaosRunLog, ChaosWorkflow, ChaosWorkflowRun, Project};
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Document};
 use mongodb::{Collection, Database};
@@ -31,6 +31,8 @@ pub trait HistoryStore: Send + Sync {
     async fn run(&self, project_uid: &str, name: &str) -> anyhow::Result<Option<Document>>;
     /// The run with uid `uid`, without its object.
     async fn run_by_uid(&self, uid: &str) -> anyhow::Result<Option<Document>>;
+    /// The log of the run with uid `run_uid` (its mirrored ChaosRunLog, with its object), if it has one.
+    async fn run_log(&self, run_uid: &str) -> anyhow::Result<Option<Document>>;
     /// Statistics of the project's runs created at or after `since_ms`.
     async fn statistics(&self, project_uid: &str, since_ms: i64) -> anyhow::Result<Statistics>;
     /// The newest audit entries (of the project, or all), at most `limit`, older than `older`.
@@ -98,6 +100,17 @@ impl HistoryStore for MongoHistory {
 
     async fn run_by_uid(&self, uid: &str) -> anyhow::Result<Option<Document>> {
         Ok(self.runs_collection().find_one(doc! { "_id": uid }).projection(doc! { "object": 0 }).await?)
+    }
+
+    async fn run_log(&self, run_uid: &str) -> anyhow::Result<Option<Document>> {
+        let logs = self.db.collection::<Document>(&collection_name::<ChaosRunLog>());
+        // one object per run; should a second have been made for it (written as the run went away), the
+        // fuller one
+        let found = logs
+            .find_one(doc! { "runUid": run_uid })
+            .sort(doc! { "lineCount": -1, "resourceVersion": -1 })
+            .await?;
+        Ok(found)
     }
 
     async fn statistics(&self, project_uid: &str, since_ms: i64) -> anyhow::Result<Statistics> {

@@ -70,7 +70,8 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
             }
         });
     }
-    let mirror_events = mirror::start(&cluster.client, &db, cluster.projects.clone());
+    let metrics = chaoscenter_apiserver::metrics::Metrics::default();
+    let mirror_events = mirror::start(&cluster.client, &db, cluster.projects.clone(), metrics.mirror.clone());
     let passwords = Passwords::start(config.hash_workers, config.hash_queue).await;
     chaoscenter_apiserver::auth::end_tokens_of_disabled_users(cluster.client.clone(), store.clone());
     retry("create the first admin", || cluster.bootstrap_admin(&config.admin_username, &passwords)).await;
@@ -78,7 +79,6 @@ async fn serve(config: Config, mut stop: watch::Receiver<bool>) -> anyhow::Resul
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     tracing::info!(listen = %listener.local_addr()?, "serving");
     let schema = chaoscenter_apiserver::graphql::schema(config.graphql_introspection);
-    let metrics = chaoscenter_apiserver::metrics::Metrics::default();
     if let Some(addr) = config.metrics_addr {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         tracing::info!(metrics = %listener.local_addr()?, "Prometheus metrics at /metrics");

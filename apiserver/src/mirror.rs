@@ -10,7 +10,7 @@
 use crate::audit::Entry;
 use crate::webhook::review::{display_name, Identity};
 use chaoscenter_crds::common::{AUTHOR_ANNOTATION, CHANGED_BY_ANNOTATION};
-use chaoscenter_crds::{ChaosHub, ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
+use chaoscenter_crds::{ChaosHub, ChaosRunLog, ChaosUser, ChaosWorkflow, ChaosWorkflowRun, Project};
 use futures::{StreamExt, TryStreamExt};
 use kube::api::Api;
 use kube::runtime::reflector::{ObjectRef, Store};
@@ -20,7 +20,8 @@ use mongodb::bson::{doc, Bson, DateTime, Document};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The collection mirroring kind `K` (e.g. `mirror_chaosworkflowruns`).
 pub fn collection_name<K: Resource<DynamicType = ()>>() -> String {
@@ -148,6 +149,8 @@ pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
         index(doc! { "project": 1, "sortKey": -1 }),
     ])
     .await?;
+    let logs: Collection<Document> = db.collection(&collection_name::<ChaosRunLog>());
+    logs.create_indexes([index(doc! { "runUid": 1, "lineCount": -1 })]).await?;
     for name in [
         collection_name::<ChaosWorkflow>(),
         collection_name::<ChaosHub>(),
@@ -298,6 +301,14 @@ struct Backlog {
     gone_check: Option<BTreeSet<String>>,
     /// Audit entries for changes of a definition (a new generation), written before the changes.
     audits: Vec<Entry>,
+    /// Per uid waiting in `changes`: when its oldest unwritten change was seen, and its latest.
+    seen: HashMap<String, (Instant, Instant)>,
+    /// Since when the gone-check has waited to be written.
+    gone_since: Option<Instant>,
+    /// Since when the watch has not shown the whole cluster: not listed yet, or re-listing.
+    blind_since: Option<Instant>,
+    /// Watch errors so far (each retried).
+    watch_errors: u64,
 }
 
 impl Backlog {
@@ -305,7 +316,45 @@ impl Backlog {
     fn push(&mut self, uid: String, change: Change) {
         self.next += 1;
         let seq = self.next;
+        let now = Instant::now();
+        self.seen.entry(uid.clone()).and_modify(|s| s.1 = now).or_insert((now, now));
         self.changes.insert(uid, (seq, change));
+    }
+
+    /// Change `seq` of `uid` is written: whether the object is done (else a newer change came meanwhile,
+    /// and waits since it was seen).
+    fn written(&mut self, uid: &str, seq: u64) -> bool {
+        match self.changes.get(uid) {
+            Some((s, _)) if *s != seq => {
+                if let Some(seen) = self.seen.get_mut(uid) {
+                    seen.0 = seen.1;
+                }
+                false
+            }
+            _ => {
+                self.changes.remove(uid);
+                self.seen.remove(uid);
+                true
+            }
+        }
+    }
+
+    /// Notes whether the watch has shown the whole cluster (`false`: a list is complete) or not (`true`: a
+    /// (re-)list began, since the first such moment). A watch that fails and resumes without a new list
+    /// says nothing when it resumes, so its errors are counted instead.
+    fn blind(&mut self, blind: bool) {
+        if blind {
+            self.blind_since.get_or_insert_with(Instant::now);
+        } else {
+            self.blind_since = None;
+        }
+    }
+
+    /// How long the mirror has been behind the cluster at `now`: since the oldest change seen and not
+    /// written, the gone-check waiting, or a list not complete; zero when caught up.
+    fn behind(&self, now: Instant) -> Duration {
+        let oldest = self.seen.values().map(|s| s.0).chain(self.gone_since).chain(self.blind_since).min();
+        oldest.map(|t| now.saturating_duration_since(t)).unwrap_or_default()
     }
 
     /// A (re-)list is complete and had exactly `listed`: a change still waiting for an object the list no
@@ -325,19 +374,74 @@ impl Backlog {
             }
         }
         self.gone_check = Some(listed);
+        self.gone_since.get_or_insert_with(Instant::now);
     }
+}
+
+/// How far behind the cluster the mirror is, per kind (for the metrics): a handle on each kind's backlog.
+#[derive(Clone, Default)]
+pub struct Lag(Arc<Mutex<BTreeMap<String, Shared>>>);
+
+/// A kind's backlog, shared by its watch, its writer and the metrics.
+type Shared = Arc<Mutex<Backlog>>;
+
+impl Lag {
+    /// The backlog of kind `kind`, made (blind since now: nothing listed yet) at its first mention.
+    fn kind(&self, kind: &str) -> Shared {
+        let mut kinds = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let backlog = kinds.entry(kind.to_string()).or_insert_with(|| {
+            Arc::new(Mutex::new(Backlog { blind_since: Some(Instant::now()), ..Default::default() }))
+        });
+        backlog.clone()
+    }
+
+    /// Where each kind's mirror stands now.
+    pub fn read(&self) -> Vec<KindLag> {
+        let kinds: Vec<(String, Shared)> = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(k, b)| (k.clone(), b.clone()))
+            .collect();
+        let now = Instant::now();
+        kinds
+            .into_iter()
+            .map(|(kind, backlog)| {
+                let backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
+                KindLag {
+                    kind,
+                    behind: backlog.behind(now),
+                    pending: backlog.changes.len(),
+                    watch_errors: backlog.watch_errors,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Where one kind's mirror stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KindLag {
+    pub kind: String,
+    /// How far behind the cluster it is (zero when caught up).
+    pub behind: Duration,
+    /// Objects whose latest change waits to be written.
+    pub pending: usize,
+    /// Errors of its watch so far.
+    pub watch_errors: u64,
 }
 
 /// Mirrors one kind for the life of the process: the watch keeps reading even while MongoDB is down, so
 /// nothing the cluster shows meanwhile is missed, and a writer catches up when MongoDB answers again.
-pub async fn run<K>(kind: Kind<K>, notify: tokio::sync::broadcast::Sender<MirrorEvent>)
+pub async fn run<K>(kind: Kind<K>, notify: tokio::sync::broadcast::Sender<MirrorEvent>, lag: Lag)
 where
     K: Resource<DynamicType = ()> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + serde::Serialize,
     K: Send + Sync + 'static,
 {
     let kind_name = K::kind(&()).to_string();
-    let backlog = std::sync::Arc::new(std::sync::Mutex::new(Backlog::default()));
-    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let backlog = lag.kind(&kind_name);
+    let wake = Arc::new(tokio::sync::Notify::new());
     let writer = tokio::spawn(write_loop(
         kind.audit_db.clone(),
         kind.collection.clone(),
@@ -355,15 +459,19 @@ where
     let mut generations: HashMap<String, i64> = HashMap::new();
     while let Some(event) = stream.next().await {
         let live = matches!(event, Ok(watcher::Event::Apply(_)));
+        // blind while (re-)listing, until the list is complete
+        let blind = |blind: bool| backlog.lock().unwrap_or_else(|e| e.into_inner()).blind(blind);
         let (obj, deleted) = match event {
             Ok(watcher::Event::Init) => {
                 listing = Some(BTreeSet::new());
+                blind(true);
                 continue;
             }
             Ok(watcher::Event::InitDone) => {
                 if let Some(listed) = listing.take() {
                     backlog.lock().unwrap_or_else(|e| e.into_inner()).listed(listed);
                 }
+                blind(false);
                 wake.notify_one();
                 continue;
             }
@@ -371,6 +479,7 @@ where
             Ok(watcher::Event::Delete(obj)) => (obj, true),
             Err(err) => {
                 tracing::warn!(kind = %kind_name, %err, "watch error (retrying)");
+                backlog.lock().unwrap_or_else(|e| e.into_inner()).watch_errors += 1;
                 continue;
             }
         };
@@ -412,8 +521,8 @@ async fn write_loop(
     audit_db: Option<Database>,
     coll: Collection<Document>,
     kind_name: String,
-    backlog: std::sync::Arc<std::sync::Mutex<Backlog>>,
-    wake: std::sync::Arc<tokio::sync::Notify>,
+    backlog: Shared,
+    wake: Arc<tokio::sync::Notify>,
     notify: tokio::sync::broadcast::Sender<MirrorEvent>,
 ) {
     let db = coll.client().database(&coll.namespace().db);
@@ -487,15 +596,9 @@ async fn write_loop(
                     }
                 };
                 written_change(audit_db.as_ref(), &coll, &kind_name, &uid, &change, written, &notify).await;
-                let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
-                match backlog.changes.get(&uid) {
-                    Some((s, _)) if *s == seq => {
-                        backlog.changes.remove(&uid);
-                        break;
-                    }
-                    // a newer change came while this one was written: it goes next, before any other object
-                    Some(_) => continue,
-                    None => break,
+                // else a newer change came while this one was written: it goes next, before any other object
+                if backlog.lock().unwrap_or_else(|e| e.into_inner()).written(&uid, seq) {
+                    break;
                 }
             }
         }
@@ -504,7 +607,14 @@ async fn write_loop(
         }
         let check = backlog.lock().unwrap_or_else(|e| e.into_inner()).gone_check.take();
         if let Some(present) = check {
-            match mark_gone(&coll, &present).await {
+            let marked = mark_gone(&coll, &present).await;
+            if marked.is_ok() {
+                let mut backlog = backlog.lock().unwrap_or_else(|e| e.into_inner());
+                if backlog.gone_check.is_none() {
+                    backlog.gone_since = None;
+                }
+            }
+            match marked {
                 Ok(0) => {}
                 Ok(n) => {
                     tracing::info!(kind = %kind_name, marked = n, "marked objects gone from the cluster as deleted")
@@ -804,6 +914,7 @@ pub fn start(
     client: &Client,
     db: &Database,
     projects: Store<Project>,
+    lag: Lag,
 ) -> tokio::sync::broadcast::Sender<MirrorEvent> {
     let (notify, _) = tokio::sync::broadcast::channel(1024);
     let runs = {
@@ -860,6 +971,16 @@ pub fn start(
         audit_db: Some(db.clone()),
         extra: Box::new(|p| doc! { "project": p.name_any(), "projectUid": p.metadata.uid.clone() }),
     };
+    // runs' logs: read by the run's uid, also after the run (and with it its log) left the cluster
+    let logs = Kind::<ChaosRunLog> {
+        api: Api::all(client.clone()),
+        collection: db.collection(&collection_name::<ChaosRunLog>()),
+        audit_db: None,
+        extra: Box::new(|log| {
+            let count = log.spec.lines.len() as i64 + log.spec.dropped.max(0);
+            doc! { "runUid": log.spec.run_uid.clone(), "run": log.spec.run.clone(), "lineCount": count }
+        }),
+    };
     let users = Kind::<ChaosUser> {
         api: Api::all(client.clone()),
         collection: db.collection(&collection_name::<ChaosUser>()),
@@ -872,11 +993,18 @@ pub fn start(
         let _ = projects.wait_until_ready().await;
         task.await
     };
-    tokio::spawn(after_projects(projects.clone(), Box::pin(run(runs, notify.clone()))));
-    tokio::spawn(after_projects(projects.clone(), Box::pin(run(workflows, notify.clone()))));
-    tokio::spawn(after_projects(projects, Box::pin(run(hubs, notify.clone()))));
-    tokio::spawn(run(project_kind, notify.clone()));
-    tokio::spawn(run(users, notify.clone()));
+    // each kind is behind from now until its first list is written, also while it waits for the projects
+    for kind in [ChaosWorkflowRun::kind(&()), ChaosWorkflow::kind(&()), ChaosHub::kind(&())] {
+        lag.kind(&kind);
+    }
+    tokio::spawn(after_projects(projects.clone(), Box::pin(run(runs, notify.clone(), lag.clone()))));
+    tokio::spawn(after_projects(projects.clone(), Box::pin(run(workflows, notify.clone(), lag.clone()))));
+    tokio::spawn(after_projects(projects, Box::pin(run(hubs, notify.clone(), lag.clone()))));
+    tokio::spawn(run(project_kind, notify.clone(), lag.clone()));
+    // a log's changes are announced to no one (the run view polls the log): every running run's log
+    // changes every second, which would crowd the runs' own changes out of the channel
+    tokio::spawn(run(logs, tokio::sync::broadcast::channel(1).0, lag.clone()));
+    tokio::spawn(run(users, notify.clone(), lag));
     notify
 }
 
@@ -919,5 +1047,41 @@ mod tests {
             "a new change, for the writer to take"
         );
         assert_eq!(backlog.gone_check, Some(["kept".to_string()].into()));
+    }
+
+    #[test]
+    fn the_lag_runs_from_the_oldest_change_not_written_until_the_mirror_caught_up() {
+        let lag = Lag::default();
+        let backlog = lag.kind("ChaosWorkflowRun");
+        let later = |secs| Instant::now() + Duration::from_secs(secs);
+        let mut b = backlog.lock().unwrap();
+        assert!(b.behind(later(60)) >= Duration::from_secs(60), "nothing listed yet: behind since the start");
+        b.blind(false);
+        assert_eq!(b.behind(later(60)), Duration::ZERO, "caught up");
+        b.push("a".into(), change("a", false));
+        let first = b.changes["a"].0;
+        b.push("a".into(), change("a", false));
+        let second = b.changes["a"].0;
+        assert!(b.behind(later(60)) >= Duration::from_secs(60));
+        // the first change is written while the second waits: still behind, since the second was seen
+        assert!(!b.written("a", first));
+        assert!(b.behind(later(60)) >= Duration::from_secs(60));
+        assert!(b.written("a", second));
+        assert_eq!(b.behind(later(60)), Duration::ZERO);
+        // a re-list: behind from its start until it is complete
+        b.blind(true);
+        let relisting = b.blind_since.unwrap();
+        b.blind(true);
+        assert_eq!(b.blind_since, Some(relisting));
+        b.listed(BTreeSet::new());
+        b.blind(false);
+        assert!(b.behind(later(60)) >= Duration::from_secs(60), "the gone-check waits to be written");
+        drop(b);
+        let read = lag.read();
+        assert_eq!(read.len(), 1);
+        assert_eq!(
+            (read[0].kind.as_str(), read[0].pending, read[0].watch_errors),
+            ("ChaosWorkflowRun", 0, 0)
+        );
     }
 }

@@ -21,6 +21,7 @@ pub mod field;
 pub mod limits;
 pub mod optin;
 pub mod plan;
+pub mod redact;
 pub mod schedule;
 pub mod score;
 pub mod select;

@@ -389,6 +389,7 @@ fn workflow() -> impl Strategy<Value = ChaosWorkflowSpec> {
                     time_zone,
                     concurrency_policy: ConcurrencyPolicy::Forbid,
                     suspend: false,
+                    run_on_change: false,
                     starting_deadline_seconds,
                     run_history_limit,
                     max_duration,

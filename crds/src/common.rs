@@ -120,6 +120,43 @@ pub fn set_condition(
     }
 }
 
+/// Where an object stands, in the terms of kstatus (the status convention Flux, `kubectl wait` and Argo CD's
+/// health checks read): each variant sets the three conditions `Ready`, `Reconciling` and `Stalled` at once,
+/// so they never disagree. docs/gitops.md has the table per kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health<'a> {
+    /// Work is under way (a run pending or running, a hub syncing): Ready=False, Reconciling=True.
+    Progressing { reason: &'a str, message: &'a str },
+    /// Done and good: Ready=True.
+    Ready { reason: &'a str, message: &'a str },
+    /// Not ready, and retrying may help (e.g. a hub's server unreachable): Ready=False only.
+    NotReady { reason: &'a str, message: &'a str },
+    /// Ended badly or invalid; nothing changes until someone acts: Ready=False, Stalled=True.
+    Stalled { reason: &'a str, message: &'a str },
+}
+
+/// Sets `Ready`, `Reconciling` and `Stalled` in `conditions` from `health` (each with `generation` and a
+/// `lastTransitionTime` that moves only when its status does); returns true when anything changed.
+pub fn set_health(
+    conditions: &mut Vec<Condition>,
+    health: Health,
+    generation: Option<i64>,
+    now: &str,
+) -> bool {
+    use ConditionStatus::{False, True};
+    let (ready, reconciling, stalled, reason, message) = match health {
+        Health::Progressing { reason, message } => (False, True, False, reason, message),
+        Health::Ready { reason, message } => (True, False, False, reason, message),
+        Health::NotReady { reason, message } => (False, False, False, reason, message),
+        Health::Stalled { reason, message } => (False, False, True, reason, message),
+    };
+    let mut changed = false;
+    for (type_, status) in [("Ready", ready), ("Reconciling", reconciling), ("Stalled", stalled)] {
+        changed |= set_condition(conditions, type_, status, reason, message, generation, now);
+    }
+    changed
+}
+
 /// A reference to an object by name in the same namespace (or cluster scope).
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -173,5 +210,35 @@ mod tests {
         assert!(set_condition(&mut c, "Ready", ConditionStatus::False, "Bad", "x", Some(2), "t4"));
         assert_eq!(c[0].last_transition_time.as_deref(), Some("t4"));
         assert_eq!(c.len(), 1);
+    }
+
+    #[test]
+    fn health_sets_the_three_kstatus_conditions_together() {
+        let get = |c: &[Condition], t: &str| {
+            let c = c.iter().find(|c| c.type_ == t).unwrap();
+            (c.status, c.reason.clone(), c.observed_generation)
+        };
+        use ConditionStatus::{False, True};
+        let mut c = Vec::new();
+        let running = Health::Progressing { reason: "Running", message: "step 1" };
+        assert!(set_health(&mut c, running, Some(3), "t1"));
+        assert_eq!(get(&c, "Ready"), (False, "Running".into(), Some(3)));
+        assert_eq!(get(&c, "Reconciling"), (True, "Running".into(), Some(3)));
+        assert_eq!(get(&c, "Stalled"), (False, "Running".into(), Some(3)));
+        assert!(!set_health(&mut c, running, Some(3), "t2"), "the same health changes nothing");
+        set_health(&mut c, Health::Stalled { reason: "StepsFailed", message: "a" }, Some(3), "t3");
+        assert_eq!(get(&c, "Ready").0, False);
+        assert_eq!(get(&c, "Reconciling").0, False);
+        assert_eq!(get(&c, "Stalled"), (True, "StepsFailed".into(), Some(3)));
+        set_health(&mut c, Health::Ready { reason: "Succeeded", message: "" }, Some(4), "t4");
+        assert_eq!((get(&c, "Ready").0, get(&c, "Stalled").0), (True, False));
+        let ready = c.iter().find(|c| c.type_ == "Ready").unwrap();
+        assert_eq!(ready.last_transition_time.as_deref(), Some("t4"));
+        set_health(&mut c, Health::NotReady { reason: "FetchFailed", message: "" }, Some(4), "t5");
+        assert_eq!(
+            (get(&c, "Ready").0, get(&c, "Reconciling").0, get(&c, "Stalled").0),
+            (False, False, False)
+        );
+        assert_eq!(c.len(), 3);
     }
 }

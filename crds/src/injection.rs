@@ -467,10 +467,20 @@ pub struct ChaosInjectionStatus {
 /// Annotation on a node agent's Lease: the node's [`NodeCapabilities`] as JSON.
 pub const CAPABILITIES_ANNOTATION: &str = "chaoscenter.io/capabilities";
 
+/// The label (key, value) on every node agent's Lease, which the operator selects them by.
+pub const AGENT_LEASE_LABEL: (&str, &str) = ("app.kubernetes.io/name", "chaoscenter-node");
+
 /// The name of the Lease a node's agent renews (in the control plane's namespace).
 pub fn lease_name(node: &str) -> String {
-    format!("chaoscenter-node-{node}")
+    format!("{LEASE_PREFIX}{node}")
 }
+
+/// The node whose agent renews the Lease named `lease`, if it is an agent's.
+pub fn lease_node(lease: &str) -> Option<&str> {
+    lease.strip_prefix(LEASE_PREFIX).filter(|node| !node.is_empty())
+}
+
+const LEASE_PREFIX: &str = "chaoscenter-node-";
 
 /// What a node can do, found by the agent at start (by trying each in a scratch network namespace).
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]

@@ -9,6 +9,7 @@ pub mod hub;
 pub mod injection;
 pub mod project;
 pub mod run;
+pub mod runlog;
 pub mod template;
 pub mod user;
 pub mod workflow;
@@ -18,6 +19,7 @@ pub use hub::{ChaosHub, ChaosHubSpec, ChaosHubStatus};
 pub use injection::{ChaosInjection, ChaosInjectionSpec, ChaosInjectionStatus};
 pub use project::{Project, ProjectSpec, ProjectStatus};
 pub use run::{ChaosWorkflowRun, ChaosWorkflowRunSpec, ChaosWorkflowRunStatus};
+pub use runlog::{ChaosRunLog, ChaosRunLogSpec};
 pub use template::{ChaosTemplate, ChaosTemplateSpec};
 pub use user::{ChaosUser, ChaosUserSpec, ChaosUserStatus};
 pub use workflow::{ChaosWorkflow, ChaosWorkflowSpec, ChaosWorkflowStatus};
@@ -35,6 +37,7 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         ChaosWorkflowRun::crd(),
         ChaosInjection::crd(),
         ChaosTemplate::crd(),
+        ChaosRunLog::crd(),
     ]
     .into_iter()
     .map(finalize)

@@ -1,6 +1,8 @@
 //! The `ChaosWorkflowRun` kind: one execution of a workflow; its status is the execution engine's state.
 
-use crate::common::{list_map_by_name, list_map_by_type, Condition, LocalObjectReference};
+use crate::common::{
+    list_map_by_name, list_map_by_type, set_health, Condition, ConditionStatus, Health, LocalObjectReference,
+};
 use crate::workflow::ChaosWorkflowSpec;
 use kube::CustomResource;
 use schemars::JsonSchema;
@@ -55,6 +57,8 @@ pub enum Trigger {
     Schedule,
     GitOps,
     Api,
+    /// The workflow's definition changed and it asks to run on change (`spec.runOnChange`).
+    Change,
 }
 
 /// The phase of a run.
@@ -143,6 +147,41 @@ pub struct ChaosWorkflowRunStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(transform = list_map_by_type)]
     pub conditions: Vec<Condition>,
+}
+
+impl ChaosWorkflowRunStatus {
+    /// Sets `observedGeneration` and the kstatus conditions (`Ready`, `Reconciling`, `Stalled`) from the
+    /// phase: Pending and Running are in progress (with the `Admitted` refusal's reason while a policy
+    /// holds the run back), Succeeded is Ready, every other end is Stalled with the reason and message of
+    /// `Completed` (of `Admitted` for a run refused before it started). A status without a phase is left
+    /// alone.
+    pub fn set_health(&mut self, generation: Option<i64>, now: &str) {
+        let Some(phase) = self.phase else { return };
+        self.observed_generation = generation;
+        let of = |type_: &str| {
+            self.conditions
+                .iter()
+                .find(|c| c.type_ == type_)
+                .map(|c| (c.status, c.reason.clone(), c.message.clone()))
+        };
+        let (reason, message) = match (phase, of("Admitted"), of("Completed")) {
+            (RunPhase::Pending, Some((ConditionStatus::False, reason, message)), _) => (reason, message),
+            (RunPhase::Pending, _, _) => ("Pending".into(), "waiting to start".into()),
+            (RunPhase::Running, _, _) => ("Running".into(), "the run is in progress".into()),
+            (_, _, Some((_, reason, message))) => (reason, message),
+            // refused before it started: why is on Admitted
+            (_, Some((ConditionStatus::False, reason, message)), None) => (reason, message),
+            // never an empty message: the API server (1.20) reads "" as null and refuses the whole status
+            (phase, _, _) => (format!("{phase:?}"), format!("the run ended {phase:?}")),
+        };
+        let (reason, message) = (reason.as_str(), message.as_str());
+        let health = match phase {
+            RunPhase::Pending | RunPhase::Running => Health::Progressing { reason, message },
+            RunPhase::Succeeded => Health::Ready { reason, message },
+            RunPhase::Failed | RunPhase::Aborted | RunPhase::Error => Health::Stalled { reason, message },
+        };
+        set_health(&mut self.conditions, health, generation, now);
+    }
 }
 
 /// The progress of one step.
@@ -323,6 +362,28 @@ mod tests {
             ..Default::default()
         });
         run
+    }
+
+    #[test]
+    fn a_refused_run_is_stalled_with_the_refusal() {
+        let mut status = ChaosWorkflowRunStatus { phase: Some(RunPhase::Failed), ..Default::default() };
+        let refusal = "spec.workflowRef.name: ChaosWorkflow \"ghost\" not found";
+        crate::common::set_condition(
+            &mut status.conditions,
+            "Admitted",
+            ConditionStatus::False,
+            "WorkflowNotFound",
+            refusal,
+            Some(1),
+            "t0",
+        );
+        status.set_health(Some(1), "t1");
+        let stalled = status.conditions.iter().find(|c| c.type_ == "Stalled").unwrap();
+        assert_eq!(
+            (stalled.status, stalled.reason.as_str(), stalled.message.as_str()),
+            (ConditionStatus::True, "WorkflowNotFound", refusal)
+        );
+        assert!(status.conditions.iter().all(|c| !c.message.is_empty()), "{:?}", status.conditions);
     }
 
     #[test]

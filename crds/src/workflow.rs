@@ -57,6 +57,12 @@ pub struct ChaosWorkflowSpec {
     /// Stops the schedule from starting new runs; runs already going are not affected.
     #[serde(default)]
     pub suspend: bool,
+    /// Runs the workflow once each time what a run executes changes (its steps or `maxDuration`; not the
+    /// schedule, suspension or history settings), and when it is first created: a GitOps sync of a changed
+    /// workflow runs it once (trigger `Change`). Not while suspended or invalid: a change made meanwhile
+    /// runs once the workflow is resumed or fixed.
+    #[serde(default)]
+    pub run_on_change: bool,
     /// A scheduled run that could not start within this many seconds of its time is skipped and counted
     /// as missed (1 to 604800, a week). Absent means no deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -828,6 +834,10 @@ pub struct ChaosWorkflowStatus {
     /// When the schedule last started a run (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_schedule_at: Option<String>,
+    /// With `spec.runOnChange`: the digest (SHA-256) of the definition the last run on change was started
+    /// for; a definition with another digest starts one more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_digest: Option<String>,
     /// Runs of this workflow going now.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub active_runs: Vec<String>,

@@ -67,7 +67,8 @@ fn every_kind_has_status_category_short_name_and_columns() {
             "ChaosWorkflow",
             "ChaosWorkflowRun",
             "ChaosInjection",
-            "ChaosTemplate"
+            "ChaosTemplate",
+            "ChaosRunLog"
         ]
     );
     for crd in &crds {
@@ -83,8 +84,9 @@ fn every_kind_has_status_category_short_name_and_columns() {
         assert!(version.served && version.storage);
         let columns = version.additional_printer_columns.as_ref().expect("printer columns");
         assert!(columns.len() >= 3, "{kind} has too few printer columns");
-        if kind == "ChaosTemplate" {
-            // a read-only catalogue entry the operator writes whole from its hub: nothing to report on it
+        if kind == "ChaosTemplate" || kind == "ChaosRunLog" {
+            // read-only records the operator writes whole (a hub's catalogue entry, a run's log): nothing to
+            // report on them
             assert!(version.subresources.as_ref().and_then(|s| s.status.as_ref()).is_none());
             continue;
         }
@@ -116,6 +118,7 @@ fn every_kind_has_status_category_short_name_and_columns() {
     assert_eq!(scope("ChaosHub"), "Namespaced");
     assert_eq!(scope("ChaosInjection"), "Namespaced");
     assert_eq!(scope("ChaosTemplate"), "Namespaced");
+    assert_eq!(scope("ChaosRunLog"), "Namespaced");
 }
 
 #[test]

@@ -48,6 +48,28 @@ pub fn kubectl() -> std::process::Command {
     cmd
 }
 
+/// Runs `kubectl <args>` (as `as_user` when given) with `manifest` on stdin: success, and the output.
+pub fn kubectl_stdin(as_user: Option<&str>, args: &[&str], manifest: &serde_json::Value) -> (bool, String) {
+    use std::io::Write;
+    let mut cmd = kubectl();
+    if let Some(user) = as_user {
+        cmd.arg(format!("--as={user}"));
+    }
+    let mut child = cmd
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(manifest.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
+}
+
 /// The MongoDB URI of the test database (`CHAOSCENTER_MONGODB_URI`, set by `make test`).
 pub fn mongodb_uri() -> String {
     std::env::var("CHAOSCENTER_MONGODB_URI").expect(

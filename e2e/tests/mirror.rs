@@ -1,6 +1,7 @@
 //! The apiserver's MongoDB mirror end to end: runs the operator really executes end up in history exactly
 //! once with their final status, through creates, updates, deletes, an apiserver that was down while runs
-//! happened (a re-list), versions arriving out of order, and MongoDB itself away for 30 s.
+//! happened (a re-list), versions arriving out of order, and MongoDB itself away for 30 s (the lag metric
+//! saying so meanwhile).
 
 use chaoscenter_apiserver::mirror::{collection_name, stored_int as int, stored_number};
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
@@ -158,7 +159,7 @@ async fn runs_during_a_30_second_mongodb_outage_are_all_written_when_it_returns(
     let mongo = format!("mirror-outage-{}", std::process::id());
     let uri = private_mongo(&mongo, "up");
     let _cleanup = PrivateMongo(mongo.clone());
-    let env = [("MONGODB_URI", uri.as_str())];
+    let env = [("MONGODB_URI", uri.as_str()), ("METRICS_ADDR", "127.0.0.1:0")];
     let name = mongo.clone();
     with_access("mirror-outage", &env, |w| async move {
         let mongo = name;
@@ -182,6 +183,15 @@ async fn runs_during_a_30_second_mongodb_outage_are_all_written_when_it_returns(
         runs.delete(&pruned, &DeleteParams::default()).await.unwrap();
         wait_for(WAIT, "the pruned run to be gone", || async {
             runs.get_opt(&pruned).await.ok()?.is_none().then_some(())
+        })
+        .await;
+        // the lag metric says how long the mirror has been behind, and what waits
+        let metrics = w.api.log_value("Prometheus metrics", "metrics").await;
+        let lag = r#"chaoscenter_apiserver_mirror_lag_seconds{kind="ChaosWorkflowRun"}"#;
+        let pending = r#"chaoscenter_apiserver_mirror_pending{kind="ChaosWorkflowRun"}"#;
+        wait_for(WAIT, "the mirror's lag over 5 s while MongoDB is down", || async {
+            let text = scrape(&metrics).await;
+            (sample(&text, lag)? >= 5.0 && sample(&text, pending)? >= 1.0).then_some(())
         })
         .await;
         if let Some(rest) = Duration::from_secs(30).checked_sub(down_since.elapsed()) {
@@ -211,6 +221,20 @@ async fn runs_during_a_30_second_mongodb_outage_are_all_written_when_it_returns(
             w.api.logs().contains("MongoDB write failed; keeping the changes and retrying"),
             "the outage was noticed"
         );
+        wait_for(WAIT, "the mirror caught up: no lag, nothing waiting", || async {
+            let text = scrape(&metrics).await;
+            (sample(&text, lag)? == 0.0 && sample(&text, pending)? == 0.0).then_some(())
+        })
+        .await;
     })
     .await;
+}
+
+async fn scrape(addr: &str) -> String {
+    reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap()
+}
+
+/// The value of the sample `series` (name and labels as exported) in `text`, if it is there.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }

@@ -1,7 +1,8 @@
 //! The web UI end to end: Playwright drives Debian's Chromium through sign-in, administration (a project,
 //! a user, a membership), a workflow made in the form, a run watched to Succeeded, a run aborted and a
 //! Viewer's read-only view, hubs (the built-in hub's catalogue, a workflow from one of its templates, a
-//! git hub whose failed sync shows), against the real apiserver (serving ui/dist), operator, cluster and MongoDB;
+//! git hub whose failed sync shows), a run's Logs tab with its failing cmd probe's output (also after the run
+//! was deleted), against the real apiserver (serving ui/dist), operator, cluster and MongoDB;
 //! then the cluster is checked for what the browser did.
 
 use chaoscenter_crds::access::project_namespace;
@@ -9,11 +10,31 @@ use chaoscenter_crds::common::PROJECT_LABEL;
 use chaoscenter_crds::run::RunPhase;
 use chaoscenter_crds::{ChaosHub, ChaosWorkflow, ChaosWorkflowRun, Project};
 use chaoscenter_e2e::access::{wait_impersonable, wait_user_ready, with_access};
-use chaoscenter_e2e::{opt_in_namespace, repo_root, wait_for, web_app, Operator};
+use chaoscenter_e2e::{
+    busybox_image, create_workflow, opt_in_namespace, repo_root, wait_for, web_app, Operator,
+};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 use kube::ResourceExt;
 use std::time::Duration;
+
+/// The workflow whose cmd probe fails: its run's Logs tab shows the probe's output, never the secret it
+/// printed, also after the run was deleted (with the workflow, in the browser).
+const PROBE_WORKFLOW: &str = "checkout-probe";
+const PROBE_MARKER: &str = "probe-marker: checkout is down";
+const PROBE_SECRET: &str = "cc-ui-secret-8b3e0c51";
+
+fn failing_probe_workflow(target_ns: &str) -> serde_json::Value {
+    let (image, _) = busybox_image();
+    let script = format!("echo \"login with password={PROBE_SECRET}\"; echo \"{PROBE_MARKER}\"; exit 1");
+    serde_json::json!({"steps": [{"name": "kill", "fault": {
+        "type": "pod-delete", "duration": "5s", "params": {"gracePeriodSeconds": 1},
+        "target": {"namespace": target_ns, "selector": {"matchLabels": {"app": "web"}}, "mode": "one"}},
+        "probes": [{"name": "cart-up", "type": "cmd", "mode": "SOT",
+            "cmd": {"image": image, "command": ["sh", "-c", script],
+                    "comparator": {"type": "string", "criteria": "equal", "value": "ok"}},
+            "runProperties": {"timeout": "60s"}}]}]})
+}
 
 #[tokio::test]
 async fn the_web_ui_works_end_to_end_in_chromium() {
@@ -39,13 +60,15 @@ async fn the_web_ui_works_end_to_end_in_chromium() {
         // exists (an operator creates its own namespace when missing, which the project would refuse)
         let pns = project_namespace(&project);
         let operator = tokio::spawn({
-            let (namespaces, pns) = (namespaces.clone(), pns.clone());
+            let (namespaces, pns, client, target) = (namespaces.clone(), pns.clone(), client.clone(), w.ns.clone());
             async move {
                 wait_for(Duration::from_secs(300), "the project's namespace", || async {
                     let ns = namespaces.get_opt(&pns).await.ok()??;
                     ns.labels().contains_key(PROJECT_LABEL).then_some(())
                 })
                 .await;
+                // a workflow whose cmd probe fails, printing a secret and then why (applied as GitOps would)
+                create_workflow(&client, &pns, PROBE_WORKFLOW, failing_probe_workflow(&target)).await;
                 Operator::start(&pns)
             }
         });
@@ -62,6 +85,9 @@ async fn the_web_ui_works_end_to_end_in_chromium() {
             .env("CC_PROJECT", &project)
             .env("CC_TARGET_NAMESPACE", &w.ns)
             .env("CC_VIEWER", &viewer)
+            .env("CC_PROBE_WORKFLOW", PROBE_WORKFLOW)
+            .env("CC_PROBE_MARKER", PROBE_MARKER)
+            .env("CC_PROBE_SECRET", PROBE_SECRET)
             .env("CC_ARTIFACTS", &artifacts)
             .env("CHROMIUM", &chromium)
             .output()

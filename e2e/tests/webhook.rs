@@ -11,7 +11,7 @@ use chaoscenter_e2e::access::{
     admin_token, free_webhook_addr, install_webhook, kubectl_as, new_user, wait_webhook_stamps, webhook_env,
     with_access, with_access_settings, AccessWorld, SCOPE_LABEL,
 };
-use chaoscenter_e2e::{chaos_api, kubectl, wait_for, web_app, Operator};
+use chaoscenter_e2e::{chaos_api, kubectl, kubectl_stdin, wait_for, web_app, Operator};
 use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::rbac::v1::RoleBinding;
@@ -25,28 +25,6 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 
 fn unique(w: &AccessWorld, base: &str) -> String {
     format!("{base}-{}", w.ns.rsplit('-').next().unwrap())
-}
-
-/// Runs `kubectl <args>` (as `as_user` when given) with `manifest` on stdin: success, and the output.
-fn kubectl_stdin(as_user: Option<&str>, args: &[&str], manifest: &Value) -> (bool, String) {
-    use std::io::Write;
-    let mut cmd = kubectl();
-    if let Some(user) = as_user {
-        cmd.arg(format!("--as={user}"));
-    }
-    let mut child = cmd
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(manifest.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
-    )
 }
 
 fn workflow(w: &AccessWorld, ns: &str, name: &str, target_ns: &str, duration: &str) -> Value {

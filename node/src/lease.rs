@@ -1,7 +1,7 @@
 //! The node's Lease in the control-plane namespace, renewed every few seconds: it says the agent is alive
 //! and, in an annotation, what the node can do.
 
-use chaoscenter_crds::injection::{lease_name, NodeCapabilities, CAPABILITIES_ANNOTATION};
+use chaoscenter_crds::injection::{lease_name, NodeCapabilities, AGENT_LEASE_LABEL, CAPABILITIES_ANNOTATION};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use kube::api::{Api, ObjectMeta, Patch, PatchParams};
@@ -22,7 +22,7 @@ pub fn lease(node: &str, namespace: &str, identity: &str, caps: &NodeCapabilitie
         metadata: ObjectMeta {
             name: Some(lease_name(node)),
             namespace: Some(namespace.into()),
-            labels: Some([("app.kubernetes.io/name".to_string(), "chaoscenter-node".to_string())].into()),
+            labels: Some([(AGENT_LEASE_LABEL.0.to_string(), AGENT_LEASE_LABEL.1.to_string())].into()),
             annotations: Some(
                 [(CAPABILITIES_ANNOTATION.to_string(), serde_json::to_string(caps).unwrap_or_default())]
                     .into(),

@@ -425,39 +425,13 @@ fn classify(err: &(dyn std::error::Error + 'static), asked: bool) -> FetchError 
     }
 }
 
-/// `text` with the userinfo of every URL in it removed (`https://user:pass@host` → `https://host`).
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("://") {
-        let (head, tail) = rest.split_at(at + 3);
-        out.push_str(head);
-        let end =
-            tail.find(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'').unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority.rfind('@') {
-            Some(i) => out.push_str(&authority[i + 1..]),
-            None => out.push_str(authority),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
-}
+/// `text` without the secrets it seems to hold: one place for it, `chaoscenter_core::redact` (the userinfo of
+/// URLs, credentials, secret-named values, tokens).
+pub use chaoscenter_core::redact::redact;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redacts_userinfo() {
-        assert_eq!(
-            redact("GET https://bob:s3cret@host:8080/x.git failed"),
-            "GET https://host:8080/x.git failed"
-        );
-        assert_eq!(redact("https://token@h/x and http://a:b@c"), "https://h/x and http://c");
-        assert_eq!(redact("no url here"), "no url here");
-    }
 
     #[test]
     fn refuses_credentials_in_the_url_and_ssh() {

@@ -9,6 +9,7 @@ pub mod git;
 pub mod leader;
 pub mod metrics;
 pub mod probes;
+pub mod runlog;
 pub mod server;
 #[cfg(test)]
 mod testing;

@@ -12,6 +12,7 @@ use chaoscenter_operator::controllers::{self, AccessContext, Context};
 use chaoscenter_operator::leader::LeaderElector;
 use chaoscenter_operator::metrics::Metrics;
 use chaoscenter_operator::probes::egress;
+use chaoscenter_operator::runlog::{self, RunLogs};
 use chaoscenter_operator::world::World;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Namespace;
@@ -25,6 +26,8 @@ use kube::{Client, ResourceExt};
 use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
+use tracing::Instrument;
+use tracing_subscriber::prelude::*;
 
 /// How many runs are reconciled at once. A reconcile never waits for a probe or an injection (those are
 /// tasks), so a few dozen keep up with thousands of runs without flooding the API server when they all
@@ -33,16 +36,20 @@ const RUN_RECONCILES: u16 = 32;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,kube=warn".into());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    // two outputs: the operator's own (stderr, filtered by RUST_LOG) and the run logs, which take every
+    // line about a run at info and above whatever RUST_LOG says (and cmd probes' output, which only they take)
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,kube=warn".into())
+        .add_directive(runlog::quiet_output());
+    let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let logs = RunLogs::default();
+    let subscriber = tracing_subscriber::registry().with(logs.clone().with_filter(runlog::filter()));
     if std::env::var("LOG_FORMAT").as_deref() == Ok("json") {
-        builder.json().init();
+        subscriber.with(stderr.json().with_filter(filter)).init();
     } else {
-        builder.init();
+        subscriber.with(stderr.with_filter(filter)).init();
     }
     let config = Config::from_env()?;
     // TLS for the hubs' git client (reqwest without a provider of its own): ring, as everywhere else
@@ -77,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
     let server = tokio::spawn(async move { server.await });
 
     // `run` returns once the shutdown signal has stopped everything it started.
-    if let Err(err) = run(config, metrics, stopped.clone()).await {
+    if let Err(err) = run(config, metrics, logs, stopped.clone()).await {
         tracing::error!(error = %err, "operator failed");
         return Err(err);
     }
@@ -86,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run<F, Fut>(config: Config, metrics: Metrics, stopped: F) -> anyhow::Result<()>
+async fn run<F, Fut>(config: Config, metrics: Metrics, logs: RunLogs, stopped: F) -> anyhow::Result<()>
 where
     F: Fn() -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send + Sync + 'static,
@@ -177,9 +184,13 @@ where
         admitted: Default::default(),
         config: config.clone(),
     });
-    for filler in fillers.into_iter().chain(egress_fillers) {
+    // the gauges read the caches from now on (and a cache of the node agents' Leases)
+    let agent_leases = ctx.metrics.watch(&client, &ctx.world);
+    for filler in fillers.into_iter().chain(egress_fillers).chain([agent_leases]) {
         tokio::spawn(filler);
     }
+    // the run logs, written to each run's ChaosRunLog every second
+    let flusher = tokio::spawn(runlog::flush_every(logs.clone(), client.clone(), ctx.world.runs.clone()));
     // tasks of runs that are gone (deleted without a finalizer) are cancelled
     let sweeper = {
         let ctx = ctx.clone();
@@ -199,7 +210,15 @@ where
         .reconcile_all_on(changes)
         .reconcile_on(woken)
         .graceful_shutdown_on(stopped())
-        .run(controllers::run::reconcile, controllers::run::error_policy, ctx.clone())
+        .run(
+            // every line about a run, its tasks' included, is logged in its span (its uid on each)
+            |run, ctx| {
+                let span = runlog::span(&run);
+                controllers::run::reconcile(run, ctx).instrument(span)
+            },
+            |run, error, ctx| runlog::span(&run).in_scope(|| controllers::run::error_policy(run, error, ctx)),
+            ctx.clone(),
+        )
         .for_each(|_| futures::future::ready(()));
     let workflow_loop = workflow_controller
         .owns(runs, watcher::Config::default().any_semantic())
@@ -230,6 +249,8 @@ where
     tokio::select! {
         _ = futures::future::join4(run_loop, workflow_loop, hub_loop, access_loop) => {
             ctx.tasks.sweep(&Default::default()).await;
+            flusher.abort();
+            logs.flush(&client, &ctx.world.runs).await;
             elector.release().await;
             Ok(())
         }

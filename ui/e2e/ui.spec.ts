@@ -14,6 +14,10 @@ const adminInitial = env("CC_ADMIN_PASSWORD");
 const project = env("CC_PROJECT");
 const targetNamespace = env("CC_TARGET_NAMESPACE");
 const viewer = env("CC_VIEWER");
+/** A workflow (applied outside the browser) whose cmd probe prints a secret, then why it fails. */
+const probeWorkflow = env("CC_PROBE_WORKFLOW");
+const probeMarker = env("CC_PROBE_MARKER");
+const probeSecret = env("CC_PROBE_SECRET");
 const artifacts = process.env.CC_ARTIFACTS ?? "e2e-artifacts";
 const adminPassword = "admin-chosen-password-1";
 const viewerInitial = "viewer-initial-password-1";
@@ -216,12 +220,44 @@ test("a team's first day with ChaosCenter", async ({ page }) => {
     await shot(page, "13-account");
   });
 
+  await test.step("a run whose cmd probe fails shows the probe's output in its Logs tab, also after the run was deleted", async () => {
+    await nav(page, "Workflows").click();
+    await page.getByRole("button", { name: `Run ${probeWorkflow} now` }).click();
+    await expect(page).toHaveURL(new RegExp(`/projects/${project}/runs/${probeWorkflow}-`));
+    const runPath = new URL(page.url()).pathname;
+    await page.getByRole("tab", { name: "Logs" }).click();
+    await expect(page).toHaveURL(/\?tab=logs$/);
+    const log = page.getByRole("log");
+    // followed live: the probe's output appears while the run goes on, then the run's end
+    await expect(log).toContainText(`[cart-up] ${probeMarker}`, { timeout: 120_000 });
+    await expect(runPhase(page)).toHaveAttribute("data-phase", "Failed", { timeout: 120_000 });
+    await expect(log).toContainText("run finished Failed", { timeout: 60_000 });
+    await expect(log).toContainText("password=[redacted]");
+    await expect(log).not.toContainText(probeSecret);
+    await shot(page, "09a-run-logs");
+
+    // the workflow is deleted, and its runs with it: the log is read from the history
+    await nav(page, "Workflows").click();
+    await page.getByRole("button", { name: `Delete ${probeWorkflow}` }).click();
+    await expect(page.getByRole("link", { name: probeWorkflow, exact: true })).toHaveCount(0);
+    await expect(async () => {
+      await page.goto(`${runPath}?tab=logs`);
+      await expect(page.getByText("This run is gone from the cluster")).toBeVisible({ timeout: 5_000 });
+    }).toPass({ timeout: 180_000 });
+    await expect(page.getByRole("log")).toContainText(`[cart-up] ${probeMarker}`);
+    await expect(page.getByRole("log")).not.toContainText(probeSecret);
+    await expect(page.getByText(/From ChaosCenter's history/)).toBeVisible();
+    await shot(page, "09b-run-logs-history");
+  });
+
   await test.step("the admin browses the hubs and sees a failing hub's error", async () => {
     await nav(page, "Hubs").click();
     await expect(page.getByRole("heading", { name: "Hubs", exact: true })).toBeVisible();
     const hubs = page.getByRole("table", { name: `Hubs of project ${project}` });
     // ChaosCenter's own templates: the built-in hub, added here when the install did not make one
-    // for the project (it is removable, and so may be added again like any other hub)
+    // for the project (it is removable, and so may be added again like any other hub); looked for once
+    // the list has loaded
+    await expect(hubs.or(page.getByText("No hubs yet."))).toBeVisible();
     if ((await page.getByRole("link", { name: "chaoscenter", exact: true }).count()) === 0) {
       await page.getByRole("button", { name: "Add a hub" }).click();
       const form = page.getByRole("form", { name: "Add a hub" });

@@ -5,8 +5,8 @@ use super::access::{caller, error, history_of, scope, state};
 use super::history::{runs_page, RunFilter};
 use super::stats::Statistics;
 use super::types::{
-    object, EventView, MemberView, Phase, ProjectView, RunConnection, RunDetail, RunSummary, Trigger,
-    WorkflowView,
+    object, EventView, MemberView, Phase, ProjectView, RunConnection, RunDetail, RunLogView, RunSummary,
+    Trigger, WorkflowView,
 };
 use super::types::{AuditView, DeletedProjectView, FieldErrorView};
 use crate::mirror::stored_int;
@@ -268,6 +268,28 @@ impl Query {
         let state = state(ctx)?;
         let docs = state.history.deleted_projects(100).await.map_err(unavailable)?;
         Ok(docs.iter().map(DeletedProjectView::from_doc).collect())
+    }
+
+    /// A run's log, by the run's name (also after it left the cluster): the operator's lines about it and
+    /// its cmd probes' output, redacted, as last written (about every second while it runs). Empty until
+    /// its first line is written. `projectUid` (admins): a run of a deleted project of that name.
+    async fn run_logs(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        name: String,
+        project_uid: Option<String>,
+    ) -> Result<RunLogView> {
+        let (state, uid) = history_of(ctx, &project, project_uid.as_deref()).await?;
+        let found = state
+            .history
+            .run(&uid, &name)
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| error("NOT_FOUND", format!("no run {name:?} in project {project:?}")))?;
+        let run_uid = found.get_str("_id").unwrap_or_default();
+        let log = state.history.run_log(run_uid).await.map_err(unavailable)?;
+        Ok(log.as_ref().map(RunLogView::from_doc).unwrap_or_default())
     }
 
     /// One run in full, by name (also after it left the cluster; also a target preview, until it is

@@ -77,6 +77,7 @@ pub enum Trigger {
     Schedule,
     GitOps,
     Api,
+    Change,
 }
 
 impl Trigger {
@@ -86,11 +87,14 @@ impl Trigger {
             Self::Schedule => "Schedule",
             Self::GitOps => "GitOps",
             Self::Api => "Api",
+            Self::Change => "Change",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Manual, Self::Schedule, Self::GitOps, Self::Api].into_iter().find(|t| t.as_str() == text)
+        [Self::Manual, Self::Schedule, Self::GitOps, Self::Api, Self::Change]
+            .into_iter()
+            .find(|t| t.as_str() == text)
     }
 }
 
@@ -102,6 +106,7 @@ impl From<chaoscenter_crds::run::Trigger> for Trigger {
             T::Schedule => Self::Schedule,
             T::GitOps => Self::GitOps,
             T::Api => Self::Api,
+            T::Change => Self::Change,
         }
     }
 }
@@ -157,6 +162,32 @@ pub struct RunDetail {
     pub status: Option<async_graphql::Json<serde_json::Value>>,
     /// The run's Events, oldest first (only while the run is in the cluster).
     pub events: Vec<EventView>,
+}
+
+/// A run's log: the operator's lines about the run and its cmd probes' output, redacted; the newest 2000
+/// lines and 256 KiB are kept.
+#[derive(SimpleObject, Clone, Debug, Default, PartialEq)]
+pub struct RunLogView {
+    /// The lines, oldest first: `<time> <LEVEL> <message> <fields>`, or `<time> OUTPUT [<probe>] <line>` for
+    /// a cmd probe's output. When older lines were dropped, the first line says how many.
+    pub lines: Vec<String>,
+    /// Whether older lines were dropped to keep the log within its bound.
+    pub truncated: bool,
+    /// How many older lines were dropped.
+    pub dropped: i64,
+}
+
+impl RunLogView {
+    /// From a mirrored ChaosRunLog document.
+    pub fn from_doc(doc: &Document) -> Self {
+        let obj = object(doc);
+        let lines = obj["spec"]["lines"]
+            .as_array()
+            .map(|lines| lines.iter().filter_map(|l| l.as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        let dropped = obj["spec"]["dropped"].as_i64().unwrap_or(0).max(0);
+        Self { lines, truncated: dropped > 0, dropped }
+    }
 }
 
 /// A Kubernetes Event about a run.

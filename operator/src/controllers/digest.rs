@@ -1,6 +1,6 @@
 //! The digest of a run's admitted definition (defence in depth behind the admission webhook, which makes a
 //! run's spec immutable but `abort`): recorded when the run starts, compared at every later reconcile, and
-//! — when they differ — the fields that changed, named by path.
+//! — when they differ — the fields that changed, named by path; and the digest that decides a run on change.
 
 use chaoscenter_crds::common::LocalObjectReference;
 use chaoscenter_crds::workflow::ChaosWorkflowSpec;
@@ -18,6 +18,18 @@ pub struct Definition<'a> {
     pub workflow: &'a ChaosWorkflowSpec,
 }
 
+/// SHA-256, lowercase hex, of `value`'s JSON as serde writes it (typed: independent of how it was written).
+fn of<T: Serialize + ?Sized>(value: &T) -> String {
+    let json = serde_json::to_vec(value).expect("a workflow spec serializes to JSON");
+    Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The digest of what a run started on change (`spec.runOnChange`) executes: the steps and `maxDuration`,
+/// not the schedule, suspension or history settings, whose changes start no run.
+pub fn of_change(spec: &ChaosWorkflowSpec) -> String {
+    of(&(&spec.steps, &spec.max_duration))
+}
+
 /// The most changed fields a message names.
 const MAX_NAMED: usize = 3;
 
@@ -26,8 +38,7 @@ impl Definition<'_> {
     /// declaration order, maps (label selectors) sorted by key, absent optional fields left out. It does not
     /// depend on how the spec was written (key order, defaults spelled out or not), only on what it says.
     pub fn digest(&self) -> String {
-        let json = serde_json::to_vec(self).expect("a workflow spec serializes to JSON");
-        Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
+        of(self)
     }
 
     /// The definition as JSON, to compare with a later one ([`changes`]).

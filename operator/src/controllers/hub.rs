@@ -6,7 +6,7 @@ use super::{contain, now, Error, FIELD_MANAGER};
 use crate::config::Config;
 use crate::git::{self, Credentials, FetchError, Fetched};
 use crate::metrics::Metrics;
-use chaoscenter_crds::common::{set_condition, ConditionStatus};
+use chaoscenter_crds::common::{set_condition, set_health, ConditionStatus, Health};
 use chaoscenter_crds::hub::{HubSource, SYNC_NOW_ANNOTATION, SYNC_NOW_HANDLED_ANNOTATION};
 use chaoscenter_crds::template::{ChaosTemplateSpec, HUB_LABEL};
 use chaoscenter_crds::{ChaosHub, ChaosHubStatus, ChaosTemplate};
@@ -130,7 +130,31 @@ async fn reconcile_inner(hub: &ChaosHub, ctx: &HubContext) -> Result<Requeue, Er
         }
     }
 
+    // a fetch can take a while: say it is under way (kstatus Reconciling) before it starts
+    let mut written = hub.status.clone();
+    if hub.spec.source == HubSource::Git {
+        let mut syncing = status.clone();
+        let message = "fetching the hub's repository";
+        set_condition(
+            &mut syncing.conditions,
+            "Reconciling",
+            ConditionStatus::True,
+            "Syncing",
+            message,
+            generation,
+            &now().to_string(),
+        );
+        if syncing != status {
+            let patch = super::status_patch(hub.status.as_ref(), &syncing)?;
+            hubs(hub, ctx)
+                .patch_status(&hub.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map_err(Error::kube("write the hub status"))?;
+            written = Some(syncing);
+        }
+    }
     let outcome = sync(hub, ctx).await;
+    ctx.metrics.hub_sync(outcome.as_ref().err().map(|f| f.reason));
     let failures = match &outcome {
         Ok(_) => 0,
         Err(_) => attempt.as_ref().filter(|_| same_ask).map(|a| a.failures).unwrap_or(0) + 1,
@@ -154,8 +178,8 @@ async fn reconcile_inner(hub: &ChaosHub, ctx: &HubContext) -> Result<Requeue, Er
         Ok(synced) => succeeded(hub, ctx, status, synced).await?,
         Err(failure) => failed(hub, ctx, status, failure).await,
     };
-    if hub.status.as_ref() != Some(&new_status) {
-        let patch = super::status_patch(hub.status.as_ref(), &new_status)?;
+    if written.as_ref() != Some(&new_status) {
+        let patch = super::status_patch(written.as_ref(), &new_status)?;
         hubs(hub, ctx)
             .patch_status(&hub.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
             .await
@@ -415,12 +439,9 @@ async fn succeeded(
         generation,
         &at,
     );
-    set_condition(
+    set_health(
         &mut status.conditions,
-        "Ready",
-        ConditionStatus::True,
-        "Synced",
-        &message,
+        Health::Ready { reason: "Synced", message: &message },
         generation,
         &at,
     );
@@ -453,26 +474,18 @@ async fn failed(
                 revision.as_deref().map(|r| format!(" at {}", short(r))).unwrap_or_default(),
                 failure.message
             );
-            set_condition(
-                &mut status.conditions,
-                "Ready",
-                ConditionStatus::True,
-                "LastCatalogue",
-                &message,
-                generation,
-                &at,
-            );
+            let health = Health::Ready { reason: "LastCatalogue", message: &message };
+            set_health(&mut status.conditions, health, generation, &at);
         }
         (None, _) => {
-            set_condition(
-                &mut status.conditions,
-                "Ready",
-                ConditionStatus::False,
-                failure.reason,
-                &failure.message,
-                generation,
-                &at,
-            );
+            let (reason, message) = (failure.reason, failure.message.as_str());
+            // a spec or Secret that cannot work stays failed until someone changes it; the rest is retried
+            let health = if matches!(reason, "InvalidSpec" | "SecretNotForURL") {
+                Health::Stalled { reason, message }
+            } else {
+                Health::NotReady { reason, message }
+            };
+            set_health(&mut status.conditions, health, generation, &at);
         }
     }
     if changed {

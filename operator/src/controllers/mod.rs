@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::world::World;
 use chaoscenter_crds::run::TargetStatus;
-use chaoscenter_crds::{ChaosUser, Project};
+use chaoscenter_crds::{ChaosUser, ChaosWorkflowRun, Project};
 use futures::FutureExt;
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::runtime::reflector::Store;
@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
+use tracing::Instrument;
 
 /// Field manager of the operator's writes.
 pub const FIELD_MANAGER: &str = "chaoscenter-operator";
@@ -121,13 +122,28 @@ async fn publish<K>(
 ) where
     K: Resource<DynamicType = ()>,
 {
-    let event = Event { type_, reason: reason.into(), note: Some(note), action: action.into(), secondary };
-    let mut reference = obj.object_ref(&());
-    // a cluster-scoped object's Events live in `default`; v1.20 wants the reference to say so too
-    reference.namespace.get_or_insert_with(|| "default".into());
-    if let Err(err) = recorder.publish(&event, &reference).await {
-        tracing::warn!(%err, reason, "failed to publish an event");
+    // every Event is a log line too; one about a run is in the run's span (and so in the run's log)
+    let span = if K::kind(&()) == ChaosWorkflowRun::kind(&()) {
+        crate::runlog::span_of(obj.meta())
+    } else {
+        tracing::Span::current()
+    };
+    async move {
+        match type_ {
+            EventType::Warning => tracing::warn!(reason, "{note}"),
+            EventType::Normal => tracing::info!(reason, "{note}"),
+        }
+        let event =
+            Event { type_, reason: reason.into(), note: Some(note), action: action.into(), secondary };
+        let mut reference = obj.object_ref(&());
+        // a cluster-scoped object's Events live in `default`; v1.20 wants the reference to say so too
+        reference.namespace.get_or_insert_with(|| "default".into());
+        if let Err(err) = recorder.publish(&event, &reference).await {
+            tracing::warn!(%err, reason, "failed to publish an event");
+        }
     }
+    .instrument(span)
+    .await
 }
 
 /// Runs `work`, catching a panic: `Err` carries the panic's message. A panic inside one object's

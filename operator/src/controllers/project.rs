@@ -7,7 +7,7 @@ use chaoscenter_crds::access::{
     invalid_project_name, member_binding, project_members, project_namespace, project_owners, project_role,
     user_identity, HUB_CREDENTIALS_BINDING, HUB_CREDENTIALS_ROLE, MANAGED_BY, MANAGED_BY_LABEL, USER_LABEL,
 };
-use chaoscenter_crds::common::{set_condition, ConditionStatus, API_GROUP, PROJECT_LABEL};
+use chaoscenter_crds::common::{set_health, Health, API_GROUP, PROJECT_LABEL};
 use chaoscenter_crds::hub::{HubSource, BUILTIN_HUB, BUILTIN_HUB_ANNOTATION};
 use chaoscenter_crds::project::Role;
 use chaoscenter_crds::Project;
@@ -281,12 +281,9 @@ async fn reconcile_inner(project: &Project, ctx: &AccessContext) -> Result<Reque
     }
     status.namespace = Some(ns_name);
     status.observed_generation = generation;
-    set_condition(
+    set_health(
         &mut status.conditions,
-        "Ready",
-        ConditionStatus::True,
-        "Reconciled",
-        &message,
+        Health::Ready { reason: "Reconciled", message: &message },
         generation,
         &at,
     );
@@ -343,16 +340,8 @@ async fn fail(
 ) -> Result<Requeue, Error> {
     let generation = project.metadata.generation;
     status.observed_generation = generation;
-    let changed = set_condition(
-        &mut status.conditions,
-        "Ready",
-        ConditionStatus::False,
-        reason,
-        &message,
-        generation,
-        &now().to_string(),
-    );
-    if changed {
+    let health = Health::Stalled { reason, message: &message };
+    if set_health(&mut status.conditions, health, generation, &now().to_string()) {
         ctx.event(project, EventType::Warning, reason, "Reconcile", message).await;
     }
     write_status(project, ctx, &status).await?;

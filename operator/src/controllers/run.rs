@@ -103,8 +103,10 @@ async fn mark_error(run: &ChaosWorkflowRun, ctx: &Context, message: &str) -> Res
     let reason = "InternalError";
     set_condition(&mut conditions, "Completed", ConditionStatus::True, reason, message, generation, &at);
     set_condition(&mut conditions, "Succeeded", ConditionStatus::False, reason, message, generation, &at);
-    let patch =
-        serde_json::json!({"status": {"phase": RunPhase::Error, "finishedAt": at, "conditions": conditions}});
+    let mut ended = ChaosWorkflowRunStatus { phase: Some(RunPhase::Error), conditions, ..Default::default() };
+    ended.set_health(generation, &at);
+    let patch = serde_json::json!({"status": {"phase": RunPhase::Error, "finishedAt": at,
+        "conditions": ended.conditions, "observedGeneration": generation}});
     api(ctx, run)
         .patch_status(&run.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
         .await
@@ -475,6 +477,7 @@ impl Exec<'_> {
     }
 
     async fn write_status(&mut self) -> Result<(), Error> {
+        self.status.set_health(self.run.metadata.generation, &now().to_string());
         let mut patch = super::status_patch(self.run.status.as_ref(), &self.status)?;
         patch["metadata"] = serde_json::json!({"resourceVersion": self.resource_version});
         let written = api(&self.ctx, &self.run)

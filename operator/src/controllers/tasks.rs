@@ -13,6 +13,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 /// What a task reports.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,13 +105,17 @@ impl Tasks {
         let done = reporter.clone();
         let key = task.clone();
         let fut = work(reporter);
-        let handle = tokio::spawn(async move {
-            if let Err(panic) = AssertUnwindSafe(fut).catch_unwind().await {
-                tracing::error!(task = ?key, panic = %super::panic_message(&panic), "a run task panicked");
+        // in the span it was started in (the run's): what it logs is about the run, and in the run's log
+        let handle = tokio::spawn(
+            async move {
+                if let Err(panic) = AssertUnwindSafe(fut).catch_unwind().await {
+                    tracing::error!(task = ?key, panic = %super::panic_message(&panic), "a run task panicked");
+                }
+                done.tasks.lock().get_mut(&done.uid).map(|e| e.running.remove(&key));
+                let _ = done.tasks.wake.unbounded_send(done.run.clone());
             }
-            done.tasks.lock().get_mut(&done.uid).map(|e| e.running.remove(&key));
-            let _ = done.tasks.wake.unbounded_send(done.run.clone());
-        });
+            .in_current_span(),
+        );
         entry.running.insert(task, handle);
         true
     }

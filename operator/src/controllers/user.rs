@@ -7,7 +7,7 @@ use chaoscenter_crds::access::{
     admin_binding, invalid_username, memberships, user_identity, ADMIN_ROLE, IMPERSONATE_ROLE, MANAGED_BY,
     MANAGED_BY_LABEL, USER_LABEL,
 };
-use chaoscenter_crds::common::{set_condition, ConditionStatus};
+use chaoscenter_crds::common::{set_health, Health};
 use chaoscenter_crds::user::GlobalRole;
 use chaoscenter_crds::ChaosUser;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule};
@@ -101,23 +101,23 @@ async fn reconcile_inner(user: &ChaosUser, ctx: &AccessContext) -> Result<Requeu
     let projects = memberships(ctx.projects.state().iter().map(|p| p.as_ref()), &name);
     status.projects = projects;
     status.observed_generation = generation;
-    let (cond, reason, message) = match (&invalid, user.spec.disabled) {
-        (Some(why), _) => {
-            (ConditionStatus::False, "InvalidName", format!("metadata.name: the username {why}"))
-        }
-        (None, true) => (
-            ConditionStatus::False,
-            "Disabled",
-            "disabled: cannot sign in and has no project bindings".into(),
-        ),
+    // a disabled user is what was asked for: Ready (kstatus Current), not stalled; Stalled is a bad name
+    let (ok, reason, message) = match (&invalid, user.spec.disabled) {
+        (Some(why), _) => (false, "InvalidName", format!("metadata.name: the username {why}")),
+        (None, true) => (true, "Disabled", "disabled: cannot sign in and has no project bindings".into()),
         (None, false) => (
-            ConditionStatus::True,
+            true,
             "Active",
             format!("{:?} user in {} project(s)", user.spec.role, status.projects.len()).to_lowercase(),
         ),
     };
-    if set_condition(&mut status.conditions, "Ready", cond, reason, &message, generation, &at) {
-        let type_ = if cond == ConditionStatus::True { EventType::Normal } else { EventType::Warning };
+    let health = if ok {
+        Health::Ready { reason, message: &message }
+    } else {
+        Health::Stalled { reason, message: &message }
+    };
+    if set_health(&mut status.conditions, health, generation, &at) {
+        let type_ = if ok && reason == "Active" { EventType::Normal } else { EventType::Warning };
         ctx.event(user, type_, reason, "Reconcile", message).await;
     }
     if user.status.as_ref() != Some(&status) {

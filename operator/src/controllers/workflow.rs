@@ -2,11 +2,12 @@
 //! cron schedule (time zone, concurrency policy, starting deadline, suspend), prunes old runs beyond the
 //! history limit, and reports the last run, score and next run time in the status.
 
+use super::digest;
 use super::{contain, now, Context, Error};
 use crate::probes::{self, ProbeContext};
 use chaoscenter_crds::common::{
-    set_condition, ConditionStatus, LocalObjectReference, RUN_NOW_ANNOTATION, RUN_NOW_HANDLED_ANNOTATION,
-    WORKFLOW_LABEL,
+    set_condition, set_health, ConditionStatus, Health, LocalObjectReference, RUN_NOW_ANNOTATION,
+    RUN_NOW_HANDLED_ANNOTATION, WORKFLOW_LABEL,
 };
 use chaoscenter_crds::run::{ChaosWorkflowRunSpec, RunPhase, Trigger};
 use chaoscenter_crds::workflow::{ConcurrencyPolicy, LastRun};
@@ -108,9 +109,13 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
     let valid = problems.is_empty();
     let message = if valid { "the workflow is valid".to_string() } else { problems.join("; ") };
     let was = status.conditions.iter().find(|c| c.type_ == "Ready").map(|c| (c.status, c.message.clone()));
-    let (cond, reason) =
-        if valid { (ConditionStatus::True, "Valid") } else { (ConditionStatus::False, "InvalidWorkflow") };
-    set_condition(&mut status.conditions, "Ready", cond, reason, &message, generation, &at.to_string());
+    // Ready: valid and schedulable (kstatus; the last run's result is LastRunSucceeded)
+    let health = match (valid, wf.spec.suspend) {
+        (false, _) => Health::Stalled { reason: "InvalidWorkflow", message: &message },
+        (true, true) => Health::Ready { reason: "Suspended", message: "the workflow is valid and suspended" },
+        (true, false) => Health::Ready { reason: "Valid", message: &message },
+    };
+    set_health(&mut status.conditions, health, generation, &at.to_string());
     if !valid && was != Some((ConditionStatus::False, message.clone())) {
         ctx.event(wf, EventType::Warning, "InvalidWorkflow", "Validate", message.clone()).await;
     }
@@ -157,6 +162,26 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
                 format!("run {} started on demand ({RUN_NOW_ANNOTATION})", run.name_any()),
             )
             .await;
+        }
+    }
+
+    // on change: once per changed definition, named by the generation so a stale status cannot start two
+    if wf.spec.run_on_change && valid && !wf.spec.suspend {
+        let digest = digest::of_change(&wf.spec);
+        if status.change_digest.as_deref() != Some(digest.as_str()) {
+            let run_name = format!("{}-change-{}", truncate(&name, 40), generation.unwrap_or_default());
+            match runs_api
+                .create(&PostParams::default(), &new_run(wf, Some(run_name.clone()), Trigger::Change))
+                .await
+            {
+                Ok(_) => {
+                    let note = format!("run {run_name} started: the definition changed (spec.runOnChange)");
+                    ctx.event(wf, EventType::Normal, "RunCreated", "RunOnChange", note).await
+                }
+                Err(kube::Error::Api(s)) if s.code == 409 => {}
+                Err(e) => return Err(Error::kube("create a run on change")(e)),
+            }
+            status.change_digest = Some(digest);
         }
     }
 
@@ -260,7 +285,9 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
     for old in finished.iter().skip(wf.spec.run_history_limit as usize) {
         if old.meta().deletion_timestamp.is_none() {
             match runs_api.delete(&old.name_any(), &DeleteParams::background()).await {
-                Ok(_) => tracing::info!(run = %old.name_any(), "pruned beyond runHistoryLimit"),
+                Ok(_) => {
+                    tracing::info!(run = %old.name_any(), uid = ?old.metadata.uid, "pruned beyond runHistoryLimit")
+                }
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
                 Err(e) => return Err(Error::kube("prune an old run")(e)),
             }
@@ -278,6 +305,32 @@ async fn reconcile_inner(wf: &ChaosWorkflow, ctx: &Context) -> Result<Requeue, E
             finished_at: s.finished_at,
         }
     });
+    // the latest finished run's result, apart from Ready
+    let last_finished = runs
+        .iter()
+        .filter(|r| r.status.as_ref().and_then(|s| s.phase).unwrap_or_default().is_finished())
+        .max_by_key(|r| r.meta().creation_timestamp.as_ref().map(|t| t.0));
+    if let Some(run) = last_finished {
+        let s = run.status.clone().unwrap_or_default();
+        let completed = s.conditions.iter().find(|c| c.type_ == "Completed");
+        let ok = s.phase == Some(RunPhase::Succeeded);
+        let reason = completed.map(|c| c.reason.clone()).unwrap_or_else(|| format!("{:?}", s.phase));
+        let message = format!(
+            "run {}: {}",
+            run.name_any(),
+            completed.map(|c| c.message.as_str()).unwrap_or("finished")
+        );
+        let cond = if ok { ConditionStatus::True } else { ConditionStatus::False };
+        set_condition(
+            &mut status.conditions,
+            "LastRunSucceeded",
+            cond,
+            &reason,
+            &message,
+            generation,
+            &at.to_string(),
+        );
+    }
     status.active_runs = active.iter().map(|r| r.name_any()).collect();
     status.active_runs.sort();
     status.observed_generation = generation;

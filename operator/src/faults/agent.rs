@@ -151,6 +151,19 @@ async fn written_for_node(
     })
 }
 
+/// Whether an agent's Lease was renewed within its duration (15 s when it names none) at `now`: the agent
+/// is alive.
+pub fn is_live(lease: &Lease, now: jiff::Timestamp) -> bool {
+    let spec = lease.spec.as_ref();
+    let renewed = spec.and_then(|s| s.renew_time.as_ref()).map(|t| t.0);
+    let seconds = spec.and_then(|s| s.lease_duration_seconds).unwrap_or(15).clamp(1, 300);
+    let valid_for = Duration::from_secs(seconds.unsigned_abs().into());
+    renewed.is_some_and(|at| {
+        let age = now.duration_since(at);
+        age.unsigned_abs() <= valid_for || age.is_negative()
+    })
+}
+
 /// Whether the agent's Lease is current, and what its node can do; `Err` names what is missing.
 async fn node_capabilities(cx: &FaultContext, node: &str) -> Result<NodeCapabilities, FaultError> {
     let leases: Api<Lease> = Api::namespaced(cx.client.clone(), &cx.world.control_namespace);
@@ -159,15 +172,7 @@ async fn node_capabilities(cx: &FaultContext, node: &str) -> Result<NodeCapabili
     let no_agent =
         || FaultError::Invalid(format!("node {node} has no live ChaosCenter node agent (Lease {name})"));
     let lease = lease.ok_or_else(no_agent)?;
-    let spec = lease.spec.unwrap_or_default();
-    let renewed = spec.renew_time.map(|t| t.0);
-    let valid_for =
-        Duration::from_secs(spec.lease_duration_seconds.unwrap_or(15).clamp(1, 300).unsigned_abs().into());
-    let live = renewed.is_some_and(|at| {
-        let age = jiff::Timestamp::now().duration_since(at);
-        age.unsigned_abs() <= valid_for || age.is_negative()
-    });
-    if !live {
+    if !is_live(&lease, jiff::Timestamp::now()) {
         return Err(FaultError::Invalid(format!(
             "node {node}'s ChaosCenter node agent stopped renewing its Lease {name} (not live)"
         )));

@@ -1,7 +1,9 @@
 //! The cmd probe: a command run once as a Kubernetes Job in the project namespace, its output compared.
 
 use super::{kube_cause, show_duration, CheckOutcome, ProbeContext};
+use crate::runlog;
 use chaoscenter_core::plan::CmdCheck;
+use chaoscenter_core::redact::redact;
 use chaoscenter_crds::common::RUN_LABEL;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
@@ -16,6 +18,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 /// The name of the probe's container in the Job's pod.
 const CONTAINER: &str = "probe";
@@ -61,18 +64,24 @@ pub async fn check(ctx: &ProbeContext, probe_name: &str, cmd: &CmdCheck, timeout
     }
     let cleanup = JobCleanup { jobs: jobs.clone(), name: name.clone(), armed: true };
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &ctx.namespace);
+    tracing::info!(probe = probe_name, job = %name, "cmd probe Job created");
     let outcome = match wait(&jobs, &name, deadline).await {
         Ok(Finished::Succeeded) => match output(&pods, &name).await {
-            Ok(output) => match cmd.comparison.holds(&output) {
-                Ok(held) => {
-                    CheckOutcome { passed: held, message: cmd.comparison.describe("output", &output, held) }
+            Ok(output) => {
+                runlog::probe_output(probe_name, &output);
+                match cmd.comparison.holds(&output) {
+                    Ok(held) => CheckOutcome {
+                        passed: held,
+                        message: redact(&cmd.comparison.describe("output", &output, held)),
+                    },
+                    Err(e) => CheckOutcome::failed(redact(&e)),
                 }
-                Err(e) => CheckOutcome::failed(e),
-            },
+            }
             Err(e) => CheckOutcome::failed(e),
         },
         Ok(Finished::Failed(why)) => {
             let output = output(&pods, &name).await.unwrap_or_default();
+            runlog::probe_output(probe_name, &output);
             let exit = exit_code(&pods, &name)
                 .await
                 .map(|code| format!(" with exit code {code}"))
@@ -87,6 +96,10 @@ pub async fn check(ctx: &ProbeContext, probe_name: &str, cmd: &CmdCheck, timeout
             CheckOutcome::failed(message)
         }
         Err(Unfinished { last_error }) => {
+            // what it printed so far (if its container ever started)
+            if let Ok(output) = output(&pods, &name).await {
+                runlog::probe_output(probe_name, &output);
+            }
             let mut message = format!("the command did not finish within {}", show_duration(timeout));
             if let Some(waiting) = waiting_reason(&pods, &name).await {
                 message.push_str(&format!(" ({waiting})"));
@@ -226,9 +239,9 @@ fn container_status(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::ContainerS
     pod.status.as_ref()?.container_statuses.as_ref()?.iter().find(|s| s.name == CONTAINER)
 }
 
-/// Text for a message, cut to a readable length.
+/// Text for a message (the command's output, a pod's reason), without secrets, cut to a readable length.
 fn cut(text: &str) -> String {
-    chaoscenter_core::compare::cut(text, QUOTED_OUTPUT)
+    chaoscenter_core::compare::cut(&redact(text), QUOTED_OUTPUT)
 }
 
 /// Deletes the Job when dropped unless [`JobCleanup::delete`] did already, so that a check cancelled
@@ -254,7 +267,7 @@ impl Drop for JobCleanup {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let jobs = self.jobs.clone();
             let name = std::mem::take(&mut self.name);
-            runtime.spawn(async move { delete_job(&jobs, &name).await });
+            runtime.spawn(async move { delete_job(&jobs, &name).await }.in_current_span());
         }
     }
 }

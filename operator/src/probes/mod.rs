@@ -70,6 +70,8 @@ pub async fn check(ctx: &ProbeContext, probe: &Probe) -> CheckOutcome {
             outcome.message = format!("{} (attempt {attempt} of {attempts})", outcome.message);
         }
         if outcome.passed || attempt == attempts {
+            let verdict = if outcome.passed { "passed" } else { "failed" };
+            tracing::info!("probe {} {verdict}: {}", probe.name, outcome.message);
             return outcome;
         }
         attempt += 1;

@@ -4,6 +4,7 @@ import { act, cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { dateTime } from "../lib/format";
 import { installLayoutStubs, mockNetwork, renderPage, type MockAnswer } from "../run/testing";
+import { LOG_POLL_MS } from "../run/logs";
 import { NOT_FOUND_RETRIES, NOT_FOUND_RETRY_MS } from "../run/useRunDetail";
 import { ABORT_CONFIRM, RunView } from "./RunView";
 
@@ -462,6 +463,94 @@ describe("RunView", () => {
       await nextRetry();
       await nextRetry();
       expect(network.callsOf("RunView")).toHaveLength(first + NOT_FOUND_RETRIES);
+    });
+  });
+  describe("the Logs tab", () => {
+    const LINES = [
+      "2026-11-25T21:59:16.275Z INFO  run started; deadline in 5m reason=Started",
+      "2026-11-25T21:59:20.100Z OUTPUT [cart-up] connecting with token=[redacted]",
+      "2026-11-25T21:59:20.101Z OUTPUT [cart-up] checkout is down",
+      "2026-11-25T21:59:21.000Z WARN  step kill: probe cart-up failed: the command failed with exit code 1 reason=ProbeFailed",
+    ];
+
+    function logsSetup(run: () => MockAnswer, logs: () => MockAnswer, url = `/projects/demo/runs/${RUN}?tab=logs`) {
+      const network = mockNetwork({ RunView: run, RunLogs: logs });
+      renderPage(<RunView />, { path: "/projects/:project/runs/:run", url, network, role: "Viewer" });
+      return network;
+    }
+
+    const logAnswer = (lines: string[], dropped = 0): MockAnswer => ({
+      data: { runLogs: { __typename: "RunLogView", lines, truncated: dropped > 0, dropped } },
+    });
+
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("opens from the URL and shows the operator's lines and the probe's output, by level", async () => {
+      logsSetup(() => ({ data: { run: runJson() } }), () => logAnswer(LINES));
+      const log = await screen.findByRole("log", { name: `Log of run ${RUN}` });
+      expect(screen.getByRole("tab", { name: "Logs" }).getAttribute("aria-selected")).toBe("true");
+      expect(screen.getByRole("tabpanel").getAttribute("aria-labelledby")).toBe("run-tab-logs");
+      const lines = log.querySelectorAll(".log-line");
+      expect(lines).toHaveLength(4);
+      expect([...lines].map((l) => l.getAttribute("data-level"))).toEqual(["INFO", "OUTPUT", "OUTPUT", "WARN"]);
+      expect(lines[2].textContent).toContain("[cart-up] checkout is down");
+      expect(lines[0].querySelector("time")?.getAttribute("dateTime")).toBe("2026-11-25T21:59:16.275Z");
+      // the overview's sections are in the other tab
+      expect(screen.queryByRole("heading", { name: "Steps" })).toBeNull();
+      expect(screen.getByText(/Following live/)).toBeTruthy();
+    });
+
+    it("switches between the overview and the log with the tabs, and keeps the choice in the URL", async () => {
+      const network = logsSetup(() => ({ data: { run: runJson() } }), () => logAnswer(LINES), `/projects/demo/runs/${RUN}`);
+      await screen.findByRole("heading", { name: "Steps" });
+      expect(network.callsOf("RunLogs")).toHaveLength(0);
+      await userEvent.click(screen.getByRole("tab", { name: "Logs" }));
+      expect(await screen.findByRole("log")).toBeTruthy();
+      expect(screen.getByTestId("location").textContent).toBe(`/projects/demo/runs/${RUN}?tab=logs`);
+      // the keyboard moves between the tabs
+      screen.getByRole("tab", { name: "Logs" }).focus();
+      await userEvent.keyboard("{Home}");
+      expect(await screen.findByRole("heading", { name: "Steps" })).toBeTruthy();
+      expect(document.activeElement).toBe(screen.getByRole("tab", { name: "Overview" }));
+      expect(screen.getByTestId("location").textContent).toBe(`/projects/demo/runs/${RUN}`);
+    });
+
+    it("follows the log of a run in progress, reading it again every few seconds", async () => {
+      vi.useFakeTimers();
+      let lines = LINES.slice(0, 1);
+      const network = logsSetup(() => ({ data: { run: runJson() } }), () => logAnswer(lines));
+      await act(() => vi.advanceTimersByTimeAsync(0));
+      expect(document.querySelectorAll(".log-line")).toHaveLength(1);
+      lines = LINES;
+      await act(() => vi.advanceTimersByTimeAsync(LOG_POLL_MS));
+      expect(document.querySelectorAll(".log-line")).toHaveLength(4);
+      expect(network.callsOf("RunLogs").length).toBeGreaterThanOrEqual(2);
+    });
+
+    it("reads the log of a run gone from the cluster once, from the history, and says how many lines were dropped", async () => {
+      vi.useFakeTimers();
+      const finished = runJson(
+        { phase: "Failed", deleted: true, events: [] },
+        { phase: "Failed", finishedAt: "2026-11-25T22:00:00Z" },
+      );
+      const marker = "… 7 earlier lines dropped (a run's log keeps its newest 2000 lines and 256 KiB)";
+      const network = logsSetup(() => ({ data: { run: finished } }), () => logAnswer([marker, ...LINES], 7));
+      await act(() => vi.advanceTimersByTimeAsync(0));
+      expect(screen.getByText(/From ChaosCenter's history/)).toBeTruthy();
+      expect(screen.getByText(/The oldest 7 lines were dropped/)).toBeTruthy();
+      const first = document.querySelector(".log-line");
+      expect(first?.getAttribute("data-level")).toBe("marker");
+      expect(first?.textContent).toContain(marker);
+      const asked = network.callsOf("RunLogs").length;
+      await act(() => vi.advanceTimersByTimeAsync(LOG_POLL_MS * 3));
+      expect(network.callsOf("RunLogs")).toHaveLength(asked);
+    });
+
+    it("says when a run has no log lines yet", async () => {
+      logsSetup(() => ({ data: { run: runJson() } }), () => logAnswer([]));
+      expect(await screen.findByText(/No log lines yet/)).toBeTruthy();
     });
   });
 });

@@ -1,7 +1,8 @@
 // One run: why it was refused or stopped (if it was), its header (phase, score, trigger, author, timing), the
-// step DAG, per-step progress, targets, probes and events, kept live while it runs; editors may abort it.
-import { useEffect, useMemo, useState } from "react";
-import { Link, useParams } from "react-router";
+// step DAG, per-step progress, targets, probes and events, and (the Logs tab) its log, kept live while it
+// runs; editors may abort it.
+import { useEffect, useMemo, useState, type KeyboardEvent } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
 import { useMutation } from "urql";
 import { Author, Empty, ErrorBox, Loading, PageHeader, PhaseBadge, ScoreBadge } from "../components/ui";
 import { dateTime, duration } from "../lib/format";
@@ -16,6 +17,7 @@ import {
   TargetsTable,
   stepAnchor,
 } from "../run/sections";
+import { RunLogs } from "../run/RunLogs";
 import { failedConditions, runDuration, runStop, stepRows } from "../run/status";
 import { StepsGraph } from "../run/StepsGraph";
 import { useNow } from "../run/useNow";
@@ -23,9 +25,16 @@ import { useRunDetail } from "../run/useRunDetail";
 
 export const ABORT_CONFIRM = "Abort this run? Every injected fault is reverted.";
 
+/** The run view's tabs: what happened (steps, targets, probes, events), and the run's log. */
+const RUN_TABS = ["overview", "logs"] as const;
+type RunTab = (typeof RUN_TABS)[number];
+
 export function RunView() {
   const { name: project, canEdit } = useProject();
   const { run: name = "" } = useParams();
+  // the tab is in the URL (`?tab=logs`), so a link can open the log
+  const [params, setParams] = useSearchParams();
+  const tab: RunTab = params.get("tab") === "logs" ? "logs" : "overview";
   const { run, status, definition, phase, live, loading, notFound, error, refresh } = useRunDetail(project, name);
   const now = useNow(live);
   const steps = useMemo(() => stepRows(definition, status), [definition, status]);
@@ -33,6 +42,26 @@ export function RunView() {
   const [abortResult, abort] = useMutation(AbortRunDocument);
   const [aborting, setAborting] = useState(false);
   useEffect(() => setAborting(false), [project, name]);
+
+  function showTab(t: RunTab) {
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (t === "overview") next.delete("tab");
+        else next.set("tab", t);
+        return next;
+      },
+      { replace: true },
+    );
+  }
+
+  function onTabKey(e: KeyboardEvent<HTMLButtonElement>) {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
+    e.preventDefault();
+    const next: RunTab = e.key === "Home" ? "overview" : e.key === "End" ? "logs" : tab === "overview" ? "logs" : "overview";
+    showTab(next);
+    document.getElementById(`run-tab-${next}`)?.focus();
+  }
 
   async function onAbort() {
     if (!window.confirm(ABORT_CONFIRM)) return;
@@ -150,32 +179,58 @@ export function RunView() {
       )}
       <ConditionWarnings conditions={problems} />
 
-      <section aria-labelledby="run-steps">
-        <h2 id="run-steps">Steps</h2>
-        {steps.length === 0 ? (
-          <Empty>No steps reported for this run.</Empty>
-        ) : (
-          <div className="stack">
-            <StepsGraph steps={steps} onSelect={showStep} />
-            <StepsTable steps={steps} />
-          </div>
-        )}
-      </section>
+      <div className="tabs" role="tablist" aria-label="Run">
+        {RUN_TABS.map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            id={`run-tab-${t}`}
+            aria-selected={tab === t}
+            aria-controls={tab === t ? `run-panel-${t}` : undefined}
+            tabIndex={tab === t ? 0 : -1}
+            onClick={() => showTab(t)}
+            onKeyDown={onTabKey}
+          >
+            {t === "overview" ? "Overview" : "Logs"}
+          </button>
+        ))}
+      </div>
 
-      <section aria-labelledby="run-targets">
-        <h2 id="run-targets">Targets</h2>
-        <TargetsTable steps={steps} events={run.events} />
-      </section>
+      {tab === "logs" ? (
+        <div role="tabpanel" id="run-panel-logs" aria-labelledby="run-tab-logs">
+          <RunLogs project={project} name={run.name} live={live} finishedAt={status.finishedAt} deleted={run.deleted} />
+        </div>
+      ) : (
+        <div role="tabpanel" id="run-panel-overview" aria-labelledby="run-tab-overview" className="stack">
+          <section aria-labelledby="run-steps">
+            <h2 id="run-steps">Steps</h2>
+            {steps.length === 0 ? (
+              <Empty>No steps reported for this run.</Empty>
+            ) : (
+              <div className="stack">
+                <StepsGraph steps={steps} onSelect={showStep} />
+                <StepsTable steps={steps} />
+              </div>
+            )}
+          </section>
 
-      <section aria-labelledby="run-probes">
-        <h2 id="run-probes">Probes</h2>
-        <ProbesTable steps={steps} />
-      </section>
+          <section aria-labelledby="run-targets">
+            <h2 id="run-targets">Targets</h2>
+            <TargetsTable steps={steps} events={run.events} />
+          </section>
 
-      <section aria-labelledby="run-events">
-        <h2 id="run-events">Events</h2>
-        <EventTimeline events={run.events} deleted={run.deleted} />
-      </section>
+          <section aria-labelledby="run-probes">
+            <h2 id="run-probes">Probes</h2>
+            <ProbesTable steps={steps} />
+          </section>
+
+          <section aria-labelledby="run-events">
+            <h2 id="run-events">Events</h2>
+            <EventTimeline events={run.events} deleted={run.deleted} />
+          </section>
+        </div>
+      )}
     </div>
   );
 }

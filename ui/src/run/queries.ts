@@ -154,3 +154,13 @@ export const AbortRunDocument = graphql(`
     }
   }
 `);
+
+export const RunLogsDocument = graphql(`
+  query RunLogs($project: String!, $name: String!) {
+    runLogs(project: $project, name: $name) {
+      lines
+      truncated
+      dropped
+    }
+  }
+`);

@@ -5,7 +5,7 @@ import { timeline, type RunEvent } from "./timeline";
 
 export const PHASES = ["Pending", "Running", "Succeeded", "Failed", "Aborted", "Error"] as const;
 export type RunPhase = (typeof PHASES)[number];
-export const TRIGGERS = ["Manual", "Schedule", "GitOps", "Api"] as const;
+export const TRIGGERS = ["Manual", "Schedule", "GitOps", "Api", "Change"] as const;
 export type RunTrigger = (typeof TRIGGERS)[number];
 
 export interface TargetStatus {

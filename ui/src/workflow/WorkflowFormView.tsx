@@ -100,6 +100,13 @@ export function WorkflowFormView({ form, onChange, creating, readOnly, targetNam
             hint="A scheduled run that cannot start this late is skipped."
             onChange={(startingDeadlineSeconds) => set({ startingDeadlineSeconds })}
           />
+          <CheckField
+            label="Run on change"
+            path="runOnChange"
+            checked={form.runOnChange === true}
+            hint="Runs once each time its steps or deadline change (e.g. a GitOps sync of a new version)."
+            onChange={(runOnChange) => set({ runOnChange })}
+          />
           {form.schedule.trim() !== "" && (
             <CheckField
               label="Suspended"

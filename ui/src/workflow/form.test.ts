@@ -31,6 +31,7 @@ const served: ChaosWorkflowSpec = {
   timeZone: "UTC",
   concurrencyPolicy: "Forbid",
   suspend: false,
+  runOnChange: false,
   runHistoryLimit: 10,
   maxDuration: "5m",
   steps: [

@@ -157,6 +157,7 @@ export interface WorkflowForm {
   timeZone: string;
   concurrencyPolicy?: ConcurrencyPolicy;
   suspend?: boolean;
+  runOnChange?: boolean;
   startingDeadlineSeconds: string;
   runHistoryLimit: string;
   maxDuration: string;
@@ -417,6 +418,7 @@ export function specToForm(name: string, spec: ChaosWorkflowSpec): WorkflowForm 
     timeZone: text(spec.timeZone),
     concurrencyPolicy: spec.concurrencyPolicy,
     suspend: spec.suspend,
+    runOnChange: spec.runOnChange,
     startingDeadlineSeconds: text(spec.startingDeadlineSeconds),
     runHistoryLimit: text(spec.runHistoryLimit),
     maxDuration: text(spec.maxDuration),
@@ -614,6 +616,7 @@ export function formToSpec(form: WorkflowForm): ChaosWorkflowSpec {
   put(spec, "timeZone", form.timeZone);
   put(spec, "concurrencyPolicy", form.concurrencyPolicy);
   put(spec, "suspend", form.suspend);
+  put(spec, "runOnChange", form.runOnChange);
   put(spec, "startingDeadlineSeconds", num(form.startingDeadlineSeconds));
   put(spec, "runHistoryLimit", num(form.runHistoryLimit));
   put(spec, "maxDuration", form.maxDuration);

@@ -329,6 +329,7 @@ export interface ChaosWorkflowSpec {
   timeZone?: string;
   concurrencyPolicy?: ConcurrencyPolicy;
   suspend?: boolean;
+  runOnChange?: boolean;
   startingDeadlineSeconds?: number;
   runHistoryLimit?: number;
   maxDuration?: string;
