@@ -412,10 +412,19 @@ fn classify(err: &(dyn std::error::Error + 'static), asked: bool) -> FetchError 
             "the server's host key is not in the Secret's known_hosts (host keys are always checked): {message}"
         ));
     }
-    if asked
+    // a server that cannot be reached refused nothing, whatever else the message holds
+    let unreachable =
+        ["connection refused", "tcp connect error", "dns error", "timed out", "no route to host"]
+            .iter()
+            .any(|m| lower.contains(m));
+    // HTTP statuses as words of their own: a port such as 40195 is not a 401
+    let status = |code: &str| lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == code);
+    if unreachable {
+        FetchError::FetchFailed(message)
+    } else if asked
         || lower.contains("permission denied")
-        || lower.contains("401")
-        || lower.contains("403")
+        || status("401")
+        || status("403")
         || lower.contains("authentication")
         || lower.contains("identity")
     {
@@ -432,6 +441,27 @@ pub use chaoscenter_core::redact::redact;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct Text(&'static str);
+    impl std::fmt::Display for Text {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for Text {}
+
+    #[test]
+    fn an_unreachable_server_is_a_failed_fetch_and_a_port_is_not_a_status() {
+        let refused = Text("error sending request for url (https://127.0.0.1:40195/charts/info/refs?service=git-upload-pack): client error (Connect): tcp connect error: Connection refused (os error 111)");
+        assert_eq!(classify(&refused, false).reason(), "FetchFailed");
+        let on_port =
+            Text("error sending request for url (https://127.0.0.1:40195/x): received HTTP status 500");
+        assert_eq!(classify(&on_port, false).reason(), "FetchFailed");
+        let denied = Text("received HTTP status 401 from https://127.0.0.1:40195/x");
+        assert_eq!(classify(&denied, false).reason(), "AuthenticationFailed");
+        assert_eq!(classify(&Text("HTTP 403 Forbidden"), false).reason(), "AuthenticationFailed");
+    }
 
     #[test]
     fn refuses_credentials_in_the_url_and_ssh() {
