@@ -317,7 +317,9 @@ async fn a_run_whose_revert_is_not_carried_out_is_counted_past_its_deadline_unti
         setup_project(&client, &ns, &[]).await;
         let target = test_pod(&client, &ns, "target").await;
         let dir = StateDir::new(&ns);
-        let mut agent = NodeAgent::start(&target.node, &ns, &dir.0);
+        // the 1 MiB fill must not depend on how full the machine's disk is (build caches)
+        let fill_anyway = [("DISK_FILL_MAX_USED_PERCENT", "99")];
+        let mut agent = NodeAgent::start_with(&target.node, &ns, &dir.0, &fill_anyway);
         let operator = Operator::start(&ns);
         wait_lease(&client, &ns, &target.node).await;
         // a small file for 5 s, in a run that may last 20 s
@@ -348,7 +350,7 @@ async fn a_run_whose_revert_is_not_carried_out_is_counted_past_its_deadline_unti
         assert!(!t.revert_verified && t.revert_error.is_some(), "{t:#?}");
 
         // the agent back: it removes the file, the operator sees it and ends the run, nothing is counted
-        let mut agent = NodeAgent::start(&target.node, &ns, &dir.0);
+        let mut agent = NodeAgent::start_with(&target.node, &ns, &dir.0, &fill_anyway);
         let status = wait_run_finished(&client, &ns, &run, Duration::from_secs(120)).await.status.unwrap();
         assert_eq!(status.phase, Some(RunPhase::Aborted), "{status:#?}");
         wait_for(Duration::from_secs(60), "nothing past its deadline nor failing", || async {
