@@ -249,6 +249,18 @@ pub async fn dump_namespace(client: &Client, ns: &str) {
 }
 
 /// True when a pod is Ready.
+/// A component's /metrics (Prometheus text) at `addr`.
+pub async fn scrape(addr: &str) -> String {
+    let answer = reqwest::get(format!("http://{addr}/metrics")).await.expect("scraping /metrics");
+    assert!(answer.status().is_success(), "/metrics answered {}", answer.status());
+    answer.text().await.unwrap()
+}
+
+/// The value of the sample `series` (name and labels as exported) in `text`, if it is there.
+pub fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
 pub fn pod_ready(pod: &Pod) -> bool {
     pod.status
         .as_ref()

@@ -7,7 +7,8 @@ use chaoscenter_apiserver::mirror::{collection_name, stored_int as int, stored_n
 use chaoscenter_crds::{ChaosWorkflow, ChaosWorkflowRun};
 use chaoscenter_e2e::access::with_access;
 use chaoscenter_e2e::{
-    create_run, create_workflow, repo_root, setup_project, wait_for, wait_run_finished, web_app,
+    create_run, create_workflow, repo_root, sample, scrape, setup_project, wait_for, wait_run_finished,
+    web_app,
 };
 use futures::TryStreamExt;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
@@ -228,13 +229,4 @@ async fn runs_during_a_30_second_mongodb_outage_are_all_written_when_it_returns(
         .await;
     })
     .await;
-}
-
-async fn scrape(addr: &str) -> String {
-    reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap()
-}
-
-/// The value of the sample `series` (name and labels as exported) in `text`, if it is there.
-fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }

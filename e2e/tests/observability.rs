@@ -8,8 +8,8 @@ use chaoscenter_crds::run::RunPhase;
 use chaoscenter_e2e::access::with_access;
 use chaoscenter_e2e::node::{test_pod, wait_injected, wait_lease, StateDir};
 use chaoscenter_e2e::{
-    create_run, create_workflow, delete_project, get_run, kubectl, repo_root, setup_project, wait_for,
-    wait_run_finished, with_namespace, NodeAgent, Operator,
+    create_run, create_workflow, delete_project, get_run, kubectl, repo_root, sample, scrape, setup_project,
+    wait_for, wait_run_finished, with_namespace, NodeAgent, Operator,
 };
 use k8s_openapi::api::core::v1::Node;
 use kube::api::{Api, ListParams};
@@ -148,12 +148,6 @@ fn log_value(logs: &str, marker: &str, key: &str) -> Option<String> {
     let line = logs.lines().find(|l| l.contains(marker))?;
     let start = line.find(&format!("{key}="))? + key.len() + 1;
     Some(line[start..].chars().take_while(|c| !c.is_whitespace() && *c != '"').collect())
-}
-
-async fn scrape(addr: &str) -> String {
-    let answer = reqwest::get(format!("http://{addr}/metrics")).await.expect("scraping /metrics");
-    assert!(answer.status().is_success(), "/metrics answered {}", answer.status());
-    answer.text().await.unwrap()
 }
 
 #[test]
@@ -304,11 +298,6 @@ async fn the_node_agent_gauge_follows_a_real_agents_lease() {
         .await;
     })
     .await;
-}
-
-/// The value of the sample `series` (name and labels as exported) in `text`, if it is there.
-fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 #[tokio::test]
