@@ -273,6 +273,27 @@ fn ssh_dir(cache: &Path) -> PathBuf {
     cache.with_file_name(name)
 }
 
+/// Removes the ssh keys a fetch interrupted by a crash left under `root` (`<namespace>/<hub>.ssh`); run
+/// once at start, before any fetch.
+pub fn remove_leftover_keys(root: &Path) {
+    let Ok(namespaces) = std::fs::read_dir(root) else { return };
+    for entry in namespaces.flatten().map(|ns| ns.path()).filter(|p| p.is_dir()) {
+        let Ok(hubs) = std::fs::read_dir(&entry) else { continue };
+        for dir in hubs.flatten().map(|h| h.path()) {
+            if dir.extension().is_some_and(|e| e == "ssh") && dir.is_dir() {
+                match std::fs::remove_dir_all(&dir) {
+                    Ok(()) => {
+                        tracing::info!(dir = %dir.display(), "removed an ssh key left by an interrupted fetch")
+                    }
+                    Err(error) => {
+                        tracing::warn!(dir = %dir.display(), %error, "cannot remove a left ssh key")
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Writes the key (0600) and known_hosts into `dir` and returns the ssh command that uses exactly them:
 /// no user or system ssh configuration, host keys always checked, never a prompt.
 fn ssh_command(dir: &Path, private_key: &str, known_hosts: &str) -> std::io::Result<String> {

@@ -229,6 +229,7 @@ where
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
+    chaoscenter_operator::git::remove_leftover_keys(&config.hub_cache_dir);
     let hub_controller = Controller::new(hubs, watcher::Config::default().any_semantic());
     let hub_ctx = Arc::new(controllers::hub::HubContext {
         client: client.clone(),

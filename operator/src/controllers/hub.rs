@@ -119,9 +119,11 @@ async fn reconcile_inner(hub: &ChaosHub, ctx: &HubContext) -> Result<Requeue, Er
         && status.conditions.iter().any(|c| c.type_ == "Synced" && c.status == ConditionStatus::True);
     let attempt = ctx.attempts.lock().unwrap_or_else(|e| e.into_inner()).get(&uid).cloned();
     let same_ask = attempt.as_ref().is_some_and(|a| a.generation == generation && a.sync_now == sync_now);
-    if let Some(a) = attempt.as_ref().filter(|a| same_ask && a.failures > 0) {
-        // failing: wait for the backoff unless something changed
-        if a.next > Instant::now() && !asked {
+    if let Some(a) = attempt.as_ref().filter(|_| same_ask) {
+        // this process already acted on this spec and ask: wait for its retry (backoff) or its interval.
+        // The cached hub may still carry the status from before that attempt (the Syncing write's event
+        // arrives after it), so the status alone would fetch the same commit twice.
+        if a.next > Instant::now() {
             return Ok(Requeue::requeue(a.next - Instant::now()));
         }
     } else if synced_spec && !asked {
