@@ -23,6 +23,20 @@ fn kstatus(run: &ChaosWorkflowRun) -> [Option<(ConditionStatus, String)>; 3] {
     [condition(&c, "Ready"), condition(&c, "Reconciling"), condition(&c, "Stalled")]
 }
 
+/// Asserts a finished run's kstatus: not Reconciling; Ready (reason Succeeded) when it succeeded, else
+/// Stalled with `reason` and not Ready for the same reason.
+fn assert_finished(run: &ChaosWorkflowRun, reason: &str) {
+    let [ready, reconciling, stalled] = kstatus(run);
+    assert_eq!(reconciling.map(|c| c.0), Some(ConditionStatus::False), "Reconciling");
+    if reason == "Succeeded" {
+        assert_eq!(ready, Some((ConditionStatus::True, reason.into())), "Ready");
+        assert_eq!(stalled.map(|c| c.0), Some(ConditionStatus::False), "Stalled");
+    } else {
+        assert_eq!(ready, Some((ConditionStatus::False, reason.into())), "Ready");
+        assert_eq!(stalled, Some((ConditionStatus::True, reason.into())), "Stalled");
+    }
+}
+
 fn pod_delete(ns: &str, app: &str, duration: &str) -> Value {
     json!({"type": "pod-delete", "duration": duration,
            "target": {"namespace": ns, "selector": {"matchLabels": {"app": app}}, "mode": "one"}})
@@ -170,20 +184,14 @@ async fn kubectl_wait_for_ready_returns_on_a_passing_run_and_times_out_on_a_fail
         assert!(out.status.success(), "kubectl wait: {}", String::from_utf8_lossy(&out.stderr));
         let run = get_run(&client, &ns, &passing).await;
         assert_eq!(run.status.as_ref().unwrap().phase, Some(RunPhase::Succeeded));
-        let [ready, reconciling, stalled] = kstatus(&run);
-        assert_eq!(ready, Some((ConditionStatus::True, "Succeeded".into())));
-        assert_eq!(reconciling.map(|c| c.0), Some(ConditionStatus::False));
-        assert_eq!(stalled.map(|c| c.0), Some(ConditionStatus::False));
+        assert_finished(&run, "Succeeded");
         assert_eq!(run.status.as_ref().unwrap().observed_generation, run.metadata.generation);
 
         // a failing run: Stalled, and waiting for Ready times out
         let failing = create_run(&client, &ns, "fails", false).await;
         let run = wait_run_finished(&client, &ns, &failing, RUN_TIMEOUT).await;
         assert_eq!(run.status.as_ref().unwrap().phase, Some(RunPhase::Failed));
-        let [ready, reconciling, stalled] = kstatus(&run);
-        assert_eq!(ready, Some((ConditionStatus::False, "StepsFailed".into())));
-        assert_eq!(reconciling.map(|c| c.0), Some(ConditionStatus::False));
-        assert_eq!(stalled, Some((ConditionStatus::True, "StepsFailed".into())));
+        assert_finished(&run, "StepsFailed");
         let out = kubectl()
             .args([
                 "-n",
@@ -235,10 +243,7 @@ async fn kubectl_wait_for_ready_returns_on_a_passing_run_and_times_out_on_a_fail
             .await
             .unwrap();
         let aborted = wait_run_finished(&client, &ns, &long, RUN_TIMEOUT).await;
-        let [ready, reconciling, stalled] = kstatus(&aborted);
-        assert_eq!(ready, Some((ConditionStatus::False, "Aborted".into())));
-        assert_eq!(reconciling.map(|c| c.0), Some(ConditionStatus::False));
-        assert_eq!(stalled, Some((ConditionStatus::True, "Aborted".into())));
+        assert_finished(&aborted, "Aborted");
         delete_project(&client, &ns).await;
     })
     .await;

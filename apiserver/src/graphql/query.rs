@@ -45,6 +45,24 @@ fn unavailable(err: anyhow::Error) -> async_graphql::Error {
     error("UNAVAILABLE", "the history database is not answering")
 }
 
+/// The recorded run `name` of `project` (or of the deleted project `project_uid`, for admins), with the
+/// history it is in and the project's uid; NOT_FOUND if there is none.
+async fn find_run(
+    ctx: &Context<'_>,
+    project: &str,
+    name: &str,
+    project_uid: Option<&str>,
+) -> Result<(std::sync::Arc<crate::app::AppState>, String, mongodb::bson::Document)> {
+    let (state, uid) = history_of(ctx, project, project_uid).await?;
+    let found = state
+        .history
+        .run(&uid, name)
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(|| error("NOT_FOUND", format!("no run {name:?} in project {project:?}")))?;
+    Ok((state, uid, found))
+}
+
 /// An RFC 3339 time as Unix ms, or an error naming the argument.
 fn millis(arg: &str, value: Option<String>) -> Result<Option<i64>> {
     value
@@ -280,13 +298,7 @@ impl Query {
         name: String,
         project_uid: Option<String>,
     ) -> Result<RunLogView> {
-        let (state, uid) = history_of(ctx, &project, project_uid.as_deref()).await?;
-        let found = state
-            .history
-            .run(&uid, &name)
-            .await
-            .map_err(unavailable)?
-            .ok_or_else(|| error("NOT_FOUND", format!("no run {name:?} in project {project:?}")))?;
+        let (state, _, found) = find_run(ctx, &project, &name, project_uid.as_deref()).await?;
         let run_uid = found.get_str("_id").unwrap_or_default();
         let log = state.history.run_log(run_uid).await.map_err(unavailable)?;
         Ok(log.as_ref().map(RunLogView::from_doc).unwrap_or_default())
@@ -301,13 +313,7 @@ impl Query {
         name: String,
         project_uid: Option<String>,
     ) -> Result<RunDetail> {
-        let (state, uid) = history_of(ctx, &project, project_uid.as_deref()).await?;
-        let found = state
-            .history
-            .run(&uid, &name)
-            .await
-            .map_err(unavailable)?
-            .ok_or_else(|| error("NOT_FOUND", format!("no run {name:?} in project {project:?}")))?;
+        let (_, uid, found) = find_run(ctx, &project, &name, project_uid.as_deref()).await?;
         let obj = object(&found);
         let mut events = Vec::new();
         // Events only of a run still in the cluster and of the project as it is now (not of a deleted
