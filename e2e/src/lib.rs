@@ -204,6 +204,9 @@ where
     if result.is_err() {
         dump_namespace(&client, &name).await;
     }
+    // the Project `setup_project` made is cluster-scoped: it would outlive the namespace (and its project
+    // namespace and built-in hub would stay in a cluster `make up` shares)
+    delete_project(&client, &name).await;
     let _ = namespaces.delete(&name, &DeleteParams::background()).await;
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
