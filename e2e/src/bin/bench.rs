@@ -1,4 +1,4 @@
-//! Measures, on the cluster in KUBECONFIG: create-run-to-first-pod-deletion latency against the API server's create-to-watch-event floor, the operator's resident memory idle and with N concurrent runs, abort-to-reverted with a 10-minute probe in flight, 1,000 concurrent runs to their end, the apiserver's sign-in costs and memory, and the admission webhook's cost on `kubectl apply` of a run.
+//! Measures, on the cluster in KUBECONFIG: create-run-to-first-pod-deletion latency against the API server's create-to-watch-event floor, the operator's resident memory idle and with N concurrent runs, abort-to-reverted with a 10-minute probe in flight, 1,000 concurrent runs to their end, the apiserver's sign-in costs and memory, and the admission webhook's cost on `kubectl apply` of a run, and a hub's sync of a 300-file chaos-charts repository against `git clone --depth 1` of it.
 
 // Run it with `cargo build --bins && target/debug/bench [--runs N] [--concurrent N] [--skip-memory]`
 // (or `cargo run -p chaoscenter-e2e --bin bench -- ...` after `cargo build --bins`). Numbers go to
@@ -39,7 +39,10 @@ const USAGE: &str = "usage: bench [--runs N] [--concurrent N] [--scale-runs N] [
                    memory), webhook (kubectl apply of a run with the admission webhook and without it,
                    N=max(runs,100)), load (N signed-in users reading history and holding a subscription
                    each), node (the node agent: injection and revert latency against the watch floor, delay
-                   accuracy, its memory and CPU with 50 pods under delay at 1,000 packets/s); repeatable
+                   accuracy, its memory and CPU with 50 pods under delay at 1,000 packets/s), hub (a
+                   300-file chaos-charts repository over https on loopback: first sync and unchanged
+                   re-sync beside `git clone --depth 1`, the operator's memory with its catalogue);
+                   repeatable
   --skip PART      skip PART (auth and history need CHAOSCENTER_MONGODB_URI, which `make bench` sets)
   --history-sizes  the numbers of mirrored runs to measure the history page at (default 1000,10000,100000)
   --users N        signed-in users of the load part (default 200)
@@ -72,7 +75,8 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    const PARTS: [&str; 8] = ["operator", "abort", "scale", "auth", "history", "webhook", "load", "node"];
+    const PARTS: [&str; 9] =
+        ["operator", "abort", "scale", "auth", "history", "webhook", "load", "node", "hub"];
     let mut args = Args {
         runs: 50,
         concurrent: 200,
@@ -199,10 +203,159 @@ async fn main() {
     if args.parts.contains(&"load") {
         bench_load(args.users, Duration::from_secs(args.load_secs)).await;
     }
+    if args.parts.contains(&"hub") {
+        let samples = args.runs.clamp(3, 10);
+        in_namespace("bench-hub", |client, ns| async move { bench_hub(&client, &ns, samples).await }).await;
+    }
     if args.parts.contains(&"node") {
         let samples = args.runs.min(30);
         in_namespace("bench-node", |client, ns| async move { bench_node(&client, &ns, samples).await }).await;
     }
+}
+
+/// Faults in the bench's hub repository (three files each, beside the fixture's own files).
+const HUB_FAULTS: usize = 100;
+
+/// A chaos-charts repository of about 300 files (the fixture tree, and [`HUB_FAULTS`] copies of its
+/// pod-delete fault under new names) committed in `root/charts`; its file count.
+fn hub_repository(root: &std::path::Path) -> usize {
+    use chaoscenter_e2e::git::Repo;
+    let fixture = chaoscenter_e2e::repo_root().join("hub/tests/fixtures/chaos-charts");
+    let mut files = Vec::new();
+    let mut stack = vec![fixture.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path.strip_prefix(&fixture).unwrap().display().to_string();
+                files.push((relative, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let fault = "faults/kubernetes/pod-delete";
+    let originals: Vec<(String, Vec<u8>)> =
+        files.iter().filter(|(p, _)| p.starts_with(&format!("{fault}/"))).cloned().collect();
+    assert!(!originals.is_empty(), "the fixture has no {fault}");
+    for i in 0..HUB_FAULTS {
+        let name = format!("pod-delete-copy-{i:03}");
+        for (path, content) in &originals {
+            let path = path.replace("pod-delete", &name);
+            let text = String::from_utf8_lossy(content).replace("pod-delete", &name);
+            files.push((path, text.into_bytes()));
+        }
+    }
+    let repo = Repo::init(root, "charts");
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), c.as_slice())).collect();
+    repo.commit("a large catalogue", &refs);
+    files.len()
+}
+
+/// A hub's key in a [`Watch`] each time it reports a successful sync (its name and lastSyncedAt).
+fn hub_synced(hub: &chaoscenter_crds::ChaosHub, _deleted: bool) -> Option<String> {
+    let status = hub.status.as_ref()?;
+    let synced = status.conditions.iter().any(|c| {
+        c.type_ == "Synced"
+            && c.status == chaoscenter_crds::ConditionStatus::True
+            && c.observed_generation == hub.metadata.generation
+    });
+    let at = status.last_synced_at.as_deref()?;
+    synced.then(|| format!("{} {at}", hub.metadata.name.as_deref().unwrap_or_default()))
+}
+
+/// Waits on `watch` for hub `name`'s next successful sync; when it arrived.
+async fn next_sync(watch: &mut Watch, name: &str) -> Instant {
+    let prefix = format!("{name} ");
+    loop {
+        match watch.next(Duration::from_secs(120)).await {
+            Some((at, key)) if key.starts_with(&prefix) => return at,
+            Some(_) => continue,
+            None => panic!("hub {name} did not sync within 120 s"),
+        }
+    }
+}
+
+/// A hub over https on loopback, of a 300-file chaos-charts repository: (1) created → Synced with its
+/// catalogue written (a fresh clone each time), beside `git clone --depth 1` of the same repository from
+/// the same server (the floor: fetching alone, by C git); (2) an unchanged re-sync asked for with the
+/// sync-now annotation; (3) the operator's memory idle and with the hubs' catalogues loaded.
+async fn bench_hub(client: &Client, ns: &str, samples: usize) {
+    use chaoscenter_crds::hub::SYNC_NOW_ANNOTATION;
+    use chaoscenter_crds::template::HUB_LABEL;
+    use chaoscenter_crds::{ChaosHub, ChaosTemplate};
+    use chaoscenter_e2e::git::{git_hub, scratch, GitServer};
+    let root = scratch(ns, "repos");
+    let cache = scratch(ns, "cache");
+    let files = hub_repository(&root);
+    let server = GitServer::start(&root, None).await;
+    let url = server.url("charts");
+    let op = Operator::start_with(
+        ns,
+        &[("HUB_CACHE_DIR", cache.to_str().unwrap()), ("SSL_CERT_FILE", server.ca_file.to_str().unwrap())],
+    );
+    eprintln!("hub: {files} files; operator pid {}, log {}", op.pid().unwrap_or(0), op.log.display());
+    wait_for(Duration::from_secs(60), "the operator's \"controllers running\" log line", || async {
+        op.logs().contains("controllers running").then_some(())
+    })
+    .await;
+    tokio::time::sleep(IDLE_WAIT).await;
+    let idle = rss_mib(&op);
+
+    let hubs: Api<ChaosHub> = Api::namespaced(client.clone(), ns);
+    let templates: Api<ChaosTemplate> = Api::namespaced(client.clone(), ns);
+    let mut watch = Watch::start_with(hubs.clone(), watcher::Config::default(), hub_synced);
+    watch.ready("the hub watch").await;
+    let (mut first, mut unchanged, mut clone) = (vec![], vec![], vec![]);
+    let mut offered = 0;
+    for i in 0..samples {
+        let name = format!("charts-{i}");
+        let started = Instant::now();
+        git_hub(client, ns, &name, &url, None, None).await;
+        first.push(millis(next_sync(&mut watch, &name).await - started));
+        let listed =
+            templates.list(&ListParams::default().labels(&format!("{HUB_LABEL}={name}"))).await.unwrap();
+        offered = listed.items.len();
+        assert!(offered > HUB_FAULTS, "hub {name} offers only {offered} templates");
+
+        let started = Instant::now();
+        let patch = json!({"metadata": {"annotations": {SYNC_NOW_ANNOTATION: format!("bench-{i}")}}});
+        hubs.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+        unchanged.push(millis(next_sync(&mut watch, &name).await - started));
+
+        let target = root.join(format!("clone-{i}"));
+        let started = Instant::now();
+        let out = std::process::Command::new("git")
+            .args(["clone", "--quiet", "--depth", "1", "--single-branch", "--branch", "main", &url])
+            .arg(&target)
+            .env("GIT_SSL_CAINFO", &server.ca_file)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .output()
+            .unwrap();
+        clone.push(millis(started.elapsed()));
+        assert!(out.status.success(), "git clone: {}", String::from_utf8_lossy(&out.stderr));
+        let _ = std::fs::remove_dir_all(&target);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let loaded = rss_mib(&op);
+    println!(
+        "hub_first_sync_ms {} files={files} templates={offered} (create to Synced, catalogue written)",
+        Stats::of(&first)
+    );
+    println!("hub_unchanged_resync_ms {} (sync-now to Synced, nothing fetched)", Stats::of(&unchanged));
+    println!(
+        "git_clone_depth1_ms {} files={files} (floor: C git fetching the same repository)",
+        Stats::of(&clone)
+    );
+    println!(
+        "operator_rss_hub_mib idle={idle:.1} loaded={loaded:.1} hubs={samples} templates_each={offered}"
+    );
+    drop(watch);
+    let _ = hubs.delete_collection(&DeleteParams::default(), &ListParams::default()).await;
+    drop(op);
+    drop(server);
+    let _ = std::fs::remove_dir_all(root);
+    let _ = std::fs::remove_dir_all(cache);
 }
 
 /// An injection's key in a [`Watch`] once the agent reported it applied, or its revert verified.
