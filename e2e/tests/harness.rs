@@ -60,6 +60,9 @@ async fn local_harness_runs_the_components_as_their_install_deployments_would() 
             })
             .await;
         }
+        // the hubs' cache is writable although the root filesystem is not
+        let logs = pods.logs("chaoscenter-operator", &Default::default()).await.unwrap();
+        assert!(logs.contains("hub cache ready"), "the operator's hub cache: {logs}");
         let operator = pods.get("chaoscenter-operator").await.unwrap();
         let sc = operator.spec.unwrap().containers[0].security_context.clone().unwrap();
         assert_eq!(sc.read_only_root_filesystem, Some(true), "the install's securityContext was used");

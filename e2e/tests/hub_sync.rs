@@ -397,7 +397,7 @@ async fn syncs_over_ssh_only_with_the_known_host_key() {
         )
         .await;
         // a key left by a fetch a crash interrupted: the operator removes it when it starts
-        let crashed = cache.join(&ns).join("crashed.ssh");
+        let crashed = cache.join(&ns).join(".crashed.ssh");
         std::fs::create_dir_all(&crashed).unwrap();
         std::fs::write(crashed.join("key"), &key).unwrap();
         let operator = Operator::start_with(&ns, &[("HUB_CACHE_DIR", cache.to_str().unwrap())]);

@@ -266,32 +266,31 @@ fn is_ssh(url: &str) -> bool {
     url.starts_with("ssh://") || (!url.contains("://") && url.contains('@') && url.contains(':'))
 }
 
-/// Where a fetch's ssh key and known_hosts are written (beside the cache, removed after the fetch).
+/// Where a fetch's ssh key and known_hosts are written: beside the cache, removed after the fetch. The
+/// leading dot keeps it apart from every hub's cache (Kubernetes names start with a letter or digit).
 fn ssh_dir(cache: &Path) -> PathBuf {
-    let mut name = cache.file_name().unwrap_or_default().to_os_string();
+    let mut name = std::ffi::OsString::from(".");
+    name.push(cache.file_name().unwrap_or_default());
     name.push(".ssh");
     cache.with_file_name(name)
 }
 
-/// Removes the ssh keys a fetch interrupted by a crash left under `root` (`<namespace>/<hub>.ssh`); run
-/// once at start, before any fetch.
-pub fn remove_leftover_keys(root: &Path) {
-    let Ok(namespaces) = std::fs::read_dir(root) else { return };
-    for entry in namespaces.flatten().map(|ns| ns.path()).filter(|p| p.is_dir()) {
-        let Ok(hubs) = std::fs::read_dir(&entry) else { continue };
-        for dir in hubs.flatten().map(|h| h.path()) {
-            if dir.extension().is_some_and(|e| e == "ssh") && dir.is_dir() {
-                match std::fs::remove_dir_all(&dir) {
-                    Ok(()) => {
-                        tracing::info!(dir = %dir.display(), "removed an ssh key left by an interrupted fetch")
-                    }
-                    Err(error) => {
-                        tracing::warn!(dir = %dir.display(), %error, "cannot remove a left ssh key")
-                    }
-                }
+/// Makes the hubs' cache `root` (only the operator may read it) and removes the ssh keys a fetch
+/// interrupted by a crash left in it (`<namespace>/.<hub>.ssh`); run once at start, before any fetch.
+pub fn prepare_cache(root: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(root)?;
+    for namespace in std::fs::read_dir(root)?.flatten().map(|ns| ns.path()).filter(|p| p.is_dir()) {
+        let Ok(entries) = std::fs::read_dir(&namespace) else { continue };
+        for dir in entries.flatten().map(|e| e.path()) {
+            let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.ends_with(".ssh") {
+                std::fs::remove_dir_all(&dir)?;
+                tracing::info!(dir = %dir.display(), "removed an ssh key left by an interrupted fetch");
             }
         }
     }
+    Ok(())
 }
 
 /// Writes the key (0600) and known_hosts into `dir` and returns the ssh command that uses exactly them:
@@ -504,6 +503,27 @@ mod tests {
         let mut bad = req("https://example.invalid/x.git");
         bad.branch = "a..b".into();
         assert_eq!(fetch(&bad).unwrap_err().reason(), "InvalidSpec");
+    }
+
+    #[test]
+    fn a_key_directory_is_never_a_hubs_cache_and_start_removes_only_keys() {
+        let root = std::env::temp_dir().join(format!("chaoscenter-git-prepare-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        prepare_cache(&root).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&root).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "only the operator may read the cache");
+        // hub `a`'s key directory, and the cache of a hub named `a.ssh` (a valid Kubernetes name)
+        let key_dir = ssh_dir(&root.join("ns").join("a"));
+        let namesake = root.join("ns").join("a.ssh");
+        assert_ne!(key_dir, namesake);
+        std::fs::create_dir_all(&key_dir).unwrap();
+        std::fs::write(key_dir.join("key"), "secret").unwrap();
+        std::fs::create_dir_all(&namesake).unwrap();
+        prepare_cache(&root).unwrap();
+        assert!(!key_dir.exists(), "a crash's key is removed");
+        assert!(namesake.exists(), "a hub's cache is kept");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -70,6 +70,15 @@ async fn main() -> anyhow::Result<()> {
         }
     };
 
+    // this replica's own hub cache, cleared of a crash's ssh keys before any fetch; one that cannot be
+    // written fails every git hub (each says why), the rest still works
+    match chaoscenter_operator::git::prepare_cache(&config.hub_cache_dir) {
+        Ok(()) => tracing::info!(dir = %config.hub_cache_dir.display(), "hub cache ready"),
+        Err(error) => {
+            tracing::error!(dir = %config.hub_cache_dir.display(), %error, "the hub cache cannot be prepared; git hubs will fail to sync")
+        }
+    }
+
     let metrics = Metrics::default();
     let listener = tokio::net::TcpListener::bind(config.metrics_addr).await?;
     tracing::info!(
@@ -229,7 +238,6 @@ where
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
-    chaoscenter_operator::git::remove_leftover_keys(&config.hub_cache_dir);
     let hub_controller = Controller::new(hubs, watcher::Config::default().any_semantic());
     let hub_ctx = Arc::new(controllers::hub::HubContext {
         client: client.clone(),
