@@ -413,6 +413,22 @@ impl Drop for ConnectProxy {
 /// Generous: a sync is a fetch on loopback, but the machine is shared and slow.
 pub const SYNC: Duration = Duration::from_secs(90);
 
+/// Every file under `dir`, relative to it.
+pub fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = vec![];
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            for (name, content) in files_under(&path) {
+                out.push((format!("{}/{name}", entry.file_name().to_string_lossy()), content));
+            }
+        } else {
+            out.push((entry.file_name().to_string_lossy().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
 pub fn scratch(ns: &str, what: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("chaoscenter-e2e-{ns}-{what}"));
     let _ = std::fs::remove_dir_all(&dir);

@@ -37,6 +37,12 @@ fn assert_finished(run: &ChaosWorkflowRun, reason: &str) {
     }
 }
 
+/// `kubectl wait --for=condition=Ready` on run `name`, as a CI job would.
+fn wait_ready(ns: &str, name: &str, timeout: &str) -> std::process::Output {
+    let (run, timeout) = (format!("chaosworkflowrun/{name}"), format!("--timeout={timeout}"));
+    kubectl().args(["-n", ns, "wait", "--for=condition=Ready", &run, &timeout]).output().unwrap()
+}
+
 fn pod_delete(ns: &str, app: &str, duration: &str) -> Value {
     json!({"type": "pod-delete", "duration": duration,
            "target": {"namespace": ns, "selector": {"matchLabels": {"app": app}}, "mode": "one"}})
@@ -170,17 +176,7 @@ async fn kubectl_wait_for_ready_returns_on_a_passing_run_and_times_out_on_a_fail
 
         // the CI recipe: create, then wait for Ready
         let passing = create_run(&client, &ns, "passes", false).await;
-        let out = kubectl()
-            .args([
-                "-n",
-                &ns,
-                "wait",
-                "--for=condition=Ready",
-                &format!("chaosworkflowrun/{passing}"),
-                "--timeout=180s",
-            ])
-            .output()
-            .unwrap();
+        let out = wait_ready(&ns, &passing, "180s");
         assert!(out.status.success(), "kubectl wait: {}", String::from_utf8_lossy(&out.stderr));
         let run = get_run(&client, &ns, &passing).await;
         assert_eq!(run.status.as_ref().unwrap().phase, Some(RunPhase::Succeeded));
@@ -192,17 +188,7 @@ async fn kubectl_wait_for_ready_returns_on_a_passing_run_and_times_out_on_a_fail
         let run = wait_run_finished(&client, &ns, &failing, RUN_TIMEOUT).await;
         assert_eq!(run.status.as_ref().unwrap().phase, Some(RunPhase::Failed));
         assert_finished(&run, "StepsFailed");
-        let out = kubectl()
-            .args([
-                "-n",
-                &ns,
-                "wait",
-                "--for=condition=Ready",
-                &format!("chaosworkflowrun/{failing}"),
-                "--timeout=3s",
-            ])
-            .output()
-            .unwrap();
+        let out = wait_ready(&ns, &failing, "3s");
         assert!(!out.status.success(), "kubectl wait succeeded on a failed run");
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("timed out"),

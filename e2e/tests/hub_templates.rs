@@ -7,7 +7,7 @@
 use chaoscenter_crds::run::RunPhase;
 use chaoscenter_crds::template::HUB_LABEL;
 use chaoscenter_crds::ChaosTemplate;
-use chaoscenter_e2e::git::{condition, git_hub, scratch, wait_hub, GitServer, Repo};
+use chaoscenter_e2e::git::{condition, files_under, git_hub, scratch, wait_hub, GitServer, Repo};
 use chaoscenter_e2e::*;
 use kube::api::{Api, ListParams};
 use serde_json::Value;
@@ -43,22 +43,6 @@ spec:
           k8s: {apiVersion: v1, kind: Pod, namespace: demo, labelSelector: app=web, operation: present}
           runProperties: {timeout: 5s, attempts: 10}
 "#;
-
-/// Every file under `dir`, relative to it.
-fn files_under(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = vec![];
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            for (name, content) in files_under(&path) {
-                out.push((format!("{}/{name}", entry.file_name().to_string_lossy()), content));
-            }
-        } else {
-            out.push((entry.file_name().to_string_lossy().to_string(), std::fs::read(&path).unwrap()));
-        }
-    }
-    out
-}
 
 /// Sets `value` at a template parameter's `field` (`steps[0].fault.duration`) of `workflow`.
 fn set_field(workflow: &mut Value, field: &str, value: &str) {

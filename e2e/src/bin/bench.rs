@@ -219,21 +219,8 @@ const HUB_FAULTS: usize = 100;
 /// A chaos-charts repository of about 300 files (the fixture tree, and [`HUB_FAULTS`] copies of its
 /// pod-delete fault under new names) committed in `root/charts`; its file count.
 fn hub_repository(root: &std::path::Path) -> usize {
-    use chaoscenter_e2e::git::Repo;
-    let fixture = chaoscenter_e2e::repo_root().join("hub/tests/fixtures/chaos-charts");
-    let mut files = Vec::new();
-    let mut stack = vec![fixture.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(&fixture).unwrap().display().to_string();
-                files.push((relative, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
+    use chaoscenter_e2e::git::{files_under, Repo};
+    let mut files = files_under(&chaoscenter_e2e::repo_root().join("hub/tests/fixtures/chaos-charts"));
     let fault = "faults/kubernetes/pod-delete";
     let originals: Vec<(String, Vec<u8>)> =
         files.iter().filter(|(p, _)| p.starts_with(&format!("{fault}/"))).cloned().collect();
